@@ -1,0 +1,64 @@
+//! The few parts of an RDS ARN the product reads: account, resource type and name.
+//!
+//! `arn:aws:rds:eu-west-1:123456789012:cluster:orders-old1`
+
+/// A parsed RDS resource ARN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RdsArn<'a> {
+    pub region: &'a str,
+    pub account: &'a str,
+    /// `cluster`, `db`, `cluster-endpoint`, `deployment`, ...
+    pub resource_type: &'a str,
+    pub name: &'a str,
+}
+
+/// Parses an RDS ARN; `None` for anything else.
+pub fn parse(arn: &str) -> Option<RdsArn<'_>> {
+    let mut parts = arn.splitn(7, ':');
+    let (scheme, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
+    if scheme != "arn" || service != "rds" {
+        return None;
+    }
+    let (region, account, resource_type, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    (!name.is_empty()).then_some(RdsArn {
+        region,
+        account,
+        resource_type,
+        name,
+    })
+}
+
+/// The resource name of an ARN, or the text itself when it is not an ARN.
+pub fn name_of(arn: &str) -> &str {
+    parse(arn).map(|a| a.name).unwrap_or(arn)
+}
+
+/// The `N` of a name RDS gave old blue at switchover (`orders-old1` → 1).
+pub fn old_suffix(name: &str) -> Option<u32> {
+    let (_, n) = name.rsplit_once("-old")?;
+    (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then(|| n.parse().ok())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_cluster_and_instance_arns() {
+        let a = parse("arn:aws:rds:eu-west-1:123456789012:cluster:orders-old1").unwrap();
+        assert_eq!((a.region, a.account, a.resource_type, a.name), ("eu-west-1", "123456789012", "cluster", "orders-old1"));
+        assert_eq!(name_of("arn:aws:rds:us-east-1:1:db:x"), "x");
+        assert_eq!(name_of("plain"), "plain");
+        assert!(parse("arn:aws:s3:::bucket").is_none());
+    }
+
+    #[test]
+    fn old_suffixes() {
+        assert_eq!(old_suffix("orders-old1"), Some(1));
+        assert_eq!(old_suffix("orders-old12"), Some(12));
+        assert_eq!(old_suffix("orders"), None);
+        assert_eq!(old_suffix("orders-old"), None);
+        assert_eq!(old_suffix("orders-oldx"), None);
+        assert_eq!(old_suffix("gold1"), None);
+    }
+}

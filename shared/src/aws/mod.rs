@@ -1,0 +1,6 @@
+//! Adapters over the AWS APIs: clients per target and the reads every step shares.
+
+pub mod arn;
+pub mod clients;
+pub mod database;
+pub mod deployment;

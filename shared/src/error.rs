@@ -1,0 +1,307 @@
+//! The one error type of the product.
+//!
+//! Step Functions routes on the Lambda `errorType`, so every variant has a fixed name
+//! ([`Error::name`]) that never changes with a refactor; the Lambda binaries put it in
+//! `lambda_runtime::Diagnostic`. The message ([`Display`](std::fmt::Display)) is for
+//! people: it says what happened and, where there is one, the fix.
+
+use aws_sdk_rds::error::ProvideErrorMetadata;
+use aws_smithy_types::error::metadata::ErrorMetadata;
+
+/// Every error the functions can return. The names are a public contract with the state
+/// machine: see [`Error::ALL_NAMES`] and [`Error::RETRYABLE_NAMES`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The execution input is wrong; nothing was changed.
+    #[error("invalid input: `{field}` {problem}. Fix: {fix}")]
+    InvalidInput {
+        field: String,
+        problem: String,
+        fix: String,
+    },
+
+    /// At least one blocking precheck finding; the message is the full JSON report.
+    #[error("{report}")]
+    PrecheckFailed { report: String },
+
+    /// AWS reports the deployment (or one of its members or tasks) as failed.
+    #[error("Blue/Green deployment {deployment} failed: {status}: {details}")]
+    DeploymentFailed {
+        deployment: String,
+        status: String,
+        details: String,
+    },
+
+    /// AWS returned a status this product does not know; it never takes a step on a guess.
+    #[error("unknown {what} status `{value}` on {resource}: stopping rather than guessing; a human must look")]
+    UnknownStatus {
+        what: String,
+        value: String,
+        resource: String,
+    },
+
+    /// A destructive step refused to act; nothing was deleted or modified.
+    #[error("refusing to act on {resource}: {reason}")]
+    UnsafeToDelete { resource: String, reason: String },
+
+    /// A step found the world not yet as it needs it (green not ready at switchover time).
+    #[error("not ready: {reason}")]
+    NotReady { reason: String },
+
+    /// A transient failure that outlived the SDK's own retries (throttling, a busy resource,
+    /// a network fault): the state machine retries it with a backoff measured in minutes.
+    #[error("transient AWS failure in {operation}: {code}: {message}")]
+    Retryable {
+        operation: String,
+        code: String,
+        message: String,
+    },
+
+    /// An AWS call failed for a reason that retrying will not fix.
+    #[error("AWS call {operation} failed: {code}: {message}{}", hint.map(|h| format!(". Fix: {h}")).unwrap_or_default())]
+    AwsCallFailed {
+        operation: String,
+        code: String,
+        message: String,
+        hint: Option<&'static str>,
+    },
+
+    /// A named resource does not exist.
+    #[error("{what} `{id}` was not found{}", region.as_deref().map(|r| format!(" in {r}")).unwrap_or_default())]
+    NotFound {
+        what: &'static str,
+        id: String,
+        region: Option<String>,
+    },
+
+    /// A deployment with the wanted name exists but belongs to another database.
+    #[error("a Blue/Green deployment named `{name}` already exists for {existing_source}, not for {wanted_source}. Fix: choose another options.deploymentName, or delete the other deployment")]
+    DeploymentConflict {
+        name: String,
+        existing_source: String,
+        wanted_source: String,
+    },
+
+    /// A wait loop used up the polls the input allows.
+    #[error("gave up waiting for {stage} after {attempts} polls. Fix: look at the deployment in the console; raise options.maxPolls to wait longer")]
+    WaitTimedOut { stage: String, attempts: u32 },
+
+    /// The function's own configuration (environment) is wrong: fails the cold start.
+    #[error("configuration: {0}")]
+    Configuration(String),
+}
+
+impl Error {
+    /// Every name [`Error::name`] can return, for the state machine's contract test.
+    pub const ALL_NAMES: &'static [&'static str] = &[
+        "InvalidInput",
+        "PrecheckFailed",
+        "DeploymentFailed",
+        "UnknownStatus",
+        "UnsafeToDelete",
+        "NotReady",
+        "Retryable",
+        "AwsCallFailed",
+        "NotFound",
+        "DeploymentConflict",
+        "WaitTimedOut",
+        "ConfigurationError",
+    ];
+
+    /// The names the state machine retries (with backoff): the rest fail the execution.
+    pub const RETRYABLE_NAMES: &'static [&'static str] = &["Retryable", "NotReady"];
+
+    /// The stable name Step Functions sees as `errorType` (the `Error` of a Catch).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "InvalidInput",
+            Error::PrecheckFailed { .. } => "PrecheckFailed",
+            Error::DeploymentFailed { .. } => "DeploymentFailed",
+            Error::UnknownStatus { .. } => "UnknownStatus",
+            Error::UnsafeToDelete { .. } => "UnsafeToDelete",
+            Error::NotReady { .. } => "NotReady",
+            Error::Retryable { .. } => "Retryable",
+            Error::AwsCallFailed { .. } => "AwsCallFailed",
+            Error::NotFound { .. } => "NotFound",
+            Error::DeploymentConflict { .. } => "DeploymentConflict",
+            Error::WaitTimedOut { .. } => "WaitTimedOut",
+            Error::Configuration(_) => "ConfigurationError",
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::UnsafeToDelete`].
+    pub fn unsafe_to_delete(resource: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::UnsafeToDelete {
+            resource: resource.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Classifies a failed SDK call, keeping AWS's code and message in the cause.
+    ///
+    /// The SDK has already retried transient faults for seconds; what still fails here as
+    /// transient becomes [`Error::Retryable`] so the state machine retries it for minutes.
+    pub fn from_sdk<E>(operation: &str, err: aws_sdk_rds::error::SdkError<E, aws_sdk_rds::config::http::HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        use aws_sdk_rds::error::SdkError;
+        match &err {
+            SdkError::ServiceError(service) => {
+                let meta = service.err().meta();
+                Self::from_metadata(operation, meta)
+            }
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => Error::Retryable {
+                operation: operation.to_owned(),
+                code: "NetworkError".to_owned(),
+                message: aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+            },
+            _ => Error::AwsCallFailed {
+                operation: operation.to_owned(),
+                code: "ClientError".to_owned(),
+                message: aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
+                hint: None,
+            },
+        }
+    }
+
+    /// Builds the error from an AWS error code and message.
+    pub fn from_metadata(operation: &str, meta: &ErrorMetadata) -> Self {
+        let code = meta.code().unwrap_or("Unknown").to_owned();
+        let message = meta.message().unwrap_or("").to_owned();
+        if is_transient(&code) {
+            return Error::Retryable {
+                operation: operation.to_owned(),
+                code,
+                message,
+            };
+        }
+        Error::AwsCallFailed {
+            operation: operation.to_owned(),
+            hint: hint_for(&code),
+            code,
+            message,
+        }
+    }
+}
+
+/// AWS error codes that mean "try again later", not "this is wrong".
+fn is_transient(code: &str) -> bool {
+    matches!(
+        code,
+        "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequestsException"
+            | "RequestThrottled"
+            | "ServiceUnavailable"
+            | "InternalFailure"
+            | "InternalError"
+            | "InvalidBlueGreenDeploymentStateFault"
+            | "InvalidDBInstanceState"
+            | "InvalidDBClusterStateFault"
+            | "InvalidDBInstanceStateFault"
+    )
+}
+
+/// The fix for the AWS errors people meet when creating and cleaning up deployments.
+fn hint_for(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "SourceDatabaseNotSupportedFault" | "SourceClusterNotSupportedFault" => {
+            "the source is not supported for Blue/Green (engine, version or configuration); for MySQL set options.targetDbParameterGroupName / targetDbClusterParameterGroupName to a group with the same lower_case_table_names; run the dry-run action to see the precheck report"
+        }
+        "DBParameterGroupNotFound" | "DBParameterGroupNotFoundFault" => "create the instance parameter group for the target family, or fix options.targetDbParameterGroupName",
+        "DBClusterParameterGroupNotFound" | "DBClusterParameterGroupNotFoundFault" => {
+            "create the cluster parameter group for the target family, or fix options.targetDbClusterParameterGroupName"
+        }
+        "InvalidParameterCombination" | "InvalidParameterValue" => "an option does not fit this engine or version: check options against the engine's valid upgrade targets",
+        "BlueGreenDeploymentNotFoundFault" => "the deployment was deleted or never existed: check the deployment id",
+        "DBClusterNotFoundFault" | "DBInstanceNotFound" | "DBInstanceNotFoundFault" => "check target.identifier, target.region and target.accountId",
+        "StorageQuotaExceeded" | "InstanceQuotaExceeded" | "DBClusterQuotaExceededFault" | "SnapshotQuotaExceeded" => {
+            "an account quota is reached: raise it in Service Quotas or delete unused resources"
+        }
+        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => "the function's role (or target.roleArn) lacks this permission",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_name_is_listed() {
+        let samples = [
+            Error::invalid("f", "p", "x"),
+            Error::PrecheckFailed { report: "{}".into() },
+            Error::DeploymentFailed {
+                deployment: "d".into(),
+                status: "s".into(),
+                details: "x".into(),
+            },
+            Error::UnknownStatus {
+                what: "w".into(),
+                value: "v".into(),
+                resource: "r".into(),
+            },
+            Error::unsafe_to_delete("r", "x"),
+            Error::NotReady { reason: "r".into() },
+            Error::Retryable {
+                operation: "o".into(),
+                code: "c".into(),
+                message: "m".into(),
+            },
+            Error::AwsCallFailed {
+                operation: "o".into(),
+                code: "c".into(),
+                message: "m".into(),
+                hint: None,
+            },
+            Error::NotFound {
+                what: "w",
+                id: "i".into(),
+                region: None,
+            },
+            Error::DeploymentConflict {
+                name: "n".into(),
+                existing_source: "a".into(),
+                wanted_source: "b".into(),
+            },
+            Error::WaitTimedOut {
+                stage: "s".into(),
+                attempts: 1,
+            },
+            Error::Configuration("c".into()),
+        ];
+        let names: Vec<_> = samples.iter().map(Error::name).collect();
+        assert_eq!(names, Error::ALL_NAMES);
+        for r in Error::RETRYABLE_NAMES {
+            assert!(Error::ALL_NAMES.contains(r));
+        }
+    }
+
+    #[test]
+    fn throttling_is_retryable_and_keeps_the_code() {
+        let meta = ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build();
+        let err = Error::from_metadata("DescribeDBClusters", &meta);
+        assert_eq!(err.name(), "Retryable");
+        assert!(err.to_string().contains("Throttling: Rate exceeded"));
+    }
+
+    #[test]
+    fn unsupported_source_gets_a_fix() {
+        let meta = ErrorMetadata::builder().code("SourceDatabaseNotSupportedFault").message("nope").build();
+        let err = Error::from_metadata("CreateBlueGreenDeployment", &meta);
+        assert_eq!(err.name(), "AwsCallFailed");
+        assert!(err.to_string().contains("Fix: "), "{err}");
+    }
+}

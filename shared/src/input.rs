@@ -1,0 +1,603 @@
+//! What an execution carries: the database to act on, the action and its options.
+//!
+//! This is the JSON a person pastes into the Step Functions console or an EventBridge
+//! schedule sends. Unknown fields are rejected (a misspelt option must not be silently
+//! ignored on a production database), and [`Request::validate`] names the field and the fix
+//! before any AWS call that changes anything.
+//!
+//! ```json
+//! {
+//!   "action": "upgrade",
+//!   "target": { "accountId": "123456789012", "region": "eu-west-1",
+//!               "identifier": "orders", "engine": "aurora-mysql" },
+//!   "options": { "targetEngineVersion": "8.0.mysql_aurora.3.08.0",
+//!                "targetDbClusterParameterGroupName": "orders-80" }
+//! }
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// One execution's request. Every function receives it (as `request`) from the state machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Request {
+    /// What to do; the full upgrade when omitted.
+    #[serde(default)]
+    pub action: Action,
+    /// The one database this execution acts on.
+    pub target: Target,
+    /// Everything else, each with a safe default.
+    #[serde(default)]
+    pub options: Options,
+}
+
+/// The workflows the state machine offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Precheck, create green, switch over, clean up.
+    #[default]
+    Upgrade,
+    /// Prechecks only: a report, nothing changed.
+    DryRun,
+    /// Resume an existing deployment at switchover (after a `manual` stop).
+    Switchover,
+    /// Delete old blue now (after switchover).
+    Cleanup,
+    /// Remove green before switchover; blue is untouched.
+    Abandon,
+}
+
+/// The database, named with its own account, Region and (for another account) role, so the
+/// same input works for one database or a fleet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Target {
+    /// The 12-digit account that owns the database; checked against the database's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The Region of the database, e.g. `eu-west-1`.
+    pub region: String,
+    /// The DB cluster identifier (Aurora) or DB instance identifier (RDS).
+    pub identifier: String,
+    /// The engine the database is expected to run; a mismatch stops the workflow.
+    pub engine: Engine,
+    /// A role to assume in the target account (for a database in another account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+}
+
+/// The engines Blue/Green supports and this product automates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Engine {
+    AuroraMysql,
+    AuroraPostgresql,
+    Mysql,
+    Postgres,
+    Mariadb,
+}
+
+impl Engine {
+    /// Every engine, for error messages and tests.
+    pub const ALL: [Engine; 5] = [
+        Engine::AuroraMysql,
+        Engine::AuroraPostgresql,
+        Engine::Mysql,
+        Engine::Postgres,
+        Engine::Mariadb,
+    ];
+
+    /// The engine name the RDS API uses.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Engine::AuroraMysql => "aurora-mysql",
+            Engine::AuroraPostgresql => "aurora-postgresql",
+            Engine::Mysql => "mysql",
+            Engine::Postgres => "postgres",
+            Engine::Mariadb => "mariadb",
+        }
+    }
+
+    /// Parses the RDS API's engine name.
+    pub fn from_api_name(name: &str) -> Option<Engine> {
+        Engine::ALL.into_iter().find(|e| e.api_name() == name)
+    }
+
+    /// Aurora engines are DB clusters; the others DB instances.
+    pub fn kind(self) -> Kind {
+        match self {
+            Engine::AuroraMysql | Engine::AuroraPostgresql => Kind::Cluster,
+            _ => Kind::Instance,
+        }
+    }
+
+    /// MySQL-compatible engines (binlog replication).
+    pub fn is_mysql_family(self) -> bool {
+        matches!(self, Engine::AuroraMysql | Engine::Mysql | Engine::Mariadb)
+    }
+
+    /// PostgreSQL engines (logical replication).
+    pub fn is_postgres_family(self) -> bool {
+        matches!(self, Engine::AuroraPostgresql | Engine::Postgres)
+    }
+}
+
+/// Whether the database is an Aurora DB cluster or an RDS DB instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Cluster,
+    Instance,
+}
+
+/// How the workflow reaches switchover once green is ready.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SwitchoverMode {
+    /// Switch over as soon as green is ready.
+    #[default]
+    Auto,
+    /// Wait until `options.switchoverAt`, then switch over.
+    Window,
+    /// Stop "ready for switchover"; a new execution with action `switchover` continues.
+    Manual,
+}
+
+/// The options of a request. Storage and instance-class options apply to RDS instances only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Options {
+    /// The deployment's name; derived from the target and version when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_name: Option<String>,
+    /// The engine version green runs; must be a valid upgrade target of the source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_engine_version: Option<String>,
+    /// The DB parameter group of green's instances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_db_parameter_group_name: Option<String>,
+    /// The DB cluster parameter group of green (Aurora only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_db_cluster_parameter_group_name: Option<String>,
+    /// RDS only: green's instance class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_db_instance_class: Option<String>,
+    /// RDS only: green's allocated storage in GiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_allocated_storage: Option<i32>,
+    /// RDS only: green's provisioned IOPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_iops: Option<i32>,
+    /// RDS only: gp2, gp3, io1 or io2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_storage_type: Option<String>,
+    /// RDS only (gp3): green's storage throughput in MiB/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_storage_throughput: Option<i32>,
+    /// RDS only: move green off the old 32-bit file system (slower creation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_target_storage_config: Option<bool>,
+    /// Tags for the deployment (RDS copies blue's own tags to green).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Seconds RDS may take to switch over before it rolls back (30-3600).
+    #[serde(default = "default_switchover_timeout")]
+    pub switchover_timeout_seconds: i32,
+    /// auto, window or manual.
+    #[serde(default)]
+    pub switchover_mode: SwitchoverMode,
+    /// With `window`: when to switch over, RFC 3339 in UTC (`2026-12-01T02:00:00Z`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switchover_at: Option<String>,
+    /// Snapshot blue right before switchover.
+    #[serde(default = "yes")]
+    pub snapshot_before_switchover: bool,
+    /// Reboot green members whose parameters are pending a reboot before switchover.
+    #[serde(default = "yes")]
+    pub reboot_pending_green: bool,
+    /// Seconds to keep old blue after switchover before deleting it (0 deletes at once).
+    #[serde(default = "default_grace_period")]
+    pub grace_period_seconds: u32,
+    /// Take a final snapshot of old blue before deleting it.
+    #[serde(default = "yes")]
+    pub final_snapshot: bool,
+    /// Delete old blue after the grace period; `false` leaves it for a later `cleanup`.
+    #[serde(default = "yes")]
+    pub delete_old_blue: bool,
+    /// How many times a wait loop polls before giving up (`WaitTimedOut`).
+    #[serde(default = "default_max_polls")]
+    pub max_polls: u32,
+}
+
+fn default_switchover_timeout() -> i32 {
+    300
+}
+fn default_grace_period() -> u32 {
+    24 * 60 * 60
+}
+fn default_max_polls() -> u32 {
+    200
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        // One source of defaults: the serde ones.
+        serde_json::from_str("{}").expect("every option has a default")
+    }
+}
+
+/// The longest grace period accepted: a year, Step Functions' limit on an execution.
+pub const MAX_GRACE_PERIOD_SECONDS: u32 = 365 * 24 * 60 * 60;
+
+impl Request {
+    /// Parses and validates a request from the execution's JSON.
+    pub fn from_value(value: serde_json::Value) -> Result<Request, Error> {
+        let request: Request = deserialize(value, "compare the input with the examples in examples/ and the README's input reference")?;
+        request.validate()?;
+        Ok(request)
+    }
+
+    /// Checks what serde cannot: formats, ranges and options that do not fit the engine.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.target.validate()?;
+        self.options.validate(self.target.engine)
+    }
+}
+
+impl Target {
+    fn validate(&self) -> Result<(), Error> {
+        if let Some(account) = &self.account_id {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Error::invalid("target.accountId", format!("`{account}` is not a 12-digit AWS account id"), "give the 12 digits of the account that owns the database, or omit the field"));
+            }
+        }
+        if !is_region(&self.region) {
+            return Err(Error::invalid("target.region", format!("`{}` is not an AWS Region name", self.region), "use a Region code such as `us-east-1` or `eu-west-1`"));
+        }
+        validate_rds_identifier("target.identifier", &self.identifier)?;
+        if let Some(role) = &self.role_arn {
+            let ok = role.starts_with("arn:aws") && role.contains(":iam::") && role.contains(":role/");
+            if !ok {
+                return Err(Error::invalid("target.roleArn", format!("`{role}` is not an IAM role ARN"), "give a role ARN such as `arn:aws:iam::123456789012:role/bluegreen-target`, or omit the field"));
+            }
+            if let (Some(account), Some(role_account)) = (&self.account_id, role.split(':').nth(4)) {
+                if account != role_account {
+                    return Err(Error::invalid("target.roleArn", format!("belongs to account {role_account}, but target.accountId is {account}"), "use a role in the database's own account"));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Options {
+    fn validate(&self, engine: Engine) -> Result<(), Error> {
+        if let Some(name) = &self.deployment_name {
+            validate_deployment_name("options.deploymentName", name)?;
+        }
+        if !(30..=3600).contains(&self.switchover_timeout_seconds) {
+            return Err(Error::invalid("options.switchoverTimeoutSeconds", format!("is {}, outside 30-3600", self.switchover_timeout_seconds), "give a number of seconds from 30 to 3600 (AWS's default is 300)"));
+        }
+        if self.grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
+            return Err(Error::invalid("options.gracePeriodSeconds", format!("is {}, more than a year", self.grace_period_seconds), "give at most 31536000 seconds, or set deleteOldBlue to false and run the cleanup action later"));
+        }
+        if self.max_polls == 0 {
+            return Err(Error::invalid("options.maxPolls", "is 0", "give at least 1 (the default, 200, covers over ten hours of green creation)"));
+        }
+        match (self.switchover_mode, &self.switchover_at) {
+            (SwitchoverMode::Window, None) => {
+                return Err(Error::invalid("options.switchoverAt", "is missing while switchoverMode is `window`", "give the switchover time as RFC 3339 UTC, e.g. `2026-12-01T02:00:00Z`"));
+            }
+            (SwitchoverMode::Window, Some(at)) if !is_utc_timestamp(at) => {
+                return Err(Error::invalid("options.switchoverAt", format!("`{at}` is not an RFC 3339 UTC timestamp"), "write it as `2026-12-01T02:00:00Z`"));
+            }
+            (mode, Some(_)) if mode != SwitchoverMode::Window => {
+                return Err(Error::invalid("options.switchoverAt", "is set but switchoverMode is not `window`", "set switchoverMode to `window`, or remove switchoverAt"));
+            }
+            _ => {}
+        }
+        if let Some(version) = &self.target_engine_version {
+            if version.is_empty() || version.len() > 64 || !version.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-') {
+                return Err(Error::invalid("options.targetEngineVersion", format!("`{version}` is not an engine version"), "give a version from `aws rds describe-db-engine-versions`, e.g. `8.0.mysql_aurora.3.08.0` or `16.4`"));
+            }
+        }
+        for (field, value) in [
+            ("options.targetDbParameterGroupName", &self.target_db_parameter_group_name),
+            ("options.targetDbClusterParameterGroupName", &self.target_db_cluster_parameter_group_name),
+        ] {
+            if let Some(name) = value {
+                validate_parameter_group_name(field, name)?;
+            }
+        }
+        if engine.kind() == Kind::Instance && self.target_db_cluster_parameter_group_name.is_some() {
+            return Err(Error::invalid("options.targetDbClusterParameterGroupName", format!("applies to Aurora clusters, not to {}", engine.api_name()), "use options.targetDbParameterGroupName for an RDS instance"));
+        }
+        if engine.kind() == Kind::Cluster {
+            let rds_only = [
+                ("options.targetDbInstanceClass", self.target_db_instance_class.is_some()),
+                ("options.targetAllocatedStorage", self.target_allocated_storage.is_some()),
+                ("options.targetIops", self.target_iops.is_some()),
+                ("options.targetStorageType", self.target_storage_type.is_some()),
+                ("options.targetStorageThroughput", self.target_storage_throughput.is_some()),
+                ("options.upgradeTargetStorageConfig", self.upgrade_target_storage_config.is_some()),
+            ];
+            if let Some((field, _)) = rds_only.iter().find(|(_, set)| *set) {
+                return Err(Error::invalid(*field, format!("applies to RDS instances only, not to {}", engine.api_name()), "remove it; Aurora green instances keep blue's classes and storage"));
+            }
+        }
+        self.validate_storage()?;
+        for (key, value) in &self.tags {
+            if key.is_empty() || key.len() > 128 || key.starts_with("aws:") || value.len() > 256 {
+                return Err(Error::invalid(format!("options.tags.{key}"), "is not a valid tag (key 1-128 characters, not starting with `aws:`; value at most 256)", "shorten or rename the tag"));
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_storage(&self) -> Result<(), Error> {
+        if let Some(class) = &self.target_db_instance_class {
+            if !class.starts_with("db.") || class.split('.').count() != 3 {
+                return Err(Error::invalid("options.targetDbInstanceClass", format!("`{class}` is not an instance class"), "give a class such as `db.r6g.large`"));
+            }
+        }
+        if let Some(kind) = &self.target_storage_type {
+            if !matches!(kind.as_str(), "gp2" | "gp3" | "io1" | "io2") {
+                return Err(Error::invalid("options.targetStorageType", format!("`{kind}` is not gp2, gp3, io1 or io2"), "give one of gp2, gp3, io1, io2"));
+            }
+        }
+        if let Some(gib) = self.target_allocated_storage {
+            if !(20..=65536).contains(&gib) {
+                return Err(Error::invalid("options.targetAllocatedStorage", format!("is {gib} GiB, outside 20-65536"), "give the storage size in GiB"));
+            }
+        }
+        if self.target_storage_throughput.is_some() && self.target_storage_type.as_deref().is_some_and(|t| t != "gp3") {
+            return Err(Error::invalid("options.targetStorageThroughput", "applies to gp3 storage only", "set options.targetStorageType to gp3, or remove the throughput"));
+        }
+        if let Some(iops) = self.target_iops {
+            if iops <= 0 {
+                return Err(Error::invalid("options.targetIops", format!("is {iops}"), "give a positive number of IOPS"));
+            }
+            if self.target_storage_type.as_deref() == Some("gp2") {
+                return Err(Error::invalid("options.targetIops", "cannot be set with gp2 storage", "use gp3, io1 or io2, or remove targetIops"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Deserializes JSON into `T`; a failure is `InvalidInput` naming the field by its path
+/// (`target.engine`, `options.switchoverTimeout`) and the accepted values serde lists.
+pub fn deserialize<T: serde::de::DeserializeOwned>(value: serde_json::Value, fix: &str) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        // A missing field is named only in the message; the path stops at its parent.
+        let missing = inner.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+        let field = match (missing, path.as_str()) {
+            (Some(name), ".") => name.to_owned(),
+            (Some(name), parent) => format!("{parent}.{name}"),
+            (None, ".") => inner.split('`').nth(1).unwrap_or("request").to_owned(),
+            (None, path) => path.to_owned(),
+        };
+        Error::invalid(field, format!("is not accepted: {inner}"), fix)
+    })
+}
+
+/// RDS identifiers: 1-63 letters, digits and hyphens, starting with a letter, no `--`, no
+/// trailing hyphen.
+pub fn validate_rds_identifier(field: &str, id: &str) -> Result<(), Error> {
+    let ok = (1..=63).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_alphabetic())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !id.contains("--")
+        && !id.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, format!("`{id}` is not an RDS identifier"), "use 1-63 letters, digits and single hyphens, starting with a letter and not ending with a hyphen"))
+    }
+}
+
+/// Blue/Green deployment names: `[a-zA-Z](?:-?[a-zA-Z0-9]+)*`, 1-60 characters.
+pub fn validate_deployment_name(field: &str, name: &str) -> Result<(), Error> {
+    let ok = (1..=60).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.contains("--")
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, format!("`{name}` is not a Blue/Green deployment name"), "use 1-60 letters, digits and single hyphens, starting with a letter and not ending with a hyphen, or omit it to get a derived name"))
+    }
+}
+
+fn validate_parameter_group_name(field: &str, name: &str) -> Result<(), Error> {
+    let ok = (1..=255).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && !name.contains("--")
+        && !name.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(field, format!("`{name}` is not a parameter group name"), "use letters, digits and single hyphens, starting with a letter"))
+    }
+}
+
+fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (optionally with fractional seconds): the form Step Functions'
+/// `TimestampPath` accepts.
+fn is_utc_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    b.len() >= 20
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && text.ends_with('Z')
+        && (b.len() == 20 || (b[19] == b'.' && digits(20..b.len() - 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn base() -> serde_json::Value {
+        json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "aurora-mysql"}})
+    }
+
+    fn field_of(value: serde_json::Value) -> String {
+        match Request::from_value(value) {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn minimal_request_gets_safe_defaults() {
+        let request = Request::from_value(base()).unwrap();
+        assert_eq!(request.action, Action::Upgrade);
+        assert_eq!(request.options.switchover_timeout_seconds, 300);
+        assert!(request.options.final_snapshot);
+        assert!(request.options.snapshot_before_switchover);
+        assert_eq!(request.options.grace_period_seconds, 86_400);
+        assert_eq!(request.target.engine.kind(), Kind::Cluster);
+    }
+
+    #[test]
+    fn missing_target_names_the_field() {
+        assert_eq!(field_of(json!({"action": "upgrade"})), "target");
+        assert_eq!(field_of(json!({"target": {"region": "us-east-1", "engine": "mysql"}})), "target.identifier");
+    }
+
+    #[test]
+    fn unknown_engine_names_the_field() {
+        let mut v = base();
+        v["target"]["engine"] = json!("oracle-ee");
+        assert_eq!(field_of(v.clone()), "target.engine");
+        let err = Request::from_value(v).unwrap_err().to_string();
+        assert!(err.contains("oracle-ee"), "{err}");
+        assert!(err.contains("aurora-mysql"), "lists the accepted engines: {err}");
+    }
+
+    #[test]
+    fn unknown_fields_are_rejected() {
+        let mut v = base();
+        v["options"] = json!({"switchoverTimeout": 60});
+        assert_eq!(field_of(v), "options.switchoverTimeout");
+        let mut v = base();
+        v["target"]["cluster"] = json!("x");
+        assert_eq!(field_of(v), "target.cluster");
+        let mut v = base();
+        v["colour"] = json!("blue");
+        assert_eq!(field_of(v), "colour");
+    }
+
+    #[test]
+    fn switchover_timeout_bounds() {
+        for (t, ok) in [(29, false), (30, true), (3600, true), (3601, false)] {
+            let mut v = base();
+            v["options"] = json!({"switchoverTimeoutSeconds": t});
+        if !ok {
+            assert_eq!(field_of(v.clone()), "options.switchoverTimeoutSeconds");
+        }
+            match Request::from_value(v) {
+                Ok(_) => assert!(ok, "{t} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{t} refused: {e}");
+                    assert!(e.to_string().contains("options.switchoverTimeoutSeconds"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deployment_name_rules() {
+        for bad in ["a--b", "1abc", "abc-", "", &"a".repeat(61), "a_b"] {
+            let mut v = base();
+            v["options"] = json!({"deploymentName": bad});
+            assert_eq!(field_of(v), "options.deploymentName", "{bad}");
+        }
+        let mut v = base();
+        v["options"] = json!({"deploymentName": "orders-upgrade-2"});
+        assert!(Request::from_value(v).is_ok());
+    }
+
+    #[test]
+    fn identifiers_and_regions() {
+        for (path, bad) in [("identifier", "orders--x"), ("identifier", "-x"), ("region", "useast1"), ("accountId", "1234")] {
+            let mut v = base();
+            v["target"][path] = json!(bad);
+            assert_eq!(field_of(v), format!("target.{path}"));
+        }
+    }
+
+    #[test]
+    fn role_must_be_in_the_target_account() {
+        let mut v = base();
+        v["target"]["accountId"] = json!("111111111111");
+        v["target"]["roleArn"] = json!("arn:aws:iam::222222222222:role/x");
+        assert_eq!(field_of(v), "target.roleArn");
+    }
+
+    #[test]
+    fn rds_only_options_refused_for_aurora() {
+        let mut v = base();
+        v["options"] = json!({"targetDbInstanceClass": "db.r6g.large"});
+        assert_eq!(field_of(v), "options.targetDbInstanceClass");
+        let mut v = base();
+        v["target"]["engine"] = json!("postgres");
+        v["options"] = json!({"targetDbClusterParameterGroupName": "x"});
+        assert_eq!(field_of(v), "options.targetDbClusterParameterGroupName");
+    }
+
+    #[test]
+    fn window_needs_a_timestamp() {
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "window"});
+        assert_eq!(field_of(v), "options.switchoverAt");
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "window", "switchoverAt": "tomorrow"});
+        assert_eq!(field_of(v), "options.switchoverAt");
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "window", "switchoverAt": "2026-12-01T02:00:00Z"});
+        assert!(Request::from_value(v).is_ok());
+    }
+
+    #[test]
+    fn storage_combinations() {
+        let mut v = base();
+        v["target"]["engine"] = json!("mysql");
+        v["options"] = json!({"targetStorageType": "gp2", "targetIops": 3000});
+        assert_eq!(field_of(v.clone()), "options.targetIops");
+        v["options"] = json!({"targetStorageType": "io1", "targetStorageThroughput": 500});
+        assert_eq!(field_of(v.clone()), "options.targetStorageThroughput");
+        v["options"] = json!({"targetStorageType": "gp3", "targetStorageThroughput": 500, "targetIops": 12000});
+        assert!(Request::from_value(v).is_ok());
+    }
+}

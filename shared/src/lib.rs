@@ -1,0 +1,14 @@
+//! The logic of the RDS / Aurora Blue/Green automation.
+//!
+//! The Lambda binaries in `functions/` are thin: each parses its event, builds clients once and
+//! calls one of [`steps`]. Everything here is plain async Rust over the AWS SDK, with no
+//! dependency on the Lambda runtime, so it is tested directly against an emulator or mocks.
+
+pub mod aws;
+pub mod error;
+pub mod input;
+pub mod naming;
+pub mod steps;
+pub mod telemetry;
+
+pub use error::Error;

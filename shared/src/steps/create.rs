@@ -1,0 +1,1 @@
+//! Step: create (being written).

@@ -1,0 +1,1 @@
+//! Step: delete_old (being written).

@@ -1,0 +1,1 @@
+//! Step: poll_status (being written).

@@ -1,0 +1,1 @@
+//! Step: precheck (being written).

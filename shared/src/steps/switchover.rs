@@ -1,0 +1,1 @@
+//! Step: switchover (being written).

@@ -1,0 +1,4 @@
+//! The test harness: local AWS (moto) and seed data. The test files in `tests/tests/` use it.
+
+pub mod moto;
+pub mod seed;

@@ -1,0 +1,208 @@
+//! Databases and topics to run the product against, created in moto the way a user's
+//! account would have them.
+
+use aws_sdk_rds::types::Parameter;
+
+use crate::moto::Moto;
+
+/// A seeded Aurora MySQL 3 cluster with a writer and `readers` readers; returns the instance ids.
+pub async fn aurora_mysql(moto: &Moto, id: &str, readers: usize) -> Vec<String> {
+    let rds = moto.rds();
+    let group = format!("{id}-cpg");
+    cluster_parameter_group(moto, &group, "aurora-mysql8.0", &[("binlog_format", "ROW")]).await;
+    rds.create_db_cluster()
+        .db_cluster_identifier(id)
+        .engine("aurora-mysql")
+        .engine_version("8.0.mysql_aurora.3.05.2")
+        .master_username("admin")
+        .master_user_password("password123")
+        .backup_retention_period(7)
+        .db_cluster_parameter_group_name(&group)
+        .send()
+        .await
+        .expect("create cluster");
+    cluster_instances(moto, id, "aurora-mysql", readers).await
+}
+
+/// A seeded Aurora PostgreSQL cluster with logical replication on.
+pub async fn aurora_postgres(moto: &Moto, id: &str, readers: usize) -> Vec<String> {
+    let rds = moto.rds();
+    let group = format!("{id}-cpg");
+    cluster_parameter_group(moto, &group, "aurora-postgresql15", &[("rds.logical_replication", "1")]).await;
+    rds.create_db_cluster()
+        .db_cluster_identifier(id)
+        .engine("aurora-postgresql")
+        .engine_version("15.6")
+        .master_username("postgres")
+        .master_user_password("password123")
+        .backup_retention_period(7)
+        .db_cluster_parameter_group_name(&group)
+        .send()
+        .await
+        .expect("create cluster");
+    cluster_instances(moto, id, "aurora-postgresql", readers).await
+}
+
+async fn cluster_instances(moto: &Moto, cluster: &str, engine: &str, readers: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for n in 0..=readers {
+        let instance = format!("{cluster}-{n}");
+        moto.rds()
+            .create_db_instance()
+            .db_instance_identifier(&instance)
+            .db_cluster_identifier(cluster)
+            .engine(engine)
+            .db_instance_class("db.r6g.large")
+            .send()
+            .await
+            .expect("create cluster instance");
+        ids.push(instance);
+    }
+    ids
+}
+
+/// A seeded RDS instance (`mysql`, `postgres` or `mariadb`) with backups on and a custom
+/// parameter group that has the replication settings Blue/Green needs.
+pub async fn rds_instance(moto: &Moto, id: &str, engine: &str, version: &str) -> String {
+    let (family, params): (String, &[(&str, &str)]) = match engine {
+        "postgres" => (format!("postgres{}", version.split('.').next().unwrap_or("16")), &[("rds.logical_replication", "1")]),
+        "mariadb" => ("mariadb10.11".to_owned(), &[("binlog_format", "ROW")]),
+        _ => ("mysql8.0".to_owned(), &[("binlog_format", "ROW")]),
+    };
+    let group = format!("{id}-pg");
+    parameter_group(moto, &group, &family, params).await;
+    moto.rds()
+        .create_db_instance()
+        .db_instance_identifier(id)
+        .engine(engine)
+        .engine_version(version)
+        .db_instance_class("db.m6g.large")
+        .allocated_storage(100)
+        .master_username("admin")
+        .master_user_password("password123")
+        .backup_retention_period(7)
+        .db_parameter_group_name(&group)
+        .send()
+        .await
+        .expect("create instance");
+    id.to_owned()
+}
+
+/// A DB cluster parameter group with the given parameters.
+pub async fn cluster_parameter_group(moto: &Moto, name: &str, family: &str, params: &[(&str, &str)]) {
+    let rds = moto.rds();
+    rds.create_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(name)
+        .db_parameter_group_family(family)
+        .description("test")
+        .send()
+        .await
+        .expect("create cluster parameter group");
+    if !params.is_empty() {
+        rds.modify_db_cluster_parameter_group()
+            .db_cluster_parameter_group_name(name)
+            .set_parameters(Some(parameters(params)))
+            .send()
+            .await
+            .expect("modify cluster parameter group");
+    }
+}
+
+/// A DB parameter group with the given parameters.
+pub async fn parameter_group(moto: &Moto, name: &str, family: &str, params: &[(&str, &str)]) {
+    let rds = moto.rds();
+    rds.create_db_parameter_group()
+        .db_parameter_group_name(name)
+        .db_parameter_group_family(family)
+        .description("test")
+        .send()
+        .await
+        .expect("create parameter group");
+    if !params.is_empty() {
+        rds.modify_db_parameter_group()
+            .db_parameter_group_name(name)
+            .set_parameters(Some(parameters(params)))
+            .send()
+            .await
+            .expect("modify parameter group");
+    }
+}
+
+fn parameters(params: &[(&str, &str)]) -> Vec<Parameter> {
+    params
+        .iter()
+        .map(|(k, v)| Parameter::builder().parameter_name(*k).parameter_value(*v).apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot).build())
+        .collect()
+}
+
+/// An SNS topic with an SQS queue subscribed (raw delivery), so tests can read what was
+/// published. Returns (topic ARN, queue URL).
+pub async fn topic_with_queue(moto: &Moto, name: &str) -> (String, String) {
+    let config = moto.sdk_config(crate::moto::REGION);
+    let sns = aws_sdk_sns::Client::new(&config);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let topic = sns.create_topic().name(name).send().await.expect("create topic").topic_arn.expect("topic arn");
+    let queue_url = sqs.create_queue().queue_name(name).send().await.expect("create queue").queue_url.expect("queue url");
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .expect("queue arn");
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .expect("subscribe");
+    (topic, queue_url)
+}
+
+/// A message that reached an SQS queue: its body and its SNS message attributes.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub body: String,
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// Reads every message now in the queue (and deletes them).
+pub async fn drain_queue(moto: &Moto, queue_url: &str) -> Vec<Received> {
+    let sqs = aws_sdk_sqs::Client::new(&moto.sdk_config(crate::moto::REGION));
+    let mut all = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .expect("receive");
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return all;
+        }
+        for m in messages {
+            let attributes = m
+                .message_attributes
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k, v.string_value.unwrap_or_default()))
+                .collect();
+            all.push(Received {
+                body: m.body.clone().unwrap_or_default(),
+                attributes,
+            });
+            if let Some(handle) = m.receipt_handle {
+                sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await.expect("delete message");
+            }
+        }
+    }
+}
