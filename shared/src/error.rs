@@ -82,6 +82,10 @@ pub enum Error {
         wanted_source: String,
     },
 
+    /// After switchover, production is not what the upgrade asked for.
+    #[error("verification failed for {database}: {reason}")]
+    VerificationFailed { database: String, reason: String },
+
     /// A wait loop used up the polls the input allows.
     #[error("gave up waiting for {stage} after {attempts} polls. Fix: look at the deployment in the console; raise options.maxPolls to wait longer")]
     WaitTimedOut { stage: String, attempts: u32 },
@@ -104,6 +108,7 @@ impl Error {
         "AwsCallFailed",
         "NotFound",
         "DeploymentConflict",
+        "VerificationFailed",
         "WaitTimedOut",
         "ConfigurationError",
     ];
@@ -124,9 +129,16 @@ impl Error {
             Error::AwsCallFailed { .. } => "AwsCallFailed",
             Error::NotFound { .. } => "NotFound",
             Error::DeploymentConflict { .. } => "DeploymentConflict",
+            Error::VerificationFailed { .. } => "VerificationFailed",
             Error::WaitTimedOut { .. } => "WaitTimedOut",
             Error::Configuration(_) => "ConfigurationError",
         }
+    }
+
+    /// Logs the error once and splits it into the Lambda `errorType` and `errorMessage`.
+    pub fn into_report(self) -> (&'static str, String) {
+        tracing::error!(error_type = self.name(), error = %self, "step failed");
+        (self.name(), self.to_string())
     }
 
     /// Shorthand for [`Error::InvalidInput`].
@@ -275,6 +287,10 @@ mod tests {
                 name: "n".into(),
                 existing_source: "a".into(),
                 wanted_source: "b".into(),
+            },
+            Error::VerificationFailed {
+                database: "d".into(),
+                reason: "r".into(),
             },
             Error::WaitTimedOut {
                 stage: "s".into(),

@@ -8,6 +8,8 @@ pub mod aws;
 pub mod error;
 pub mod input;
 pub mod naming;
+pub mod notify;
+pub mod precheck;
 pub mod steps;
 pub mod telemetry;
 

@@ -1,1 +1,1 @@
-//! Step: notify (being written).
+//! Step: notify (being written by the notifications work).

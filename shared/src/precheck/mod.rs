@@ -1,0 +1,1 @@
+//! Prechecks (being written).
