@@ -1,8 +1,16 @@
-"""Fixes to moto 5.2.5 so that it behaves like AWS where the product's tests depend on it.
+"""Fixes to moto 5.2.5 so that it behaves like AWS where the product's tests depend on it,
+plus the test-only fault route and the Step Functions wiring to `cargo lambda watch`.
 
 Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
+from . import deployments, delete_target, faults, resource_ids, switchover
+
 
 def apply() -> None:
     """Applies every patch (idempotent)."""
+    resource_ids.apply()
+    deployments.apply()
+    switchover.apply()
+    delete_target.apply()
+    faults.apply()

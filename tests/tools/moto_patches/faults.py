@@ -1,0 +1,250 @@
+"""Faults a test asks for: what moto cannot show by itself (slow or failing AWS).
+
+A test registers faults over HTTP on the running server (`POST /moto-api/faults` with a JSON
+fault, `GET` lists them with what is left of each, `DELETE` clears them, `?key=K` only those
+of one key). Every fault has a `key`: the production database identifier (or the deployment
+name); a request is affected only when it names that database, its `-old`/`-green` relatives
+or a deployment of it, so tests sharing one server do not disturb each other.
+
+Kinds:
+- `provisioning` {describes}: the deployment reads PROVISIONING for that many
+  DescribeBlueGreenDeployments calls, then AVAILABLE.
+- `invalid-configuration` {details}: the deployment reads INVALID_CONFIGURATION with that
+  StatusDetails until the fault is cleared.
+- `switchover-failed` {details}: the next switchover ends in SWITCHOVER_FAILED, nothing renamed.
+- `green-instance-status` {status, describes, instance?}: green instances (or only the green
+  counterpart of blue instance `instance`) read `status` for that many DescribeDBInstances
+  calls, then `available`; a switchover is refused meanwhile.
+- `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
+  `action` naming the key fail with AWS error code `code`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+from moto.core.responses import ActionResult
+from moto.rds.exceptions import RDSClientError
+from moto.rds.models import BlueGreenDeployment, RDSBackend
+from moto.rds.responses import RDSResponse
+
+from . import deployments
+
+ROUTE = "/moto-api/faults"
+KINDS = {
+    "provisioning": ("describes",),
+    "invalid-configuration": ("details",),
+    "switchover-failed": (),
+    "green-instance-status": ("status", "describes"),
+    "fail-action": ("action", "code", "times"),
+}
+
+_lock = threading.RLock()
+_faults: list[dict[str, Any]] = []
+_next_id = 0
+
+
+class FaultError(ValueError):
+    """A fault definition the server cannot use."""
+
+
+def add(fault: dict[str, Any]) -> dict[str, Any]:
+    global _next_id
+    kind = fault.get("kind")
+    if kind not in KINDS:
+        raise FaultError(f"unknown fault kind {kind!r}; known: {sorted(KINDS)}")
+    missing = [f for f in ("key", *KINDS[kind]) if f not in fault]
+    if missing:
+        raise FaultError(f"fault {kind!r} needs {missing}")
+    with _lock:
+        _next_id += 1
+        stored = dict(fault, id=_next_id)
+        _faults.append(stored)
+        return stored
+
+
+def listing() -> list[dict[str, Any]]:
+    with _lock:
+        return [dict(f) for f in _faults]
+
+
+def clear(key: str | None = None) -> int:
+    with _lock:
+        keep = [f for f in _faults if key is not None and f["key"] != key]
+        removed = len(_faults) - len(keep)
+        _faults[:] = keep
+        return removed
+
+
+def _names_match(key: str, names: Iterable[str]) -> bool:
+    return any(n == key or n.startswith(key + "-") for n in names)
+
+
+def _deployment_names(bg: BlueGreenDeployment) -> list[str]:
+    return [bg.blue_green_deployment_name, deployments.production_name(bg)]
+
+
+def _of_kind(kind: str, names: Iterable[str]) -> list[dict[str, Any]]:
+    names = list(names)
+    return [f for f in _faults if f["kind"] == kind and _names_match(f["key"], names)]
+
+
+def take_switchover_failure(bg: BlueGreenDeployment) -> str | None:
+    """Consumes a `switchover-failed` fault for this deployment: its StatusDetails, or None."""
+    with _lock:
+        for fault in _of_kind("switchover-failed", _deployment_names(bg)):
+            _faults.remove(fault)
+            return fault.get("details") or "Switchover timed out; all changes were rolled back."
+    return None
+
+
+# ---- ticks run before the RDS action they concern ------------------------------------------
+
+
+def _filters(params: Any) -> dict[str, list[str]]:
+    return {f["Name"]: f["Values"] for f in params.get("Filters", []) or []}
+
+
+def _described_deployments(backend: RDSBackend, params: Any) -> list[BlueGreenDeployment]:
+    try:
+        return backend.describe_blue_green_deployments(params.get("BlueGreenDeploymentIdentifier"), _filters(params))
+    except RDSClientError:
+        return []
+
+
+def _tick_deployments(backend: RDSBackend, params: Any) -> None:
+    for bg in _described_deployments(backend, params):
+        names = _deployment_names(bg)
+        for fault in _of_kind("provisioning", names):
+            if fault["describes"] > 0:
+                fault["describes"] -= 1
+                _set_tasks(bg, "IN_PROGRESS")
+                bg.set_status(bg.SupportedStates.PROVISIONING)
+            else:
+                _faults.remove(fault)
+                _set_tasks(bg, "COMPLETED")
+                bg.set_status(bg.SupportedStates.AVAILABLE)
+        for fault in _of_kind("invalid-configuration", names):
+            bg.set_status(bg.SupportedStates.INVALID_CONFIGURATION)
+            bg.status_details = fault["details"]
+
+
+def _set_tasks(bg: BlueGreenDeployment, status: str) -> None:
+    for task in bg.tasks:
+        task.Status = status
+
+
+def _tick_instances(backend: RDSBackend, params: Any) -> None:
+    try:
+        described = backend.describe_db_instances(params.get("DBInstanceIdentifier"), filters=_filters(params))
+    except RDSClientError:
+        return
+    described_ids = {id(i) for i in described}
+    for bg in list(backend.blue_green_deployments.values()):
+        for fault in _of_kind("green-instance-status", _deployment_names(bg)):
+            wanted = fault.get("instance")
+            greens = [
+                g
+                for g in deployments.green_instances(bg)
+                if wanted is None or deployments.blue_name_of_green(deployments.identifier(g)) == wanted
+            ]
+            if not any(id(g) in described_ids for g in greens):
+                continue
+            if fault["describes"] > 0:
+                fault["describes"] -= 1
+                status = fault["status"]
+            else:
+                _faults.remove(fault)
+                status = "available"
+            for g in greens:
+                g.status = status
+
+
+def _request_names(backend: RDSBackend, params: Any) -> list[str]:
+    """Every identifier a request names: values, ARN tails, and a deployment's database."""
+    names: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            names.append(value)
+            names.append(value.split(":")[-1])
+            bg = backend.blue_green_deployments.get(value)
+            if bg is not None:
+                names.extend(_deployment_names(bg))
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    walk(dict(params))
+    return names
+
+
+def _injected_failure(action: str, backend: RDSBackend, params: Any) -> RDSClientError | None:
+    with _lock:
+        if action == "DescribeBlueGreenDeployments":
+            _tick_deployments(backend, params)
+        if action == "DescribeDBInstances":
+            _tick_instances(backend, params)
+        candidates = [f for f in _faults if f["kind"] == "fail-action" and f["action"] == action]
+        if not candidates:
+            return None
+        names = _request_names(backend, params)
+        for fault in candidates:
+            if _names_match(fault["key"], names):
+                fault["times"] -= 1
+                if fault["times"] <= 0:
+                    _faults.remove(fault)
+                return RDSClientError(fault["code"], fault.get("message") or f"Injected {fault['code']} for test")
+    return None
+
+
+_original_call_action = RDSResponse.call_action
+
+
+def _call_action(self: RDSResponse) -> Any:
+    failure = _injected_failure(self._get_action(), self.backend, self.params)
+    if failure is None:
+        return _original_call_action(self)
+    status, headers, body = self.serialized(ActionResult(failure))
+    headers, body = self._enrich_response(headers, body)
+    return status, headers, body
+
+
+# ---- HTTP route --------------------------------------------------------------------------
+
+
+def wsgi(app: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps moto's WSGI app with the fault route."""
+
+    def route(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") != ROUTE:
+            return app(environ, start_response)
+        method = environ["REQUEST_METHOD"]
+        try:
+            if method == "POST":
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                result: Any = add(json.loads(environ["wsgi.input"].read(length) or b"{}"))
+            elif method == "DELETE":
+                key = parse_qs(environ.get("QUERY_STRING", "")).get("key", [None])[0]
+                result = {"removed": clear(key)}
+            else:
+                result = listing()
+            status = "200 OK"
+        except (FaultError, ValueError) as e:
+            result, status = {"error": str(e)}, "400 Bad Request"
+        body = json.dumps(result).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return route
+
+
+def apply() -> None:
+    if RDSResponse.call_action is not _call_action:
+        RDSResponse.call_action = _call_action
