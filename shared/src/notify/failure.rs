@@ -1,0 +1,227 @@
+//! What a failure means for the person on call: where it stopped, what is left behind and
+//! what to do next. What is left depends on how far the workflow got, so the failed stage
+//! is placed in a phase first.
+
+use super::event::{text_at, Event};
+use super::findings;
+use super::message::{Details, Message};
+
+/// How far the workflow got when it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    NothingChanged,
+    BeforeSwitchover,
+    Switchover,
+    AfterSwitchover,
+    Cleanup,
+    Abandon,
+    Unknown,
+}
+
+/// Places a failure: the error name first (validation fails before any change), then the
+/// failed stage's name, then the action.
+pub fn phase_of(error: &str, stage: &str, action: &str) -> Phase {
+    let stage = stage.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| stage.contains(w));
+    if matches!(error, "InvalidInput" | "PrecheckFailed")
+        || has(&["precheck", "validat", "dry-run"])
+    {
+        Phase::NothingChanged
+    } else if has(&["abandon"]) {
+        Phase::Abandon
+    } else if has(&["cleanup", "delete", "old-blue", "grace", "final"]) {
+        Phase::Cleanup
+    } else if has(&["verif"]) {
+        Phase::AfterSwitchover
+    } else if has(&["switchover"]) {
+        Phase::Switchover
+    } else if has(&[
+        "create", "green", "wait", "approval", "window", "snapshot", "ready",
+    ]) {
+        Phase::BeforeSwitchover
+    } else {
+        match action {
+            "cleanup" => Phase::Cleanup,
+            "abandon" => Phase::Abandon,
+            "dry-run" => Phase::NothingChanged,
+            _ => Phase::Unknown,
+        }
+    }
+}
+
+const SWITCHOVER_AGAIN: &str =
+    "start a new execution with the same input and \"action\": \"switchover\"";
+const CLEANUP_AGAIN: &str = "start a new execution with the same input and \"action\": \"cleanup\"";
+const ABANDON: &str = "start a new execution with the same input and \"action\": \"abandon\"";
+
+/// What is left behind in a phase.
+pub fn left_behind(phase: Phase, deployment: &str) -> String {
+    match phase {
+        Phase::NothingChanged => "Nothing was changed: the workflow stopped before creating anything.".to_owned(),
+        Phase::BeforeSwitchover => format!("Blue is untouched and still serves production. Green ({deployment}) may exist and costs money while it runs."),
+        Phase::Switchover => "RDS rolls back a switchover that fails or exceeds its timeout, so blue should still be production; if the deployment's status is SWITCHOVER_COMPLETED, green is production. Nothing was deleted.".to_owned(),
+        Phase::AfterSwitchover => "Switchover happened: production runs on green under the original names and endpoints. Old blue is kept; nothing was deleted.".to_owned(),
+        Phase::Cleanup => "Production runs on green. Old blue was not deleted, or only partly (a refusal, UnsafeToDelete, deleted nothing).".to_owned(),
+        Phase::Abandon => "Blue is untouched and still serves production. Green may be partly deleted.".to_owned(),
+        Phase::Unknown => "Unknown: the execution's event history shows which steps ran.".to_owned(),
+    }
+}
+
+/// What to do next, in order.
+pub fn next_steps(phase: Phase, error: &str) -> Vec<String> {
+    let steps: Vec<String> = match (phase, error) {
+        (Phase::NothingChanged, "InvalidInput") => vec![
+            "Fix the input as the error says (it names the field and the fix).".into(),
+            "Start a new execution with the corrected input; \"action\": \"dry-run\" checks it without changing anything.".into(),
+        ],
+        (Phase::NothingChanged, "PrecheckFailed") => vec![
+            "Fix each blocking finding (its fix is under it in the table).".into(),
+            "Run \"action\": \"dry-run\" to check again, then start the upgrade again.".into(),
+        ],
+        (Phase::NothingChanged, _) => vec!["Fix the cause the error names, then start a new execution with the same input.".into()],
+        (Phase::BeforeSwitchover, _) => vec![
+            "Open the deployment in the RDS console: its status details and the database events say why.".into(),
+            format!("When the cause is fixed, continue: {SWITCHOVER_AGAIN} (it finds the existing deployment)."),
+            format!("Or remove green: {ABANDON}, and start over later."),
+        ],
+        (Phase::Switchover, _) => vec![
+            "Check the deployment's status in the RDS console.".into(),
+            format!("If blue is still production: fix the cause, then {SWITCHOVER_AGAIN} (it re-checks readiness first); or {ABANDON} to remove green."),
+            format!("If green is production: check the applications, then {CLEANUP_AGAIN} when satisfied."),
+        ],
+        (Phase::AfterSwitchover, _) => vec![
+            "Check the production database and the applications that use it.".into(),
+            format!("If production is healthy, delete old blue: {CLEANUP_AGAIN}."),
+            "If it is not, old blue and the pre-switchover snapshot are your way back.".into(),
+        ],
+        (Phase::Cleanup, _) => vec![
+            "Fix the cause the error names.".into(),
+            format!("Then {CLEANUP_AGAIN}: it resumes where it stopped and never deletes anything twice."),
+        ],
+        (Phase::Abandon, _) => vec![format!("Fix the cause, then {ABANDON} again: it resumes where it stopped.")],
+        (Phase::Unknown, _) => vec![
+            "Open the execution (link below) and find the failed state in its event history.".into(),
+            "Check the database and any Blue/Green deployment in the RDS console before starting again.".into(),
+        ],
+    };
+    steps
+}
+
+/// Fills a message for the `failed` stage.
+pub fn describe(event: &Event, m: &mut Message) {
+    let stage = ["failedStage", "stage", "state"]
+        .iter()
+        .find_map(|k| text_at(&event.detail, &[k]))
+        .unwrap_or_else(|| "an unknown step".to_owned());
+    let (name, message) = match &event.error {
+        Some(caught) => (caught.name.clone(), caught.message.clone()),
+        None => (
+            "UnknownError".to_owned(),
+            text_at(&event.detail, &["cause"]).unwrap_or_else(|| "no cause was given".to_owned()),
+        ),
+    };
+    let phase = phase_of(&name, &stage, &event.action());
+    let deployment = event
+        .deployment_id()
+        .unwrap_or_else(|| "the deployment".to_owned());
+    m.headline = format!("failed at {stage}: {name}");
+    m.error = Some(name.clone());
+    m.facts.push(("Failed stage".into(), stage));
+    m.facts.push(("Error".into(), name.clone()));
+    let report = (name == "PrecheckFailed")
+        .then(|| serde_json::from_str::<serde_json::Value>(&message).ok())
+        .flatten();
+    let what = match &report {
+        Some(answer) => {
+            let summary = findings::summarize(answer);
+            m.details = Some(Details {
+                title: "Precheck findings".into(),
+                body: summary.table,
+            });
+            format!(
+                "Prechecks found {} blocking problem(s) and {} warning(s).",
+                summary.blocking, summary.warnings
+            )
+        }
+        None if message.chars().count() > 600 => {
+            m.details = Some(Details {
+                title: "Error message".into(),
+                body: message.clone(),
+            });
+            super::format::truncate(&message, 600)
+        }
+        None => message,
+    };
+    m.summary = format!("{what}\n\nLeft behind: {}", left_behind(phase, &deployment));
+    m.next_steps = next_steps(phase, &name);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_follow_the_error_then_the_stage() {
+        assert_eq!(
+            phase_of("InvalidInput", "switchover", "upgrade"),
+            Phase::NothingChanged
+        );
+        assert_eq!(
+            phase_of("AwsCallFailed", "precheck", "upgrade"),
+            Phase::NothingChanged
+        );
+        assert_eq!(
+            phase_of("DeploymentFailed", "green-creating", "upgrade"),
+            Phase::BeforeSwitchover
+        );
+        assert_eq!(
+            phase_of("Retryable", "snapshot-blue", "upgrade"),
+            Phase::BeforeSwitchover
+        );
+        assert_eq!(
+            phase_of("NotReady", "Switchover", "upgrade"),
+            Phase::Switchover
+        );
+        assert_eq!(
+            phase_of("VerificationFailed", "verify", "upgrade"),
+            Phase::AfterSwitchover
+        );
+        assert_eq!(
+            phase_of("UnsafeToDelete", "delete-old", "upgrade"),
+            Phase::Cleanup
+        );
+        assert_eq!(
+            phase_of("AwsCallFailed", "final-snapshot", "upgrade"),
+            Phase::Cleanup
+        );
+        assert_eq!(
+            phase_of("AwsCallFailed", "abandon", "abandon"),
+            Phase::Abandon
+        );
+        assert_eq!(
+            phase_of("States.Timeout", "mystery", "cleanup"),
+            Phase::Cleanup
+        );
+        assert_eq!(
+            phase_of("States.Timeout", "mystery", "upgrade"),
+            Phase::Unknown
+        );
+    }
+
+    #[test]
+    fn every_phase_says_what_is_left_and_what_to_do() {
+        for phase in [
+            Phase::NothingChanged,
+            Phase::BeforeSwitchover,
+            Phase::Switchover,
+            Phase::AfterSwitchover,
+            Phase::Cleanup,
+            Phase::Abandon,
+            Phase::Unknown,
+        ] {
+            assert!(!left_behind(phase, "bgd-1").is_empty());
+            assert!(!next_steps(phase, "X").is_empty());
+        }
+        assert!(left_behind(Phase::BeforeSwitchover, "bgd-1").contains("bgd-1"));
+    }
+}
