@@ -10,6 +10,7 @@ pub mod input;
 pub mod naming;
 pub mod notify;
 pub mod precheck;
+pub mod readiness;
 pub mod steps;
 pub mod telemetry;
 

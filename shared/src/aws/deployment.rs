@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::{arn, database::collect_pages};
 use crate::error::Error;
+use crate::input::Request;
 
 /// A deployment as the API reports it now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +126,44 @@ pub async fn list(rds: &aws_sdk_rds::Client) -> Result<Vec<Deployment>, Error> {
 /// The deployment with this name, if any.
 pub async fn find_by_name(rds: &aws_sdk_rds::Client, name: &str) -> Result<Option<Deployment>, Error> {
     Ok(list(rds).await?.into_iter().find(|d| d.name == name))
+}
+
+/// Finds the deployment a step acts on: the one the state data names, else the one named
+/// by `options.deploymentName`, else the one deployment of the production database (its
+/// source before switchover, its target after). Several candidates are an error asking for
+/// the name: the product never picks one on a guess.
+pub async fn locate(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>) -> Result<Deployment, Error> {
+    let not_found = |id: &str| Error::NotFound {
+        what: "Blue/Green deployment",
+        id: id.to_owned(),
+        region: Some(request.target.region.clone()),
+    };
+    if let Some(given) = given {
+        return describe(rds, &given.id).await?.ok_or_else(|| not_found(&given.id));
+    }
+    let all = list(rds).await?;
+    if let Some(name) = &request.options.deployment_name {
+        return all.into_iter().find(|d| &d.name == name).ok_or_else(|| not_found(name));
+    }
+    let production = &request.target.identifier;
+    let mut candidates: Vec<Deployment> = all
+        .into_iter()
+        .filter(|d| d.status != "DELETING")
+        .filter(|d| d.source_name() == production || (d.target_name() == production && d.status == "SWITCHOVER_COMPLETED"))
+        .collect();
+    match candidates.len() {
+        1 => Ok(candidates.remove(0)),
+        0 => Err(not_found(&format!("(any, for database {production})"))),
+        _ => Err(Error::invalid(
+            "options.deploymentName",
+            format!(
+                "is needed: {} deployments belong to {production} ({})",
+                candidates.len(),
+                candidates.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            "name the deployment to act on in options.deploymentName",
+        )),
+    }
 }
 
 #[cfg(test)]

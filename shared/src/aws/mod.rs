@@ -4,3 +4,5 @@ pub mod arn;
 pub mod clients;
 pub mod database;
 pub mod deployment;
+pub mod events;
+pub mod snapshot;

@@ -62,6 +62,28 @@ impl Poll {
     }
 }
 
+/// What an "in progress" answer carries for the state machine's next wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tick {
+    /// The `poll.attempt` to send with the next call.
+    pub attempt: u32,
+    /// How long the state machine waits before that call.
+    pub next_wait_seconds: u32,
+}
+
+impl Poll {
+    /// Counts one more poll of `stage` (failing with `WaitTimedOut` past the budget) and says
+    /// how long to wait before the next.
+    pub fn tick(self, stage: &str, max_polls: u32) -> Result<Tick, Error> {
+        let next = self.next(stage, max_polls)?;
+        Ok(Tick {
+            attempt: next.attempt,
+            next_wait_seconds: self.next_wait_seconds(),
+        })
+    }
+}
+
 /// The answer of a step that waits for AWS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,9 +1,299 @@
-//! Step (being written).
+//! Step `poll-status`: where the deployment stands (`status`), or, after switchover, whether
+//! production is what the upgrade asked for (`verify`). Only reads.
+
+use serde::{Deserialize, Serialize};
 
 use crate::aws::clients::ClientFactory;
+use crate::aws::database::{Database, DatabaseSummary};
+use crate::aws::deployment::{self, DeploymentRef, Member, Task};
+use crate::aws::{arn, events};
 use crate::error::Error;
+use crate::input::Request;
+use crate::readiness::{self, InstanceHealth, Phase};
+use crate::steps::{parse_event, parse_request, Poll, Tick};
 
-/// Runs the step for one event.
-pub async fn handle(_event: serde_json::Value, _clients: &ClientFactory) -> Result<serde_json::Value, Error> {
-    Err(Error::Configuration("not written yet".into()))
+/// What the state machine asks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operation {
+    #[default]
+    Status,
+    Verify,
+}
+
+/// The event.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    #[serde(default)]
+    pub operation: Operation,
+    pub request: serde_json::Value,
+    #[serde(default)]
+    pub deployment: Option<DeploymentRef>,
+    #[serde(default)]
+    pub poll: Poll,
+}
+
+/// The answer of `status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    pub phase: Phase,
+    pub deployment: DeploymentRef,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_details: Option<String>,
+    pub tasks: Vec<Task>,
+    pub members: Vec<Member>,
+    pub waiting_for: Vec<String>,
+    #[serde(flatten)]
+    pub tick: Tick,
+}
+
+/// The answer of `verify`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verified {
+    pub verified: bool,
+    pub production: DatabaseSummary,
+    pub old_blue: DatabaseSummary,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switchover: Option<events::SwitchoverTiming>,
+}
+
+/// Either answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Status(Box<Status>),
+    Verified(Box<Verified>),
+}
+
+/// Runs the step for one Lambda event.
+pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
+    let event: Event = parse_event(event)?;
+    let request = parse_request(&event.request)?;
+    let rds = clients.rds(&request.target).await;
+    match event.operation {
+        Operation::Status => Ok(Answer::Status(Box::new(status(&rds, &request, event.deployment.as_ref(), event.poll).await?))),
+        Operation::Verify => Ok(Answer::Verified(Box::new(verify(&rds, &request, event.deployment.as_ref()).await?))),
+    }
+}
+
+/// Reads the deployment and green, and answers the phase. While provisioning or switching,
+/// it counts the poll against `options.maxPolls`.
+pub async fn status(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>, poll: Poll) -> Result<Status, Error> {
+    let d = deployment::locate(rds, request, given).await?;
+    let green = if d.status == "AVAILABLE" { readiness::green_instances(rds, &d).await? } else { Vec::new() };
+    let assessment = readiness::assess(&d, &green)?;
+    let tick = match assessment.phase {
+        Phase::Provisioning | Phase::Switching => poll.tick(&format!("{} of {}", phase_name(assessment.phase), d.id), request.options.max_polls)?,
+        Phase::Ready | Phase::Switched => Tick {
+            attempt: poll.attempt,
+            next_wait_seconds: 0,
+        },
+    };
+    tracing::info!(deployment = %d.id, status = %d.status, phase = ?assessment.phase, waiting_for = ?assessment.waiting_for, "polled");
+    Ok(Status {
+        phase: assessment.phase,
+        deployment: d.reference(),
+        status: d.status,
+        status_details: d.status_details,
+        tasks: d.tasks,
+        members: d.members,
+        waiting_for: assessment.waiting_for,
+        tick,
+    })
+}
+
+fn phase_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Provisioning => "green provisioning",
+        Phase::Switching => "switchover",
+        Phase::Ready => "ready",
+        Phase::Switched => "switched",
+    }
+}
+
+/// After switchover: production (the original name) is the deployment's target, runs the
+/// requested version with every member available, and old blue is there under `-oldN`.
+pub async fn verify(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>) -> Result<Verified, Error> {
+    let d = deployment::locate(rds, request, given).await?;
+    let fail = |reason: String| Error::VerificationFailed {
+        database: request.target.identifier.clone(),
+        reason,
+    };
+    match d.status.as_str() {
+        "SWITCHOVER_COMPLETED" => {}
+        "SWITCHOVER_IN_PROGRESS" => return Err(Error::NotReady { reason: format!("switchover of {} is still in progress", d.id) }),
+        other => return Err(fail(format!("deployment {} is {other}, not SWITCHOVER_COMPLETED", d.id))),
+    }
+    let production = Database::load(rds, &request.target).await?;
+    if production.arn != d.target_arn {
+        return Err(fail(format!("{} is not the deployment's target ({})", production.arn, d.target_arn)));
+    }
+    if let Some(version) = &request.options.target_engine_version {
+        if &production.engine_version != version {
+            return Err(fail(format!("production runs {}, not the requested {version}", production.engine_version)));
+        }
+    }
+    check_settled(&production)?;
+    let old_name = d.source_name();
+    if arn::old_suffix(old_name).is_none() || old_name == production.identifier {
+        return Err(fail(format!("the deployment's source `{old_name}` is not an -oldN name")));
+    }
+    let old_blue = Database::find(rds, production.kind, old_name).await?.ok_or_else(|| fail(format!("old blue `{old_name}` was not found")))?;
+    if old_blue.resource_id == production.resource_id {
+        return Err(fail(format!("old blue and production share the resource id {}", production.resource_id)));
+    }
+    let switchover = events::switchover_timing(rds, &d.id).await?;
+    tracing::info!(production = %production.identifier, version = %production.engine_version, old_blue = %old_blue.identifier, ?switchover, "verified");
+    Ok(Verified {
+        verified: true,
+        production: production.summary(),
+        old_blue: old_blue.summary(),
+        switchover,
+    })
+}
+
+/// Every production member available; a member still settling is `NotReady` (retried), a
+/// broken one a verification failure.
+fn check_settled(production: &Database) -> Result<(), Error> {
+    let mut statuses: Vec<(String, String)> = production.instances.iter().map(|i| (i.db_instance_identifier().unwrap_or_default().to_owned(), i.db_instance_status().unwrap_or_default().to_owned())).collect();
+    if production.cluster.is_some() {
+        statuses.push((production.identifier.clone(), production.status.clone()));
+    }
+    for (id, status) in statuses {
+        match readiness::instance_health(&status) {
+            Some(InstanceHealth::Available) => {}
+            Some(InstanceHealth::Settling) => return Err(Error::NotReady { reason: format!("production member {id} is {status}") }),
+            Some(InstanceHealth::Broken) | None => {
+                return Err(Error::VerificationFailed {
+                    database: production.identifier.clone(),
+                    reason: format!("production member {id} is {status}"),
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsOutput;
+    use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+    use aws_sdk_rds::types::{BlueGreenDeployment, BlueGreenDeploymentTask, DbInstance, DbParameterGroupStatus, SwitchoverDetail};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use serde_json::json;
+
+    const SOURCE: &str = "arn:aws:rds:us-east-1:123456789012:db:orders";
+    const TARGET: &str = "arn:aws:rds:us-east-1:123456789012:db:orders-green-abc";
+
+    fn request() -> Request {
+        Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "postgres"}, "options": {"maxPolls": 5}})).unwrap()
+    }
+
+    fn given() -> DeploymentRef {
+        DeploymentRef {
+            id: "bgd-1".into(),
+            name: "n".into(),
+            source_arn: SOURCE.into(),
+            target_arn: None,
+        }
+    }
+
+    fn bgd(status: &str, task: &str) -> DescribeBlueGreenDeploymentsOutput {
+        DescribeBlueGreenDeploymentsOutput::builder()
+            .blue_green_deployments(
+                BlueGreenDeployment::builder()
+                    .blue_green_deployment_identifier("bgd-1")
+                    .blue_green_deployment_name("n")
+                    .source(SOURCE)
+                    .target(TARGET)
+                    .status(status)
+                    .status_details("replication stopped: green was written to")
+                    .tasks(BlueGreenDeploymentTask::builder().name("CREATING_READ_REPLICA_OF_SOURCE").status(task).build())
+                    .switchover_details(SwitchoverDetail::builder().source_member(SOURCE).target_member(TARGET).status(if status == "PROVISIONING" { "PROVISIONING" } else { "AVAILABLE" }).build())
+                    .build(),
+            )
+            .build()
+    }
+
+    fn green(status: &'static str) -> DescribeDbInstancesOutput {
+        DescribeDbInstancesOutput::builder()
+            .db_instances(
+                DbInstance::builder()
+                    .db_instance_identifier("orders-green-abc")
+                    .db_instance_status(status)
+                    .db_parameter_groups(DbParameterGroupStatus::builder().db_parameter_group_name("pg").parameter_apply_status("in-sync").build())
+                    .build(),
+            )
+            .build()
+    }
+
+    #[tokio::test]
+    async fn provisioning_over_several_polls_then_ready() {
+        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
+            .sequence()
+            .output(|| bgd("PROVISIONING", "IN_PROGRESS"))
+            .times(2)
+            .output(|| bgd("AVAILABLE", "COMPLETED"))
+            .times(2)
+            .build();
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances).sequence().output(|| green("storage-optimization")).output(|| green("available")).build();
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances]);
+        let mut poll = Poll::default();
+        let mut phases = Vec::new();
+        for _ in 0..4 {
+            let s = status(&rds, &request(), Some(&given()), poll).await.unwrap();
+            phases.push((s.phase, s.waiting_for.first().cloned().unwrap_or_default()));
+            poll = Poll { attempt: s.tick.attempt };
+        }
+        assert_eq!(phases[0].0, Phase::Provisioning);
+        assert_eq!(phases[1].0, Phase::Provisioning);
+        assert_eq!(phases[2].0, Phase::Provisioning, "a green member in storage-optimization is not ready");
+        assert!(phases[2].1.contains("storage-optimization"));
+        assert_eq!(phases[3].0, Phase::Ready);
+    }
+
+    #[tokio::test]
+    async fn throttling_then_success() {
+        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
+            .sequence()
+            .http_status(400, Some(r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"#.into()))
+            .output(|| bgd("SWITCHOVER_IN_PROGRESS", "COMPLETED"))
+            .build();
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments], |c| c.retry_config(aws_sdk_rds::config::retry::RetryConfig::standard().with_max_attempts(3).with_initial_backoff(std::time::Duration::from_millis(1))));
+        let s = status(&rds, &request(), Some(&given()), Poll::default()).await.unwrap();
+        assert_eq!(s.phase, Phase::Switching);
+        assert_eq!(deployments.num_calls(), 2, "the SDK retried the throttled call itself");
+    }
+
+    #[tokio::test]
+    async fn failures_and_unknown_statuses_stop() {
+        for (status_value, task, expected) in [
+            ("INVALID_CONFIGURATION", "COMPLETED", "DeploymentFailed"),
+            ("SWITCHOVER_FAILED", "COMPLETED", "DeploymentFailed"),
+            ("AVAILABLE", "FAILED", "DeploymentFailed"),
+            ("WARMING_UP", "COMPLETED", "UnknownStatus"),
+        ] {
+            let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(move || bgd(status_value, task));
+            let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available"));
+            let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances]);
+            let err = status(&rds, &request(), Some(&given()), Poll::default()).await.unwrap_err();
+            assert_eq!(err.name(), expected, "{status_value}/{task}: {err}");
+            if status_value == "INVALID_CONFIGURATION" {
+                assert!(err.to_string().contains("green was written to"), "AWS's StatusDetails reach the cause: {err}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_poll_budget_ends_the_wait() {
+        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(|| bgd("PROVISIONING", "IN_PROGRESS"));
+        let rds = mock_client!(aws_sdk_rds, [&deployments]);
+        let err = status(&rds, &request(), Some(&given()), Poll { attempt: 5 }).await.unwrap_err();
+        assert_eq!(err.name(), "WaitTimedOut");
+    }
 }
