@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Validates the deployable artefacts: the SAM template (SAM's own checks and cfn-lint) and the
+# state machine definition (statelint and asl-validator, which each catch what the other
+# misses; neither reads the template, and cfn-lint does not read DefinitionUri files), and
+# checks that the definition's ${...} names are exactly the template's DefinitionSubstitutions.
+# Any finding fails the script. Run scripts/bootstrap.sh first (scripts/test.sh does).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+venv="$root/.venv/bin"
+definition=statemachine/bluegreen.asl.json
+export SAM_CLI_TELEMETRY=0
+
+echo "validate: sam validate --lint" >&2
+"$venv/sam" validate --lint --region us-east-1 --template template.yaml
+
+echo "validate: cfn-lint (warnings fail too)" >&2
+"$venv/cfn-lint" template.yaml
+
+echo "validate: statelint" >&2
+findings=$("$venv/statelint" --ignore=FLOAT "$definition" 2>&1) || { echo "$findings" >&2; exit 1; }
+if [ -n "$findings" ]; then echo "$findings" >&2; exit 1; fi
+
+echo "validate: asl-validator" >&2
+"$root/tests/tools/node_modules/.bin/asl-validator" --json-path "$definition"
+
+echo "validate: definition substitutions" >&2
+"$venv/python" - "$definition" template.yaml <<'PY'
+import json, re, sys
+from cfnlint.decode import cfn_yaml
+
+definition_path, template_path = sys.argv[1], sys.argv[2]
+with open(definition_path) as f:
+    used = set(re.findall(r"\$\{(\w+)\}", f.read()))
+template = cfn_yaml.load(template_path)
+given = set()
+for name, resource in template["Resources"].items():
+    props = resource.get("Properties", {})
+    if resource["Type"] == "AWS::Serverless::StateMachine" and props.get("DefinitionUri") == definition_path:
+        given |= set(props.get("DefinitionSubstitutions", {}))
+if used != given:
+    sys.exit(f"{definition_path} uses {sorted(used)} but template.yaml substitutes {sorted(given)}")
+PY
+echo "validate: all clean" >&2

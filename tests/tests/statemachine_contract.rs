@@ -1,0 +1,763 @@
+//! The state machine's contract with the functions, read from `statemachine/bluegreen.asl.json`
+//! (and the execution inputs in `examples/`): the error names it matches, its retries,
+//! timeouts and catches, the values its Choices test, and that every loop is bounded.
+//! statelint and asl-validator (scripts/validate.sh) check the language; this checks the product.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bluegreen::input::{Action, Engine, Options, Request, SwitchoverMode};
+use bluegreen::steps::Progress;
+use bluegreen::Error;
+use e2e::moto::root;
+use serde_json::{Map, Value};
+
+/// The Lambda errors the standard retry block covers (AWS's recommendation for `lambda:invoke`).
+const LAMBDA_TRANSIENT: [&str; 4] = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+];
+
+/// `phase` values poll-status answers (docs/step-contracts.md).
+const PHASES: [&str; 4] = ["provisioning", "ready", "switching", "switched"];
+
+/// Notify stage names (docs/step-contracts.md, `bluegreen::notify` reads them).
+const STAGES: [&str; 15] = [
+    "started",
+    "precheck-report",
+    "green-creating",
+    "green-ready",
+    "awaiting-approval",
+    "snapshot-taken",
+    "switchover-started",
+    "switchover-completed",
+    "verified",
+    "cleanup-scheduled",
+    "old-blue-deleted",
+    "done",
+    "dry-run-report",
+    "abandoned",
+    "failed",
+];
+
+/// Substitution name → function, and the operations each function accepts.
+const FUNCTIONS: [(&str, &str, &[&str]); 6] = [
+    ("PrecheckFunctionArn", "precheck", &[]),
+    ("CreateFunctionArn", "create", &[]),
+    (
+        "PollStatusFunctionArn",
+        "poll-status",
+        &["status", "verify"],
+    ),
+    (
+        "SwitchoverFunctionArn",
+        "switchover",
+        &["snapshot-blue", "switchover"],
+    ),
+    (
+        "DeleteOldFunctionArn",
+        "delete-old",
+        &["cleanup", "abandon"],
+    ),
+    ("NotifyFunctionArn", "notify", &[]),
+];
+
+fn definition() -> Value {
+    let path = root().join("statemachine/bluegreen.asl.json");
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("the definition is JSON")
+}
+
+fn states(def: &Value) -> &Map<String, Value> {
+    def["States"].as_object().expect("States")
+}
+
+fn of_type<'a>(def: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
+    states(def)
+        .iter()
+        .filter(|(_, s)| s["Type"] == kind)
+        .map(|(n, s)| (n.as_str(), s))
+        .collect()
+}
+
+/// The function a Task invokes (by its binary name).
+fn function_of(task: &Value) -> &'static str {
+    let arn = task["Parameters"]["FunctionName"]
+        .as_str()
+        .expect("FunctionName");
+    FUNCTIONS
+        .iter()
+        .find(|(sub, _, _)| arn == format!("${{{sub}}}"))
+        .map(|(_, name, _)| *name)
+        .unwrap_or_else(|| panic!("FunctionName {arn} is not one of the six substitutions"))
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn retriers(task: &Value) -> &[Value] {
+    task["Retry"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// Every state a state can go to next.
+fn successors(state: &Value) -> Vec<&str> {
+    let mut next: Vec<&str> = ["Next", "Default"]
+        .iter()
+        .filter_map(|k| state[*k].as_str())
+        .collect();
+    for key in ["Choices", "Catch"] {
+        for rule in state[key].as_array().into_iter().flatten() {
+            next.extend(rule["Next"].as_str());
+        }
+    }
+    next
+}
+
+/// Every comparison of a Choice rule, through And / Or / Not.
+fn comparisons(rule: &Value) -> Vec<&Map<String, Value>> {
+    let object = rule.as_object().expect("rule object");
+    if let Some(inner) = object.get("Not") {
+        return comparisons(inner);
+    }
+    if let Some(list) = object.get("And").or_else(|| object.get("Or")) {
+        return list
+            .as_array()
+            .expect("And/Or list")
+            .iter()
+            .flat_map(comparisons)
+            .collect();
+    }
+    vec![object]
+}
+
+/// Values as the JSON the definition compares them with (`"dry-run"`, `true`).
+fn names<T: serde::Serialize>(values: impl IntoIterator<Item = T>) -> BTreeSet<String> {
+    values
+        .into_iter()
+        .map(|v| serde_json::to_string(&v).expect("serializes"))
+        .collect()
+}
+
+#[test]
+fn every_example_is_a_valid_request_and_all_cases_are_shown() {
+    let dir = root().join("examples");
+    let mut actions = BTreeSet::new();
+    let mut upgrade_engines = BTreeSet::new();
+    let mut modes = BTreeSet::new();
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).expect("examples/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read example");
+        let value: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let request = Request::from_value(value)
+            .unwrap_or_else(|e| panic!("{} is not a valid request: {e}", path.display()));
+        if request.action == Action::Upgrade {
+            upgrade_engines.insert(request.target.engine.api_name());
+        }
+        actions.extend(names([request.action]));
+        modes.extend(names([request.options.switchover_mode]));
+        count += 1;
+    }
+    assert_eq!(
+        upgrade_engines,
+        Engine::ALL.iter().map(|e| e.api_name()).collect(),
+        "an upgrade example per engine"
+    );
+    assert_eq!(
+        actions,
+        names([
+            Action::Upgrade,
+            Action::DryRun,
+            Action::Switchover,
+            Action::Cleanup,
+            Action::Abandon
+        ]),
+        "an example per action"
+    );
+    assert_eq!(
+        modes,
+        names([
+            SwitchoverMode::Auto,
+            SwitchoverMode::Window,
+            SwitchoverMode::Manual
+        ]),
+        "an example per switchover mode"
+    );
+    assert!(count >= 11, "{count} examples");
+}
+
+#[test]
+fn every_matched_error_name_is_the_products_or_aws_own() {
+    let def = definition();
+    let mut matched = 0;
+    for (name, state) in states(&def) {
+        for key in ["Retry", "Catch"] {
+            for rule in state[key].as_array().into_iter().flatten() {
+                for error in strings(&rule["ErrorEquals"]) {
+                    let known = Error::ALL_NAMES.contains(&error)
+                        || error.starts_with("States.")
+                        || error.starts_with("Lambda.");
+                    assert!(known, "{name} matches `{error}`, which no function raises (not in Error::ALL_NAMES)");
+                    matched += 1;
+                }
+            }
+        }
+    }
+    assert!(matched > 0);
+}
+
+#[test]
+fn every_task_has_a_timeout_the_lambda_retries_and_a_catch_that_keeps_the_input() {
+    let def = definition();
+    let tasks = of_type(&def, "Task");
+    assert!(tasks.len() >= 20, "{} tasks", tasks.len());
+    for (name, task) in tasks {
+        assert_eq!(task["Resource"], "arn:aws:states:::lambda:invoke", "{name}");
+        let timeout = task["TimeoutSeconds"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{name} has no TimeoutSeconds"));
+        assert!(
+            (1..=900).contains(&timeout),
+            "{name}: TimeoutSeconds {timeout}"
+        );
+        let lambda = retriers(task).iter().find(|r| {
+            LAMBDA_TRANSIENT
+                .iter()
+                .all(|e| strings(&r["ErrorEquals"]).contains(e))
+        });
+        assert!(
+            lambda.is_some(),
+            "{name} does not retry {LAMBDA_TRANSIENT:?}"
+        );
+        for retrier in retriers(task) {
+            let attempts = retrier["MaxAttempts"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{name}: a Retry without MaxAttempts"));
+            assert!(
+                (1..=10).contains(&attempts),
+                "{name}: MaxAttempts {attempts}"
+            );
+            assert!(
+                retrier["IntervalSeconds"].as_u64().is_some_and(|s| s >= 1),
+                "{name}: IntervalSeconds"
+            );
+            assert!(
+                retrier["BackoffRate"].as_f64().is_some_and(|b| b >= 1.0),
+                "{name}: BackoffRate"
+            );
+            assert!(
+                retrier["MaxDelaySeconds"].as_u64().is_some(),
+                "{name}: MaxDelaySeconds caps the backoff"
+            );
+            assert_eq!(retrier["JitterStrategy"], "FULL", "{name}");
+        }
+        let catch = task["Catch"]
+            .as_array()
+            .and_then(|c| c.first())
+            .unwrap_or_else(|| panic!("{name} has no Catch"));
+        assert_eq!(strings(&catch["ErrorEquals"]), ["States.ALL"], "{name}");
+        let result_path = catch["ResultPath"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}: a Catch without ResultPath replaces the input"));
+        assert!(
+            result_path.starts_with("$.") && !result_path.starts_with("$.request"),
+            "{name}: Catch ResultPath {result_path}"
+        );
+        // The answer is taken out of the lambda:invoke envelope, or discarded.
+        match task.get("ResultSelector") {
+            Some(selector) => {
+                for (key, path) in selector.as_object().expect("ResultSelector object") {
+                    assert!(
+                        key.ends_with(".$")
+                            && path.as_str().is_some_and(|p| p.starts_with("$.Payload.")),
+                        "{name}: ResultSelector {key}"
+                    );
+                }
+            }
+            None => assert!(
+                task["ResultPath"].is_null(),
+                "{name}: keeps the whole lambda:invoke envelope"
+            ),
+        }
+    }
+}
+
+#[test]
+fn retryable_names_are_retried_with_a_bounded_backoff_on_every_step() {
+    let def = definition();
+    let mut steps = 0;
+    for (name, task) in of_type(&def, "Task") {
+        // Every step may meet a transient AWS fault or a member still settling; notify never
+        // fails on delivery (its answer reports it).
+        if function_of(task) == "notify" {
+            continue;
+        }
+        steps += 1;
+        for retryable in Error::RETRYABLE_NAMES {
+            let retrier = retriers(task)
+                .iter()
+                .find(|r| strings(&r["ErrorEquals"]).contains(retryable));
+            let retrier = retrier.unwrap_or_else(|| panic!("{name} does not retry {retryable}"));
+            assert!(
+                retrier["IntervalSeconds"].as_u64().is_some_and(|s| s >= 10),
+                "{name}: {retryable} is retried at AWS's pace, not in a tight loop"
+            );
+            assert!(
+                retrier["MaxDelaySeconds"]
+                    .as_u64()
+                    .is_some_and(|s| s <= 900),
+                "{name}: MaxDelaySeconds"
+            );
+        }
+    }
+    assert!(steps >= 9, "{steps} step tasks");
+}
+
+#[test]
+fn every_failure_notifies_then_fails_with_the_original_error() {
+    let def = definition();
+    let all = states(&def);
+    let notify_failure = &all["Notify failure"];
+    assert_eq!(function_of(notify_failure), "notify");
+    let payload = &notify_failure["Parameters"]["Payload"];
+    assert_eq!(payload["outcome"], "failure");
+    assert_eq!(payload["error.$"], "$.error");
+    assert_eq!(payload["stage.$"], "$.failedStage");
+    // Its own failure must not overwrite the error it reports, and still ends in Fail.
+    let catch = &notify_failure["Catch"][0];
+    assert_ne!(catch["ResultPath"], "$.error");
+    for next in successors(notify_failure) {
+        assert_eq!(
+            all[next]["Type"], "Fail",
+            "Notify failure goes on to {next}"
+        );
+        assert_eq!(all[next]["ErrorPath"], "$.error.Error");
+        assert_eq!(all[next]["CausePath"], "$.error.Cause");
+    }
+    // Every Catch of every other Task reaches Notify failure through Pass states naming a stage.
+    let mut stages = BTreeSet::new();
+    for (name, state) in all.iter().filter(|(n, _)| *n != "Notify failure") {
+        for catch in state["Catch"].as_array().into_iter().flatten() {
+            assert_eq!(catch["ResultPath"], "$.error", "{name}");
+            let mut at = catch["Next"].as_str().expect("Catch Next");
+            let mut hops = 0;
+            while at != "Notify failure" {
+                let pass = &all[at];
+                assert_eq!(
+                    pass["Type"], "Pass",
+                    "{name} fails into {at}, not a Pass on the way to Notify failure"
+                );
+                if pass["ResultPath"] == "$.failedStage" {
+                    stages.insert(pass["Result"].as_str().expect("a stage name").to_owned());
+                }
+                at = pass["Next"].as_str().expect("Next");
+                hops += 1;
+                assert!(hops < 5, "{name}: no way to Notify failure");
+            }
+        }
+    }
+    for stage in &stages {
+        assert!(
+            STAGES.contains(&stage.as_str()),
+            "failed stage `{stage}` is not a contract stage"
+        );
+    }
+    // Choice defaults (an answer the functions never give) fail through the same path.
+    for (name, pass) in of_type(&def, "Pass")
+        .into_iter()
+        .filter(|(_, p)| p["ResultPath"] == "$.error")
+    {
+        let error = pass["Parameters"]["Error"].as_str().expect("an error name");
+        assert!(Error::ALL_NAMES.contains(&error), "{name} raises `{error}`");
+        assert_eq!(
+            all[pass["Next"].as_str().unwrap()]["Next"],
+            "Notify failure",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn choices_only_test_values_the_functions_and_the_input_can_have() {
+    let def = definition();
+    let booleans = names([true, false]);
+    let progress = names([Progress::InProgress, Progress::Done]);
+    let allowed: BTreeMap<&str, BTreeSet<String>> = BTreeMap::from([
+        (
+            "$.request.action",
+            names([
+                Action::Upgrade,
+                Action::DryRun,
+                Action::Switchover,
+                Action::Cleanup,
+                Action::Abandon,
+            ]),
+        ),
+        (
+            "$.request.options.switchoverMode",
+            names([
+                SwitchoverMode::Auto,
+                SwitchoverMode::Window,
+                SwitchoverMode::Manual,
+            ]),
+        ),
+        (
+            "$.request.options.snapshotBeforeSwitchover",
+            booleans.clone(),
+        ),
+        ("$.request.options.deleteOldBlue", booleans.clone()),
+        ("$.request.options.gracePeriodSeconds", BTreeSet::new()),
+        ("$.precheck.passed", booleans),
+        ("$.greenPoll.phase", names(PHASES)),
+        ("$.switchPoll.phase", names(PHASES)),
+        ("$.snapshot.state", progress.clone()),
+        ("$.switchover.state", progress.clone()),
+        ("$.cleanup.state", progress.clone()),
+        ("$.abandon.state", progress),
+    ]);
+    let mut tested: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (name, choice) in of_type(&def, "Choice") {
+        assert!(choice["Default"].is_string(), "{name} has no Default: an unmatched value would fail the execution without a notification");
+        for rule in choice["Choices"].as_array().expect("Choices") {
+            for comparison in comparisons(rule) {
+                let variable = comparison["Variable"].as_str().expect("Variable");
+                let values = allowed.get(variable).unwrap_or_else(|| {
+                    panic!("{name} tests {variable}, which no function answers")
+                });
+                for (operator, value) in comparison
+                    .iter()
+                    .filter(|(k, _)| *k != "Variable" && *k != "Next")
+                {
+                    if operator == "IsPresent" {
+                        assert!(
+                            variable.starts_with("$.request."),
+                            "{name}: only the input has optional fields"
+                        );
+                        continue;
+                    }
+                    assert!(
+                        matches!(operator.as_str(), "StringEquals" | "BooleanEquals"),
+                        "{name}: {operator}"
+                    );
+                    assert!(
+                        values.contains(&value.to_string()),
+                        "{name}: {variable} is never {value}"
+                    );
+                    tested
+                        .entry(variable)
+                        .or_default()
+                        .insert(value.to_string());
+                }
+            }
+        }
+    }
+    // The routing is complete: every action but the default one is routed by name.
+    let routed = &tested["$.request.action"];
+    for action in names([
+        Action::DryRun,
+        Action::Switchover,
+        Action::Cleanup,
+        Action::Abandon,
+    ]) {
+        assert!(routed.contains(&action), "action {action} is not routed");
+    }
+    for mode in names([SwitchoverMode::Window, SwitchoverMode::Manual]) {
+        assert!(
+            tested["$.request.options.switchoverMode"].contains(&mode),
+            "mode {mode} is not handled"
+        );
+    }
+    assert_eq!(
+        tested["$.greenPoll.phase"],
+        names(PHASES),
+        "while green is built every phase has its own branch"
+    );
+    assert!(
+        tested["$.switchPoll.phase"].contains("\"switched\""),
+        "the switchover poll ends on switched"
+    );
+}
+
+#[test]
+fn every_loop_is_bounded_by_a_step_that_counts_its_polls() {
+    let def = definition();
+    let all = states(&def);
+    // A counting step passes its own previous answer's attempt back, so it fails with
+    // WaitTimedOut at options.maxPolls.
+    let counting: BTreeSet<&str> = of_type(&def, "Task")
+        .into_iter()
+        .filter(|(name, task)| {
+            let Some(attempt) = task["Parameters"]["Payload"]["poll"]["attempt.$"].as_str() else {
+                return false;
+            };
+            let result = task["ResultPath"]
+                .as_str()
+                .expect("a polled step keeps its answer");
+            assert_eq!(
+                attempt,
+                format!("{result}.attempt"),
+                "{name} passes another loop's counter"
+            );
+            true
+        })
+        .map(|(name, _)| name)
+        .collect();
+    assert!(counting.len() >= 6, "{counting:?}");
+    // Without the counting steps the graph has no cycle.
+    fn visit<'a>(
+        at: &'a str,
+        all: &'a Map<String, Value>,
+        cut: &BTreeSet<&str>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) {
+        if cut.contains(at) || done.contains(at) {
+            return;
+        }
+        assert!(
+            !path.contains(&at),
+            "a loop with no poll budget: {path:?} -> {at}"
+        );
+        path.push(at);
+        for next in successors(&all[at]) {
+            visit(next, all, cut, path, done);
+        }
+        path.pop();
+        done.insert(at);
+    }
+    let mut done = BTreeSet::new();
+    for name in all.keys() {
+        visit(name, all, &counting, &mut Vec::new(), &mut done);
+    }
+    // Each Wait of a loop waits what its own step asked for, then calls that step again.
+    for (name, wait) in of_type(&def, "Wait") {
+        let Some(path) = wait["SecondsPath"].as_str() else {
+            continue;
+        };
+        let next = &all[wait["Next"].as_str().unwrap()];
+        if let Some(answer) = path.strip_suffix(".nextWaitSeconds") {
+            assert_eq!(
+                next["ResultPath"], answer,
+                "{name} waits for another step's answer"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_step_gets_the_request_and_an_operation_it_knows() {
+    let def = definition();
+    let mut seen = BTreeSet::new();
+    for (name, task) in of_type(&def, "Task") {
+        let function = function_of(task);
+        seen.insert(function);
+        let payload = &task["Parameters"]["Payload"];
+        assert_eq!(payload["request.$"], "$.request", "{name}");
+        let operations = FUNCTIONS
+            .iter()
+            .find(|(_, f, _)| *f == function)
+            .map(|(_, _, ops)| *ops)
+            .unwrap();
+        match payload["operation"].as_str() {
+            Some(op) => assert!(
+                operations.contains(&op),
+                "{name}: {function} has no operation {op}"
+            ),
+            None => assert!(
+                operations.is_empty(),
+                "{name}: {function} needs an operation"
+            ),
+        }
+        if matches!(
+            function,
+            "poll-status" | "switchover" | "delete-old" | "notify"
+        ) {
+            assert_eq!(payload["deployment.$"], "$.deployment", "{name}");
+        }
+        if function == "notify" {
+            match payload["stage"].as_str() {
+                Some(stage) => assert!(STAGES.contains(&stage), "{name}: stage {stage}"),
+                None => assert_eq!(payload["stage.$"], "$.failedStage", "{name}"),
+            }
+            let execution = &payload["execution"];
+            assert_eq!(execution["id.$"], "$$.Execution.Id", "{name}");
+            assert_eq!(execution["name.$"], "$$.Execution.Name", "{name}");
+            assert_eq!(execution["startTime.$"], "$$.Execution.StartTime", "{name}");
+        }
+    }
+    let all: BTreeSet<&str> = FUNCTIONS.iter().map(|(_, f, _)| *f).collect();
+    assert_eq!(seen, all, "every function is used");
+}
+
+#[test]
+fn every_path_read_is_initialised_or_written_first() {
+    let def = definition();
+    let all = states(&def);
+    let start = &all[def["StartAt"].as_str().unwrap()];
+    assert_eq!(
+        start["Parameters"]["request.$"], "$",
+        "the first state keeps the input under $.request"
+    );
+    let mut written: BTreeSet<String> = start["Parameters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.trim_end_matches(".$").to_owned())
+        .collect();
+    let mut reads = Vec::new();
+    for (name, state) in all {
+        for rule in state["Catch"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .chain([state])
+        {
+            if let Some(path) = rule["ResultPath"].as_str() {
+                written.insert(top(path).to_owned());
+            }
+        }
+        collect_reads(name, state, &mut reads);
+    }
+    assert!(reads.len() > 50);
+    for (name, path) in reads {
+        assert!(
+            written.contains(top(&path)),
+            "{name} reads {path}, which no state writes"
+        );
+    }
+}
+
+/// `$.a.b` → `a`.
+fn top(path: &str) -> &str {
+    path.trim_start_matches("$.")
+        .split(['.', '['])
+        .next()
+        .unwrap_or_default()
+}
+
+/// Every `$.…` path a state reads (keys ending in `.$`, Choice variables, Wait and Fail paths,
+/// intrinsic arguments); `$$.` context paths and the task result (`$.Payload`) excluded.
+fn collect_reads(name: &str, value: &Value, reads: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "ResultSelector" {
+                    continue;
+                }
+                let reads_path = key.ends_with(".$")
+                    || matches!(
+                        key.as_str(),
+                        "Variable" | "SecondsPath" | "TimestampPath" | "ErrorPath" | "CausePath"
+                    );
+                match (reads_path, inner.as_str()) {
+                    (true, Some(text)) => {
+                        let mut rest = text;
+                        while let Some(at) = rest.find("$.") {
+                            let preceded_by_dollar = at > 0 && rest.as_bytes()[at - 1] == b'$';
+                            let path: String = rest[at..]
+                                .chars()
+                                .take_while(|c| c.is_alphanumeric() || matches!(c, '$' | '.' | '_'))
+                                .collect();
+                            if !preceded_by_dollar && path.len() > 2 {
+                                reads
+                                    .push((name.to_owned(), path.trim_end_matches('.').to_owned()));
+                            }
+                            rest = &rest[at + 2..];
+                        }
+                    }
+                    _ => collect_reads(name, inner, reads),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_reads(name, i, reads)),
+        _ => {}
+    }
+}
+
+#[test]
+fn defaults_the_definition_applies_are_the_input_models() {
+    let def = definition();
+    let all = states(&def);
+    let defaults = Options::default();
+    assert_eq!(
+        all["Use the default grace period"]["Result"]["seconds"].as_u64(),
+        Some(u64::from(defaults.grace_period_seconds))
+    );
+    // Options the definition treats as "true unless false": their defaults must be true.
+    assert!(defaults.snapshot_before_switchover && defaults.delete_old_blue);
+    assert_eq!(
+        defaults.switchover_mode,
+        SwitchoverMode::Auto,
+        "auto is the Choice's Default"
+    );
+}
+
+#[test]
+fn manual_mode_stops_ready_for_switchover_saying_how_to_resume() {
+    let def = definition();
+    let all = states(&def);
+    let notify = &all["Notify awaiting approval"];
+    let detail = &notify["Parameters"]["Payload"]["detail"];
+    assert_eq!(
+        detail["resumeInput.$"],
+        "States.JsonMerge($.request, $.resume, false)"
+    );
+    let message = detail["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"action\": \"switchover\"") && message.contains("same input"),
+        "{message}"
+    );
+    let resume = &all["Prepare resume input"];
+    assert_eq!(
+        resume["Result"],
+        serde_json::json!({"action": "switchover"})
+    );
+    let resumed: Request = {
+        let mut input = serde_json::from_str::<Value>(
+            &std::fs::read_to_string(root().join("examples/upgrade-manual.json")).unwrap(),
+        )
+        .unwrap();
+        input
+            .as_object_mut()
+            .unwrap()
+            .extend(resume["Result"].as_object().unwrap().clone());
+        Request::from_value(input).expect("the resume input is valid")
+    };
+    assert_eq!(resumed.action, Action::Switchover);
+    assert_eq!(all[notify["Next"].as_str().unwrap()]["Type"], "Succeed");
+    assert_eq!(notify["Next"], "Ready for switchover");
+}
+
+#[test]
+fn the_definition_substitutes_exactly_the_six_functions() {
+    let text = std::fs::read_to_string(root().join("statemachine/bluegreen.asl.json")).unwrap();
+    let mut used = BTreeSet::new();
+    for piece in text.split("${").skip(1) {
+        used.insert(piece.split('}').next().unwrap().to_owned());
+    }
+    let expected: BTreeSet<String> = FUNCTIONS
+        .iter()
+        .map(|(sub, _, _)| (*sub).to_owned())
+        .collect();
+    assert_eq!(used, expected);
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    for sub in &expected {
+        assert!(
+            template.contains(&format!("{sub}: !GetAtt")),
+            "template.yaml does not substitute {sub}"
+        );
+    }
+}
