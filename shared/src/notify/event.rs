@@ -130,6 +130,17 @@ impl Outcome {
             Outcome::ActionNeeded => "action-needed",
         }
     }
+
+    /// The emoji shortcode chat titles start with (Slack and Chatbot render it).
+    pub fn emoji(self) -> &'static str {
+        match self {
+            Outcome::Info => ":information_source:",
+            Outcome::Success => ":white_check_mark:",
+            Outcome::Warning => ":warning:",
+            Outcome::Failure => ":x:",
+            Outcome::ActionNeeded => ":raising_hand:",
+        }
+    }
 }
 
 /// What is known about the database, each fact best-effort.

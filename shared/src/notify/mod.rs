@@ -2,14 +2,99 @@
 //! subscriber) and Slack.
 //!
 //! An event becomes one [`Message`](message::Message) ([`stages::compose`]); each channel
-//! renders it its own way. Delivery never fails the workflow: what happened is reported in
-//! the step's answer and logged, and a notification that cannot be sent is not retried for
-//! long (no function sleeps for long).
+//! renders it its own way ([`sns`], [`chatbot`], [`slack_blocks`]). Delivery never fails or
+//! holds up the workflow: each channel's outcome is logged and reported in the step's answer,
+//! and Slack is retried only briefly ([`slack_delivery::RetryPolicy`]).
 
+pub mod chatbot;
+pub mod config;
 pub mod event;
 pub mod failure;
 pub mod findings;
 pub mod format;
 pub mod links;
 pub mod message;
+pub mod secret;
+pub mod slack_blocks;
+pub mod slack_delivery;
+pub mod sns;
 pub mod stages;
+
+use aws_config::{Region, SdkConfig};
+use serde::Serialize;
+
+use crate::error::Error;
+use config::{region_of, Config};
+use message::Message;
+use secret::WebhookSource;
+use slack_delivery::{RetryPolicy, SlackReport, SlackSender};
+use sns::{Publisher, SnsReport};
+
+/// The step's answer: what happened on each channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub sns: SnsReport,
+    pub slack: SlackReport,
+}
+
+/// Slack delivery: where the URL comes from and how it is posted.
+pub struct Slack {
+    pub source: WebhookSource,
+    pub sender: SlackSender,
+}
+
+/// Everything that sends notifications; built once per container.
+pub struct Notifier {
+    sns: Publisher,
+    slack: Option<Slack>,
+}
+
+impl Notifier {
+    pub fn new(sns: Publisher, slack: Option<Slack>) -> Self {
+        Self { sns, slack }
+    }
+
+    /// Builds the clients from the function's configuration; each client calls the Region
+    /// of the resource it uses (named by its ARN). The webhook secret is read on first use.
+    pub fn from_config(config: &Config, sdk: &SdkConfig) -> Result<Notifier, Error> {
+        let in_region_of = |arn: &str| match region_of(arn) {
+            Some(region) => sdk
+                .to_builder()
+                .region(Region::new(region.to_owned()))
+                .build(),
+            None => sdk.clone(),
+        };
+        let sns = Publisher::new(
+            aws_sdk_sns::Client::new(&in_region_of(&config.topic_arn)),
+            &config.topic_arn,
+        );
+        let slack = match &config.slack_secret {
+            Some(secret) => Some(Slack {
+                source: WebhookSource::new(
+                    aws_sdk_secretsmanager::Client::new(&in_region_of(secret)),
+                    secret,
+                ),
+                sender: SlackSender::new(RetryPolicy::default())?,
+            }),
+            None => None,
+        };
+        Ok(Notifier::new(sns, slack))
+    }
+
+    /// Sends the message on every channel at once and reports each outcome.
+    pub async fn deliver(&self, m: &Message) -> Delivery {
+        let (sns, slack) = tokio::join!(self.sns.publish(m), self.slack(m));
+        tracing::info!(stage = %m.stage, outcome = m.outcome.name(), sns_delivered = sns.delivered, slack = ?slack.status, "notification handled");
+        Delivery { sns, slack }
+    }
+
+    async fn slack(&self, m: &Message) -> SlackReport {
+        let Some(slack) = &self.slack else {
+            return SlackReport::disabled();
+        };
+        match slack.source.url().await {
+            Ok(url) => slack.sender.send(&url, &slack_blocks::payload(m)).await,
+            Err(error) => SlackReport::failed(error, 0),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! The Slack webhook URL: a credential (anyone holding it can post to the channel), so it
+//! lives only in AWS Secrets Manager and in this process's memory. It is read once per
+//! container, on first use, and cached; a failed read is not cached, so the next
+//! notification tries again. Nothing here implements `Display` or `Serialize`, `Debug` is
+//! redacted, and no error message quotes the secret's value.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use reqwest::Url;
+use serde_json::Value;
+
+/// A validated incoming-webhook URL.
+pub struct WebhookUrl(Url);
+
+impl fmt::Debug for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WebhookUrl(<redacted>)")
+    }
+}
+
+impl WebhookUrl {
+    /// Reads a secret's value: the URL itself, or a JSON object with `webhookUrl` (or `url`).
+    /// It must be HTTPS; plain HTTP is accepted only on the loopback interface (local tests).
+    pub fn parse(secret: &str) -> Result<WebhookUrl, String> {
+        let secret = secret.trim();
+        let text = if secret.starts_with('{') {
+            let object: Value = serde_json::from_str(secret)
+                .map_err(|_| "the secret is JSON but does not parse".to_owned())?;
+            ["webhookUrl", "url"]
+                .iter()
+                .find_map(|k| object.get(k).and_then(Value::as_str).map(str::to_owned))
+                .ok_or_else(|| "the secret's JSON has no `webhookUrl` string".to_owned())?
+        } else {
+            secret.to_owned()
+        };
+        let url = Url::parse(&text).map_err(|_| "the secret's value is not a URL".to_owned())?;
+        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        match url.scheme() {
+            "https" => Ok(WebhookUrl(url)),
+            "http" if loopback => Ok(WebhookUrl(url)),
+            _ => Err("the webhook URL must use https".to_owned()),
+        }
+    }
+
+    /// The URL, for the one HTTP request that needs it.
+    pub(crate) fn url(&self) -> &Url {
+        &self.0
+    }
+
+    /// Replaces the URL and its path (the token) wherever they appear in `text`.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let path = self.0.path();
+        let text = text.replace(self.0.as_str(), "<webhook>");
+        if path.len() > 1 {
+            text.replace(path, "<webhook path>")
+        } else {
+            text
+        }
+    }
+}
+
+/// Where the webhook URL comes from: one secret, read on first use and kept.
+pub struct WebhookSource {
+    client: aws_sdk_secretsmanager::Client,
+    secret_id: String,
+    cached: Mutex<Option<Arc<WebhookUrl>>>,
+}
+
+impl WebhookSource {
+    /// `secret_id` is the secret's ARN (or name).
+    pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
+        Self {
+            client,
+            secret_id: secret_id.into(),
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The URL, from the cache or (once) from Secrets Manager.
+    pub async fn url(&self) -> Result<Arc<WebhookUrl>, String> {
+        if let Some(url) = self
+            .cached
+            .lock()
+            .map_err(|_| "webhook cache poisoned".to_owned())?
+            .clone()
+        {
+            return Ok(url);
+        }
+        let out = self
+            .client
+            .get_secret_value()
+            .secret_id(&self.secret_id)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "reading the Slack webhook secret {} failed: {}",
+                    self.secret_id,
+                    aws_smithy_types::error::display::DisplayErrorContext(&e)
+                )
+            })?;
+        let value = out.secret_string().ok_or_else(|| {
+            format!(
+                "secret {} has no string value: store the webhook URL as a secret string",
+                self.secret_id
+            )
+        })?;
+        let url = Arc::new(
+            WebhookUrl::parse(value).map_err(|e| format!("secret {}: {e}", self.secret_id))?,
+        );
+        tracing::info!(secret = %self.secret_id, "Slack webhook loaded from Secrets Manager");
+        *self
+            .cached
+            .lock()
+            .map_err(|_| "webhook cache poisoned".to_owned())? = Some(url.clone());
+        Ok(url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://hooks.slack.com/services/T000/B000/SECRETTOKEN";
+
+    #[test]
+    fn accepts_a_url_or_json() {
+        assert_eq!(WebhookUrl::parse(URL).unwrap().url().as_str(), URL);
+        assert_eq!(
+            WebhookUrl::parse(&format!("{{\"webhookUrl\": \"{URL}\"}}"))
+                .unwrap()
+                .url()
+                .as_str(),
+            URL
+        );
+        assert_eq!(
+            WebhookUrl::parse(&format!(" {{\"url\": \"{URL}\"}}\n"))
+                .unwrap()
+                .url()
+                .as_str(),
+            URL
+        );
+        assert!(WebhookUrl::parse("http://127.0.0.1:9/hook").is_ok());
+    }
+
+    #[test]
+    fn refusals_never_quote_the_value() {
+        for bad in [
+            "http://hooks.slack.com/services/T/B/SECRETTOKEN",
+            "SECRETTOKEN",
+            "{\"hook\": \"SECRETTOKEN\"}",
+            "{SECRETTOKEN",
+        ] {
+            let err = WebhookUrl::parse(bad).unwrap_err();
+            assert!(!err.contains("SECRETTOKEN"), "{err}");
+        }
+    }
+
+    #[test]
+    fn debug_and_redaction_hide_the_token() {
+        let url = WebhookUrl::parse(URL).unwrap();
+        assert_eq!(format!("{url:?}"), "WebhookUrl(<redacted>)");
+        let redacted = url.redact(&format!(
+            "failed for {URL} and /services/T000/B000/SECRETTOKEN"
+        ));
+        assert!(!redacted.contains("SECRETTOKEN"), "{redacted}");
+    }
+}
