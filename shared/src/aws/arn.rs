@@ -39,6 +39,11 @@ pub fn old_suffix(name: &str) -> Option<u32> {
     (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())).then(|| n.parse().ok())?
 }
 
+/// Whether `name` is what RDS calls `production` after a switchover (`orders-old1`).
+pub fn is_old_name_of(name: &str, production: &str) -> bool {
+    name.rsplit_once("-old").is_some_and(|(base, _)| base == production) && old_suffix(name).is_some()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +65,9 @@ mod tests {
         assert_eq!(old_suffix("orders-old"), None);
         assert_eq!(old_suffix("orders-oldx"), None);
         assert_eq!(old_suffix("gold1"), None);
+        assert!(is_old_name_of("orders-old1", "orders"));
+        assert!(!is_old_name_of("orders-old1", "order"));
+        assert!(!is_old_name_of("orders-archive", "orders"));
+        assert!(!is_old_name_of("payments-old2", "orders"));
     }
 }
