@@ -2,3 +2,8 @@
 
 pub mod moto;
 pub mod seed;
+pub mod seed_precheck;
+pub mod faults;
+pub mod lambda;
+pub mod stack;
+pub mod stepfunctions;
