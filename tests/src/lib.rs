@@ -3,3 +3,7 @@
 pub mod moto;
 pub mod seed;
 pub mod seed_precheck;
+pub mod faults;
+pub mod lambda;
+pub mod stack;
+pub mod stepfunctions;

@@ -4,6 +4,10 @@ Prints `PORT <n>` on stdout once it listens, then serves until its stdin closes:
 process that started it holds the other end, so the server ends with that process even when
 the process is killed (no orphan servers). Patches that make moto behave like AWS where the
 product depends on it are applied by `moto_patches` before the server starts.
+
+Step Functions executions really run (moto's `execute_state_machine`); their Lambda tasks go
+to `E2E_LAMBDA_ENDPOINT` (a `cargo lambda watch` server) and their waits are scaled by
+`E2E_WAIT_SCALE` (see `moto_patches/sfn_*.py`). Tests register faults at `/moto-api/faults`.
 """
 
 import logging
@@ -12,17 +16,38 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from moto.core.config import default_user_config  # noqa: E402
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer  # noqa: E402
+from moto.moto_server.werkzeug_app import (  # noqa: E402
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server  # noqa: E402
 
 import moto_patches  # noqa: E402
+from moto_patches import faults  # noqa: E402
+
+
+class Server(ThreadedMotoServer):
+    """moto's threaded server with the test-only fault route in front of it."""
+
+    def _server_entry(self) -> None:
+        app = faults.wsgi(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto_patches.apply()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    server = Server(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()
+    # The engine's own AWS clients (SDK integrations) call back into this server.
+    os.environ["MOTO_PORT"] = str(port)
     print(f"PORT {port}", flush=True)
     # Block until the parent closes our stdin (or dies).
     while sys.stdin.read(65536):

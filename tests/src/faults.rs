@@ -1,0 +1,113 @@
+//! Faults the moto server injects on request: what moto cannot show by itself (a slow green,
+//! a failed switchover, a throttled call).
+//!
+//! Each fault is keyed by the production database identifier (or the deployment name) and
+//! affects only requests about that database, its `-old`/`-green` relatives or its
+//! deployments, so tests sharing one server stay independent. The server side is
+//! `tests/tools/moto_patches/faults.py` (route `/moto-api/faults`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::moto::Moto;
+
+/// One fault. Counts are decremented by the server as requests happen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Fault {
+    /// The deployment reads PROVISIONING for `describes` DescribeBlueGreenDeployments calls,
+    /// then AVAILABLE.
+    Provisioning { describes: u32 },
+    /// The deployment reads INVALID_CONFIGURATION with these StatusDetails until cleared.
+    InvalidConfiguration { details: String },
+    /// The next switchover ends in SWITCHOVER_FAILED; nothing is renamed.
+    SwitchoverFailed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        details: Option<String>,
+    },
+    /// Green instances (or only the green counterpart of blue instance `instance`) read
+    /// `status` (e.g. `storage-optimization`) for `describes` DescribeDBInstances calls.
+    GreenInstanceStatus {
+        status: String,
+        describes: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        instance: Option<String>,
+    },
+    /// The next `times` calls of RDS action `action` (e.g. `DeleteDBCluster`) that name the
+    /// key fail with AWS error code `code` (e.g. `InvalidDBClusterStateFault`).
+    FailAction {
+        action: String,
+        code: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+        times: u32,
+    },
+}
+
+/// A fault as the server holds it: what is left of it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Registered {
+    pub id: u64,
+    pub key: String,
+    #[serde(flatten)]
+    pub fault: Fault,
+}
+
+impl Fault {
+    /// `code` for the next `times` calls of `action`.
+    pub fn fail(action: &str, code: &str, times: u32) -> Fault {
+        Fault::FailAction {
+            action: action.to_owned(),
+            code: code.to_owned(),
+            message: None,
+            times,
+        }
+    }
+}
+
+impl Moto {
+    fn faults_url(&self) -> String {
+        format!("{}/moto-api/faults", self.endpoint)
+    }
+
+    /// Registers `fault` for the database (or deployment name) `key`; returns its id.
+    pub async fn inject(&self, key: &str, fault: Fault) -> u64 {
+        let mut body = serde_json::to_value(&fault).expect("fault serializes");
+        body["key"] = Value::from(key);
+        let response = reqwest::Client::new()
+            .post(self.faults_url())
+            .json(&body)
+            .send()
+            .await
+            .expect("reach moto's fault route");
+        let status = response.status();
+        let answer: Value = response.json().await.expect("fault route answers JSON");
+        assert!(status.is_success(), "moto refused fault {body}: {answer}");
+        answer["id"].as_u64().expect("fault id")
+    }
+
+    /// The faults still registered for `key` (a fault is removed once used up).
+    pub async fn faults(&self, key: &str) -> Vec<Registered> {
+        let all: Vec<Registered> = reqwest::get(self.faults_url())
+            .await
+            .expect("reach moto's fault route")
+            .json()
+            .await
+            .expect("fault list");
+        all.into_iter().filter(|f| f.key == key).collect()
+    }
+
+    /// Removes every fault of `key`; returns how many there were.
+    pub async fn clear_faults(&self, key: &str) -> u64 {
+        let answer: Value = reqwest::Client::new()
+            .delete(self.faults_url())
+            .query(&[("key", key)])
+            .send()
+            .await
+            .expect("reach moto's fault route")
+            .json()
+            .await
+            .expect("fault route answers JSON");
+        answer["removed"].as_u64().unwrap_or_default()
+    }
+}

@@ -1,0 +1,110 @@
+"""Step Functions Lambda tasks run the workspace's real binaries under `cargo lambda watch`.
+
+moto's Step Functions engine sends Lambda tasks to moto's own Lambda, which needs Docker.
+With `E2E_LAMBDA_ENDPOINT` set (e.g. `http://127.0.0.1:9123`), both task forms
+(`arn:aws:states:::lambda:invoke` with `FunctionName`, and a plain function ARN as
+`Resource`) are sent to `POST {endpoint}/2015-03-31/functions/<name>/invocations`, where the
+name is the function's name (ARN or `name:qualifier` reduced to the name): the binary name.
+
+`cargo lambda watch` answers a function error with HTTP 500 and no `X-Amz-Function-Error`
+header; Lambda itself answers 200 with `FunctionError: Unhandled`. This client reports it the
+Lambda way, so the engine raises the function's own `errorType` as the States error name with
+the error JSON as Cause, and Retry / Catch match on it as on AWS.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import urllib.error
+import urllib.request
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+ENDPOINT_VAR = "E2E_LAMBDA_ENDPOINT"
+# The first call of a binary compiles it: allow for that.
+TIMEOUT_SECONDS = float(os.environ.get("E2E_LAMBDA_TIMEOUT", "900"))
+
+_original_boto_client_for = lambda_eval_utils.boto_client_for
+
+
+def function_name(function: str) -> str:
+    """`arn:aws:lambda:r:a:function:NAME[:qualifier]`, `NAME:qualifier` or `NAME` -> `NAME`."""
+    if function.startswith("arn:"):
+        return function.split(":")[6]
+    return function.split(":")[0]
+
+
+def _payload_bytes(payload: Any) -> bytes:
+    if payload is None:
+        return b"{}"
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, str):
+        return payload.encode()
+    return json.dumps(payload).encode()
+
+
+def _client_error(code: str, message: str, status: int) -> ClientError:
+    return ClientError(
+        {
+            "Error": {"Code": code, "Message": message},
+            "ResponseMetadata": {"HTTPStatusCode": status, "RequestId": "e2e-cargo-lambda"},
+        },
+        "Invoke",
+    )
+
+
+class CargoLambdaClient:
+    """The one Lambda call the engine makes (`invoke`), against `cargo lambda watch`."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint.rstrip("/")
+
+    def invoke(self, FunctionName: str, Payload: Any = None, **_: Any) -> dict[str, Any]:  # noqa: N803
+        name = function_name(FunctionName)
+        request = urllib.request.Request(
+            f"{self.endpoint}/2015-03-31/functions/{name}/invocations",
+            data=_payload_bytes(Payload),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                status, headers, body = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, error.headers, error.read()
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            raise _client_error("ServiceException", f"cargo lambda at {self.endpoint} unreachable: {error}", 503) from error
+        result: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": io.BytesIO(body)}
+        function_error = headers.get("X-Amz-Function-Error")
+        if status == 200 and not function_error:
+            return result
+        if function_error or _is_function_error(body):
+            result["FunctionError"] = function_error or "Unhandled"
+            return result
+        if status == 404:
+            raise _client_error("ResourceNotFoundException", f"Function not found: {FunctionName}", 404)
+        raise _client_error("ServiceException", body.decode(errors="replace")[:2000], status)
+
+
+def _is_function_error(body: bytes) -> bool:
+    try:
+        return "errorType" in json.loads(body)
+    except (ValueError, TypeError):
+        return False
+
+
+def _boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+    endpoint = os.environ.get(ENDPOINT_VAR)
+    if service == "lambda" and endpoint:
+        return CargoLambdaClient(endpoint)
+    return _original_boto_client_for(region=region, service=service, state_credentials=state_credentials)
+
+
+def apply() -> None:
+    lambda_eval_utils.boto_client_for = _boto_client_for

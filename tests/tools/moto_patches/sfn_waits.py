@@ -1,0 +1,61 @@
+"""Step Functions waits and retry intervals, scaled for tests.
+
+moto's engine sleeps for real: a Wait of 300 s or a Retry backoff of minutes would make an
+end-to-end run take hours. `E2E_WAIT_SCALE` (e.g. `0.01`) multiplies every Wait (Seconds,
+SecondsPath, Timestamp, TimestampPath) and every Retry interval; with scaling on, a
+timestamp wait (a maintenance window days away) is capped at `E2E_TIMESTAMP_WAIT_CAP`
+seconds (default 3). Unset or 1, the engine waits as AWS does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+
+def scale() -> float:
+    return float(os.environ.get("E2E_WAIT_SCALE", "1"))
+
+
+def _timestamp_cap() -> float:
+    return float(os.environ.get("E2E_TIMESTAMP_WAIT_CAP", "3"))
+
+
+def scaled_seconds(seconds: float, is_timestamp: bool = False) -> float:
+    factor = scale()
+    real = max(0.0, seconds * factor)
+    if is_timestamp and factor < 1:
+        real = min(real, _timestamp_cap())
+    return real
+
+
+def _wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
+    deadline = time.monotonic() + scaled_seconds(wait_seconds, isinstance(self, Timestamp))
+    # An unrelated wake-up of the event only re-enters the wait; stopping the execution ends it.
+    while env.is_running():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        if env.program_state_event.wait(remaining):
+            time.sleep(min(remaining, 0.05))  # set by something else: do not spin
+
+
+class _ScaledTime:
+    """The `time` module as the retrier sees it: `sleep` scaled."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        time.sleep(scaled_seconds(seconds))
+
+
+def apply() -> None:
+    WaitFunction._wait_interval = _wait_interval
+    retrier_decl.time = _ScaledTime()
