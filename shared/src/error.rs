@@ -142,7 +142,11 @@ impl Error {
     }
 
     /// Shorthand for [`Error::InvalidInput`].
-    pub fn invalid(field: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Error::InvalidInput {
             field: field.into(),
             problem: problem.into(),
@@ -162,7 +166,10 @@ impl Error {
     ///
     /// The SDK has already retried transient faults for seconds; what still fails here as
     /// transient becomes [`Error::Retryable`] so the state machine retries it for minutes.
-    pub fn from_sdk<E>(operation: &str, err: aws_sdk_rds::error::SdkError<E, aws_sdk_rds::config::http::HttpResponse>) -> Self
+    pub fn from_sdk<E>(
+        operation: &str,
+        err: aws_sdk_rds::error::SdkError<E, aws_sdk_rds::config::http::HttpResponse>,
+    ) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -172,7 +179,9 @@ impl Error {
                 let meta = service.err().meta();
                 Self::from_metadata(operation, meta)
             }
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => Error::Retryable {
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => Error::Retryable {
                 operation: operation.to_owned(),
                 code: "NetworkError".to_owned(),
                 message: aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
@@ -254,7 +263,9 @@ mod tests {
     fn every_variant_name_is_listed() {
         let samples = [
             Error::invalid("f", "p", "x"),
-            Error::PrecheckFailed { report: "{}".into() },
+            Error::PrecheckFailed {
+                report: "{}".into(),
+            },
             Error::DeploymentFailed {
                 deployment: "d".into(),
                 status: "s".into(),
@@ -307,7 +318,10 @@ mod tests {
 
     #[test]
     fn throttling_is_retryable_and_keeps_the_code() {
-        let meta = ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build();
+        let meta = ErrorMetadata::builder()
+            .code("Throttling")
+            .message("Rate exceeded")
+            .build();
         let err = Error::from_metadata("DescribeDBClusters", &meta);
         assert_eq!(err.name(), "Retryable");
         assert!(err.to_string().contains("Throttling: Rate exceeded"));
@@ -315,7 +329,10 @@ mod tests {
 
     #[test]
     fn unsupported_source_gets_a_fix() {
-        let meta = ErrorMetadata::builder().code("SourceDatabaseNotSupportedFault").message("nope").build();
+        let meta = ErrorMetadata::builder()
+            .code("SourceDatabaseNotSupportedFault")
+            .message("nope")
+            .build();
         let err = Error::from_metadata("CreateBlueGreenDeployment", &meta);
         assert_eq!(err.name(), "AwsCallFailed");
         assert!(err.to_string().contains("Fix: "), "{err}");

@@ -240,7 +240,10 @@ pub const MAX_GRACE_PERIOD_SECONDS: u32 = 365 * 24 * 60 * 60;
 impl Request {
     /// Parses and validates a request from the execution's JSON.
     pub fn from_value(value: serde_json::Value) -> Result<Request, Error> {
-        let request: Request = deserialize(value, "compare the input with the examples in examples/ and the README's input reference")?;
+        let request: Request = deserialize(
+            value,
+            "compare the input with the examples in examples/ and the README's input reference",
+        )?;
         request.validate()?;
         Ok(request)
     }
@@ -256,21 +259,37 @@ impl Target {
     fn validate(&self) -> Result<(), Error> {
         if let Some(account) = &self.account_id {
             if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Error::invalid("target.accountId", format!("`{account}` is not a 12-digit AWS account id"), "give the 12 digits of the account that owns the database, or omit the field"));
+                return Err(Error::invalid(
+                    "target.accountId",
+                    format!("`{account}` is not a 12-digit AWS account id"),
+                    "give the 12 digits of the account that owns the database, or omit the field",
+                ));
             }
         }
         if !is_region(&self.region) {
-            return Err(Error::invalid("target.region", format!("`{}` is not an AWS Region name", self.region), "use a Region code such as `us-east-1` or `eu-west-1`"));
+            return Err(Error::invalid(
+                "target.region",
+                format!("`{}` is not an AWS Region name", self.region),
+                "use a Region code such as `us-east-1` or `eu-west-1`",
+            ));
         }
         validate_rds_identifier("target.identifier", &self.identifier)?;
         if let Some(role) = &self.role_arn {
-            let ok = role.starts_with("arn:aws") && role.contains(":iam::") && role.contains(":role/");
+            let ok =
+                role.starts_with("arn:aws") && role.contains(":iam::") && role.contains(":role/");
             if !ok {
                 return Err(Error::invalid("target.roleArn", format!("`{role}` is not an IAM role ARN"), "give a role ARN such as `arn:aws:iam::123456789012:role/bluegreen-target`, or omit the field"));
             }
-            if let (Some(account), Some(role_account)) = (&self.account_id, role.split(':').nth(4)) {
+            if let (Some(account), Some(role_account)) = (&self.account_id, role.split(':').nth(4))
+            {
                 if account != role_account {
-                    return Err(Error::invalid("target.roleArn", format!("belongs to account {role_account}, but target.accountId is {account}"), "use a role in the database's own account"));
+                    return Err(Error::invalid(
+                        "target.roleArn",
+                        format!(
+                            "belongs to account {role_account}, but target.accountId is {account}"
+                        ),
+                        "use a role in the database's own account",
+                    ));
                 }
             }
         }
@@ -284,53 +303,111 @@ impl Options {
             validate_deployment_name("options.deploymentName", name)?;
         }
         if !(30..=3600).contains(&self.switchover_timeout_seconds) {
-            return Err(Error::invalid("options.switchoverTimeoutSeconds", format!("is {}, outside 30-3600", self.switchover_timeout_seconds), "give a number of seconds from 30 to 3600 (AWS's default is 300)"));
+            return Err(Error::invalid(
+                "options.switchoverTimeoutSeconds",
+                format!("is {}, outside 30-3600", self.switchover_timeout_seconds),
+                "give a number of seconds from 30 to 3600 (AWS's default is 300)",
+            ));
         }
         if self.grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
             return Err(Error::invalid("options.gracePeriodSeconds", format!("is {}, more than a year", self.grace_period_seconds), "give at most 31536000 seconds, or set deleteOldBlue to false and run the cleanup action later"));
         }
         if self.max_polls == 0 {
-            return Err(Error::invalid("options.maxPolls", "is 0", "give at least 1 (the default, 200, covers over ten hours of green creation)"));
+            return Err(Error::invalid(
+                "options.maxPolls",
+                "is 0",
+                "give at least 1 (the default, 200, covers over ten hours of green creation)",
+            ));
         }
         match (self.switchover_mode, &self.switchover_at) {
             (SwitchoverMode::Window, None) => {
-                return Err(Error::invalid("options.switchoverAt", "is missing while switchoverMode is `window`", "give the switchover time as RFC 3339 UTC, e.g. `2026-12-01T02:00:00Z`"));
+                return Err(Error::invalid(
+                    "options.switchoverAt",
+                    "is missing while switchoverMode is `window`",
+                    "give the switchover time as RFC 3339 UTC, e.g. `2026-12-01T02:00:00Z`",
+                ));
             }
             (SwitchoverMode::Window, Some(at)) if !is_utc_timestamp(at) => {
-                return Err(Error::invalid("options.switchoverAt", format!("`{at}` is not an RFC 3339 UTC timestamp"), "write it as `2026-12-01T02:00:00Z`"));
+                return Err(Error::invalid(
+                    "options.switchoverAt",
+                    format!("`{at}` is not an RFC 3339 UTC timestamp"),
+                    "write it as `2026-12-01T02:00:00Z`",
+                ));
             }
             (mode, Some(_)) if mode != SwitchoverMode::Window => {
-                return Err(Error::invalid("options.switchoverAt", "is set but switchoverMode is not `window`", "set switchoverMode to `window`, or remove switchoverAt"));
+                return Err(Error::invalid(
+                    "options.switchoverAt",
+                    "is set but switchoverMode is not `window`",
+                    "set switchoverMode to `window`, or remove switchoverAt",
+                ));
             }
             _ => {}
         }
         if let Some(version) = &self.target_engine_version {
-            if version.is_empty() || version.len() > 64 || !version.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-') {
+            if version.is_empty()
+                || version.len() > 64
+                || !version
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+            {
                 return Err(Error::invalid("options.targetEngineVersion", format!("`{version}` is not an engine version"), "give a version from `aws rds describe-db-engine-versions`, e.g. `8.0.mysql_aurora.3.08.0` or `16.4`"));
             }
         }
         for (field, value) in [
-            ("options.targetDbParameterGroupName", &self.target_db_parameter_group_name),
-            ("options.targetDbClusterParameterGroupName", &self.target_db_cluster_parameter_group_name),
+            (
+                "options.targetDbParameterGroupName",
+                &self.target_db_parameter_group_name,
+            ),
+            (
+                "options.targetDbClusterParameterGroupName",
+                &self.target_db_cluster_parameter_group_name,
+            ),
         ] {
             if let Some(name) = value {
                 validate_parameter_group_name(field, name)?;
             }
         }
-        if engine.kind() == Kind::Instance && self.target_db_cluster_parameter_group_name.is_some() {
-            return Err(Error::invalid("options.targetDbClusterParameterGroupName", format!("applies to Aurora clusters, not to {}", engine.api_name()), "use options.targetDbParameterGroupName for an RDS instance"));
+        if engine.kind() == Kind::Instance && self.target_db_cluster_parameter_group_name.is_some()
+        {
+            return Err(Error::invalid(
+                "options.targetDbClusterParameterGroupName",
+                format!("applies to Aurora clusters, not to {}", engine.api_name()),
+                "use options.targetDbParameterGroupName for an RDS instance",
+            ));
         }
         if engine.kind() == Kind::Cluster {
             let rds_only = [
-                ("options.targetDbInstanceClass", self.target_db_instance_class.is_some()),
-                ("options.targetAllocatedStorage", self.target_allocated_storage.is_some()),
+                (
+                    "options.targetDbInstanceClass",
+                    self.target_db_instance_class.is_some(),
+                ),
+                (
+                    "options.targetAllocatedStorage",
+                    self.target_allocated_storage.is_some(),
+                ),
                 ("options.targetIops", self.target_iops.is_some()),
-                ("options.targetStorageType", self.target_storage_type.is_some()),
-                ("options.targetStorageThroughput", self.target_storage_throughput.is_some()),
-                ("options.upgradeTargetStorageConfig", self.upgrade_target_storage_config.is_some()),
+                (
+                    "options.targetStorageType",
+                    self.target_storage_type.is_some(),
+                ),
+                (
+                    "options.targetStorageThroughput",
+                    self.target_storage_throughput.is_some(),
+                ),
+                (
+                    "options.upgradeTargetStorageConfig",
+                    self.upgrade_target_storage_config.is_some(),
+                ),
             ];
             if let Some((field, _)) = rds_only.iter().find(|(_, set)| *set) {
-                return Err(Error::invalid(*field, format!("applies to RDS instances only, not to {}", engine.api_name()), "remove it; Aurora green instances keep blue's classes and storage"));
+                return Err(Error::invalid(
+                    *field,
+                    format!(
+                        "applies to RDS instances only, not to {}",
+                        engine.api_name()
+                    ),
+                    "remove it; Aurora green instances keep blue's classes and storage",
+                ));
             }
         }
         self.validate_storage()?;
@@ -345,28 +422,57 @@ impl Options {
     fn validate_storage(&self) -> Result<(), Error> {
         if let Some(class) = &self.target_db_instance_class {
             if !class.starts_with("db.") || class.split('.').count() != 3 {
-                return Err(Error::invalid("options.targetDbInstanceClass", format!("`{class}` is not an instance class"), "give a class such as `db.r6g.large`"));
+                return Err(Error::invalid(
+                    "options.targetDbInstanceClass",
+                    format!("`{class}` is not an instance class"),
+                    "give a class such as `db.r6g.large`",
+                ));
             }
         }
         if let Some(kind) = &self.target_storage_type {
             if !matches!(kind.as_str(), "gp2" | "gp3" | "io1" | "io2") {
-                return Err(Error::invalid("options.targetStorageType", format!("`{kind}` is not gp2, gp3, io1 or io2"), "give one of gp2, gp3, io1, io2"));
+                return Err(Error::invalid(
+                    "options.targetStorageType",
+                    format!("`{kind}` is not gp2, gp3, io1 or io2"),
+                    "give one of gp2, gp3, io1, io2",
+                ));
             }
         }
         if let Some(gib) = self.target_allocated_storage {
             if !(20..=65536).contains(&gib) {
-                return Err(Error::invalid("options.targetAllocatedStorage", format!("is {gib} GiB, outside 20-65536"), "give the storage size in GiB"));
+                return Err(Error::invalid(
+                    "options.targetAllocatedStorage",
+                    format!("is {gib} GiB, outside 20-65536"),
+                    "give the storage size in GiB",
+                ));
             }
         }
-        if self.target_storage_throughput.is_some() && self.target_storage_type.as_deref().is_some_and(|t| t != "gp3") {
-            return Err(Error::invalid("options.targetStorageThroughput", "applies to gp3 storage only", "set options.targetStorageType to gp3, or remove the throughput"));
+        if self.target_storage_throughput.is_some()
+            && self
+                .target_storage_type
+                .as_deref()
+                .is_some_and(|t| t != "gp3")
+        {
+            return Err(Error::invalid(
+                "options.targetStorageThroughput",
+                "applies to gp3 storage only",
+                "set options.targetStorageType to gp3, or remove the throughput",
+            ));
         }
         if let Some(iops) = self.target_iops {
             if iops <= 0 {
-                return Err(Error::invalid("options.targetIops", format!("is {iops}"), "give a positive number of IOPS"));
+                return Err(Error::invalid(
+                    "options.targetIops",
+                    format!("is {iops}"),
+                    "give a positive number of IOPS",
+                ));
             }
             if self.target_storage_type.as_deref() == Some("gp2") {
-                return Err(Error::invalid("options.targetIops", "cannot be set with gp2 storage", "use gp3, io1 or io2, or remove targetIops"));
+                return Err(Error::invalid(
+                    "options.targetIops",
+                    "cannot be set with gp2 storage",
+                    "use gp3, io1 or io2, or remove targetIops",
+                ));
             }
         }
         Ok(())
@@ -375,12 +481,17 @@ impl Options {
 
 /// Deserializes JSON into `T`; a failure is `InvalidInput` naming the field by its path
 /// (`target.engine`, `options.switchoverTimeout`) and the accepted values serde lists.
-pub fn deserialize<T: serde::de::DeserializeOwned>(value: serde_json::Value, fix: &str) -> Result<T, Error> {
+pub fn deserialize<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    fix: &str,
+) -> Result<T, Error> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         // A missing field is named only in the message; the path stops at its parent.
-        let missing = inner.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+        let missing = inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
         let field = match (missing, path.as_str()) {
             (Some(name), ".") => name.to_owned(),
             (Some(name), parent) => format!("{parent}.{name}"),
@@ -423,28 +534,41 @@ pub fn validate_deployment_name(field: &str, name: &str) -> Result<(), Error> {
 fn validate_parameter_group_name(field: &str, name: &str) -> Result<(), Error> {
     let ok = (1..=255).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         && !name.contains("--")
         && !name.ends_with('-');
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(field, format!("`{name}` is not a parameter group name"), "use letters, digits and single hyphens, starting with a letter"))
+        Err(Error::invalid(
+            field,
+            format!("`{name}` is not a parameter group name"),
+            "use letters, digits and single hyphens, starting with a letter",
+        ))
     }
 }
 
 fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (optionally with fractional seconds): the form Step Functions'
 /// `TimestampPath` accepts.
 fn is_utc_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     b.len() >= 20
         && digits(0..4)
         && b[4] == b'-'
@@ -492,7 +616,10 @@ mod tests {
     #[test]
     fn missing_target_names_the_field() {
         assert_eq!(field_of(json!({"action": "upgrade"})), "target");
-        assert_eq!(field_of(json!({"target": {"region": "us-east-1", "engine": "mysql"}})), "target.identifier");
+        assert_eq!(
+            field_of(json!({"target": {"region": "us-east-1", "engine": "mysql"}})),
+            "target.identifier"
+        );
     }
 
     #[test]
@@ -502,7 +629,10 @@ mod tests {
         assert_eq!(field_of(v.clone()), "target.engine");
         let err = Request::from_value(v).unwrap_err().to_string();
         assert!(err.contains("oracle-ee"), "{err}");
-        assert!(err.contains("aurora-mysql"), "lists the accepted engines: {err}");
+        assert!(
+            err.contains("aurora-mysql"),
+            "lists the accepted engines: {err}"
+        );
     }
 
     #[test]
@@ -523,9 +653,9 @@ mod tests {
         for (t, ok) in [(29, false), (30, true), (3600, true), (3601, false)] {
             let mut v = base();
             v["options"] = json!({"switchoverTimeoutSeconds": t});
-        if !ok {
-            assert_eq!(field_of(v.clone()), "options.switchoverTimeoutSeconds");
-        }
+            if !ok {
+                assert_eq!(field_of(v.clone()), "options.switchoverTimeoutSeconds");
+            }
             match Request::from_value(v) {
                 Ok(_) => assert!(ok, "{t} accepted"),
                 Err(e) => {
@@ -550,7 +680,12 @@ mod tests {
 
     #[test]
     fn identifiers_and_regions() {
-        for (path, bad) in [("identifier", "orders--x"), ("identifier", "-x"), ("region", "useast1"), ("accountId", "1234")] {
+        for (path, bad) in [
+            ("identifier", "orders--x"),
+            ("identifier", "-x"),
+            ("region", "useast1"),
+            ("accountId", "1234"),
+        ] {
             let mut v = base();
             v["target"][path] = json!(bad);
             assert_eq!(field_of(v), format!("target.{path}"));

@@ -18,7 +18,9 @@ pub fn deployment_name(request: &Request) -> String {
         &request.target.identifier,
         version,
         o.target_db_parameter_group_name.as_deref().unwrap_or(""),
-        o.target_db_cluster_parameter_group_name.as_deref().unwrap_or(""),
+        o.target_db_cluster_parameter_group_name
+            .as_deref()
+            .unwrap_or(""),
         o.target_db_instance_class.as_deref().unwrap_or(""),
     ]
     .join("\u{1f}");
@@ -51,7 +53,11 @@ fn snapshot_name(identifier: &str, what: &str, deployment_id: &str) -> String {
 fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let c = if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' };
+        let c = if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '-'
+        };
         if c == '-' && (out.is_empty() || out.ends_with('-')) {
             continue;
         }
@@ -68,7 +74,9 @@ fn sanitize(text: &str) -> String {
 
 /// FNV-1a, 32 bits: a stable hash (std's hasher is randomised per process).
 fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 #[cfg(test)]
@@ -88,10 +96,16 @@ mod tests {
     #[test]
     fn derived_names_are_stable_valid_and_distinct() {
         let a = deployment_name(&request("orders", "8.0.mysql_aurora.3.08.0"));
-        assert_eq!(a, deployment_name(&request("orders", "8.0.mysql_aurora.3.08.0")));
+        assert_eq!(
+            a,
+            deployment_name(&request("orders", "8.0.mysql_aurora.3.08.0"))
+        );
         assert!(a.starts_with("bg-orders-8-0-mysql-aurora-3-08-0-"), "{a}");
         validate_deployment_name("n", &a).unwrap();
-        assert_ne!(a, deployment_name(&request("orders", "8.0.mysql_aurora.3.09.0")));
+        assert_ne!(
+            a,
+            deployment_name(&request("orders", "8.0.mysql_aurora.3.09.0"))
+        );
         let long = deployment_name(&request(&"x".repeat(63), "8.0.mysql_aurora.3.08.0"));
         assert!(long.len() <= 60, "{long}");
         validate_deployment_name("n", &long).unwrap();
@@ -106,8 +120,14 @@ mod tests {
 
     #[test]
     fn snapshot_names_are_valid_identifiers() {
-        assert_eq!(pre_switchover_snapshot("orders", "bgd-abc123"), "orders-pre-switchover-abc123");
-        assert_eq!(final_snapshot("orders-old1", "bgd-abc123"), "orders-old1-final-abc123");
+        assert_eq!(
+            pre_switchover_snapshot("orders", "bgd-abc123"),
+            "orders-pre-switchover-abc123"
+        );
+        assert_eq!(
+            final_snapshot("orders-old1", "bgd-abc123"),
+            "orders-old1-final-abc123"
+        );
     }
 
     #[test]

@@ -42,13 +42,19 @@ impl GreenInstance {
         GreenInstance {
             identifier: i.db_instance_identifier().unwrap_or_default().to_owned(),
             status: i.db_instance_status().unwrap_or_default().to_owned(),
-            parameter_apply_status: i.db_parameter_groups().iter().filter_map(|g| g.parameter_apply_status().map(str::to_owned)).collect(),
+            parameter_apply_status: i
+                .db_parameter_groups()
+                .iter()
+                .filter_map(|g| g.parameter_apply_status().map(str::to_owned))
+                .collect(),
         }
     }
 
     /// Whether a parameter change waits for a reboot of this instance.
     pub fn pending_reboot(&self) -> bool {
-        self.parameter_apply_status.iter().any(|s| s == "pending-reboot")
+        self.parameter_apply_status
+            .iter()
+            .any(|s| s == "pending-reboot")
     }
 }
 
@@ -79,23 +85,52 @@ pub fn instance_health(status: &str) -> Option<InstanceHealth> {
     }
     Some(match status {
         "available" => Available,
-        "creating" | "backing-up" | "modifying" | "rebooting" | "renaming" | "resetting-master-credentials" | "starting" | "upgrading" | "maintenance"
-        | "storage-optimization" | "storage-initialization" | "storage-config-upgrade" | "moving-to-vpc" | "converting-to-vpc" => Settling,
-        "failed" | "incompatible-credentials" | "incompatible-network" | "incompatible-option-group" | "incompatible-parameters" | "incompatible-restore"
-        | "inaccessible-encryption-credentials" | "inaccessible-encryption-credentials-recoverable" | "restore-error" | "stopped" | "stopping" | "deleting"
-        | "storage-full" | "insufficient-capacity" => Broken,
+        "creating"
+        | "backing-up"
+        | "modifying"
+        | "rebooting"
+        | "renaming"
+        | "resetting-master-credentials"
+        | "starting"
+        | "upgrading"
+        | "maintenance"
+        | "storage-optimization"
+        | "storage-initialization"
+        | "storage-config-upgrade"
+        | "moving-to-vpc"
+        | "converting-to-vpc" => Settling,
+        "failed"
+        | "incompatible-credentials"
+        | "incompatible-network"
+        | "incompatible-option-group"
+        | "incompatible-parameters"
+        | "incompatible-restore"
+        | "inaccessible-encryption-credentials"
+        | "inaccessible-encryption-credentials-recoverable"
+        | "restore-error"
+        | "stopped"
+        | "stopping"
+        | "deleting"
+        | "storage-full"
+        | "insufficient-capacity" => Broken,
         _ => return None,
     })
 }
 
 /// Reads green's instances: the target cluster's instances, or the target instance.
-pub async fn green_instances(rds: &aws_sdk_rds::Client, deployment: &Deployment) -> Result<Vec<GreenInstance>, Error> {
+pub async fn green_instances(
+    rds: &aws_sdk_rds::Client,
+    deployment: &Deployment,
+) -> Result<Vec<GreenInstance>, Error> {
     let Some(target) = arn::parse(&deployment.target_arn) else {
         return Ok(Vec::new());
     };
     let instances = match target.resource_type {
         "cluster" => database::describe_cluster_instances(rds, target.name).await?,
-        _ => database::describe_instance(rds, target.name).await?.into_iter().collect(),
+        _ => database::describe_instance(rds, target.name)
+            .await?
+            .into_iter()
+            .collect(),
     };
     Ok(instances.iter().map(GreenInstance::from_api).collect())
 }
@@ -115,18 +150,33 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
         value: value.to_owned(),
         resource: resource.to_owned(),
     };
-    let details = || deployment.status_details.clone().unwrap_or_else(|| "AWS gave no details".to_owned());
+    let details = || {
+        deployment
+            .status_details
+            .clone()
+            .unwrap_or_else(|| "AWS gave no details".to_owned())
+    };
 
     let phase = match deployment.status.as_str() {
         "PROVISIONING" | "AVAILABLE" => Phase::Provisioning,
         "SWITCHOVER_IN_PROGRESS" => Phase::Switching,
         "SWITCHOVER_COMPLETED" => Phase::Switched,
-        "INVALID_CONFIGURATION" | "SWITCHOVER_FAILED" => return Err(failed(&deployment.status, details())),
-        "DELETING" => return Err(failed("DELETING", "the deployment is being deleted".to_owned())),
+        "INVALID_CONFIGURATION" | "SWITCHOVER_FAILED" => {
+            return Err(failed(&deployment.status, details()))
+        }
+        "DELETING" => {
+            return Err(failed(
+                "DELETING",
+                "the deployment is being deleted".to_owned(),
+            ))
+        }
         other => return Err(unknown("Blue/Green deployment", other, &deployment.id)),
     };
     if phase != Phase::Provisioning {
-        return Ok(Assessment { phase, waiting_for: Vec::new() });
+        return Ok(Assessment {
+            phase,
+            waiting_for: Vec::new(),
+        });
     }
 
     let mut waiting_for = Vec::new();
@@ -136,17 +186,35 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
     for task in &deployment.tasks {
         match task.status.as_str() {
             "COMPLETED" => {}
-            "PENDING" | "IN_PROGRESS" => waiting_for.push(format!("task {} is {}", task.name, task.status)),
-            "FAILED" => return Err(failed("FAILED", format!("task {} failed: {}", task.name, details()))),
+            "PENDING" | "IN_PROGRESS" => {
+                waiting_for.push(format!("task {} is {}", task.name, task.status))
+            }
+            "FAILED" => {
+                return Err(failed(
+                    "FAILED",
+                    format!("task {} failed: {}", task.name, details()),
+                ))
+            }
             other => return Err(unknown("Blue/Green task", other, &task.name)),
         }
     }
     for member in &deployment.members {
         match member.status.as_str() {
             "AVAILABLE" => {}
-            "PROVISIONING" => waiting_for.push(format!("member {} is PROVISIONING", arn::name_of(&member.target))),
+            "PROVISIONING" => waiting_for.push(format!(
+                "member {} is PROVISIONING",
+                arn::name_of(&member.target)
+            )),
             "SWITCHOVER_FAILED" | "MISSING_SOURCE" | "MISSING_TARGET" => {
-                return Err(failed(&member.status, format!("member {} → {}: {}", member.source, member.target, details())));
+                return Err(failed(
+                    &member.status,
+                    format!(
+                        "member {} → {}: {}",
+                        member.source,
+                        member.target,
+                        details()
+                    ),
+                ));
             }
             // Members report the switchover phases too; the deployment status decides them.
             "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED" => {}
@@ -160,15 +228,34 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
         for instance in green {
             match instance_health(&instance.status) {
                 Some(InstanceHealth::Available) => {}
-                Some(InstanceHealth::Settling) => waiting_for.push(format!("green instance {} is {}", instance.identifier, instance.status)),
+                Some(InstanceHealth::Settling) => waiting_for.push(format!(
+                    "green instance {} is {}",
+                    instance.identifier, instance.status
+                )),
                 Some(InstanceHealth::Broken) => {
-                    return Err(failed("GREEN_INSTANCE_BROKEN", format!("green instance {} is {}", instance.identifier, instance.status)));
+                    return Err(failed(
+                        "GREEN_INSTANCE_BROKEN",
+                        format!(
+                            "green instance {} is {}",
+                            instance.identifier, instance.status
+                        ),
+                    ));
                 }
-                None => return Err(unknown("DB instance", &instance.status, &instance.identifier)),
+                None => {
+                    return Err(unknown(
+                        "DB instance",
+                        &instance.status,
+                        &instance.identifier,
+                    ))
+                }
             }
         }
     }
-    let phase = if waiting_for.is_empty() { Phase::Ready } else { Phase::Provisioning };
+    let phase = if waiting_for.is_empty() {
+        Phase::Ready
+    } else {
+        Phase::Provisioning
+    };
     Ok(Assessment { phase, waiting_for })
 }
 
@@ -207,22 +294,41 @@ mod tests {
 
     #[test]
     fn ready_only_when_everything_is() {
-        assert_eq!(assess(&deployment("AVAILABLE"), &green("available")).unwrap().phase, Phase::Ready);
+        assert_eq!(
+            assess(&deployment("AVAILABLE"), &green("available"))
+                .unwrap()
+                .phase,
+            Phase::Ready
+        );
         let a = assess(&deployment("AVAILABLE"), &green("storage-optimization")).unwrap();
         assert_eq!(a.phase, Phase::Provisioning);
         assert!(a.waiting_for[0].contains("storage-optimization"));
-        assert_eq!(assess(&deployment("PROVISIONING"), &green("available")).unwrap().phase, Phase::Provisioning);
-        assert_eq!(assess(&deployment("AVAILABLE"), &[]).unwrap().phase, Phase::Provisioning);
+        assert_eq!(
+            assess(&deployment("PROVISIONING"), &green("available"))
+                .unwrap()
+                .phase,
+            Phase::Provisioning
+        );
+        assert_eq!(
+            assess(&deployment("AVAILABLE"), &[]).unwrap().phase,
+            Phase::Provisioning
+        );
     }
 
     #[test]
     fn pending_tasks_and_members_wait() {
         let mut d = deployment("AVAILABLE");
         d.tasks[0].status = "IN_PROGRESS".into();
-        assert_eq!(assess(&d, &green("available")).unwrap().phase, Phase::Provisioning);
+        assert_eq!(
+            assess(&d, &green("available")).unwrap().phase,
+            Phase::Provisioning
+        );
         let mut d = deployment("AVAILABLE");
         d.members[0].status = "PROVISIONING".into();
-        assert_eq!(assess(&d, &green("available")).unwrap().phase, Phase::Provisioning);
+        assert_eq!(
+            assess(&d, &green("available")).unwrap().phase,
+            Phase::Provisioning
+        );
     }
 
     #[test]
@@ -234,36 +340,84 @@ mod tests {
         assert!(e.to_string().contains("green was promoted manually"));
         let mut d = deployment("AVAILABLE");
         d.tasks[0].status = "FAILED".into();
-        assert_eq!(assess(&d, &green("available")).unwrap_err().name(), "DeploymentFailed");
-        assert_eq!(assess(&deployment("SWITCHOVER_FAILED"), &[]).unwrap_err().name(), "DeploymentFailed");
-        assert_eq!(assess(&deployment("AVAILABLE"), &green("incompatible-parameters")).unwrap_err().name(), "DeploymentFailed");
+        assert_eq!(
+            assess(&d, &green("available")).unwrap_err().name(),
+            "DeploymentFailed"
+        );
+        assert_eq!(
+            assess(&deployment("SWITCHOVER_FAILED"), &[])
+                .unwrap_err()
+                .name(),
+            "DeploymentFailed"
+        );
+        assert_eq!(
+            assess(&deployment("AVAILABLE"), &green("incompatible-parameters"))
+                .unwrap_err()
+                .name(),
+            "DeploymentFailed"
+        );
         let mut d = deployment("AVAILABLE");
         d.members[0].status = "MISSING_TARGET".into();
-        assert_eq!(assess(&d, &green("available")).unwrap_err().name(), "DeploymentFailed");
+        assert_eq!(
+            assess(&d, &green("available")).unwrap_err().name(),
+            "DeploymentFailed"
+        );
     }
 
     #[test]
     fn unknown_strings_never_move_forward() {
-        assert_eq!(assess(&deployment("PREPARING_FOR_SWITCHOVER"), &[]).unwrap_err().name(), "UnknownStatus");
+        assert_eq!(
+            assess(&deployment("PREPARING_FOR_SWITCHOVER"), &[])
+                .unwrap_err()
+                .name(),
+            "UnknownStatus"
+        );
         let mut d = deployment("AVAILABLE");
         d.tasks[0].status = "SKIPPED".into();
-        assert_eq!(assess(&d, &green("available")).unwrap_err().name(), "UnknownStatus");
+        assert_eq!(
+            assess(&d, &green("available")).unwrap_err().name(),
+            "UnknownStatus"
+        );
         let mut d = deployment("AVAILABLE");
         d.members[0].status = "WARMING".into();
-        assert_eq!(assess(&d, &green("available")).unwrap_err().name(), "UnknownStatus");
-        assert_eq!(assess(&deployment("AVAILABLE"), &green("hibernating")).unwrap_err().name(), "UnknownStatus");
+        assert_eq!(
+            assess(&d, &green("available")).unwrap_err().name(),
+            "UnknownStatus"
+        );
+        assert_eq!(
+            assess(&deployment("AVAILABLE"), &green("hibernating"))
+                .unwrap_err()
+                .name(),
+            "UnknownStatus"
+        );
     }
 
     #[test]
     fn switch_phases() {
-        assert_eq!(assess(&deployment("SWITCHOVER_IN_PROGRESS"), &[]).unwrap().phase, Phase::Switching);
-        assert_eq!(assess(&deployment("SWITCHOVER_COMPLETED"), &[]).unwrap().phase, Phase::Switched);
+        assert_eq!(
+            assess(&deployment("SWITCHOVER_IN_PROGRESS"), &[])
+                .unwrap()
+                .phase,
+            Phase::Switching
+        );
+        assert_eq!(
+            assess(&deployment("SWITCHOVER_COMPLETED"), &[])
+                .unwrap()
+                .phase,
+            Phase::Switched
+        );
     }
 
     #[test]
     fn instance_statuses() {
-        assert_eq!(instance_health("configuring-log-exports"), Some(InstanceHealth::Settling));
-        assert_eq!(instance_health("storage-initialization"), Some(InstanceHealth::Settling));
+        assert_eq!(
+            instance_health("configuring-log-exports"),
+            Some(InstanceHealth::Settling)
+        );
+        assert_eq!(
+            instance_health("storage-initialization"),
+            Some(InstanceHealth::Settling)
+        );
         assert_eq!(instance_health("failed"), Some(InstanceHealth::Broken));
         assert_eq!(instance_health("warp-speed"), None);
     }

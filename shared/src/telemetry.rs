@@ -5,7 +5,9 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once per container.
 pub fn init() {
-    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_else(|_| "info".to_owned()).to_lowercase();
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .unwrap_or_else(|_| "info".to_owned())
+        .to_lowercase();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()
         .json()

@@ -29,13 +29,20 @@ pub struct Moto {
 
 /// The project root (the workspace directory).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// The venv's Python, or a clear panic saying how to get it.
 pub fn python() -> PathBuf {
     let python = root().join(".venv/bin/python");
-    assert!(python.exists(), "{} is missing: run scripts/bootstrap.sh (scripts/test.sh does it for you)", python.display());
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/bootstrap.sh (scripts/test.sh does it for you)",
+        python.display()
+    );
     python
 }
 
@@ -59,7 +66,9 @@ impl Moto {
             .expect("start moto");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read moto's port");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read moto's port");
         let port: u16 = line
             .trim()
             .strip_prefix("PORT ")
@@ -80,7 +89,11 @@ impl Moto {
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_owned()))
             .endpoint_url(&self.endpoint)
-            .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "tests")))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                    "testing", "testing", None, None, "tests",
+                )),
+            )
             .build()
     }
 

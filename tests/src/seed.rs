@@ -28,7 +28,13 @@ pub async fn aurora_mysql(moto: &Moto, id: &str, readers: usize) -> Vec<String> 
 pub async fn aurora_postgres(moto: &Moto, id: &str, readers: usize) -> Vec<String> {
     let rds = moto.rds();
     let group = format!("{id}-cpg");
-    cluster_parameter_group(moto, &group, "aurora-postgresql15", &[("rds.logical_replication", "1")]).await;
+    cluster_parameter_group(
+        moto,
+        &group,
+        "aurora-postgresql15",
+        &[("rds.logical_replication", "1")],
+    )
+    .await;
     rds.create_db_cluster()
         .db_cluster_identifier(id)
         .engine("aurora-postgresql")
@@ -43,7 +49,12 @@ pub async fn aurora_postgres(moto: &Moto, id: &str, readers: usize) -> Vec<Strin
     cluster_instances(moto, id, "aurora-postgresql", readers).await
 }
 
-async fn cluster_instances(moto: &Moto, cluster: &str, engine: &str, readers: usize) -> Vec<String> {
+async fn cluster_instances(
+    moto: &Moto,
+    cluster: &str,
+    engine: &str,
+    readers: usize,
+) -> Vec<String> {
     let mut ids = Vec::new();
     for n in 0..=readers {
         let instance = format!("{cluster}-{n}");
@@ -65,7 +76,10 @@ async fn cluster_instances(moto: &Moto, cluster: &str, engine: &str, readers: us
 /// parameter group that has the replication settings Blue/Green needs.
 pub async fn rds_instance(moto: &Moto, id: &str, engine: &str, version: &str) -> String {
     let (family, params): (String, &[(&str, &str)]) = match engine {
-        "postgres" => (format!("postgres{}", version.split('.').next().unwrap_or("16")), &[("rds.logical_replication", "1")]),
+        "postgres" => (
+            format!("postgres{}", version.split('.').next().unwrap_or("16")),
+            &[("rds.logical_replication", "1")],
+        ),
         "mariadb" => ("mariadb10.11".to_owned(), &[("binlog_format", "ROW")]),
         _ => ("mysql8.0".to_owned(), &[("binlog_format", "ROW")]),
     };
@@ -89,7 +103,12 @@ pub async fn rds_instance(moto: &Moto, id: &str, engine: &str, version: &str) ->
 }
 
 /// A DB cluster parameter group with the given parameters.
-pub async fn cluster_parameter_group(moto: &Moto, name: &str, family: &str, params: &[(&str, &str)]) {
+pub async fn cluster_parameter_group(
+    moto: &Moto,
+    name: &str,
+    family: &str,
+    params: &[(&str, &str)],
+) {
     let rds = moto.rds();
     rds.create_db_cluster_parameter_group()
         .db_cluster_parameter_group_name(name)
@@ -131,7 +150,13 @@ pub async fn parameter_group(moto: &Moto, name: &str, family: &str, params: &[(&
 fn parameters(params: &[(&str, &str)]) -> Vec<Parameter> {
     params
         .iter()
-        .map(|(k, v)| Parameter::builder().parameter_name(*k).parameter_value(*v).apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot).build())
+        .map(|(k, v)| {
+            Parameter::builder()
+                .parameter_name(*k)
+                .parameter_value(*v)
+                .apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot)
+                .build()
+        })
         .collect()
 }
 
@@ -141,8 +166,22 @@ pub async fn topic_with_queue(moto: &Moto, name: &str) -> (String, String) {
     let config = moto.sdk_config(crate::moto::REGION);
     let sns = aws_sdk_sns::Client::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
-    let topic = sns.create_topic().name(name).send().await.expect("create topic").topic_arn.expect("topic arn");
-    let queue_url = sqs.create_queue().queue_name(name).send().await.expect("create queue").queue_url.expect("queue url");
+    let topic = sns
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn
+        .expect("topic arn");
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url");
     let queue_arn = sqs
         .get_queue_attributes()
         .queue_url(&queue_url)
@@ -201,7 +240,12 @@ pub async fn drain_queue(moto: &Moto, queue_url: &str) -> Vec<Received> {
                 attributes,
             });
             if let Some(handle) = m.receipt_handle {
-                sqs.delete_message().queue_url(queue_url).receipt_handle(handle).send().await.expect("delete message");
+                sqs.delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .expect("delete message");
             }
         }
     }

@@ -15,7 +15,9 @@ async fn seeded_aurora_cluster_reads_back_through_the_product() {
         engine: bluegreen::input::Engine::AuroraMysql,
         role_arn: None,
     };
-    let db = bluegreen::aws::database::Database::load(&rds, &target).await.unwrap();
+    let db = bluegreen::aws::database::Database::load(&rds, &target)
+        .await
+        .unwrap();
     assert_eq!(db.identifier, id);
     assert_eq!(db.engine, "aurora-mysql");
     assert_eq!(db.instance_ids(), instances);

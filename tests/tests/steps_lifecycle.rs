@@ -9,7 +9,10 @@ use serde_json::{json, Value};
 
 fn request(identifier: &str, engine: &str, version: &str, extra: Value) -> Value {
     let mut options = json!({"targetEngineVersion": version, "gracePeriodSeconds": 0});
-    options.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
+    options
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().cloned().unwrap_or_default());
     json!({"target": {"accountId": e2e::moto::ACCOUNT, "region": e2e::moto::REGION, "identifier": identifier, "engine": engine}, "options": options})
 }
 
@@ -52,7 +55,13 @@ async fn verify(req: &Value, deployment: Option<&Value>) -> Value {
 
 async fn instance_names(prefix: &str) -> Vec<String> {
     let out = moto().rds().describe_db_instances().send().await.unwrap();
-    let mut names: Vec<String> = out.db_instances().iter().filter_map(|i| i.db_instance_identifier()).filter(|n| n.starts_with(prefix)).map(str::to_owned).collect();
+    let mut names: Vec<String> = out
+        .db_instances()
+        .iter()
+        .filter_map(|i| i.db_instance_identifier())
+        .filter(|n| n.starts_with(prefix))
+        .map(str::to_owned)
+        .collect();
     names.sort();
     names
 }
@@ -66,13 +75,29 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
     let req = request(&id, "aurora-mysql", "8.0.mysql_aurora.3.08.0", json!({}));
 
     // create, then a retry of create: the same deployment, adopted, not a second one.
-    let created = serde_json::to_value(create::handle(json!({"request": req}), &factory).await.unwrap()).unwrap();
-    let again = serde_json::to_value(create::handle(json!({"request": req}), &factory).await.unwrap()).unwrap();
+    let created = serde_json::to_value(
+        create::handle(json!({"request": req}), &factory)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let again = serde_json::to_value(
+        create::handle(json!({"request": req}), &factory)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(again["id"], created["id"]);
     assert_eq!(again["adopted"], true);
-    let deployment = json!({"id": created["id"], "name": created["name"], "sourceArn": created["sourceArn"]});
+    let deployment =
+        json!({"id": created["id"], "name": created["name"], "sourceArn": created["sourceArn"]});
 
-    let status = serde_json::to_value(poll_status::handle(json!({"request": req, "deployment": deployment}), &factory).await.unwrap()).unwrap();
+    let status = serde_json::to_value(
+        poll_status::handle(json!({"request": req, "deployment": deployment}), &factory)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(status["phase"], "ready", "{status:#}");
 
     let snaps = until_done(|poll| {
@@ -81,30 +106,68 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
         async move { serde_json::to_value(switchover::handle(e, &f).await.unwrap()).unwrap() }
     })
     .await;
-    let snapshot_id = snaps.last().unwrap()["snapshotId"].as_str().unwrap().to_owned();
-    let snap = moto.rds().describe_db_cluster_snapshots().db_cluster_snapshot_identifier(&snapshot_id).send().await.unwrap();
-    assert_eq!(snap.db_cluster_snapshots()[0].db_cluster_identifier(), Some(id.as_str()), "the snapshot is of blue");
+    let snapshot_id = snaps.last().unwrap()["snapshotId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let snap = moto
+        .rds()
+        .describe_db_cluster_snapshots()
+        .db_cluster_snapshot_identifier(&snapshot_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        snap.db_cluster_snapshots()[0].db_cluster_identifier(),
+        Some(id.as_str()),
+        "the snapshot is of blue"
+    );
 
-    let switched = serde_json::to_value(switchover::handle(json!({"operation": "switchover", "request": req, "deployment": deployment}), &factory).await.unwrap()).unwrap();
+    let switched = serde_json::to_value(
+        switchover::handle(
+            json!({"operation": "switchover", "request": req, "deployment": deployment}),
+            &factory,
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
     assert_eq!(switched["action"], "switchover-requested");
     // A retry after the call: no second switchover.
-    let again = serde_json::to_value(switchover::handle(json!({"operation": "switchover", "request": req, "deployment": deployment}), &factory).await.unwrap()).unwrap();
+    let again = serde_json::to_value(
+        switchover::handle(
+            json!({"operation": "switchover", "request": req, "deployment": deployment}),
+            &factory,
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
     assert_eq!(again["action"], "already-switched");
 
     let verified = verify(&req, Some(&deployment)).await;
     assert_eq!(verified["verified"], true);
     assert_eq!(verified["production"]["identifier"], id.as_str());
-    assert_eq!(verified["production"]["engineVersion"], "8.0.mysql_aurora.3.08.0");
+    assert_eq!(
+        verified["production"]["engineVersion"],
+        "8.0.mysql_aurora.3.08.0"
+    );
     assert_eq!(verified["oldBlue"]["identifier"], format!("{id}-old1"));
     assert_eq!(
         instance_names(&id).await,
-        [format!("{id}-0"), format!("{id}-0-old1"), format!("{id}-1"), format!("{id}-1-old1")],
+        [
+            format!("{id}-0"),
+            format!("{id}-0-old1"),
+            format!("{id}-1"),
+            format!("{id}-1-old1")
+        ],
         "green's instances took the production names and old blue's carry -old1"
     );
 
     let steps = until_done(|poll| {
         let f = factory.clone();
-        let e = json!({"operation": "cleanup", "request": req, "deployment": deployment, "poll": poll});
+        let e =
+            json!({"operation": "cleanup", "request": req, "deployment": deployment, "poll": poll});
         async move { serde_json::to_value(delete_old::handle(e, &f).await.unwrap()).unwrap() }
     })
     .await;
@@ -113,17 +176,50 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
     assert!(order.contains(&"delete-cluster"));
     assert_eq!(order.last(), Some(&"complete"));
     let final_snapshot = steps[0]["finalSnapshotId"].as_str().unwrap().to_owned();
-    assert!(moto.rds().describe_db_cluster_snapshots().db_cluster_snapshot_identifier(&final_snapshot).send().await.is_ok(), "final snapshot kept");
+    assert!(
+        moto.rds()
+            .describe_db_cluster_snapshots()
+            .db_cluster_snapshot_identifier(&final_snapshot)
+            .send()
+            .await
+            .is_ok(),
+        "final snapshot kept"
+    );
 
     // Old blue is gone; production is intact; the deployment object is gone.
-    assert!(bluegreen::aws::database::describe_cluster(&moto.rds(), &format!("{id}-old1")).await.unwrap().is_none());
-    let production = bluegreen::aws::database::describe_cluster(&moto.rds(), &id).await.unwrap().expect("production remains");
+    assert!(
+        bluegreen::aws::database::describe_cluster(&moto.rds(), &format!("{id}-old1"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let production = bluegreen::aws::database::describe_cluster(&moto.rds(), &id)
+        .await
+        .unwrap()
+        .expect("production remains");
     assert_eq!(production.engine_version(), Some("8.0.mysql_aurora.3.08.0"));
-    assert_eq!(instance_names(&id).await, [format!("{id}-0"), format!("{id}-1")], "production's two instances remain");
-    assert!(bluegreen::aws::deployment::describe(&moto.rds(), created["id"].as_str().unwrap()).await.unwrap().is_none());
+    assert_eq!(
+        instance_names(&id).await,
+        [format!("{id}-0"), format!("{id}-1")],
+        "production's two instances remain"
+    );
+    assert!(
+        bluegreen::aws::deployment::describe(&moto.rds(), created["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Cleanup again (a redrive): nothing to do, nothing deleted.
-    let again = serde_json::to_value(delete_old::handle(json!({"operation": "cleanup", "request": req, "deployment": deployment}), &factory).await.unwrap()).unwrap();
+    let again = serde_json::to_value(
+        delete_old::handle(
+            json!({"operation": "cleanup", "request": req, "deployment": deployment}),
+            &factory,
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
     assert_eq!(again["state"], "done");
     assert_eq!(again["deleted"], json!([]));
 }
@@ -134,16 +230,45 @@ async fn rds_postgres_instance_from_create_to_cleanup_without_naming_the_deploym
     let factory = moto.factory();
     let id = unique("lifepg");
     seed::rds_instance(moto, &id, "postgres", "15.6").await;
-    let req = request(&id, "postgres", "16.4", json!({"targetDbInstanceClass": "db.m7g.large", "targetStorageType": "gp3"}));
+    let req = request(
+        &id,
+        "postgres",
+        "16.4",
+        json!({"targetDbInstanceClass": "db.m7g.large", "targetStorageType": "gp3"}),
+    );
 
-    create::handle(json!({"request": req}), &factory).await.unwrap();
+    create::handle(json!({"request": req}), &factory)
+        .await
+        .unwrap();
     // The later steps find the deployment from the database alone (the resume actions).
-    let status = serde_json::to_value(poll_status::handle(json!({"request": req}), &factory).await.unwrap()).unwrap();
+    let status = serde_json::to_value(
+        poll_status::handle(json!({"request": req}), &factory)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(status["phase"], "ready");
-    let green = moto.rds().describe_db_instances().db_instance_identifier(bluegreen::aws::arn::name_of(status["deployment"]["targetArn"].as_str().unwrap())).send().await.unwrap();
-    assert_eq!(green.db_instances()[0].db_instance_class(), Some("db.m7g.large"), "instance options reach green");
+    let green = moto
+        .rds()
+        .describe_db_instances()
+        .db_instance_identifier(bluegreen::aws::arn::name_of(
+            status["deployment"]["targetArn"].as_str().unwrap(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        green.db_instances()[0].db_instance_class(),
+        Some("db.m7g.large"),
+        "instance options reach green"
+    );
 
-    let switched = serde_json::to_value(switchover::handle(json!({"operation": "switchover", "request": req}), &factory).await.unwrap()).unwrap();
+    let switched = serde_json::to_value(
+        switchover::handle(json!({"operation": "switchover", "request": req}), &factory)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(switched["action"], "switchover-requested");
     let verified = verify(&req, None).await;
     assert_eq!(verified["production"]["engineVersion"], "16.4");
@@ -157,8 +282,18 @@ async fn rds_postgres_instance_from_create_to_cleanup_without_naming_the_deploym
     let order: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(order, ["delete-instance", "complete"], "{steps:#?}");
     let final_snapshot = steps[0]["finalSnapshotId"].as_str().unwrap();
-    assert!(moto.rds().describe_db_snapshots().db_snapshot_identifier(final_snapshot).send().await.is_ok());
-    assert_eq!(instance_names(&id).await, [id.clone()], "only production remains");
+    assert!(moto
+        .rds()
+        .describe_db_snapshots()
+        .db_snapshot_identifier(final_snapshot)
+        .send()
+        .await
+        .is_ok());
+    assert_eq!(
+        instance_names(&id).await,
+        [id.clone()],
+        "only production remains"
+    );
 }
 
 #[tokio::test]
@@ -169,8 +304,18 @@ async fn a_deployment_name_taken_by_another_database_is_a_conflict() {
     seed::rds_instance(moto, &a, "mysql", "8.0.36").await;
     seed::rds_instance(moto, &b, "mysql", "8.0.36").await;
     let name = unique("shared-name");
-    create::handle(json!({"request": request(&a, "mysql", "8.0.40", json!({"deploymentName": name}))}), &factory).await.unwrap();
-    let err = create::handle(json!({"request": request(&b, "mysql", "8.0.40", json!({"deploymentName": name}))}), &factory).await.unwrap_err();
+    create::handle(
+        json!({"request": request(&a, "mysql", "8.0.40", json!({"deploymentName": name}))}),
+        &factory,
+    )
+    .await
+    .unwrap();
+    let err = create::handle(
+        json!({"request": request(&b, "mysql", "8.0.40", json!({"deploymentName": name}))}),
+        &factory,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.name(), "DeploymentConflict", "{err}");
     let deployments = bluegreen::aws::deployment::list(&moto.rds()).await.unwrap();
     assert_eq!(deployments.iter().filter(|d| d.name == name).count(), 1);
@@ -180,7 +325,12 @@ async fn a_deployment_name_taken_by_another_database_is_a_conflict() {
 async fn a_missing_database_is_not_found_and_nothing_is_created() {
     let moto = moto();
     let id = unique("ghost");
-    let err = create::handle(json!({"request": request(&id, "aurora-postgresql", "16.4", json!({}))}), &moto.factory()).await.unwrap_err();
+    let err = create::handle(
+        json!({"request": request(&id, "aurora-postgresql", "16.4", json!({}))}),
+        &moto.factory(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.name(), "NotFound");
     assert!(err.to_string().contains(&id));
 }

@@ -12,7 +12,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let handler = |event: LambdaEvent<Value>| async {
         create::handle(event.payload, &clients).await.map_err(|e| {
             let (error_type, error_message) = e.into_report();
-            Diagnostic { error_type: error_type.to_owned(), error_message }
+            Diagnostic {
+                error_type: error_type.to_owned(),
+                error_message,
+            }
         })
     };
     lambda_runtime::run(service_fn(handler)).await

@@ -10,10 +10,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     bluegreen::telemetry::init();
     let clients = ClientFactory::from_env().await;
     let handler = |event: LambdaEvent<Value>| async {
-        precheck::handle(event.payload, &clients).await.map_err(|e| {
-            let (error_type, error_message) = e.into_report();
-            Diagnostic { error_type: error_type.to_owned(), error_message }
-        })
+        precheck::handle(event.payload, &clients)
+            .await
+            .map_err(|e| {
+                let (error_type, error_message) = e.into_report();
+                Diagnostic {
+                    error_type: error_type.to_owned(),
+                    error_message,
+                }
+            })
     };
     lambda_runtime::run(service_fn(handler)).await
 }

@@ -19,7 +19,8 @@ pub fn parse(arn: &str) -> Option<RdsArn<'_>> {
     if scheme != "arn" || service != "rds" {
         return None;
     }
-    let (region, account, resource_type, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (region, account, resource_type, name) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     (!name.is_empty()).then_some(RdsArn {
         region,
         account,
@@ -41,7 +42,9 @@ pub fn old_suffix(name: &str) -> Option<u32> {
 
 /// Whether `name` is what RDS calls `production` after a switchover (`orders-old1`).
 pub fn is_old_name_of(name: &str, production: &str) -> bool {
-    name.rsplit_once("-old").is_some_and(|(base, _)| base == production) && old_suffix(name).is_some()
+    name.rsplit_once("-old")
+        .is_some_and(|(base, _)| base == production)
+        && old_suffix(name).is_some()
 }
 
 #[cfg(test)]
@@ -51,7 +54,10 @@ mod tests {
     #[test]
     fn parses_cluster_and_instance_arns() {
         let a = parse("arn:aws:rds:eu-west-1:123456789012:cluster:orders-old1").unwrap();
-        assert_eq!((a.region, a.account, a.resource_type, a.name), ("eu-west-1", "123456789012", "cluster", "orders-old1"));
+        assert_eq!(
+            (a.region, a.account, a.resource_type, a.name),
+            ("eu-west-1", "123456789012", "cluster", "orders-old1")
+        );
         assert_eq!(name_of("arn:aws:rds:us-east-1:1:db:x"), "x");
         assert_eq!(name_of("plain"), "plain");
         assert!(parse("arn:aws:s3:::bucket").is_none());

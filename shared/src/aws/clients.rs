@@ -42,7 +42,9 @@ impl ClientFactory {
                 .configure(&self.base)
                 .build()
                 .await;
-            builder = builder.credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(provider));
+            builder = builder.credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(provider),
+            );
         }
         builder.build()
     }

@@ -63,7 +63,11 @@ impl Database {
     }
 
     /// Reads a database by kind and identifier; `None` when it does not exist.
-    pub async fn find(rds: &aws_sdk_rds::Client, kind: Kind, identifier: &str) -> Result<Option<Database>, Error> {
+    pub async fn find(
+        rds: &aws_sdk_rds::Client,
+        kind: Kind,
+        identifier: &str,
+    ) -> Result<Option<Database>, Error> {
         match kind {
             Kind::Cluster => {
                 let Some(cluster) = describe_cluster(rds, identifier).await? else {
@@ -72,16 +76,24 @@ impl Database {
                 let instances = describe_cluster_instances(rds, identifier).await?;
                 Ok(Some(Database::from_cluster(cluster, instances)))
             }
-            Kind::Instance => Ok(describe_instance(rds, identifier).await?.map(Database::from_instance)),
+            Kind::Instance => Ok(describe_instance(rds, identifier)
+                .await?
+                .map(Database::from_instance)),
         }
     }
 
     fn from_cluster(cluster: DbCluster, instances: Vec<DbInstance>) -> Database {
         Database {
             kind: Kind::Cluster,
-            identifier: cluster.db_cluster_identifier().unwrap_or_default().to_owned(),
+            identifier: cluster
+                .db_cluster_identifier()
+                .unwrap_or_default()
+                .to_owned(),
             arn: cluster.db_cluster_arn().unwrap_or_default().to_owned(),
-            resource_id: cluster.db_cluster_resource_id().unwrap_or_default().to_owned(),
+            resource_id: cluster
+                .db_cluster_resource_id()
+                .unwrap_or_default()
+                .to_owned(),
             engine: cluster.engine().unwrap_or_default().to_owned(),
             engine_version: cluster.engine_version().unwrap_or_default().to_owned(),
             status: cluster.status().unwrap_or_default().to_owned(),
@@ -93,7 +105,10 @@ impl Database {
     fn from_instance(instance: DbInstance) -> Database {
         Database {
             kind: Kind::Instance,
-            identifier: instance.db_instance_identifier().unwrap_or_default().to_owned(),
+            identifier: instance
+                .db_instance_identifier()
+                .unwrap_or_default()
+                .to_owned(),
             arn: instance.db_instance_arn().unwrap_or_default().to_owned(),
             resource_id: instance.dbi_resource_id().unwrap_or_default().to_owned(),
             engine: instance.engine().unwrap_or_default().to_owned(),
@@ -108,7 +123,11 @@ impl Database {
     pub fn backup_retention_days(&self) -> i32 {
         match &self.cluster {
             Some(c) => c.backup_retention_period().unwrap_or(0),
-            None => self.instances.first().and_then(DbInstance::backup_retention_period).unwrap_or(0),
+            None => self
+                .instances
+                .first()
+                .and_then(DbInstance::backup_retention_period)
+                .unwrap_or(0),
         }
     }
 
@@ -116,13 +135,20 @@ impl Database {
     pub fn deletion_protection(&self) -> bool {
         match &self.cluster {
             Some(c) => c.deletion_protection().unwrap_or(false),
-            None => self.instances.first().and_then(DbInstance::deletion_protection).unwrap_or(false),
+            None => self
+                .instances
+                .first()
+                .and_then(DbInstance::deletion_protection)
+                .unwrap_or(false),
         }
     }
 
     /// The identifiers of the instances.
     pub fn instance_ids(&self) -> Vec<String> {
-        self.instances.iter().filter_map(|i| i.db_instance_identifier().map(str::to_owned)).collect()
+        self.instances
+            .iter()
+            .filter_map(|i| i.db_instance_identifier().map(str::to_owned))
+            .collect()
     }
 
     /// The summary that goes into step outputs and notifications.
@@ -139,37 +165,79 @@ impl Database {
 }
 
 /// One DB cluster, or `None` when there is none by that identifier.
-pub async fn describe_cluster(rds: &aws_sdk_rds::Client, identifier: &str) -> Result<Option<DbCluster>, Error> {
-    match rds.describe_db_clusters().db_cluster_identifier(identifier).send().await {
+pub async fn describe_cluster(
+    rds: &aws_sdk_rds::Client,
+    identifier: &str,
+) -> Result<Option<DbCluster>, Error> {
+    match rds
+        .describe_db_clusters()
+        .db_cluster_identifier(identifier)
+        .send()
+        .await
+    {
         Ok(out) => Ok(out.db_clusters().first().cloned()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_db_cluster_not_found_fault()) => Ok(None),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(Error::from_sdk("DescribeDBClusters", e)),
     }
 }
 
 /// One DB instance, or `None` when there is none by that identifier.
-pub async fn describe_instance(rds: &aws_sdk_rds::Client, identifier: &str) -> Result<Option<DbInstance>, Error> {
-    match rds.describe_db_instances().db_instance_identifier(identifier).send().await {
+pub async fn describe_instance(
+    rds: &aws_sdk_rds::Client,
+    identifier: &str,
+) -> Result<Option<DbInstance>, Error> {
+    match rds
+        .describe_db_instances()
+        .db_instance_identifier(identifier)
+        .send()
+        .await
+    {
         Ok(out) => Ok(out.db_instances().first().cloned()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_db_instance_not_found_fault()) => Ok(None),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(Error::from_sdk("DescribeDBInstances", e)),
     }
 }
 
 /// The instances whose `DBClusterIdentifier` is this cluster, read from the instances
 /// themselves (not from the cluster's member list, which can lag behind).
-pub async fn describe_cluster_instances(rds: &aws_sdk_rds::Client, cluster: &str) -> Result<Vec<DbInstance>, Error> {
-    let filter = aws_sdk_rds::types::Filter::builder().name("db-cluster-id").values(cluster).build();
-    let pages = rds.describe_db_instances().filters(filter).into_paginator().send();
-    let instances: Vec<DbInstance> = collect_pages(pages, "DescribeDBInstances", |p| p.db_instances().to_vec()).await?;
+pub async fn describe_cluster_instances(
+    rds: &aws_sdk_rds::Client,
+    cluster: &str,
+) -> Result<Vec<DbInstance>, Error> {
+    let filter = aws_sdk_rds::types::Filter::builder()
+        .name("db-cluster-id")
+        .values(cluster)
+        .build();
+    let pages = rds
+        .describe_db_instances()
+        .filters(filter)
+        .into_paginator()
+        .send();
+    let instances: Vec<DbInstance> =
+        collect_pages(pages, "DescribeDBInstances", |p| p.db_instances().to_vec()).await?;
     // The filter is applied by AWS; check again so an emulator or a future change cannot
     // hand us another cluster's instances.
-    Ok(instances.into_iter().filter(|i| i.db_cluster_identifier() == Some(cluster)).collect())
+    Ok(instances
+        .into_iter()
+        .filter(|i| i.db_cluster_identifier() == Some(cluster))
+        .collect())
 }
 
 /// Drains a paginator into one vector.
 pub async fn collect_pages<P, T, E>(
-    mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<Result<P, aws_sdk_rds::error::SdkError<E, aws_sdk_rds::config::http::HttpResponse>>>,
+    mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<
+        Result<P, aws_sdk_rds::error::SdkError<E, aws_sdk_rds::config::http::HttpResponse>>,
+    >,
     operation: &str,
     items: impl Fn(&P) -> Vec<T>,
 ) -> Result<Vec<T>, Error>

@@ -56,12 +56,21 @@ pub struct DeploymentRef {
 impl From<BlueGreenDeployment> for Deployment {
     fn from(d: BlueGreenDeployment) -> Self {
         Deployment {
-            id: d.blue_green_deployment_identifier().unwrap_or_default().to_owned(),
-            name: d.blue_green_deployment_name().unwrap_or_default().to_owned(),
+            id: d
+                .blue_green_deployment_identifier()
+                .unwrap_or_default()
+                .to_owned(),
+            name: d
+                .blue_green_deployment_name()
+                .unwrap_or_default()
+                .to_owned(),
             source_arn: d.source().unwrap_or_default().to_owned(),
             target_arn: d.target().unwrap_or_default().to_owned(),
             status: d.status().unwrap_or_default().to_owned(),
-            status_details: d.status_details().filter(|s| !s.is_empty()).map(str::to_owned),
+            status_details: d
+                .status_details()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
             tasks: d
                 .tasks()
                 .iter()
@@ -107,9 +116,23 @@ impl Deployment {
 
 /// One deployment by id; `None` when it does not exist (deleted, or never created).
 pub async fn describe(rds: &aws_sdk_rds::Client, id: &str) -> Result<Option<Deployment>, Error> {
-    match rds.describe_blue_green_deployments().blue_green_deployment_identifier(id).send().await {
-        Ok(out) => Ok(out.blue_green_deployments().first().cloned().map(Deployment::from)),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_blue_green_deployment_not_found_fault()) => Ok(None),
+    match rds
+        .describe_blue_green_deployments()
+        .blue_green_deployment_identifier(id)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(out
+            .blue_green_deployments()
+            .first()
+            .cloned()
+            .map(Deployment::from)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_blue_green_deployment_not_found_fault()) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(Error::from_sdk("DescribeBlueGreenDeployments", e)),
     }
 }
@@ -118,13 +141,22 @@ pub async fn describe(rds: &aws_sdk_rds::Client, id: &str) -> Result<Option<Depl
 /// rather than with server-side filters, so a deployment is never missed by a filter an
 /// emulator or an older API version does not know.
 pub async fn list(rds: &aws_sdk_rds::Client) -> Result<Vec<Deployment>, Error> {
-    let pages = rds.describe_blue_green_deployments().into_paginator().send();
-    let all = collect_pages(pages, "DescribeBlueGreenDeployments", |p| p.blue_green_deployments().to_vec()).await?;
+    let pages = rds
+        .describe_blue_green_deployments()
+        .into_paginator()
+        .send();
+    let all = collect_pages(pages, "DescribeBlueGreenDeployments", |p| {
+        p.blue_green_deployments().to_vec()
+    })
+    .await?;
     Ok(all.into_iter().map(Deployment::from).collect())
 }
 
 /// The deployment with this name, if any.
-pub async fn find_by_name(rds: &aws_sdk_rds::Client, name: &str) -> Result<Option<Deployment>, Error> {
+pub async fn find_by_name(
+    rds: &aws_sdk_rds::Client,
+    name: &str,
+) -> Result<Option<Deployment>, Error> {
     Ok(list(rds).await?.into_iter().find(|d| d.name == name))
 }
 
@@ -132,24 +164,36 @@ pub async fn find_by_name(rds: &aws_sdk_rds::Client, name: &str) -> Result<Optio
 /// by `options.deploymentName`, else the one deployment of the production database (its
 /// source before switchover, its target after). Several candidates are an error asking for
 /// the name: the product never picks one on a guess.
-pub async fn locate(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>) -> Result<Deployment, Error> {
+pub async fn locate(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+) -> Result<Deployment, Error> {
     let not_found = |id: &str| Error::NotFound {
         what: "Blue/Green deployment",
         id: id.to_owned(),
         region: Some(request.target.region.clone()),
     };
     if let Some(given) = given {
-        return describe(rds, &given.id).await?.ok_or_else(|| not_found(&given.id));
+        return describe(rds, &given.id)
+            .await?
+            .ok_or_else(|| not_found(&given.id));
     }
     let all = list(rds).await?;
     if let Some(name) = &request.options.deployment_name {
-        return all.into_iter().find(|d| &d.name == name).ok_or_else(|| not_found(name));
+        return all
+            .into_iter()
+            .find(|d| &d.name == name)
+            .ok_or_else(|| not_found(name));
     }
     let production = &request.target.identifier;
     let mut candidates: Vec<Deployment> = all
         .into_iter()
         .filter(|d| d.status != "DELETING")
-        .filter(|d| d.source_name() == production || (d.target_name() == production && d.status == "SWITCHOVER_COMPLETED"))
+        .filter(|d| {
+            d.source_name() == production
+                || (d.target_name() == production && d.status == "SWITCHOVER_COMPLETED")
+        })
         .collect();
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
@@ -159,7 +203,11 @@ pub async fn locate(rds: &aws_sdk_rds::Client, request: &Request, given: Option<
             format!(
                 "is needed: {} deployments belong to {production} ({})",
                 candidates.len(),
-                candidates.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
+                candidates
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             "name the deployment to act on in options.deploymentName",
         )),
@@ -180,8 +228,19 @@ mod tests {
             .target("arn:aws:rds:us-east-1:1:cluster:orders-green-abc")
             .status("AVAILABLE")
             .status_details("")
-            .tasks(BlueGreenDeploymentTask::builder().name("CREATE_DB_INSTANCES_FOR_CLUSTER").status("COMPLETED").build())
-            .switchover_details(SwitchoverDetail::builder().source_member("a").target_member("b").status("AVAILABLE").build())
+            .tasks(
+                BlueGreenDeploymentTask::builder()
+                    .name("CREATE_DB_INSTANCES_FOR_CLUSTER")
+                    .status("COMPLETED")
+                    .build(),
+            )
+            .switchover_details(
+                SwitchoverDetail::builder()
+                    .source_member("a")
+                    .target_member("b")
+                    .status("AVAILABLE")
+                    .build(),
+            )
             .build();
         let d = Deployment::from(api);
         assert_eq!(d.source_name(), "orders");
@@ -189,6 +248,9 @@ mod tests {
         assert_eq!(d.status_details, None);
         assert_eq!(d.tasks[0].status, "COMPLETED");
         assert_eq!(d.members[0].target, "b");
-        assert_eq!(d.reference().target_arn.as_deref(), Some("arn:aws:rds:us-east-1:1:cluster:orders-green-abc"));
+        assert_eq!(
+            d.reference().target_arn.as_deref(),
+            Some("arn:aws:rds:us-east-1:1:cluster:orders-green-abc")
+        );
     }
 }

@@ -19,7 +19,10 @@ pub struct SwitchoverTiming {
 }
 
 /// Reads the last day of the deployment's events; `None` when either event is missing.
-pub async fn switchover_timing(rds: &aws_sdk_rds::Client, deployment_id: &str) -> Result<Option<SwitchoverTiming>, Error> {
+pub async fn switchover_timing(
+    rds: &aws_sdk_rds::Client,
+    deployment_id: &str,
+) -> Result<Option<SwitchoverTiming>, Error> {
     let pages = rds
         .describe_events()
         .source_type(aws_sdk_rds::types::SourceType::BlueGreenDeployment)
@@ -43,13 +46,21 @@ fn is_switchover_event(message: &str, word: &str) -> bool {
     m.contains("switchover") && m.contains(word) && !m.contains("cancel")
 }
 
-fn timing(started: Option<aws_smithy_types::DateTime>, completed: Option<aws_smithy_types::DateTime>) -> Option<SwitchoverTiming> {
+fn timing(
+    started: Option<aws_smithy_types::DateTime>,
+    completed: Option<aws_smithy_types::DateTime>,
+) -> Option<SwitchoverTiming> {
     let (started, completed) = (started?, completed?);
-    let seconds = |d: &aws_smithy_types::DateTime| d.secs() as f64 + f64::from(d.subsec_nanos()) / 1e9;
+    let seconds =
+        |d: &aws_smithy_types::DateTime| d.secs() as f64 + f64::from(d.subsec_nanos()) / 1e9;
     let duration = seconds(&completed) - seconds(&started);
     (duration >= 0.0).then(|| SwitchoverTiming {
-        started_at: started.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default(),
-        completed_at: completed.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default(),
+        started_at: started
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default(),
+        completed_at: completed
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default(),
         duration_seconds: (duration * 1000.0).round() / 1000.0,
     })
 }
@@ -64,13 +75,30 @@ mod tests {
 
     #[tokio::test]
     async fn duration_comes_from_the_started_and_completed_events() {
-        let rule = mock!(aws_sdk_rds::Client::describe_events).match_requests(|r| r.source_identifier() == Some("bgd-1")).then_output(|| {
-            DescribeEventsOutput::builder()
-                .events(Event::builder().message("Blue/green deployment created.").date(DateTime::from_secs(900)).build())
-                .events(Event::builder().message("Switchover started on blue/green deployment.").date(DateTime::from_secs(1000)).build())
-                .events(Event::builder().message("Switchover completed on blue/green deployment.").date(DateTime::from_fractional_secs(1003, 0.5)).build())
-                .build()
-        });
+        let rule = mock!(aws_sdk_rds::Client::describe_events)
+            .match_requests(|r| r.source_identifier() == Some("bgd-1"))
+            .then_output(|| {
+                DescribeEventsOutput::builder()
+                    .events(
+                        Event::builder()
+                            .message("Blue/green deployment created.")
+                            .date(DateTime::from_secs(900))
+                            .build(),
+                    )
+                    .events(
+                        Event::builder()
+                            .message("Switchover started on blue/green deployment.")
+                            .date(DateTime::from_secs(1000))
+                            .build(),
+                    )
+                    .events(
+                        Event::builder()
+                            .message("Switchover completed on blue/green deployment.")
+                            .date(DateTime::from_fractional_secs(1003, 0.5))
+                            .build(),
+                    )
+                    .build()
+            });
         let rds = mock_client!(aws_sdk_rds, [&rule]);
         let t = switchover_timing(&rds, "bgd-1").await.unwrap().unwrap();
         assert_eq!(t.duration_seconds, 3.5);
@@ -79,7 +107,10 @@ mod tests {
 
     #[test]
     fn canceled_or_missing_events_give_no_timing() {
-        assert!(!is_switchover_event("Switchover canceled: completed rollback", "completed"));
+        assert!(!is_switchover_event(
+            "Switchover canceled: completed rollback",
+            "completed"
+        ));
         assert_eq!(timing(Some(DateTime::from_secs(1)), None), None);
     }
 }

@@ -51,27 +51,38 @@ pub async fn create(rds: &aws_sdk_rds::Client, request: &Request) -> Result<Crea
     let call = build_call(rds, request, &source.arn, &name);
     match call.send().await {
         Ok(out) => {
-            let made = out.blue_green_deployment().cloned().map(Deployment::from).ok_or_else(|| Error::AwsCallFailed {
-                operation: "CreateBlueGreenDeployment".into(),
-                code: "EmptyResponse".into(),
-                message: "AWS answered without the deployment".into(),
-                hint: None,
-            })?;
+            let made = out
+                .blue_green_deployment()
+                .cloned()
+                .map(Deployment::from)
+                .ok_or_else(|| Error::AwsCallFailed {
+                    operation: "CreateBlueGreenDeployment".into(),
+                    code: "EmptyResponse".into(),
+                    message: "AWS answered without the deployment".into(),
+                    hint: None,
+                })?;
             tracing::info!(deployment = %made.id, name = %made.name, source = %source.arn, "created Blue/Green deployment");
             Ok(answer(made, false))
         }
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_blue_green_deployment_already_exists_fault()) => adopt(rds, &name, &source.arn).await,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_blue_green_deployment_already_exists_fault()) =>
+        {
+            adopt(rds, &name, &source.arn).await
+        }
         Err(e) => Err(Error::from_sdk("CreateBlueGreenDeployment", e)),
     }
 }
 
 /// Reuses the deployment named `name` if, and only if, its source is this database.
 async fn adopt(rds: &aws_sdk_rds::Client, name: &str, source_arn: &str) -> Result<Created, Error> {
-    let existing = deployment::find_by_name(rds, name).await?.ok_or_else(|| Error::Retryable {
-        operation: "CreateBlueGreenDeployment".into(),
-        code: "BlueGreenDeploymentAlreadyExistsFault".into(),
-        message: format!("`{name}` exists but cannot be read yet"),
-    })?;
+    let existing = deployment::find_by_name(rds, name)
+        .await?
+        .ok_or_else(|| Error::Retryable {
+            operation: "CreateBlueGreenDeployment".into(),
+            code: "BlueGreenDeploymentAlreadyExistsFault".into(),
+            message: format!("`{name}` exists but cannot be read yet"),
+        })?;
     if existing.source_arn != source_arn {
         return Err(Error::DeploymentConflict {
             name: name.to_owned(),
@@ -102,7 +113,7 @@ fn build_call(
     request: &Request,
     source_arn: &str,
     name: &str,
-) -> aws_sdk_rds::operation::create_blue_green_deployment::builders::CreateBlueGreenDeploymentFluentBuilder {
+) -> aws_sdk_rds::operation::create_blue_green_deployment::builders::CreateBlueGreenDeploymentFluentBuilder{
     let o = &request.options;
     let mut call = rds
         .create_blue_green_deployment()
@@ -111,7 +122,9 @@ fn build_call(
         .set_target_engine_version(o.target_engine_version.clone())
         .set_target_db_parameter_group_name(o.target_db_parameter_group_name.clone());
     if request.target.engine.kind() == Kind::Cluster {
-        call = call.set_target_db_cluster_parameter_group_name(o.target_db_cluster_parameter_group_name.clone());
+        call = call.set_target_db_cluster_parameter_group_name(
+            o.target_db_cluster_parameter_group_name.clone(),
+        );
     } else {
         call = call
             .set_target_db_instance_class(o.target_db_instance_class.clone())
@@ -122,7 +135,12 @@ fn build_call(
             .set_upgrade_target_storage_config(o.upgrade_target_storage_config);
     }
     for (key, value) in &o.tags {
-        call = call.tags(aws_sdk_rds::types::Tag::builder().key(key).value(value).build());
+        call = call.tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key(key)
+                .value(value)
+                .build(),
+        );
     }
     call
 }
@@ -130,7 +148,9 @@ fn build_call(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_rds::operation::create_blue_green_deployment::{CreateBlueGreenDeploymentError, CreateBlueGreenDeploymentOutput};
+    use aws_sdk_rds::operation::create_blue_green_deployment::{
+        CreateBlueGreenDeploymentError, CreateBlueGreenDeploymentOutput,
+    };
     use aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsOutput;
     use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
     use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
@@ -152,10 +172,17 @@ mod tests {
         [
             mock!(aws_sdk_rds::Client::describe_db_clusters).then_output(|| {
                 DescribeDbClustersOutput::builder()
-                    .db_clusters(DbCluster::builder().db_cluster_identifier("orders").db_cluster_arn(SOURCE).engine("aurora-mysql").build())
+                    .db_clusters(
+                        DbCluster::builder()
+                            .db_cluster_identifier("orders")
+                            .db_cluster_arn(SOURCE)
+                            .engine("aurora-mysql")
+                            .build(),
+                    )
                     .build()
             }),
-            mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| DescribeDbInstancesOutput::builder().build()),
+            mock!(aws_sdk_rds::Client::describe_db_instances)
+                .then_output(|| DescribeDbInstancesOutput::builder().build()),
         ]
     }
 
@@ -178,7 +205,9 @@ mod tests {
     fn already_exists() -> aws_smithy_mocks::Rule {
         mock!(aws_sdk_rds::Client::create_blue_green_deployment).then_error(|| {
             CreateBlueGreenDeploymentError::BlueGreenDeploymentAlreadyExistsFault(
-                aws_sdk_rds::types::error::BlueGreenDeploymentAlreadyExistsFault::builder().message("exists").build(),
+                aws_sdk_rds::types::error::BlueGreenDeploymentAlreadyExistsFault::builder()
+                    .message("exists")
+                    .build(),
             )
         })
     }
@@ -189,10 +218,13 @@ mod tests {
         let create_rule = mock!(aws_sdk_rds::Client::create_blue_green_deployment)
             .match_requests(|r| {
                 r.source() == Some(SOURCE)
-                    && r.blue_green_deployment_name() == Some(naming::deployment_name(&request()).as_str())
+                    && r.blue_green_deployment_name()
+                        == Some(naming::deployment_name(&request()).as_str())
                     && r.target_engine_version() == Some("8.0.mysql_aurora.3.08.0")
                     && r.target_db_cluster_parameter_group_name() == Some("orders-80")
-                    && r.tags().iter().any(|t| t.key() == Some("team") && t.value() == Some("db"))
+                    && r.tags()
+                        .iter()
+                        .any(|t| t.key() == Some("team") && t.value() == Some("db"))
                     && r.target_db_instance_class().is_none()
             })
             .then_output(|| {
@@ -207,7 +239,11 @@ mod tests {
                     )
                     .build()
             });
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&clusters, &instances, &create_rule]);
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&clusters, &instances, &create_rule]
+        );
         let created = create(&rds, &request()).await.unwrap();
         assert_eq!(created.id, "bgd-new");
         assert!(!created.adopted);
@@ -218,7 +254,11 @@ mod tests {
     async fn a_retry_adopts_the_deployment_of_this_database() {
         let [clusters, instances] = cluster_rules();
         let (exists, found) = (already_exists(), existing(SOURCE));
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&clusters, &instances, &exists, &found]);
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&clusters, &instances, &exists, &found]
+        );
         let created = create(&rds, &request()).await.unwrap();
         assert_eq!(created.id, "bgd-existing");
         assert!(created.adopted);
@@ -227,8 +267,15 @@ mod tests {
     #[tokio::test]
     async fn a_same_named_deployment_of_another_database_is_a_conflict() {
         let [clusters, instances] = cluster_rules();
-        let (exists, found) = (already_exists(), existing("arn:aws:rds:us-east-1:123456789012:cluster:payments"));
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&clusters, &instances, &exists, &found]);
+        let (exists, found) = (
+            already_exists(),
+            existing("arn:aws:rds:us-east-1:123456789012:cluster:payments"),
+        );
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&clusters, &instances, &exists, &found]
+        );
         let err = create(&rds, &request()).await.unwrap_err();
         assert_eq!(err.name(), "DeploymentConflict");
         assert!(err.to_string().contains("payments"), "{err}");

@@ -10,11 +10,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::aws::arn;
 use crate::aws::clients::ClientFactory;
 use crate::aws::database::Database;
 use crate::aws::deployment::{self, Deployment, DeploymentRef};
 use crate::aws::snapshot::{self, SnapshotState};
-use crate::aws::arn;
 use crate::error::Error;
 use crate::input::{Kind, Request};
 use crate::naming;
@@ -90,8 +90,16 @@ struct Reply<'a> {
 }
 
 impl Reply<'_> {
-    fn in_progress(&self, step: Stage, detail: String, deleted: Vec<String>) -> Result<Answer, Error> {
-        let tick = self.poll.tick(&format!("{} ({step:?})", self.request.target.identifier), self.request.options.max_polls)?;
+    fn in_progress(
+        &self,
+        step: Stage,
+        detail: String,
+        deleted: Vec<String>,
+    ) -> Result<Answer, Error> {
+        let tick = self.poll.tick(
+            &format!("{} ({step:?})", self.request.target.identifier),
+            self.request.options.max_polls,
+        )?;
         Ok(self.answer(Progress::InProgress, step, detail, deleted, tick))
     }
 
@@ -103,7 +111,14 @@ impl Reply<'_> {
         self.answer(Progress::Done, step, detail, deleted, tick)
     }
 
-    fn answer(&self, state: Progress, step: Stage, detail: String, deleted: Vec<String>, tick: Tick) -> Answer {
+    fn answer(
+        &self,
+        state: Progress,
+        step: Stage,
+        detail: String,
+        deleted: Vec<String>,
+        tick: Tick,
+    ) -> Answer {
         tracing::info!(?state, ?step, %detail, ?deleted, "delete-old");
         Answer {
             state,
@@ -118,7 +133,11 @@ impl Reply<'_> {
 }
 
 /// Finds the deployment; `None` when the one the state data names is already gone.
-async fn find_deployment(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>) -> Result<Option<Deployment>, Error> {
+async fn find_deployment(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+) -> Result<Option<Deployment>, Error> {
     match deployment::locate(rds, request, given).await {
         Ok(d) => Ok(Some(d)),
         // Gone after an earlier call of this step deleted it: nothing left to do.
@@ -128,7 +147,12 @@ async fn find_deployment(rds: &aws_sdk_rds::Client, request: &Request, given: Op
 }
 
 /// Deletes old blue, one stage per call, after checking it really is old blue.
-pub async fn cleanup(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>, poll: Poll) -> Result<Answer, Error> {
+pub async fn cleanup(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    poll: Poll,
+) -> Result<Answer, Error> {
     let mut reply = Reply {
         request,
         poll,
@@ -136,7 +160,11 @@ pub async fn cleanup(rds: &aws_sdk_rds::Client, request: &Request, given: Option
         final_snapshot_id: None,
     };
     let Some(d) = find_deployment(rds, request, given).await? else {
-        return Ok(reply.done(Stage::Complete, "the deployment is already deleted; nothing left to do".into(), vec![]));
+        return Ok(reply.done(
+            Stage::Complete,
+            "the deployment is already deleted; nothing left to do".into(),
+            vec![],
+        ));
     };
     reply.deployment = Some(d.reference());
     let old_name = check_cleanup_target(&d, request)?.to_owned();
@@ -145,20 +173,41 @@ pub async fn cleanup(rds: &aws_sdk_rds::Client, request: &Request, given: Option
     let Some(old) = Database::find(rds, kind, &old_name).await? else {
         // Old blue is gone: only now may the deployment object go (it kept old blue read-only).
         delete_deployment(rds, &d.id, false).await?;
-        return Ok(reply.done(Stage::Complete, format!("old blue {old_name} is deleted; deleted the deployment object {}", d.id), vec![d.id.clone()]));
+        return Ok(reply.done(
+            Stage::Complete,
+            format!(
+                "old blue {old_name} is deleted; deleted the deployment object {}",
+                d.id
+            ),
+            vec![d.id.clone()],
+        ));
     };
     let production = Database::load(rds, &request.target).await?;
     check_old_blue(&d, &old, &production)?;
 
     if old.status == "deleting" {
-        let stage = if kind == Kind::Cluster { Stage::DeleteCluster } else { Stage::DeleteInstance };
-        return reply.in_progress(stage, format!("{} is being deleted", old.identifier), vec![]);
+        let stage = if kind == Kind::Cluster {
+            Stage::DeleteCluster
+        } else {
+            Stage::DeleteInstance
+        };
+        return reply.in_progress(
+            stage,
+            format!("{} is being deleted", old.identifier),
+            vec![],
+        );
     }
     if request.options.final_snapshot {
         let id = naming::final_snapshot(&old.identifier, &d.id);
         reply.final_snapshot_id = Some(id.clone());
-        if let SnapshotState::Creating(status) = snapshot::ensure(rds, kind, &old.identifier, &id).await? {
-            return reply.in_progress(Stage::FinalSnapshot, format!("final snapshot {id} of {} is {status}", old.identifier), vec![]);
+        if let SnapshotState::Creating(status) =
+            snapshot::ensure(rds, kind, &old.identifier, &id).await?
+        {
+            return reply.in_progress(
+                Stage::FinalSnapshot,
+                format!("final snapshot {id} of {} is {status}", old.identifier),
+                vec![],
+            );
         }
     }
     match kind {
@@ -171,23 +220,43 @@ pub async fn cleanup(rds: &aws_sdk_rds::Client, request: &Request, given: Option
                 .send()
                 .await
                 .map_err(|e| Error::from_sdk("DeleteDBInstance", e))?;
-            reply.in_progress(Stage::DeleteInstance, format!("deleting old blue instance {}", old.identifier), vec![old.identifier.clone()])
+            reply.in_progress(
+                Stage::DeleteInstance,
+                format!("deleting old blue instance {}", old.identifier),
+                vec![old.identifier.clone()],
+            )
         }
     }
 }
 
 /// Aurora: every instance of the old cluster first, then the cluster itself.
-async fn delete_cluster_stage(rds: &aws_sdk_rds::Client, reply: &Reply<'_>, old: &Database, production: &Database) -> Result<Answer, Error> {
+async fn delete_cluster_stage(
+    rds: &aws_sdk_rds::Client,
+    reply: &Reply<'_>,
+    old: &Database,
+    production: &Database,
+) -> Result<Answer, Error> {
     let production_instances = production.instance_ids();
     let mut deleted = Vec::new();
     let mut deleting = Vec::new();
     for instance in &old.instances {
         let id = instance.db_instance_identifier().unwrap_or_default();
-        if production_instances.iter().any(|p| p == id) || instance.db_cluster_identifier() != Some(old.identifier.as_str()) {
-            return Err(Error::unsafe_to_delete(id, format!("the instance is not (only) a member of old blue {}", old.identifier)));
+        if production_instances.iter().any(|p| p == id)
+            || instance.db_cluster_identifier() != Some(old.identifier.as_str())
+        {
+            return Err(Error::unsafe_to_delete(
+                id,
+                format!(
+                    "the instance is not (only) a member of old blue {}",
+                    old.identifier
+                ),
+            ));
         }
         if instance.deletion_protection() == Some(true) {
-            return Err(Error::unsafe_to_delete(id, "deletion protection is on; turn it off yourself if you mean to delete it"));
+            return Err(Error::unsafe_to_delete(
+                id,
+                "deletion protection is on; turn it off yourself if you mean to delete it",
+            ));
         }
         if instance.db_instance_status() == Some("deleting") {
             deleting.push(id.to_owned());
@@ -201,7 +270,11 @@ async fn delete_cluster_stage(rds: &aws_sdk_rds::Client, reply: &Reply<'_>, old:
         deleted.push(id.to_owned());
     }
     if !deleted.is_empty() || !deleting.is_empty() {
-        let detail = format!("deleting the instances of old blue {}: {}", old.identifier, [deleted.clone(), deleting].concat().join(", "));
+        let detail = format!(
+            "deleting the instances of old blue {}: {}",
+            old.identifier,
+            [deleted.clone(), deleting].concat().join(", ")
+        );
         return reply.in_progress(Stage::DeleteInstances, detail, deleted);
     }
     // The cluster's final snapshot was taken above (or declined by options.finalSnapshot).
@@ -211,7 +284,11 @@ async fn delete_cluster_stage(rds: &aws_sdk_rds::Client, reply: &Reply<'_>, old:
         .send()
         .await
         .map_err(|e| Error::from_sdk("DeleteDBCluster", e))?;
-    reply.in_progress(Stage::DeleteCluster, format!("deleting old blue cluster {}", old.identifier), vec![old.identifier.clone()])
+    reply.in_progress(
+        Stage::DeleteCluster,
+        format!("deleting old blue cluster {}", old.identifier),
+        vec![old.identifier.clone()],
+    )
 }
 
 /// The deployment must have switched over, from this database, leaving an `-oldN` source.
@@ -223,11 +300,17 @@ fn check_cleanup_target<'d>(d: &'d Deployment, request: &Request) -> Result<&'d 
         return refuse(format!("deployment {} is {}, not SWITCHOVER_COMPLETED: old blue exists only after switchover (use the abandon action to remove green)", d.id, d.status));
     }
     if d.target_name() != production {
-        return refuse(format!("deployment {} switched {} into production, not {production}", d.id, d.target_name()));
+        return refuse(format!(
+            "deployment {} switched {} into production, not {production}",
+            d.id,
+            d.target_name()
+        ));
     }
     let old = d.source_name();
     if old == production {
-        return refuse(format!("the deployment's source is the production name {production}"));
+        return refuse(format!(
+            "the deployment's source is the production name {production}"
+        ));
     }
     if !arn::is_old_name_of(old, production) {
         return refuse(format!("`{old}` is not an -oldN name of {production}"));
@@ -243,13 +326,22 @@ fn check_cleanup_target<'d>(d: &'d Deployment, request: &Request) -> Result<&'d 
 fn check_old_blue(d: &Deployment, old: &Database, production: &Database) -> Result<(), Error> {
     let refuse = |reason: String| Err(Error::unsafe_to_delete(&old.identifier, reason));
     if old.arn != d.source_arn {
-        return refuse(format!("its ARN {} is not the deployment's source {}", old.arn, d.source_arn));
+        return refuse(format!(
+            "its ARN {} is not the deployment's source {}",
+            old.arn, d.source_arn
+        ));
     }
     if production.arn != d.target_arn {
-        return refuse(format!("production {} is not the deployment's target {}", production.arn, d.target_arn));
+        return refuse(format!(
+            "production {} is not the deployment's target {}",
+            production.arn, d.target_arn
+        ));
     }
     if old.resource_id.is_empty() || old.resource_id == production.resource_id {
-        return refuse(format!("it cannot be told apart from production by resource id ({})", old.resource_id));
+        return refuse(format!(
+            "it cannot be told apart from production by resource id ({})",
+            old.resource_id
+        ));
     }
     if old.deletion_protection() {
         return refuse("deletion protection is on; the product never turns it off: turn it off yourself if you mean to delete old blue, then run cleanup again".into());
@@ -259,7 +351,12 @@ fn check_old_blue(d: &Deployment, old: &Database, production: &Database) -> Resu
 
 /// Removes green before switchover: DeleteBlueGreenDeployment with DeleteTarget, which AWS
 /// applies to green only. Refused once switchover has started.
-pub async fn abandon(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>, poll: Poll) -> Result<Answer, Error> {
+pub async fn abandon(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    poll: Poll,
+) -> Result<Answer, Error> {
     let mut reply = Reply {
         request,
         poll,
@@ -267,7 +364,11 @@ pub async fn abandon(rds: &aws_sdk_rds::Client, request: &Request, given: Option
         final_snapshot_id: None,
     };
     let Some(d) = find_deployment(rds, request, given).await? else {
-        return Ok(reply.done(Stage::Complete, "the deployment is already deleted; green is gone".into(), vec![]));
+        return Ok(reply.done(
+            Stage::Complete,
+            "the deployment is already deleted; green is gone".into(),
+            vec![],
+        ));
     };
     reply.deployment = Some(d.reference());
     let production = &request.target.identifier;
@@ -276,30 +377,66 @@ pub async fn abandon(rds: &aws_sdk_rds::Client, request: &Request, given: Option
         "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED" | "SWITCHOVER_FAILED" => {
             return refuse(format!("deployment {} is {}: after switchover starts, green may be production; abandon is refused", d.id, d.status));
         }
-        "DELETING" => return reply.in_progress(Stage::DeleteGreen, format!("deployment {} is being deleted", d.id), vec![]),
+        "DELETING" => {
+            return reply.in_progress(
+                Stage::DeleteGreen,
+                format!("deployment {} is being deleted", d.id),
+                vec![],
+            )
+        }
         _ => {}
     }
     if d.source_name() != production {
-        return refuse(format!("deployment {}'s source is {}, not {production}", d.id, d.source_name()));
+        return refuse(format!(
+            "deployment {}'s source is {}, not {production}",
+            d.id,
+            d.source_name()
+        ));
     }
     if d.target_name() == production || d.target_arn.is_empty() {
-        return refuse(format!("deployment {}'s target `{}` is production's name", d.id, d.target_name()));
+        return refuse(format!(
+            "deployment {}'s target `{}` is production's name",
+            d.id,
+            d.target_name()
+        ));
     }
     // The target must still be green, not something that took the production name.
     let blue = Database::load(rds, &request.target).await?;
     if blue.arn != d.source_arn {
-        return refuse(format!("production {} is not the deployment's source {}", blue.arn, d.source_arn));
+        return refuse(format!(
+            "production {} is not the deployment's source {}",
+            blue.arn, d.source_arn
+        ));
     }
     delete_deployment(rds, &d.id, true).await?;
     let green = d.target_name().to_owned();
-    reply.in_progress(Stage::DeleteGreen, format!("deleting deployment {} and its green {green}", d.id), vec![d.id.clone(), green])
+    reply.in_progress(
+        Stage::DeleteGreen,
+        format!("deleting deployment {} and its green {green}", d.id),
+        vec![d.id.clone(), green],
+    )
 }
 
 /// Deletes the deployment object; `delete_target` only ever before switchover.
-async fn delete_deployment(rds: &aws_sdk_rds::Client, id: &str, delete_target: bool) -> Result<(), Error> {
-    match rds.delete_blue_green_deployment().blue_green_deployment_identifier(id).delete_target(delete_target).send().await {
+async fn delete_deployment(
+    rds: &aws_sdk_rds::Client,
+    id: &str,
+    delete_target: bool,
+) -> Result<(), Error> {
+    match rds
+        .delete_blue_green_deployment()
+        .blue_green_deployment_identifier(id)
+        .delete_target(delete_target)
+        .send()
+        .await
+    {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_blue_green_deployment_not_found_fault()) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_blue_green_deployment_not_found_fault()) =>
+        {
+            Ok(())
+        }
         Err(e) => Err(Error::from_sdk("DeleteBlueGreenDeployment", e)),
     }
 }
@@ -344,7 +481,14 @@ mod tests {
             .match_requests(|r| r.db_cluster_identifier() == Some("orders"))
             .then_output(move || {
                 DescribeDbClustersOutput::builder()
-                    .db_clusters(DbCluster::builder().db_cluster_identifier("orders").db_cluster_arn(PROD).db_cluster_resource_id(resource).status("available").build())
+                    .db_clusters(
+                        DbCluster::builder()
+                            .db_cluster_identifier("orders")
+                            .db_cluster_arn(PROD)
+                            .db_cluster_resource_id(resource)
+                            .status("available")
+                            .build(),
+                    )
                     .build()
             })
     }
@@ -354,7 +498,14 @@ mod tests {
             .match_requests(|r| r.db_cluster_identifier() == Some("orders-old1"))
             .then_output(move || {
                 DescribeDbClustersOutput::builder()
-                    .db_clusters(DbCluster::builder().db_cluster_identifier("orders-old1").db_cluster_arn(arn).db_cluster_resource_id(resource).status("available").build())
+                    .db_clusters(
+                        DbCluster::builder()
+                            .db_cluster_identifier("orders-old1")
+                            .db_cluster_arn(arn)
+                            .db_cluster_resource_id(resource)
+                            .status("available")
+                            .build(),
+                    )
                     .build()
             })
     }
@@ -363,7 +514,16 @@ mod tests {
         mock!(aws_sdk_rds::Client::describe_db_instances).then_output(move || {
             DescribeDbInstancesOutput::builder()
                 .set_db_instances(Some(
-                    members.iter().map(|(id, cluster)| DbInstance::builder().db_instance_identifier(*id).db_cluster_identifier(*cluster).db_instance_status("available").build()).collect(),
+                    members
+                        .iter()
+                        .map(|(id, cluster)| {
+                            DbInstance::builder()
+                                .db_instance_identifier(*id)
+                                .db_cluster_identifier(*cluster)
+                                .db_instance_status("available")
+                                .build()
+                        })
+                        .collect(),
                 ))
                 .build()
         })
@@ -385,10 +545,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_source_not_named_old_is_refused() {
-        let d = deployment("SWITCHOVER_COMPLETED", "arn:aws:rds:us-east-1:123456789012:cluster:orders-archive");
+        let d = deployment(
+            "SWITCHOVER_COMPLETED",
+            "arn:aws:rds:us-east-1:123456789012:cluster:orders-archive",
+        );
         let [di, dc, dd] = deletes();
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &di, &dc, &dd]);
-        let err = cleanup(&rds, &request(), None, Poll::default()).await.unwrap_err();
+        let err = cleanup(&rds, &request(), None, Poll::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.name(), "UnsafeToDelete");
         assert!(err.to_string().contains("-oldN"), "{err}");
         assert_eq!(di.num_calls() + dc.num_calls() + dd.num_calls(), 0);
@@ -398,14 +563,26 @@ mod tests {
     async fn an_old_name_with_another_arn_is_refused() {
         // Someone recreated `orders-old1` in another account's ARN space: not the deployment's source.
         let d = deployment("SWITCHOVER_COMPLETED", OLD);
-        let old = old_cluster("arn:aws:rds:us-east-1:999999999999:cluster:orders-old1", "cluster-OLD");
+        let old = old_cluster(
+            "arn:aws:rds:us-east-1:999999999999:cluster:orders-old1",
+            "cluster-OLD",
+        );
         let prod = production("cluster-PROD");
         let members = instances(&[("orders-old1-0", "orders-old1")]);
         let [di, dc, dd] = deletes();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &old, &prod, &members, &di, &dc, &dd]);
-        let err = cleanup(&rds, &no_final_snapshot(), None, Poll::default()).await.unwrap_err();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&d, &old, &prod, &members, &di, &dc, &dd]
+        );
+        let err = cleanup(&rds, &no_final_snapshot(), None, Poll::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.name(), "UnsafeToDelete");
-        assert!(err.to_string().contains("not the deployment's source"), "{err}");
+        assert!(
+            err.to_string().contains("not the deployment's source"),
+            "{err}"
+        );
         assert_eq!(di.num_calls() + dc.num_calls() + dd.num_calls(), 0);
     }
 
@@ -416,8 +593,14 @@ mod tests {
         let prod = production("cluster-SAME");
         let members = instances(&[]);
         let [di, dc, dd] = deletes();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &old, &prod, &members, &di, &dc, &dd]);
-        let err = cleanup(&rds, &no_final_snapshot(), None, Poll::default()).await.unwrap_err();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&d, &old, &prod, &members, &di, &dc, &dd]
+        );
+        let err = cleanup(&rds, &no_final_snapshot(), None, Poll::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.name(), "UnsafeToDelete");
         assert!(err.to_string().contains("resource id"), "{err}");
         assert_eq!(di.num_calls() + dc.num_calls() + dd.num_calls(), 0);
@@ -432,13 +615,39 @@ mod tests {
         let members = instances(&[("orders-old1-0", "orders-old1"), ("orders-0", "orders")]);
         let production_instance = mock!(aws_sdk_rds::Client::delete_db_instance)
             .match_requests(|r| r.db_instance_identifier() == Some("orders-0"))
-            .then_output(|| aws_sdk_rds::operation::delete_db_instance::DeleteDbInstanceOutput::builder().build());
+            .then_output(|| {
+                aws_sdk_rds::operation::delete_db_instance::DeleteDbInstanceOutput::builder()
+                    .build()
+            });
         let [di, dc, dd] = deletes();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &old, &prod, &members, &production_instance, &di, &dc, &dd]);
-        let a = cleanup(&rds, &no_final_snapshot(), None, Poll::default()).await.unwrap();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [
+                &d,
+                &old,
+                &prod,
+                &members,
+                &production_instance,
+                &di,
+                &dc,
+                &dd
+            ]
+        );
+        let a = cleanup(&rds, &no_final_snapshot(), None, Poll::default())
+            .await
+            .unwrap();
         assert_eq!(a.deleted, ["orders-old1-0"]);
-        assert_eq!(production_instance.num_calls(), 0, "production's instance was never deleted");
-        assert_eq!(dc.num_calls() + dd.num_calls(), 0, "the cluster waits for its instances");
+        assert_eq!(
+            production_instance.num_calls(),
+            0,
+            "production's instance was never deleted"
+        );
+        assert_eq!(
+            dc.num_calls() + dd.num_calls(),
+            0,
+            "the cluster waits for its instances"
+        );
     }
 
     #[tokio::test]
@@ -453,7 +662,9 @@ mod tests {
             .match_requests(|r| r.blue_green_deployment_identifier() == Some("bgd-1") && r.delete_target() == Some(false))
             .then_output(|| aws_sdk_rds::operation::delete_blue_green_deployment::DeleteBlueGreenDeploymentOutput::builder().build());
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &gone, &delete]);
-        let a = cleanup(&rds, &request(), None, Poll::default()).await.unwrap();
+        let a = cleanup(&rds, &request(), None, Poll::default())
+            .await
+            .unwrap();
         assert_eq!((a.state, a.step), (Progress::Done, Stage::Complete));
         assert_eq!(delete.num_calls(), 1);
     }

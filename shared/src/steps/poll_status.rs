@@ -75,19 +75,35 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
     let request = parse_request(&event.request)?;
     let rds = clients.rds(&request.target).await;
     match event.operation {
-        Operation::Status => Ok(Answer::Status(Box::new(status(&rds, &request, event.deployment.as_ref(), event.poll).await?))),
-        Operation::Verify => Ok(Answer::Verified(Box::new(verify(&rds, &request, event.deployment.as_ref()).await?))),
+        Operation::Status => Ok(Answer::Status(Box::new(
+            status(&rds, &request, event.deployment.as_ref(), event.poll).await?,
+        ))),
+        Operation::Verify => Ok(Answer::Verified(Box::new(
+            verify(&rds, &request, event.deployment.as_ref()).await?,
+        ))),
     }
 }
 
 /// Reads the deployment and green, and answers the phase. While provisioning or switching,
 /// it counts the poll against `options.maxPolls`.
-pub async fn status(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>, poll: Poll) -> Result<Status, Error> {
+pub async fn status(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    poll: Poll,
+) -> Result<Status, Error> {
     let d = deployment::locate(rds, request, given).await?;
-    let green = if d.status == "AVAILABLE" { readiness::green_instances(rds, &d).await? } else { Vec::new() };
+    let green = if d.status == "AVAILABLE" {
+        readiness::green_instances(rds, &d).await?
+    } else {
+        Vec::new()
+    };
     let assessment = readiness::assess(&d, &green)?;
     let tick = match assessment.phase {
-        Phase::Provisioning | Phase::Switching => poll.tick(&format!("{} of {}", phase_name(assessment.phase), d.id), request.options.max_polls)?,
+        Phase::Provisioning | Phase::Switching => poll.tick(
+            &format!("{} of {}", phase_name(assessment.phase), d.id),
+            request.options.max_polls,
+        )?,
         Phase::Ready | Phase::Switched => Tick {
             attempt: poll.attempt,
             next_wait_seconds: 0,
@@ -117,7 +133,11 @@ fn phase_name(phase: Phase) -> &'static str {
 
 /// After switchover: production (the original name) is the deployment's target, runs the
 /// requested version with every member available, and old blue is there under `-oldN`.
-pub async fn verify(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>) -> Result<Verified, Error> {
+pub async fn verify(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+) -> Result<Verified, Error> {
     let d = deployment::locate(rds, request, given).await?;
     let fail = |reason: String| Error::VerificationFailed {
         database: request.target.identifier.clone(),
@@ -125,26 +145,48 @@ pub async fn verify(rds: &aws_sdk_rds::Client, request: &Request, given: Option<
     };
     match d.status.as_str() {
         "SWITCHOVER_COMPLETED" => {}
-        "SWITCHOVER_IN_PROGRESS" => return Err(Error::NotReady { reason: format!("switchover of {} is still in progress", d.id) }),
-        other => return Err(fail(format!("deployment {} is {other}, not SWITCHOVER_COMPLETED", d.id))),
+        "SWITCHOVER_IN_PROGRESS" => {
+            return Err(Error::NotReady {
+                reason: format!("switchover of {} is still in progress", d.id),
+            })
+        }
+        other => {
+            return Err(fail(format!(
+                "deployment {} is {other}, not SWITCHOVER_COMPLETED",
+                d.id
+            )))
+        }
     }
     let production = Database::load(rds, &request.target).await?;
     if production.arn != d.target_arn {
-        return Err(fail(format!("{} is not the deployment's target ({})", production.arn, d.target_arn)));
+        return Err(fail(format!(
+            "{} is not the deployment's target ({})",
+            production.arn, d.target_arn
+        )));
     }
     if let Some(version) = &request.options.target_engine_version {
         if &production.engine_version != version {
-            return Err(fail(format!("production runs {}, not the requested {version}", production.engine_version)));
+            return Err(fail(format!(
+                "production runs {}, not the requested {version}",
+                production.engine_version
+            )));
         }
     }
     check_settled(&production)?;
     let old_name = d.source_name();
     if arn::old_suffix(old_name).is_none() || old_name == production.identifier {
-        return Err(fail(format!("the deployment's source `{old_name}` is not an -oldN name")));
+        return Err(fail(format!(
+            "the deployment's source `{old_name}` is not an -oldN name"
+        )));
     }
-    let old_blue = Database::find(rds, production.kind, old_name).await?.ok_or_else(|| fail(format!("old blue `{old_name}` was not found")))?;
+    let old_blue = Database::find(rds, production.kind, old_name)
+        .await?
+        .ok_or_else(|| fail(format!("old blue `{old_name}` was not found")))?;
     if old_blue.resource_id == production.resource_id {
-        return Err(fail(format!("old blue and production share the resource id {}", production.resource_id)));
+        return Err(fail(format!(
+            "old blue and production share the resource id {}",
+            production.resource_id
+        )));
     }
     let switchover = events::switchover_timing(rds, &d.id).await?;
     tracing::info!(production = %production.identifier, version = %production.engine_version, old_blue = %old_blue.identifier, ?switchover, "verified");
@@ -159,14 +201,27 @@ pub async fn verify(rds: &aws_sdk_rds::Client, request: &Request, given: Option<
 /// Every production member available; a member still settling is `NotReady` (retried), a
 /// broken one a verification failure.
 fn check_settled(production: &Database) -> Result<(), Error> {
-    let mut statuses: Vec<(String, String)> = production.instances.iter().map(|i| (i.db_instance_identifier().unwrap_or_default().to_owned(), i.db_instance_status().unwrap_or_default().to_owned())).collect();
+    let mut statuses: Vec<(String, String)> = production
+        .instances
+        .iter()
+        .map(|i| {
+            (
+                i.db_instance_identifier().unwrap_or_default().to_owned(),
+                i.db_instance_status().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
     if production.cluster.is_some() {
         statuses.push((production.identifier.clone(), production.status.clone()));
     }
     for (id, status) in statuses {
         match readiness::instance_health(&status) {
             Some(InstanceHealth::Available) => {}
-            Some(InstanceHealth::Settling) => return Err(Error::NotReady { reason: format!("production member {id} is {status}") }),
+            Some(InstanceHealth::Settling) => {
+                return Err(Error::NotReady {
+                    reason: format!("production member {id} is {status}"),
+                })
+            }
             Some(InstanceHealth::Broken) | None => {
                 return Err(Error::VerificationFailed {
                     database: production.identifier.clone(),
@@ -183,7 +238,10 @@ mod tests {
     use super::*;
     use aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsOutput;
     use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
-    use aws_sdk_rds::types::{BlueGreenDeployment, BlueGreenDeploymentTask, DbInstance, DbParameterGroupStatus, SwitchoverDetail};
+    use aws_sdk_rds::types::{
+        BlueGreenDeployment, BlueGreenDeploymentTask, DbInstance, DbParameterGroupStatus,
+        SwitchoverDetail,
+    };
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
     use serde_json::json;
 
@@ -213,8 +271,23 @@ mod tests {
                     .target(TARGET)
                     .status(status)
                     .status_details("replication stopped: green was written to")
-                    .tasks(BlueGreenDeploymentTask::builder().name("CREATING_READ_REPLICA_OF_SOURCE").status(task).build())
-                    .switchover_details(SwitchoverDetail::builder().source_member(SOURCE).target_member(TARGET).status(if status == "PROVISIONING" { "PROVISIONING" } else { "AVAILABLE" }).build())
+                    .tasks(
+                        BlueGreenDeploymentTask::builder()
+                            .name("CREATING_READ_REPLICA_OF_SOURCE")
+                            .status(task)
+                            .build(),
+                    )
+                    .switchover_details(
+                        SwitchoverDetail::builder()
+                            .source_member(SOURCE)
+                            .target_member(TARGET)
+                            .status(if status == "PROVISIONING" {
+                                "PROVISIONING"
+                            } else {
+                                "AVAILABLE"
+                            })
+                            .build(),
+                    )
                     .build(),
             )
             .build()
@@ -226,7 +299,12 @@ mod tests {
                 DbInstance::builder()
                     .db_instance_identifier("orders-green-abc")
                     .db_instance_status(status)
-                    .db_parameter_groups(DbParameterGroupStatus::builder().db_parameter_group_name("pg").parameter_apply_status("in-sync").build())
+                    .db_parameter_groups(
+                        DbParameterGroupStatus::builder()
+                            .db_parameter_group_name("pg")
+                            .parameter_apply_status("in-sync")
+                            .build(),
+                    )
                     .build(),
             )
             .build()
@@ -241,18 +319,30 @@ mod tests {
             .output(|| bgd("AVAILABLE", "COMPLETED"))
             .times(2)
             .build();
-        let instances = mock!(aws_sdk_rds::Client::describe_db_instances).sequence().output(|| green("storage-optimization")).output(|| green("available")).build();
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .sequence()
+            .output(|| green("storage-optimization"))
+            .output(|| green("available"))
+            .build();
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances]);
         let mut poll = Poll::default();
         let mut phases = Vec::new();
         for _ in 0..4 {
-            let s = status(&rds, &request(), Some(&given()), poll).await.unwrap();
+            let s = status(&rds, &request(), Some(&given()), poll)
+                .await
+                .unwrap();
             phases.push((s.phase, s.waiting_for.first().cloned().unwrap_or_default()));
-            poll = Poll { attempt: s.tick.attempt };
+            poll = Poll {
+                attempt: s.tick.attempt,
+            };
         }
         assert_eq!(phases[0].0, Phase::Provisioning);
         assert_eq!(phases[1].0, Phase::Provisioning);
-        assert_eq!(phases[2].0, Phase::Provisioning, "a green member in storage-optimization is not ready");
+        assert_eq!(
+            phases[2].0,
+            Phase::Provisioning,
+            "a green member in storage-optimization is not ready"
+        );
         assert!(phases[2].1.contains("storage-optimization"));
         assert_eq!(phases[3].0, Phase::Ready);
     }
@@ -264,10 +354,21 @@ mod tests {
             .http_status(400, Some(r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"#.into()))
             .output(|| bgd("SWITCHOVER_IN_PROGRESS", "COMPLETED"))
             .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments], |c| c.retry_config(aws_sdk_rds::config::retry::RetryConfig::standard().with_max_attempts(3).with_initial_backoff(std::time::Duration::from_millis(1))));
-        let s = status(&rds, &request(), Some(&given()), Poll::default()).await.unwrap();
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments], |c| c
+            .retry_config(
+                aws_sdk_rds::config::retry::RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(std::time::Duration::from_millis(1))
+            ));
+        let s = status(&rds, &request(), Some(&given()), Poll::default())
+            .await
+            .unwrap();
         assert_eq!(s.phase, Phase::Switching);
-        assert_eq!(deployments.num_calls(), 2, "the SDK retried the throttled call itself");
+        assert_eq!(
+            deployments.num_calls(),
+            2,
+            "the SDK retried the throttled call itself"
+        );
     }
 
     #[tokio::test]
@@ -278,22 +379,32 @@ mod tests {
             ("AVAILABLE", "FAILED", "DeploymentFailed"),
             ("WARMING_UP", "COMPLETED", "UnknownStatus"),
         ] {
-            let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(move || bgd(status_value, task));
-            let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available"));
+            let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
+                .then_output(move || bgd(status_value, task));
+            let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+                .then_output(|| green("available"));
             let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances]);
-            let err = status(&rds, &request(), Some(&given()), Poll::default()).await.unwrap_err();
+            let err = status(&rds, &request(), Some(&given()), Poll::default())
+                .await
+                .unwrap_err();
             assert_eq!(err.name(), expected, "{status_value}/{task}: {err}");
             if status_value == "INVALID_CONFIGURATION" {
-                assert!(err.to_string().contains("green was written to"), "AWS's StatusDetails reach the cause: {err}");
+                assert!(
+                    err.to_string().contains("green was written to"),
+                    "AWS's StatusDetails reach the cause: {err}"
+                );
             }
         }
     }
 
     #[tokio::test]
     async fn the_poll_budget_ends_the_wait() {
-        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(|| bgd("PROVISIONING", "IN_PROGRESS"));
+        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
+            .then_output(|| bgd("PROVISIONING", "IN_PROGRESS"));
         let rds = mock_client!(aws_sdk_rds, [&deployments]);
-        let err = status(&rds, &request(), Some(&given()), Poll { attempt: 5 }).await.unwrap_err();
+        let err = status(&rds, &request(), Some(&given()), Poll { attempt: 5 })
+            .await
+            .unwrap_err();
         assert_eq!(err.name(), "WaitTimedOut");
     }
 }

@@ -91,20 +91,32 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
     let request = parse_request(&event.request)?;
     let rds = clients.rds(&request.target).await;
     match event.operation {
-        Operation::SnapshotBlue => Ok(Answer::Snapshot(snapshot_blue(&rds, &request, event.deployment.as_ref(), event.poll).await?)),
-        Operation::Switchover => Ok(Answer::Switchover(switchover(&rds, &request, event.deployment.as_ref(), event.poll).await?)),
+        Operation::SnapshotBlue => Ok(Answer::Snapshot(
+            snapshot_blue(&rds, &request, event.deployment.as_ref(), event.poll).await?,
+        )),
+        Operation::Switchover => Ok(Answer::Switchover(
+            switchover(&rds, &request, event.deployment.as_ref(), event.poll).await?,
+        )),
     }
 }
 
 /// The deployment, checked to belong to the request's database.
-async fn own_deployment(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>) -> Result<Deployment, Error> {
+async fn own_deployment(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+) -> Result<Deployment, Error> {
     let d = deployment::locate(rds, request, given).await?;
     let production = &request.target.identifier;
-    let ours = d.source_name() == production || (d.status == "SWITCHOVER_COMPLETED" && d.target_name() == production);
+    let ours = d.source_name() == production
+        || (d.status == "SWITCHOVER_COMPLETED" && d.target_name() == production);
     if !ours {
         return Err(Error::invalid(
             "deployment.id",
-            format!("names {} whose source is {}, not {production}", d.id, d.source_arn),
+            format!(
+                "names {} whose source is {}, not {production}",
+                d.id, d.source_arn
+            ),
             "start the execution for the deployment's own database, or fix options.deploymentName",
         ));
     }
@@ -112,7 +124,12 @@ async fn own_deployment(rds: &aws_sdk_rds::Client, request: &Request, given: Opt
 }
 
 /// Takes a manual snapshot of blue right before switchover and waits until it is available.
-pub async fn snapshot_blue(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>, poll: Poll) -> Result<Snapshot, Error> {
+pub async fn snapshot_blue(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    poll: Poll,
+) -> Result<Snapshot, Error> {
     let d = own_deployment(rds, request, given).await?;
     let done = |skipped: &str| Snapshot {
         state: Progress::Done,
@@ -125,14 +142,23 @@ pub async fn snapshot_blue(rds: &aws_sdk_rds::Client, request: &Request, given: 
             next_wait_seconds: 0,
         },
     };
-    if matches!(d.status.as_str(), "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED") {
+    if matches!(
+        d.status.as_str(),
+        "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED"
+    ) {
         return Ok(done("the deployment has already switched over"));
     }
     if !request.options.snapshot_before_switchover {
         return Ok(done("options.snapshotBeforeSwitchover is false"));
     }
     let id = naming::pre_switchover_snapshot(&request.target.identifier, &d.id);
-    let state = snapshot::ensure(rds, request.target.engine.kind(), &request.target.identifier, &id).await?;
+    let state = snapshot::ensure(
+        rds,
+        request.target.engine.kind(),
+        &request.target.identifier,
+        &id,
+    )
+    .await?;
     let (progress, status, tick) = match state {
         SnapshotState::Available => (
             Progress::Done,
@@ -142,7 +168,11 @@ pub async fn snapshot_blue(rds: &aws_sdk_rds::Client, request: &Request, given: 
                 next_wait_seconds: 0,
             },
         ),
-        SnapshotState::Creating(status) => (Progress::InProgress, status, poll.tick(&format!("snapshot {id}"), request.options.max_polls)?),
+        SnapshotState::Creating(status) => (
+            Progress::InProgress,
+            status,
+            poll.tick(&format!("snapshot {id}"), request.options.max_polls)?,
+        ),
     };
     tracing::info!(snapshot = %id, %status, "snapshot of blue");
     Ok(Snapshot {
@@ -156,7 +186,12 @@ pub async fn snapshot_blue(rds: &aws_sdk_rds::Client, request: &Request, given: 
 }
 
 /// Re-checks readiness and calls SwitchoverBlueGreenDeployment exactly once.
-pub async fn switchover(rds: &aws_sdk_rds::Client, request: &Request, given: Option<&DeploymentRef>, poll: Poll) -> Result<Switchover, Error> {
+pub async fn switchover(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    poll: Poll,
+) -> Result<Switchover, Error> {
     let d = own_deployment(rds, request, given).await?;
     let answer = |state, action, detail: String, tick| Switchover {
         state,
@@ -169,14 +204,40 @@ pub async fn switchover(rds: &aws_sdk_rds::Client, request: &Request, given: Opt
         attempt: poll.attempt,
         next_wait_seconds: 0,
     };
-    let green = if d.status == "AVAILABLE" { readiness::green_instances(rds, &d).await? } else { Vec::new() };
+    let green = if d.status == "AVAILABLE" {
+        readiness::green_instances(rds, &d).await?
+    } else {
+        Vec::new()
+    };
     let assessment = readiness::assess(&d, &green)?;
     match assessment.phase {
-        Phase::Switching => return Ok(answer(Progress::Done, Action::AlreadySwitching, format!("{} is already switching over", d.id), settled)),
-        Phase::Switched => return Ok(answer(Progress::Done, Action::AlreadySwitched, format!("{} has already switched over", d.id), settled)),
+        Phase::Switching => {
+            return Ok(answer(
+                Progress::Done,
+                Action::AlreadySwitching,
+                format!("{} is already switching over", d.id),
+                settled,
+            ))
+        }
+        Phase::Switched => {
+            return Ok(answer(
+                Progress::Done,
+                Action::AlreadySwitched,
+                format!("{} has already switched over", d.id),
+                settled,
+            ))
+        }
         Phase::Provisioning => {
-            let tick = poll.tick(&format!("green of {} to be ready", d.id), request.options.max_polls)?;
-            return Ok(answer(Progress::InProgress, Action::WaitingForGreen, assessment.waiting_for.join("; "), tick));
+            let tick = poll.tick(
+                &format!("green of {} to be ready", d.id),
+                request.options.max_polls,
+            )?;
+            return Ok(answer(
+                Progress::InProgress,
+                Action::WaitingForGreen,
+                assessment.waiting_for.join("; "),
+                tick,
+            ));
         }
         Phase::Ready => {}
     }
@@ -199,8 +260,16 @@ pub async fn switchover(rds: &aws_sdk_rds::Client, request: &Request, given: Opt
                 .map_err(|e| Error::from_sdk("RebootDBInstance", e))?;
             tracing::info!(instance = %g.identifier, "rebooted green instance to apply its parameters");
         }
-        let tick = poll.tick(&format!("green reboot of {}", d.id), request.options.max_polls)?;
-        return Ok(answer(Progress::InProgress, Action::RebootingGreen, format!("rebooting {} to apply pending parameters", names.join(", ")), tick));
+        let tick = poll.tick(
+            &format!("green reboot of {}", d.id),
+            request.options.max_polls,
+        )?;
+        return Ok(answer(
+            Progress::InProgress,
+            Action::RebootingGreen,
+            format!("rebooting {} to apply pending parameters", names.join(", ")),
+            tick,
+        ));
     }
     rds.switchover_blue_green_deployment()
         .blue_green_deployment_identifier(&d.id)
@@ -212,7 +281,10 @@ pub async fn switchover(rds: &aws_sdk_rds::Client, request: &Request, given: Opt
     Ok(answer(
         Progress::Done,
         Action::SwitchoverRequested,
-        format!("switchover of {} requested with a {} s timeout", d.id, request.options.switchover_timeout_seconds),
+        format!(
+            "switchover of {} requested with a {} s timeout",
+            d.id, request.options.switchover_timeout_seconds
+        ),
         settled,
     ))
 }
@@ -224,7 +296,9 @@ mod tests {
     use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
     use aws_sdk_rds::operation::reboot_db_instance::RebootDbInstanceOutput;
     use aws_sdk_rds::operation::switchover_blue_green_deployment::SwitchoverBlueGreenDeploymentOutput;
-    use aws_sdk_rds::types::{BlueGreenDeployment, BlueGreenDeploymentTask, DbInstance, DbParameterGroupStatus};
+    use aws_sdk_rds::types::{
+        BlueGreenDeployment, BlueGreenDeploymentTask, DbInstance, DbParameterGroupStatus,
+    };
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
     use serde_json::json;
 
@@ -245,7 +319,12 @@ mod tests {
                         .source(SOURCE)
                         .target(TARGET)
                         .status(status)
-                        .tasks(BlueGreenDeploymentTask::builder().name("CONFIGURE_BACKUPS").status("COMPLETED").build())
+                        .tasks(
+                            BlueGreenDeploymentTask::builder()
+                                .name("CONFIGURE_BACKUPS")
+                                .status("COMPLETED")
+                                .build(),
+                        )
                         .build(),
                 )
                 .build()
@@ -258,7 +337,12 @@ mod tests {
                 DbInstance::builder()
                     .db_instance_identifier("orders-green-abc")
                     .db_instance_status(status)
-                    .db_parameter_groups(DbParameterGroupStatus::builder().db_parameter_group_name("pg").parameter_apply_status(apply).build())
+                    .db_parameter_groups(
+                        DbParameterGroupStatus::builder()
+                            .db_parameter_group_name("pg")
+                            .parameter_apply_status(apply)
+                            .build(),
+                    )
                     .build(),
             )
             .build()
@@ -266,7 +350,10 @@ mod tests {
 
     fn switch_rule() -> aws_smithy_mocks::Rule {
         mock!(aws_sdk_rds::Client::switchover_blue_green_deployment)
-            .match_requests(|r| r.blue_green_deployment_identifier() == Some("bgd-1") && r.switchover_timeout() == Some(120))
+            .match_requests(|r| {
+                r.blue_green_deployment_identifier() == Some("bgd-1")
+                    && r.switchover_timeout() == Some(120)
+            })
             .then_output(|| SwitchoverBlueGreenDeploymentOutput::builder().build())
     }
 
@@ -283,14 +370,20 @@ mod tests {
             .match_requests(|r| r.db_instance_identifier() == Some("orders-green-abc"))
             .then_output(|| RebootDbInstanceOutput::builder().build());
         let switch = switch_rule();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances, &reboot, &switch]);
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &instances, &reboot, &switch]
+        );
         let r = request(json!({"switchoverTimeoutSeconds": 120}));
         let mut poll = Poll::default();
         let mut actions = Vec::new();
         for _ in 0..3 {
             let a = switchover(&rds, &r, None, poll).await.unwrap();
             actions.push((a.action, a.state));
-            poll = Poll { attempt: a.tick.attempt };
+            poll = Poll {
+                attempt: a.tick.attempt,
+            };
         }
         assert_eq!(
             actions,
@@ -306,7 +399,10 @@ mod tests {
 
     #[tokio::test]
     async fn already_switching_or_switched_makes_no_second_call() {
-        for (status, action) in [("SWITCHOVER_IN_PROGRESS", Action::AlreadySwitching), ("SWITCHOVER_COMPLETED", Action::AlreadySwitched)] {
+        for (status, action) in [
+            ("SWITCHOVER_IN_PROGRESS", Action::AlreadySwitching),
+            ("SWITCHOVER_COMPLETED", Action::AlreadySwitched),
+        ] {
             let deployments = bgd(status);
             let switch = switch_rule();
             let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &switch]);
@@ -317,7 +413,9 @@ mod tests {
                 source_arn: SOURCE.into(),
                 target_arn: None,
             };
-            let a = switchover(&rds, &r, Some(&given), Poll::default()).await.unwrap();
+            let a = switchover(&rds, &r, Some(&given), Poll::default())
+                .await
+                .unwrap();
             assert_eq!(a.action, action);
             assert_eq!(a.state, Progress::Done);
             assert_eq!(switch.num_calls(), 0);
@@ -327,10 +425,22 @@ mod tests {
     #[tokio::test]
     async fn reboot_disabled_refuses_instead_of_switching() {
         let deployments = bgd("AVAILABLE");
-        let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available", "pending-reboot"));
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .then_output(|| green("available", "pending-reboot"));
         let switch = switch_rule();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances, &switch]);
-        let err = switchover(&rds, &request(json!({"rebootPendingGreen": false})), None, Poll::default()).await.unwrap_err();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &instances, &switch]
+        );
+        let err = switchover(
+            &rds,
+            &request(json!({"rebootPendingGreen": false})),
+            None,
+            Poll::default(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.name(), "NotReady");
         assert!(err.to_string().contains("orders-green-abc"));
         assert_eq!(switch.num_calls(), 0);
@@ -339,11 +449,21 @@ mod tests {
     #[tokio::test]
     async fn a_state_fault_right_after_available_is_retryable() {
         let deployments = bgd("AVAILABLE");
-        let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available", "in-sync"));
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .then_output(|| green("available", "in-sync"));
         let body = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidBlueGreenDeploymentStateFault</Code><Message>green member not available</Message></Error></ErrorResponse>";
-        let switch = mock!(aws_sdk_rds::Client::switchover_blue_green_deployment).sequence().http_status(400, Some(body.into())).build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances, &switch]);
-        let err = switchover(&rds, &request(json!({})), None, Poll::default()).await.unwrap_err();
+        let switch = mock!(aws_sdk_rds::Client::switchover_blue_green_deployment)
+            .sequence()
+            .http_status(400, Some(body.into()))
+            .build();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &instances, &switch]
+        );
+        let err = switchover(&rds, &request(json!({})), None, Poll::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.name(), "Retryable", "{err}");
     }
 
@@ -352,7 +472,9 @@ mod tests {
         let deployments = bgd("AVAILABLE");
         let rds = mock_client!(aws_sdk_rds, [&deployments]);
         let r = Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "payments", "engine": "mysql"}, "options": {"deploymentName": "n"}})).unwrap();
-        let err = switchover(&rds, &r, None, Poll::default()).await.unwrap_err();
+        let err = switchover(&rds, &r, None, Poll::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.name(), "InvalidInput");
         assert!(err.to_string().contains("deployment.id"));
     }
