@@ -1,0 +1,459 @@
+//! One message per stage: subject and body name the database, the stage and the outcome,
+//! say what happened in that stage's terms and, where a person must act, exactly how.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bluegreen::notify::event::{Event, Stage};
+use bluegreen::notify::message::{Message, SUBJECT_MAX_CHARS};
+use bluegreen::notify::stages::compose;
+use serde_json::{json, Value};
+
+/// 2026-12-01T02:00:00Z.
+fn now() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_796_090_400)
+}
+
+fn request() -> Value {
+    json!({
+        "action": "upgrade",
+        "target": {"accountId": "111122223333", "region": "eu-west-1", "identifier": "orders", "engine": "aurora-mysql"},
+        "options": {"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "gracePeriodSeconds": 7200}
+    })
+}
+
+fn message(stage: &str, extra: Value) -> Message {
+    let mut event = json!({
+        "stage": stage,
+        "request": request(),
+        "deployment": {"id": "bgd-abc", "name": "bg-orders", "sourceArn": "arn:aws:rds:eu-west-1:111122223333:cluster:orders", "targetArn": "arn:aws:rds:eu-west-1:111122223333:cluster:orders-green-x1"},
+        "execution": {"id": "arn:aws:states:eu-west-1:111122223333:execution:bluegreen:run-7", "name": "run-7"}
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        event[k] = v.clone();
+    }
+    compose(&Event::from_map(event.as_object().unwrap()), now())
+}
+
+/// Every message names the database, stage and outcome in subject and body.
+fn check_common(m: &Message, stage: &str, outcome: &str) -> (String, String) {
+    let (subject, text) = (m.subject(), m.text());
+    assert!(subject.contains("orders"), "{subject}");
+    assert!(
+        subject.chars().count() <= SUBJECT_MAX_CHARS && !subject.contains('\n'),
+        "{subject}"
+    );
+    assert_eq!(m.outcome.name(), outcome, "{stage}");
+    assert_eq!(m.stage, stage);
+    let fact = |label: &str| {
+        m.facts
+            .iter()
+            .find(|(k, _)| k == label)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        (fact("Database"), fact("Stage"), fact("Outcome")),
+        (Some("orders"), Some(stage), Some(outcome)),
+        "{text}"
+    );
+    for shown in ["orders", stage, outcome] {
+        assert!(text.contains(shown), "{stage}: text lacks {shown}: {text}");
+    }
+    (subject, text)
+}
+
+#[test]
+fn every_named_stage_has_its_own_headline() {
+    let mut headlines = std::collections::BTreeSet::new();
+    for stage in Stage::KNOWN {
+        let m = message(stage.name(), json!({}));
+        check_common(&m, stage.name(), stage.default_outcome().name());
+        assert!(
+            headlines.insert(m.headline.clone()),
+            "{} repeats {}",
+            stage.name(),
+            m.headline
+        );
+        assert!(
+            m.links
+                .iter()
+                .any(|l| l.url.contains("#database:id=orders;is-cluster=true")),
+            "{}",
+            stage.name()
+        );
+    }
+}
+
+#[test]
+fn started() {
+    let (subject, text) = check_common(
+        &message("started", json!({"outcome": "info"})),
+        "started",
+        "info",
+    );
+    assert_eq!(subject, "[Blue/Green] orders: upgrade started");
+    assert!(
+        text.contains("target engine version 8.0.mysql_aurora.3.08.0")
+            && text.contains("as soon as green is ready"),
+        "{text}"
+    );
+}
+
+#[test]
+fn precheck_report_with_warnings() {
+    let detail = json!({"passed": true, "blocking": 0, "warnings": 1, "findings": [{"id": "backup-retention", "severity": "warn", "message": "1 day of backups", "fix": "keep 7 days", "source": "api"}], "notChecked": []});
+    let (subject, text) = check_common(
+        &message(
+            "precheck-report",
+            json!({"outcome": "warning", "detail": detail}),
+        ),
+        "precheck-report",
+        "warning",
+    );
+    assert_eq!(
+        subject,
+        "WARNING [Blue/Green] orders: prechecks passed with 1 warning"
+    );
+    assert!(
+        text.contains("WARN      backup-retention  1 day of backups")
+            && text.contains("Fix: keep 7 days"),
+        "{text}"
+    );
+}
+
+#[test]
+fn green_creating_shows_progress() {
+    let detail = json!({"phase": "provisioning", "status": "PROVISIONING", "tasks": [{"name": "CREATING_READ_REPLICA_OF_SOURCE", "status": "COMPLETED"}, {"name": "DB_ENGINE_VERSION_UPGRADE", "status": "IN_PROGRESS"}], "waitingFor": ["orders-green-x1-1"], "attempt": 3, "nextWaitSeconds": 60});
+    let m = message(
+        "green-creating",
+        json!({"outcome": "info", "detail": detail}),
+    );
+    let (subject, text) = check_common(&m, "green-creating", "info");
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: green environment being created"
+    );
+    assert!(
+        text.contains("1 of 2 tasks completed")
+            && text.contains("Waiting for: orders-green-x1-1")
+            && text.contains("Next check in 1 min"),
+        "{text}"
+    );
+    assert!(
+        text.contains("DB_ENGINE_VERSION_UPGRADE        IN_PROGRESS"),
+        "{text}"
+    );
+}
+
+#[test]
+fn green_ready() {
+    let (subject, text) = check_common(
+        &message("green-ready", json!({"outcome": "success"})),
+        "green-ready",
+        "success",
+    );
+    assert_eq!(subject, "[Blue/Green] orders: green environment ready");
+    assert!(
+        text.contains("Green  ")
+            && text.contains("orders-green-x1")
+            && text.contains("Switchover follows now"),
+        "{text}"
+    );
+}
+
+#[test]
+fn awaiting_approval_says_exactly_how_to_continue() {
+    let m = message("awaiting-approval", json!({"outcome": "action-needed"}));
+    let (subject, text) = check_common(&m, "awaiting-approval", "action-needed");
+    assert_eq!(
+        subject,
+        "ACTION NEEDED [Blue/Green] orders: green ready: approve the switchover"
+    );
+    assert!(
+        text.contains("aws stepfunctions start-execution --state-machine-arn arn:aws:states:eu-west-1:111122223333:stateMachine:bluegreen --region eu-west-1 --input file://switchover.json"),
+        "{text}"
+    );
+    let input: Value = serde_json::from_str(&m.details.as_ref().unwrap().body).unwrap();
+    let mut expected = request();
+    expected["action"] = json!("switchover");
+    assert_eq!(input, expected, "the same input with the switchover action");
+    assert!(
+        text.contains("\"action\": \"cleanup\"") && text.contains("\"action\": \"abandon\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn snapshot_taken() {
+    let detail = json!({"state": "done", "snapshotId": "orders-pre-switchover-abc", "snapshotStatus": "available"});
+    let (subject, text) = check_common(
+        &message(
+            "snapshot-taken",
+            json!({"outcome": "info", "detail": detail}),
+        ),
+        "snapshot-taken",
+        "info",
+    );
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: blue snapshot orders-pre-switchover-abc taken"
+    );
+    assert!(text.contains("restore point"), "{text}");
+    let skipped = message("snapshot-taken", json!({"detail": {"skipped": true}}));
+    assert_eq!(skipped.headline, "blue snapshot skipped");
+}
+
+#[test]
+fn switchover_started_and_completed() {
+    let (subject, text) = check_common(
+        &message("switchover-started", json!({"outcome": "info"})),
+        "switchover-started",
+        "info",
+    );
+    assert_eq!(subject, "[Blue/Green] orders: switchover started");
+    assert!(text.contains("more than 300 s, RDS rolls back"), "{text}");
+    let detail = json!({"verified": true, "switchover": {"startedAt": "2026-12-01T02:00:00Z", "completedAt": "2026-12-01T02:01:05Z", "durationSeconds": 65}});
+    let (subject, text) = check_common(
+        &message(
+            "switchover-completed",
+            json!({"outcome": "success", "detail": detail}),
+        ),
+        "switchover-completed",
+        "success",
+    );
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: switchover completed in 1 min 5 s"
+    );
+    assert!(
+        text.contains("Completed at") && text.contains("2026-12-01T02:01:05Z"),
+        "{text}"
+    );
+    assert_eq!(
+        message("switchover-completed", json!({})).headline,
+        "switchover completed",
+        "no duration, no number"
+    );
+}
+
+#[test]
+fn verified() {
+    let detail = json!({"verified": true, "production": {"identifier": "orders", "engineVersion": "8.0.mysql_aurora.3.08.0"}, "oldBlue": {"identifier": "orders-old1"}});
+    let (subject, text) = check_common(
+        &message("verified", json!({"outcome": "success", "detail": detail})),
+        "verified",
+        "success",
+    );
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: production verified on 8.0.mysql_aurora.3.08.0"
+    );
+    assert!(
+        text.contains("Old blue (orders-old1) is still there"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cleanup_scheduled_says_when() {
+    let m = message(
+        "cleanup-scheduled",
+        json!({"outcome": "info", "detail": {"oldBlue": {"identifier": "orders-old1"}}}),
+    );
+    let (subject, text) = check_common(&m, "cleanup-scheduled", "info");
+    assert_eq!(
+        subject, "[Blue/Green] orders: old blue to be deleted at 2026-12-01T04:00:00Z",
+        "now + 2 h of grace"
+    );
+    assert!(
+        text.contains("orders-old1 is kept for a grace period of 2 h")
+            && text.contains("stop this execution before 2026-12-01T04:00:00Z"),
+        "{text}"
+    );
+    let mut keep = request();
+    keep["options"]["deleteOldBlue"] = json!(false);
+    let kept = message("cleanup-scheduled", json!({"request": keep}));
+    assert_eq!(kept.headline, "old blue kept for a later cleanup");
+    assert!(kept.next_steps[0].contains("\"action\": \"cleanup\""));
+}
+
+#[test]
+fn old_blue_deleted_names_the_final_snapshot() {
+    let detail = json!({"state": "done", "step": "complete", "finalSnapshotId": "orders-old1-final-abc", "deleted": ["orders-old1-1", "orders-old1"]});
+    let (subject, text) = check_common(
+        &message(
+            "old-blue-deleted",
+            json!({"outcome": "success", "detail": detail}),
+        ),
+        "old-blue-deleted",
+        "success",
+    );
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: old blue deleted (final snapshot orders-old1-final-abc)"
+    );
+    assert!(
+        text.contains("Deleted: orders-old1-1, orders-old1."),
+        "{text}"
+    );
+}
+
+#[test]
+fn done_and_abandoned() {
+    let (subject, text) = check_common(
+        &message("done", json!({"outcome": "success"})),
+        "done",
+        "success",
+    );
+    assert_eq!(subject, "[Blue/Green] orders: upgrade complete");
+    assert!(
+        text.contains("production runs on green (8.0.mysql_aurora.3.08.0)"),
+        "{text}"
+    );
+    let (subject, text) = check_common(
+        &message(
+            "abandoned",
+            json!({"outcome": "success", "detail": {"deleted": ["orders-green-x1"]}}),
+        ),
+        "abandoned",
+        "success",
+    );
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: abandoned: green deleted, blue untouched"
+    );
+    assert!(
+        text.contains("bgd-abc") && text.contains("orders-green-x1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn dry_run_report_is_a_table_of_findings() {
+    let detail = json!({
+        "passed": false, "blocking": 1, "warnings": 1,
+        "findings": [
+            {"id": "binlog-format", "severity": "block", "message": "binlog_format is MIXED", "fix": "set binlog_format to ROW in orders-cpg", "source": "api"},
+            {"id": "pending-reboot", "severity": "warn", "message": "parameters pending reboot", "fix": "reboot the writer", "source": "api"}
+        ],
+        "notChecked": [{"id": "tables-without-primary-key", "reason": "needs SQL access"}],
+        "report": "(the precheck's own text)"
+    });
+    let m = message(
+        "dry-run-report",
+        json!({"outcome": "warning", "detail": detail}),
+    );
+    let (subject, text) = check_common(&m, "dry-run-report", "warning");
+    assert_eq!(
+        subject,
+        "WARNING [Blue/Green] orders: dry run: 1 blocking problem and 1 warning"
+    );
+    let table = &m.details.as_ref().unwrap().body;
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(rows[0], "SEVERITY  CHECK           FINDING");
+    assert_eq!(rows[1], "BLOCK     binlog-format   binlog_format is MIXED");
+    assert_eq!(
+        rows[2].trim(),
+        "Fix: set binlog_format to ROW in orders-cpg"
+    );
+    assert!(rows[3].starts_with("WARN      pending-reboot"), "{table}");
+    assert!(
+        table.contains("tables-without-primary-key: needs SQL access"),
+        "{table}"
+    );
+    assert!(
+        text.contains("nothing was changed") || text.contains("Prechecks only"),
+        "{text}"
+    );
+}
+
+#[test]
+fn failed_says_stage_cause_what_is_left_and_what_next() {
+    let cause = json!({"errorType": "WaitTimedOut", "errorMessage": "gave up waiting for green after 200 polls. Fix: look at the deployment in the console; raise options.maxPolls to wait longer"}).to_string();
+    let m = message(
+        "failed",
+        json!({"outcome": "failure", "detail": {"failedStage": "green-creating"}, "error": {"Error": "WaitTimedOut", "Cause": cause}}),
+    );
+    let (subject, text) = check_common(&m, "failed", "failure");
+    assert_eq!(
+        subject,
+        "FAILED [Blue/Green] orders: failed at green-creating: WaitTimedOut"
+    );
+    assert!(
+        text.contains("gave up waiting for green after 200 polls"),
+        "the cause: {text}"
+    );
+    assert!(
+        text.contains(
+            "Left behind: Blue is untouched and still serves production. Green (bgd-abc) may exist"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("What to do next:\n1. Open the deployment in the RDS console"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"action\": \"switchover\"") && text.contains("\"action\": \"abandon\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn failed_after_switchover_keeps_old_blue() {
+    let m = message(
+        "failed",
+        json!({"detail": {"failedStage": "verify"}, "error": {"Error": "VerificationFailed", "Cause": "{\"errorMessage\": \"verification failed for orders: engine version is 8.0.mysql_aurora.3.05.2\"}"}}),
+    );
+    let (_, text) = check_common(&m, "failed", "failure");
+    assert!(
+        text.contains("production runs on green") && text.contains("nothing was deleted"),
+        "{text}"
+    );
+    assert!(text.contains("\"action\": \"cleanup\""), "{text}");
+}
+
+#[test]
+fn a_failed_precheck_shows_its_findings() {
+    let report = json!({"passed": false, "blocking": 1, "warnings": 0, "findings": [{"id": "backtrack", "severity": "block", "message": "backtrack is enabled", "fix": "disable backtrack", "source": "api"}], "notChecked": []});
+    let cause =
+        json!({"errorType": "PrecheckFailed", "errorMessage": report.to_string()}).to_string();
+    let m = message(
+        "failed",
+        json!({"detail": {"failedStage": "precheck"}, "error": {"Error": "PrecheckFailed", "Cause": cause}}),
+    );
+    let (_, text) = check_common(&m, "failed", "failure");
+    assert!(
+        text.contains("Prechecks found 1 blocking problem(s)")
+            && text.contains("BLOCK     backtrack  backtrack is enabled"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Nothing was changed") && text.contains("Fix each blocking finding"),
+        "{text}"
+    );
+}
+
+#[test]
+fn unknown_stages_and_broken_events_still_read_well() {
+    let m = message(
+        "rollback-started",
+        json!({"outcome": "warning", "detail": {"why": "manual"}}),
+    );
+    let (subject, text) = check_common(&m, "rollback-started", "warning");
+    assert_eq!(subject, "WARNING [Blue/Green] orders: rollback started");
+    assert!(text.contains("\"why\": \"manual\""), "{text}");
+
+    let event = json!({"stage": "failed", "request": 42, "error": {"Error": "States.Runtime", "Cause": "An error occurred while executing the state 'Notify'"}});
+    let m = compose(&Event::from_map(event.as_object().unwrap()), now());
+    assert_eq!(
+        m.subject(),
+        "FAILED [Blue/Green] unknown database: failed at an unknown step: States.Runtime"
+    );
+    assert!(m
+        .text()
+        .contains("An error occurred while executing the state 'Notify'"));
+    assert!(
+        m.links.is_empty(),
+        "no Region, no identifier: no made-up links"
+    );
+}
