@@ -291,7 +291,7 @@ async fn rds_postgres_instance_from_create_to_cleanup_without_naming_the_deploym
         .is_ok());
     assert_eq!(
         instance_names(&id).await,
-        [id.clone()],
+        std::slice::from_ref(&id),
         "only production remains"
     );
 }

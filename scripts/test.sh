@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project on a fresh machine: installs the local tools it
+# needs (scripts/bootstrap.sh), then format, lint, template and state machine validators,
+# and the whole test suite (unit, moto integration, state machine end to end).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "bootstrap local tools"
+scripts/bootstrap.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "template and state machine validators"
+scripts/validate.sh
+
+step "build the Lambda binaries the end-to-end tests serve"
+cargo build --workspace --bins --quiet
+
+step "cargo test (unit, emulator, end to end)"
+cargo test --workspace --no-fail-fast "$@"
