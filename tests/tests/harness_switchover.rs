@@ -317,3 +317,41 @@ async fn delete_target_before_switchover_deletes_green_only() {
         "blue untouched"
     );
 }
+
+#[tokio::test]
+async fn the_switchover_answer_names_resources_as_they_were() {
+    let moto = moto();
+    let id = unique("hsw-answer");
+    seed::aurora_mysql(moto, &id, 0).await;
+    let arn = cluster_arn(moto, &id).await;
+    let bg = create_deployment(moto, &format!("{id}-bg"), &arn, None, None, None).await;
+    let answer = moto
+        .rds()
+        .switchover_blue_green_deployment()
+        .blue_green_deployment_identifier(&bg)
+        .send()
+        .await
+        .expect("switchover")
+        .blue_green_deployment
+        .unwrap();
+    assert_eq!(answer.status(), Some("SWITCHOVER_IN_PROGRESS"));
+    assert_eq!(answer.source(), Some(arn.as_str()));
+    assert_eq!(
+        answer.switchover_details()[0].source_member(),
+        Some(arn.as_str())
+    );
+    assert!(answer
+        .switchover_details()
+        .iter()
+        .all(|m| m.status() == Some("SWITCHOVER_IN_PROGRESS")));
+    let again = moto
+        .rds()
+        .switchover_blue_green_deployment()
+        .blue_green_deployment_identifier(&bg)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(again
+        .as_service_error()
+        .is_some_and(|e| e.is_invalid_blue_green_deployment_state_fault()));
+}

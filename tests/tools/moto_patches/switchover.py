@@ -12,9 +12,10 @@ as when AWS rolls back after the switchover timeout.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
-from moto.rds.exceptions import RDSClientError
+from moto.rds.exceptions import BlueGreenDeploymentNotFoundFault, RDSClientError
 from moto.rds.models import BlueGreenDeployment, DBCluster, DBInstanceClustered, RDSBackend
 
 from . import deployments, faults
@@ -74,5 +75,24 @@ def _switchover(self: BlueGreenDeployment) -> None:
     self.status_details = "Switchover completed"
 
 
+def _switchover_blue_green_deployment(
+    self: RDSBackend, blue_green_deployment_identifier: str, switchover_timeout: int | None = 300
+) -> BlueGreenDeployment:
+    """Answers SWITCHOVER_IN_PROGRESS with the names as they were when the call came in."""
+    bg = self.blue_green_deployments.get(blue_green_deployment_identifier)
+    if bg is None:
+        raise BlueGreenDeploymentNotFoundFault(blue_green_deployment_identifier)
+    if bg.status != "AVAILABLE":
+        raise RDSClientError(
+            "InvalidBlueGreenDeploymentStateFault",
+            f"The blue/green deployment {blue_green_deployment_identifier} is {bg.status}, not AVAILABLE: it can't be switched over.",
+        )
+    answer = copy.copy(bg)
+    answer.set_status(bg.SupportedStates.SWITCHOVER_IN_PROGRESS)
+    bg.switchover()
+    return answer
+
+
 def apply() -> None:
     BlueGreenDeployment.switchover = _switchover
+    RDSBackend.switchover_blue_green_deployment = _switchover_blue_green_deployment
