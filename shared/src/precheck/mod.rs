@@ -16,6 +16,8 @@ mod rule;
 mod source;
 mod sql_only;
 mod storage;
+#[cfg(test)]
+mod tests;
 mod unsupported;
 mod versions;
 

@@ -52,3 +52,87 @@ where
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
+    use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use serde_json::json;
+
+    use super::*;
+
+    fn event(action: &str) -> serde_json::Value {
+        json!({"request": {"action": action, "target": {"region": "us-east-1", "identifier": "gone", "engine": "mysql"}}})
+    }
+
+    /// A client on which the database does not exist (no instance, no Multi-AZ cluster).
+    fn empty_account() -> (aws_sdk_rds::Client, [aws_smithy_mocks::Rule; 2]) {
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .then_output(|| DescribeDbInstancesOutput::builder().build());
+        let clusters = mock!(aws_sdk_rds::Client::describe_db_clusters)
+            .then_output(|| DescribeDbClustersOutput::builder().build());
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&instances, &clusters]);
+        (rds, [instances, clusters])
+    }
+
+    #[tokio::test]
+    async fn invalid_input_comes_before_any_aws_call() {
+        let asked = AtomicBool::new(false);
+        let bad = json!({"request": {"target": {"region": "us-east-1", "identifier": "orders", "engine": "oracle-ee"}}});
+        let err = handle_with(bad, |_| async {
+            asked.store(true, Ordering::SeqCst);
+            // No rules: any call would panic.
+            mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[])
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.name(), "InvalidInput");
+        assert!(err.to_string().contains("target.engine"), "{err}");
+        assert!(!asked.load(Ordering::SeqCst), "no client was even made");
+        let err = handle_with(json!({"request": {}, "extra": 1}), |_| async {
+            mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[])
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(err.name(), "InvalidInput");
+    }
+
+    #[tokio::test]
+    async fn dry_run_answers_a_failed_report() {
+        let (rds, rules) = empty_account();
+        let report = handle_with(event("dry-run"), |_| async { rds })
+            .await
+            .expect("dry run answers");
+        assert!(!report.passed);
+        assert_eq!(report.findings[0].id, "source-exists");
+        assert_eq!(rules[0].num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn blocking_findings_fail_with_the_full_report() {
+        let (rds, _rules) = empty_account();
+        let err = handle_with(event("upgrade"), |_| async { rds })
+            .await
+            .unwrap_err();
+        assert_eq!(err.name(), "PrecheckFailed");
+        let report: Report =
+            serde_json::from_str(&err.to_string()).expect("the message is the report's JSON");
+        assert_eq!((report.passed, report.blocking), (false, 1));
+        assert!(report.report.contains("source-exists"));
+        let value: serde_json::Value = serde_json::from_str(&err.to_string()).unwrap();
+        for field in [
+            "passed",
+            "blocking",
+            "warnings",
+            "findings",
+            "notChecked",
+            "database",
+            "report",
+        ] {
+            assert!(value.get(field).is_some(), "contract field {field}");
+        }
+    }
+}
