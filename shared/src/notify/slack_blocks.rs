@@ -78,3 +78,59 @@ pub fn payload(m: &Message) -> Value {
         "attachments": [{"color": colour(m.outcome), "blocks": body}],
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::event::TargetFacts;
+    use crate::notify::message::Details;
+
+    #[test]
+    fn block_kit_limits_hold_for_long_messages() {
+        let m = Message {
+            stage: "failed".into(),
+            outcome: Outcome::Failure,
+            target: TargetFacts {
+                identifier: Some("o".repeat(63)),
+                ..Default::default()
+            },
+            headline: "h".repeat(300),
+            summary: "<s>".repeat(2000),
+            facts: (0..14)
+                .map(|n| (format!("k{n}"), "v".repeat(3000)))
+                .collect(),
+            details: Some(Details {
+                title: "T".into(),
+                body: "b".repeat(10_000),
+            }),
+            next_steps: vec!["step".into()],
+            links: vec![],
+            error: None,
+            execution_arn: None,
+        };
+        let p = payload(&m);
+        assert_eq!(
+            p["blocks"][0]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .count(),
+            150
+        );
+        let blocks = p["attachments"][0]["blocks"].as_array().unwrap();
+        let summary = blocks[0]["text"]["text"].as_str().unwrap();
+        assert!(
+            summary.chars().count() <= 3000 && summary.starts_with("&lt;s&gt;"),
+            "escaped and cut"
+        );
+        let fields = blocks[1]["fields"].as_array().unwrap();
+        assert_eq!(fields.len(), 10);
+        assert!(fields
+            .iter()
+            .all(|f| f["text"].as_str().unwrap().chars().count() <= 2000));
+        assert!(blocks.iter().all(|b| b["text"]["text"]
+            .as_str()
+            .is_none_or(|t| t.chars().count() <= 3000)));
+        assert_eq!(p["attachments"][0]["color"], "#A30200");
+    }
+}

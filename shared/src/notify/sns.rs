@@ -125,3 +125,99 @@ pub fn structured_message(m: &Message) -> String {
         text_cap /= 2;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::event::Event;
+    use crate::notify::stages::compose;
+    use std::time::UNIX_EPOCH;
+
+    fn message(extra: Value) -> Message {
+        let mut event = json!({
+            "stage": "awaiting-approval", "outcome": "action-needed",
+            "request": {"target": {"identifier": "orders", "engine": "postgres", "region": "eu-west-1", "accountId": "111122223333"}},
+            "execution": {"id": "arn:aws:states:eu-west-1:111122223333:execution:bg:run-1", "name": "run-1"}
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            event[k] = v.clone();
+        }
+        compose(&Event::from_map(event.as_object().unwrap()), UNIX_EPOCH)
+    }
+
+    fn parts(m: &Message) -> Value {
+        serde_json::from_str(&structured_message(m)).unwrap()
+    }
+
+    #[test]
+    fn each_protocol_gets_its_form_as_a_string() {
+        let m = message(json!({}));
+        let parts = parts(&m);
+        for key in ["default", "email", "https", "sqs", "lambda"] {
+            assert!(parts[key].is_string(), "SNS needs string values: {key}");
+        }
+        assert_eq!(parts["default"], m.text());
+        assert_eq!(parts["email"], m.text());
+        let fields: Value = serde_json::from_str(parts["sqs"].as_str().unwrap()).unwrap();
+        assert_eq!(fields["text"], m.text());
+        assert_eq!(fields["outcome"], "action-needed");
+        assert_eq!(parts["lambda"], parts["sqs"]);
+    }
+
+    #[test]
+    fn https_subscribers_get_a_chatbot_custom_notification() {
+        let m = message(json!({}));
+        let chatbot: Value = serde_json::from_str(parts(&m)["https"].as_str().unwrap()).unwrap();
+        assert_eq!(chatbot["version"], "1.0");
+        assert_eq!(chatbot["source"], "custom");
+        assert_eq!(chatbot["content"]["textType"], "client-markdown");
+        assert_eq!(
+            chatbot["content"]["title"],
+            ":raising_hand: orders: green ready: approve the switchover"
+        );
+        let description = chatbot["content"]["description"].as_str().unwrap();
+        assert!(
+            description.starts_with("Green is ready and in sync.")
+                && description.contains("```\n{"),
+            "{description}"
+        );
+        assert!(chatbot["content"]["nextSteps"][0]
+            .as_str()
+            .unwrap()
+            .contains("\"action\": \"switchover\""));
+        assert_eq!(
+            chatbot["metadata"]["threadId"],
+            "arn:aws:states:eu-west-1:111122223333:execution:bg:run-1"
+        );
+        assert_eq!(chatbot["metadata"]["summary"], m.subject());
+        assert_eq!(
+            chatbot["metadata"]["additionalContext"]["account"],
+            "111122223333"
+        );
+        assert_eq!(
+            chatbot["id"],
+            "arn:aws:states:eu-west-1:111122223333:execution:bg:run-1/awaiting-approval"
+        );
+    }
+
+    #[test]
+    fn a_huge_report_stays_under_the_sns_limit() {
+        let findings: Vec<Value> = (0..3000)
+            .map(|n| json!({"id": format!("check-{n}"), "severity": "warn", "message": "ü".repeat(60), "fix": "x".repeat(40), "source": "api"}))
+            .collect();
+        let m = message(
+            json!({"stage": "dry-run-report", "outcome": "warning", "detail": {"findings": findings}}),
+        );
+        let structured = structured_message(&m);
+        assert!(
+            structured.len() <= MESSAGE_MAX_BYTES,
+            "{} bytes",
+            structured.len()
+        );
+        let parts: Value = serde_json::from_str(&structured).unwrap();
+        assert!(parts["default"]
+            .as_str()
+            .unwrap()
+            .starts_with("orders: dry run: ready, with 3000 warnings"));
+    }
+}

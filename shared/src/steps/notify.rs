@@ -34,3 +34,157 @@ fn kind_of(value: &Value) -> &'static str {
         Value::Object(_) => "an object",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueOutput;
+    use aws_sdk_sns::operation::publish::PublishOutput;
+    use aws_smithy_mocks::{mock, mock_client};
+
+    use crate::notify::secret::WebhookSource;
+    use crate::notify::slack_delivery::{RetryPolicy, SlackSender};
+    use crate::notify::sns::Publisher;
+    use crate::notify::Slack;
+
+    /// Everything the subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A webhook on 127.0.0.1 that answers every request with `status`; returns its port.
+    fn webhook(status: &'static str) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                    line.clear();
+                }
+                let _ = reader.read_exact(&mut vec![0; length]);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                );
+            }
+        });
+        port
+    }
+
+    /// A port nothing listens on.
+    fn closed_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    fn notifier(url: &str) -> Notifier {
+        let secret = url.to_owned();
+        let get = mock!(aws_sdk_secretsmanager::Client::get_secret_value).then_output(move || {
+            GetSecretValueOutput::builder()
+                .secret_string(&secret)
+                .build()
+        });
+        let publish = mock!(aws_sdk_sns::Client::publish)
+            .then_output(|| PublishOutput::builder().message_id("m-1").build());
+        let policy = RetryPolicy {
+            first_backoff: Duration::from_millis(20),
+            ..RetryPolicy::default()
+        };
+        Notifier::new(
+            Publisher::new(
+                mock_client!(aws_sdk_sns, [&publish]),
+                "arn:aws:sns:us-east-1:123456789012:t",
+            ),
+            Some(Slack {
+                source: WebhookSource::new(
+                    mock_client!(aws_sdk_secretsmanager, [&get]),
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack",
+                ),
+                sender: SlackSender::new(policy).unwrap(),
+            }),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_webhook_url_is_never_logged_nor_answered() {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || sink.clone())
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let token = "LeakCheckToken9f3e";
+        let event = serde_json::json!({
+            "stage": "failed", "outcome": "failure",
+            "request": {"target": {"identifier": "orders", "engine": "mysql", "region": "us-east-1"}},
+            "error": {"Error": "AwsCallFailed", "Cause": "boom"}
+        });
+        let mut answers = Vec::new();
+        for (port, expected) in [
+            (webhook("200 OK"), "sent"),
+            (webhook("500 Internal Server Error"), "failed"),
+            (closed_port(), "failed"),
+        ] {
+            let url = format!("http://127.0.0.1:{port}/services/T0LOG/B0LOG/{token}");
+            let answer = handle(event.clone(), &notifier(&url)).await.unwrap();
+            assert_eq!(answer["slack"]["status"], expected, "{answer}");
+            answers.push(answer.to_string());
+        }
+
+        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        for expected in [
+            "Slack webhook loaded",
+            "notification sent to Slack",
+            "Slack delivery failed; retrying",
+            "500 Internal Server Error",
+            "Slack notification not delivered",
+            "error sending request",
+        ] {
+            assert!(logs.contains(expected), "the logs say {expected:?}: {logs}");
+        }
+        for leak in [token, "/services/T0LOG/B0LOG"] {
+            assert!(!logs.contains(leak), "{leak} logged: {logs}");
+            for answer in &answers {
+                assert!(!answer.contains(leak), "{leak} answered: {answer}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn an_event_that_is_not_an_object_is_invalid_input() {
+        let err = handle(
+            serde_json::json!(["stage"]),
+            &notifier("https://hooks.slack.com/services/T/B/X"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.name(), "InvalidInput");
+        assert!(err.to_string().contains("an array"), "{err}");
+    }
+}
