@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use bluegreen::input::{Action, Engine, Options, Request, SwitchoverMode};
+use bluegreen::readiness::Phase;
 use bluegreen::steps::Progress;
 use bluegreen::Error;
 use e2e::moto::root;
@@ -19,8 +20,13 @@ const LAMBDA_TRANSIENT: [&str; 4] = [
     "Lambda.TooManyRequestsException",
 ];
 
-/// `phase` values poll-status answers (docs/step-contracts.md).
-const PHASES: [&str; 4] = ["provisioning", "ready", "switching", "switched"];
+/// `phase` values poll-status answers.
+const PHASES: [Phase; 4] = [
+    Phase::Provisioning,
+    Phase::Ready,
+    Phase::Switching,
+    Phase::Switched,
+];
 
 /// Notify stage names (docs/step-contracts.md, `bluegreen::notify` reads them).
 const STAGES: [&str; 15] = [
