@@ -4,7 +4,7 @@ plus the test-only fault route and the Step Functions wiring to `cargo lambda wa
 Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
-from . import deployments, delete_target, faults, resource_ids, sfn_lambda, sfn_waits, switchover
+from . import deployments, delete_target, engine_catalog, faults, resource_ids, sfn_lambda, sfn_waits, switchover
 
 
 def apply() -> None:
@@ -13,6 +13,7 @@ def apply() -> None:
     deployments.apply()
     switchover.apply()
     delete_target.apply()
+    engine_catalog.apply()
     faults.apply()
     sfn_lambda.apply()
     sfn_waits.apply()
