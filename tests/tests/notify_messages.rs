@@ -457,3 +457,49 @@ fn unknown_stages_and_broken_events_still_read_well() {
         "no Region, no identifier: no made-up links"
     );
 }
+
+#[test]
+fn a_failure_as_the_state_machine_sends_it_reads_like_failed() {
+    // "Notify failure" sends the stage that failed, outcome failure and the caught error.
+    let cause = json!({"errorType": "DeploymentFailed", "errorMessage": "Blue/Green deployment bgd-abc failed: INVALID_CONFIGURATION: replication stopped"}).to_string();
+    let m = message(
+        "green-creating",
+        json!({"outcome": "failure", "error": {"Error": "DeploymentFailed", "Cause": cause}}),
+    );
+    let (subject, text) = check_common(&m, "green-creating", "failure");
+    assert_eq!(
+        subject,
+        "FAILED [Blue/Green] orders: failed at green-creating: DeploymentFailed"
+    );
+    assert!(
+        text.contains("INVALID_CONFIGURATION: replication stopped")
+            && text.contains("Left behind: Blue is untouched"),
+        "{text}"
+    );
+    assert!(
+        text.contains("What to do next:\n1. Open the deployment"),
+        "{text}"
+    );
+    assert_eq!(m.error.as_deref(), Some("DeploymentFailed"));
+
+    let m = message(
+        "done",
+        json!({"outcome": "failure", "error": {"Error": "States.Timeout", "Cause": "timed out"}}),
+    );
+    assert!(
+        m.text().contains("only its final step failed"),
+        "{}",
+        m.text()
+    );
+    // A warning that carries an error keeps its own stage's message and shows the error.
+    let m = message(
+        "verified",
+        json!({"outcome": "warning", "error": {"Error": "NotReady", "Cause": "members settling"}}),
+    );
+    assert!(
+        m.headline.starts_with("production verified")
+            && m.text().contains("Error: NotReady: members settling"),
+        "{}",
+        m.text()
+    );
+}

@@ -15,14 +15,23 @@ pub enum Phase {
     AfterSwitchover,
     Cleanup,
     Abandon,
+    /// Everything was done; only the last notification failed.
+    Finished,
     Unknown,
 }
 
 /// Places a failure: the error name first (validation fails before any change), then the
-/// failed stage's name, then the action.
+/// failed stage's name (the state machine's stage names, or a step's), then the action.
 pub fn phase_of(error: &str, stage: &str, action: &str) -> Phase {
     let stage = stage.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| stage.contains(w));
+    let by_action = || match action {
+        "cleanup" => Phase::Cleanup,
+        "abandon" => Phase::Abandon,
+        "switchover" => Phase::BeforeSwitchover,
+        "dry-run" => Phase::NothingChanged,
+        _ => Phase::Unknown,
+    };
     if matches!(error, "InvalidInput" | "PrecheckFailed")
         || has(&["precheck", "validat", "dry-run"])
     {
@@ -39,13 +48,13 @@ pub fn phase_of(error: &str, stage: &str, action: &str) -> Phase {
         "create", "green", "wait", "approval", "window", "snapshot", "ready",
     ]) {
         Phase::BeforeSwitchover
+    } else if stage == "started" && action == "upgrade" {
+        // Only the first notification ran: an upgrade has created nothing yet.
+        Phase::NothingChanged
+    } else if stage == "done" {
+        Phase::Finished
     } else {
-        match action {
-            "cleanup" => Phase::Cleanup,
-            "abandon" => Phase::Abandon,
-            "dry-run" => Phase::NothingChanged,
-            _ => Phase::Unknown,
-        }
+        by_action()
     }
 }
 
@@ -63,6 +72,7 @@ pub fn left_behind(phase: Phase, deployment: &str) -> String {
         Phase::AfterSwitchover => "Switchover happened: production runs on green under the original names and endpoints. Old blue is kept; nothing was deleted.".to_owned(),
         Phase::Cleanup => "Production runs on green. Old blue was not deleted, or only partly (a refusal, UnsafeToDelete, deleted nothing).".to_owned(),
         Phase::Abandon => "Blue is untouched and still serves production. Green may be partly deleted.".to_owned(),
+        Phase::Finished => "The workflow's work was complete; only its final step failed.".to_owned(),
         Phase::Unknown => "Unknown: the execution's event history shows which steps ran.".to_owned(),
     }
 }
@@ -99,6 +109,7 @@ pub fn next_steps(phase: Phase, error: &str) -> Vec<String> {
             format!("Then {CLEANUP_AGAIN}: it resumes where it stopped and never deletes anything twice."),
         ],
         (Phase::Abandon, _) => vec![format!("Fix the cause, then {ABANDON} again: it resumes where it stopped.")],
+        (Phase::Finished, _) => vec!["Nothing to undo: check that the database is as expected.".into()],
         (Phase::Unknown, _) => vec![
             "Open the execution (link below) and find the failed state in its event history.".into(),
             "Check the database and any Blue/Green deployment in the RDS console before starting again.".into(),
@@ -107,12 +118,17 @@ pub fn next_steps(phase: Phase, error: &str) -> Vec<String> {
     steps
 }
 
-/// Fills a message for the `failed` stage.
-pub fn describe(event: &Event, m: &mut Message) {
-    let stage = ["failedStage", "stage", "state"]
+/// The failed stage a `failed` event names in its detail.
+pub fn failed_stage(event: &Event) -> String {
+    ["failedStage", "stage", "state"]
         .iter()
         .find_map(|k| text_at(&event.detail, &[k]))
-        .unwrap_or_else(|| "an unknown step".to_owned());
+        .unwrap_or_else(|| "an unknown step".to_owned())
+}
+
+/// Fills a message for a failure at `stage`.
+pub fn describe(event: &Event, stage: &str, m: &mut Message) {
+    let stage = stage.to_owned();
     let (name, message) = match &event.error {
         Some(caught) => (caught.name.clone(), caught.message.clone()),
         None => (
@@ -162,50 +178,91 @@ mod tests {
 
     #[test]
     fn phases_follow_the_error_then_the_stage() {
-        assert_eq!(
-            phase_of("InvalidInput", "switchover", "upgrade"),
-            Phase::NothingChanged
-        );
-        assert_eq!(
-            phase_of("AwsCallFailed", "precheck", "upgrade"),
-            Phase::NothingChanged
-        );
-        assert_eq!(
-            phase_of("DeploymentFailed", "green-creating", "upgrade"),
-            Phase::BeforeSwitchover
-        );
-        assert_eq!(
-            phase_of("Retryable", "snapshot-blue", "upgrade"),
-            Phase::BeforeSwitchover
-        );
-        assert_eq!(
-            phase_of("NotReady", "Switchover", "upgrade"),
-            Phase::Switchover
-        );
-        assert_eq!(
-            phase_of("VerificationFailed", "verify", "upgrade"),
-            Phase::AfterSwitchover
-        );
-        assert_eq!(
-            phase_of("UnsafeToDelete", "delete-old", "upgrade"),
-            Phase::Cleanup
-        );
-        assert_eq!(
-            phase_of("AwsCallFailed", "final-snapshot", "upgrade"),
-            Phase::Cleanup
-        );
-        assert_eq!(
-            phase_of("AwsCallFailed", "abandon", "abandon"),
-            Phase::Abandon
-        );
-        assert_eq!(
-            phase_of("States.Timeout", "mystery", "cleanup"),
-            Phase::Cleanup
-        );
-        assert_eq!(
-            phase_of("States.Timeout", "mystery", "upgrade"),
-            Phase::Unknown
-        );
+        let cases = [
+            (
+                "InvalidInput",
+                "switchover",
+                "upgrade",
+                Phase::NothingChanged,
+            ),
+            (
+                "AwsCallFailed",
+                "precheck",
+                "upgrade",
+                Phase::NothingChanged,
+            ),
+            (
+                "DeploymentFailed",
+                "green-creating",
+                "upgrade",
+                Phase::BeforeSwitchover,
+            ),
+            (
+                "Retryable",
+                "snapshot-blue",
+                "upgrade",
+                Phase::BeforeSwitchover,
+            ),
+            ("NotReady", "Switchover", "upgrade", Phase::Switchover),
+            (
+                "VerificationFailed",
+                "verify",
+                "upgrade",
+                Phase::AfterSwitchover,
+            ),
+            ("UnsafeToDelete", "delete-old", "upgrade", Phase::Cleanup),
+            ("AwsCallFailed", "final-snapshot", "upgrade", Phase::Cleanup),
+            ("AwsCallFailed", "abandon", "abandon", Phase::Abandon),
+            ("States.Timeout", "mystery", "cleanup", Phase::Cleanup),
+            ("States.Timeout", "mystery", "upgrade", Phase::Unknown),
+            // The stage names the state machine reports failures under.
+            ("AwsCallFailed", "started", "upgrade", Phase::NothingChanged),
+            (
+                "AwsCallFailed",
+                "started",
+                "switchover",
+                Phase::BeforeSwitchover,
+            ),
+            (
+                "DeploymentFailed",
+                "awaiting-approval",
+                "upgrade",
+                Phase::BeforeSwitchover,
+            ),
+            (
+                "UnknownStatus",
+                "switchover-completed",
+                "upgrade",
+                Phase::Switchover,
+            ),
+            (
+                "VerificationFailed",
+                "verified",
+                "upgrade",
+                Phase::AfterSwitchover,
+            ),
+            (
+                "AwsCallFailed",
+                "cleanup-scheduled",
+                "upgrade",
+                Phase::Cleanup,
+            ),
+            (
+                "UnsafeToDelete",
+                "old-blue-deleted",
+                "upgrade",
+                Phase::Cleanup,
+            ),
+            ("AwsCallFailed", "abandoned", "abandon", Phase::Abandon),
+            ("States.Timeout", "done", "upgrade", Phase::Finished),
+        ];
+        for (error, stage, action, phase) in cases {
+            assert_eq!(
+                phase_of(error, stage, action),
+                phase,
+                "{error} at {stage} ({action})"
+            );
+        }
     }
 
     #[test]
@@ -217,6 +274,7 @@ mod tests {
             Phase::AfterSwitchover,
             Phase::Cleanup,
             Phase::Abandon,
+            Phase::Finished,
             Phase::Unknown,
         ] {
             assert!(!left_behind(phase, "bgd-1").is_empty());

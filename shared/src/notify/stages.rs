@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use super::event::{number_at, text_at, Event, Stage};
+use super::event::{number_at, text_at, Event, Outcome, Stage};
 use super::failure;
 use super::findings::{self, PrecheckSummary};
 use super::format::{human_duration, rfc3339, truncate};
@@ -14,6 +14,10 @@ use super::message::{Details, Message};
 use crate::aws::arn;
 
 /// Builds the message for an event. `now` dates what is scheduled (the end of the grace period).
+///
+/// A failure arrives either as stage `failed` (the failed stage in `detail.failedStage`) or,
+/// as the state machine sends it, as the stage that failed with outcome `failure` and the
+/// caught `error`; both read the same.
 pub fn compose(event: &Event, now: SystemTime) -> Message {
     let mut m = Message {
         stage: event.stage.name().to_owned(),
@@ -28,6 +32,10 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         error: event.error.as_ref().map(|c| c.name.clone()),
         execution_arn: event.execution.arn.clone(),
     };
+    if event.outcome == Outcome::Failure && event.error.is_some() && event.stage != Stage::Failed {
+        failure::describe(event, event.stage.name(), &mut m);
+        return m;
+    }
     match &event.stage {
         Stage::Started => started(event, &mut m),
         Stage::PrecheckReport => precheck_report(event, &mut m),
@@ -43,7 +51,7 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         Stage::Done => done(event, &mut m),
         Stage::DryRunReport => dry_run_report(event, &mut m),
         Stage::Abandoned => abandoned(event, &mut m),
-        Stage::Failed => failure::describe(event, &mut m),
+        Stage::Failed => failure::describe(event, &failure::failed_stage(event), &mut m),
         Stage::Other(name) => other(name, event, &mut m),
     }
     if let (Some(caught), false) = (&event.error, event.stage == Stage::Failed) {
@@ -418,6 +426,9 @@ fn verified(event: &Event, m: &mut Message) {
     );
     if let Some(v) = version {
         m.facts.push(("Production version".into(), v));
+    }
+    if let Some(s) = number_at(&event.detail, &["switchover", "durationSeconds"]) {
+        m.facts.push(("Switchover took".into(), human_duration(s)));
     }
     if let Some(o) = old_blue_name(event) {
         m.facts.push(("Old blue".into(), o));
