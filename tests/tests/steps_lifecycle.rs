@@ -153,6 +153,12 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
         "8.0.mysql_aurora.3.08.0"
     );
     assert_eq!(verified["oldBlue"]["identifier"], format!("{id}-old1"));
+    let timing = &verified["switchover"];
+    assert!(
+        timing["durationSeconds"].as_f64().unwrap() >= 0.0,
+        "duration from the RDS events: {verified:#}"
+    );
+    assert!(timing["startedAt"].as_str().unwrap() <= timing["completedAt"].as_str().unwrap());
     assert_eq!(
         instance_names(&id).await,
         [
