@@ -47,7 +47,9 @@ impl Poll {
                 attempts: self.attempt,
             });
         }
-        Ok(Poll { attempt: self.attempt + 1 })
+        Ok(Poll {
+            attempt: self.attempt + 1,
+        })
     }
 
     /// The wait before the next poll: short while things usually change quickly, longer as
@@ -109,7 +111,10 @@ mod tests {
 
     #[test]
     fn waits_grow_and_are_capped() {
-        let waits: Vec<u32> = [0, 4, 10, 20, 500].iter().map(|&attempt| Poll { attempt }.next_wait_seconds()).collect();
+        let waits: Vec<u32> = [0, 4, 10, 20, 500]
+            .iter()
+            .map(|&attempt| Poll { attempt }.next_wait_seconds())
+            .collect();
         assert_eq!(waits, [30, 60, 120, 300, 300]);
     }
 
