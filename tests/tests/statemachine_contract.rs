@@ -426,6 +426,7 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
         ),
         ("$.request.options.deleteOldBlue", booleans.clone()),
         ("$.request.options.gracePeriodSeconds", BTreeSet::new()),
+        ("$.deployment", BTreeSet::new()),
         ("$.precheck.passed", booleans),
         ("$.greenPoll.phase", names(PHASES)),
         ("$.switchPoll.phase", names(PHASES)),
@@ -451,6 +452,13 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
                         assert!(
                             variable.starts_with("$.request."),
                             "{name}: only the input has optional fields"
+                        );
+                        continue;
+                    }
+                    if operator == "IsNull" {
+                        assert_eq!(
+                            variable, "$.deployment",
+                            "{name}: only the deployment starts unknown (null)"
                         );
                         continue;
                     }
@@ -766,4 +774,59 @@ fn the_definition_substitutes_exactly_the_six_functions() {
             "template.yaml does not substitute {sub}"
         );
     }
+}
+
+#[test]
+fn a_deployment_located_by_a_step_is_kept_for_the_later_calls() {
+    // Actions switchover, cleanup and abandon start without a deployment: the first step
+    // locates it, and the state machine keeps what it answered, because a deployment being
+    // deleted or switched over can no longer be located.
+    let def = definition();
+    let all = states(&def);
+    let remembering: Vec<(&str, &Value)> = of_type(&def, "Pass")
+        .into_iter()
+        .filter(|(_, p)| p["ResultPath"] == "$.deployment")
+        .collect();
+    let mut loops = BTreeSet::new();
+    for (name, pass) in &remembering {
+        let input = pass["InputPath"].as_str().expect("InputPath");
+        let answer = input
+            .strip_suffix(".deployment")
+            .expect("a step's deployment");
+        let (step, task) = of_type(&def, "Task")
+            .into_iter()
+            .find(|(_, t)| t["ResultPath"] == answer)
+            .unwrap_or_else(|| panic!("{name}: no step answers at {answer}"));
+        assert_eq!(
+            task["ResultSelector"]["deployment.$"], "$.Payload.deployment",
+            "{step} keeps the deployment it located"
+        );
+        assert_eq!(
+            task["Parameters"]["Payload"]["deployment.$"], "$.deployment",
+            "{step}"
+        );
+        // Only when unknown: the Choice after the step tests $.deployment for null first.
+        let choice = &all[task["Next"].as_str().unwrap()];
+        let first = &choice["Choices"][0];
+        assert_eq!(first["Next"], *name, "{step}");
+        assert!(comparisons(first)
+            .iter()
+            .any(|c| c["Variable"] == "$.deployment" && c["IsNull"] == true));
+        loops.insert(
+            function_of(task).to_owned()
+                + ":"
+                + task["Parameters"]["Payload"]["operation"]
+                    .as_str()
+                    .unwrap_or(""),
+        );
+    }
+    let expected: BTreeSet<String> = [
+        "switchover:snapshot-blue",
+        "switchover:switchover",
+        "delete-old:cleanup",
+        "delete-old:abandon",
+    ]
+    .map(str::to_owned)
+    .into();
+    assert_eq!(loops, expected);
 }
