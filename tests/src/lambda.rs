@@ -93,11 +93,25 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Where the function binaries are built (`E2E_LAMBDA_TARGET_DIR`, else `target/e2e-lambda`):
+/// a directory of their own, so `cargo lambda watch` never waits on the lock of another
+/// build running in the workspace (its `cargo run` takes that lock on every first call).
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("E2E_LAMBDA_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/e2e-lambda"))
+}
+
 /// Builds the function binaries first, so a compile error fails fast and clearly instead of
 /// leaving the first invocation hanging inside `cargo lambda watch`.
 pub fn build_functions() {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo.current_dir(root()).arg("build").arg("--quiet");
+    cargo
+        .current_dir(root())
+        .arg("build")
+        .arg("--quiet")
+        .arg("--target-dir")
+        .arg(target_dir());
     for f in FUNCTIONS {
         cargo.args(["-p", f]);
     }
@@ -147,9 +161,9 @@ impl CargoLambda {
             .stdin(Stdio::piped())
             .stdout(log_file.try_clone().expect("log handle"))
             .stderr(log_file);
+        // The server passes its `--env-var`s to each function process it spawns.
         for (k, v) in env.vars() {
             command.arg("--env-var").arg(format!("{k}={v}"));
-            command.env(k, v);
         }
         let mut child = command.spawn().expect("start cargo lambda watch");
         let stdin = child.stdin.take();
@@ -193,29 +207,47 @@ impl CargoLambda {
         function: &str,
         payload: &serde_json::Value,
     ) -> (u16, serde_json::Value) {
-        let response = reqwest::Client::builder()
-            .timeout(Duration::from_secs(600))
-            .build()
-            .expect("http client")
-            .post(format!(
-                "{}/2015-03-31/functions/{function}/invocations",
-                self.endpoint
-            ))
-            .json(payload)
-            .send()
+        invoke(&self.endpoint, function, payload)
             .await
-            .unwrap_or_else(|e| panic!("invoke {function}: {e}\n{}", self.log_tail()));
-        let status = response.status().as_u16();
-        let body = response.json().await.unwrap_or(serde_json::Value::Null);
-        (status, body)
+            .unwrap_or_else(|e| panic!("invoke {function}: {e}\n{}", self.log_tail()))
     }
 
-    /// Starts every function once (an empty event), so the first real call is fast.
+    /// Starts every function once (an empty event), all at once, so the first real call is
+    /// fast. The server runs `cargo run` for each on first call, which rebuilds what changed.
     pub async fn warm_up(&self) {
+        let mut calls = tokio::task::JoinSet::new();
         for f in FUNCTIONS {
-            self.invoke(f, &serde_json::json!({})).await;
+            let endpoint = self.endpoint.clone();
+            calls.spawn(async move { (f, invoke(&endpoint, f, &serde_json::json!({})).await) });
+        }
+        while let Some(done) = calls.join_next().await {
+            let (f, answer) = done.expect("warm-up task");
+            if let Err(e) = answer {
+                panic!("warming up {f}: {e}\n{}", self.log_tail());
+            }
         }
     }
+}
+
+async fn invoke(
+    endpoint: &str,
+    function: &str,
+    payload: &serde_json::Value,
+) -> Result<(u16, serde_json::Value), reqwest::Error> {
+    let response = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1800))
+        .build()?
+        .post(format!(
+            "{endpoint}/2015-03-31/functions/{function}/invocations"
+        ))
+        .json(payload)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    Ok((
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    ))
 }
 
 impl Drop for CargoLambda {
