@@ -1,0 +1,250 @@
+//! The actions besides a plain upgrade, through the product's state machine on the local
+//! stack: manual approval and the `switchover` action that resumes it, `dry-run`, and
+//! `abandon`.
+
+mod e2e_support;
+
+use e2e::seed;
+use e2e::seed_precheck::{self as shapes, MYSQL};
+use e2e_support::{clusters, deployments, ids, instances, request, run, state_machine};
+use serde_json::json;
+
+#[tokio::test]
+async fn manual_mode_stops_ready_for_switchover_and_the_switchover_action_resumes() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2emanual");
+    seed::aurora_postgres(&stack.moto, &id, 1).await;
+    seed::cluster_parameter_group(
+        &stack.moto,
+        &format!("{id}-pg16"),
+        "aurora-postgresql16",
+        &[("rds.logical_replication", "1")],
+    )
+    .await;
+    let upgrade = request(
+        "upgrade",
+        &id,
+        "aurora-postgresql",
+        json!({"targetEngineVersion": "16.4", "targetDbClusterParameterGroupName": format!("{id}-pg16"), "switchoverMode": "manual"}),
+    );
+
+    let first = run(&upgrade).await;
+
+    assert_eq!(
+        first.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        first.execution.error, first.execution.cause
+    );
+    first.assert_path(&[
+        "Precheck",
+        "Create green",
+        "Poll green",
+        "Notify green ready",
+        "Switchover mode?",
+        "Prepare resume input",
+        "Notify awaiting approval",
+        "Ready for switchover",
+    ]);
+    first.assert_never(&["Snapshot blue", "Switch over", "Delete old blue"]);
+    assert_eq!(
+        first.stages(),
+        [
+            "started",
+            "green-creating",
+            "green-ready",
+            "awaiting-approval"
+        ]
+    );
+    assert_eq!(first.outcome_of("awaiting-approval"), Some("action-needed"));
+    let approval = first.body_of("awaiting-approval");
+    assert!(
+        approval.contains("switchover"),
+        "the notification says how to continue: {approval}"
+    );
+    // Nothing switched: blue is production at its old version, green waits beside it.
+    let before = clusters(stack, &id).await;
+    assert!(
+        before.contains(&(id.clone(), "15.6".to_owned())),
+        "{before:?}"
+    );
+    assert_eq!(before.len(), 2, "blue and green: {before:?}");
+    let waiting = deployments(stack, &id).await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].status, "AVAILABLE");
+
+    // The notification's instruction: the same input with "action": "switchover".
+    let mut resume = upgrade.clone();
+    resume["action"] = json!("switchover");
+    let second = run(&resume).await;
+
+    assert_eq!(
+        second.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        second.execution.error, second.execution.cause
+    );
+    second.assert_never(&["Precheck", "Create green", "Poll green", "Notify started"]);
+    second.assert_path(&[
+        "Which action?",
+        "Snapshot blue",
+        "Switch over",
+        "Poll switchover",
+        "Verify",
+        "Delete old blue",
+        "Notify done",
+        "Done",
+    ]);
+    assert_eq!(
+        second.stages(),
+        [
+            "snapshot-taken",
+            "switchover-started",
+            "switchover-completed",
+            "verified",
+            "cleanup-scheduled",
+            "old-blue-deleted",
+            "done"
+        ]
+    );
+    assert_eq!(
+        clusters(stack, &id).await,
+        [(id.clone(), "16.4".to_owned())],
+        "production upgraded, old blue deleted"
+    );
+    assert_eq!(
+        ids(&instances(stack, &id).await),
+        [format!("{id}-0"), format!("{id}-1")]
+    );
+    assert!(deployments(stack, &id).await.is_empty());
+}
+
+#[tokio::test]
+async fn dry_run_reports_blockers_and_a_clean_database_and_changes_nothing() {
+    let (stack, _) = state_machine().await;
+    let blocked = e2e::moto::unique("e2edryblk");
+    shapes::instance(
+        &stack.moto,
+        &blocked,
+        MYSQL,
+        &[("binlog_format", "ROW")],
+        |c| c.backup_retention_period(0),
+    )
+    .await;
+    let clean = e2e::moto::unique("e2edryok");
+    seed::rds_instance(&stack.moto, &clean, "mysql", "8.0.35").await;
+
+    let blocked_run = run(&request("dry-run", &blocked, "mysql", json!({}))).await;
+    let clean_run = run(&request("dry-run", &clean, "mysql", json!({}))).await;
+
+    for (run, passed, state, outcome) in [
+        (
+            &blocked_run,
+            false,
+            "Dry run found blockers",
+            "action-needed",
+        ),
+        (&clean_run, true, "Dry run found no blockers", "success"),
+    ] {
+        assert_eq!(
+            run.execution.status, "SUCCEEDED",
+            "a dry run succeeds whatever it finds: {:?}",
+            run.execution.cause
+        );
+        assert_eq!(
+            run.states(),
+            [
+                "Keep the request",
+                "Which action?",
+                "Precheck",
+                "Dry run?",
+                "Dry run passed?",
+                state,
+                "Notify dry-run report",
+                "Dry run finished"
+            ]
+        );
+        assert_eq!(run.output()["precheck"]["passed"], passed);
+        assert_eq!(
+            run.notifications,
+            [("dry-run-report".to_owned(), outcome.to_owned())]
+        );
+    }
+    let report = blocked_run.output()["precheck"]["report"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        report.contains("automated-backups"),
+        "the report names the blocker: {report}"
+    );
+    assert!(
+        blocked_run
+            .body_of("dry-run-report")
+            .contains("automated-backups"),
+        "so does the notification"
+    );
+    for id in [&blocked, &clean] {
+        assert!(
+            deployments(stack, id).await.is_empty(),
+            "a dry run creates nothing"
+        );
+        assert_eq!(ids(&instances(stack, id).await), [id.as_str()]);
+    }
+}
+
+#[tokio::test]
+async fn abandon_deletes_green_and_keeps_blue() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2eabandon");
+    seed::rds_instance(&stack.moto, &id, "mariadb", "10.6.16").await;
+    seed::parameter_group(
+        &stack.moto,
+        &format!("{id}-mdb1011"),
+        "mariadb10.11",
+        &[("binlog_format", "ROW")],
+    )
+    .await;
+    let upgrade = request(
+        "upgrade",
+        &id,
+        "mariadb",
+        json!({"targetEngineVersion": "10.11.6", "targetDbParameterGroupName": format!("{id}-mdb1011"), "switchoverMode": "manual"}),
+    );
+    let ready = run(&upgrade).await;
+    assert_eq!(
+        ready.execution.status, "SUCCEEDED",
+        "{:?}",
+        ready.execution.cause
+    );
+    assert_eq!(instances(stack, &id).await.len(), 2, "blue and green");
+
+    let mut abandon = upgrade.clone();
+    abandon["action"] = json!("abandon");
+    let run = run(&abandon).await;
+
+    assert_eq!(
+        run.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        run.execution.error, run.execution.cause
+    );
+    run.assert_path(&[
+        "Which action?",
+        "Abandon green",
+        "Abandoned?",
+        "Notify abandoned",
+        "Abandoned",
+    ]);
+    run.assert_never(&[
+        "Precheck",
+        "Create green",
+        "Switch over",
+        "Delete old blue",
+        "Notify failure",
+    ]);
+    assert_eq!(run.stages(), ["abandoned"]);
+    assert_eq!(run.outcome_of("abandoned"), Some("success"));
+    assert_eq!(
+        instances(stack, &id).await,
+        [(id.clone(), "10.6.16".to_owned())],
+        "green is gone; blue untouched"
+    );
+    assert!(deployments(stack, &id).await.is_empty());
+}

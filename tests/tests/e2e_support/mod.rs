@@ -1,0 +1,290 @@
+//! What the end-to-end tests share: the product's state machine (statemachine/bluegreen.asl.json)
+//! on the local stack (moto's Step Functions engine calling the real function binaries under
+//! `cargo lambda watch`), one run of it, the notifications the run published, and the
+//! databases it left in moto.
+
+#![allow(dead_code)] // each e2e test binary uses a part of it
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use e2e::moto::{unique, ACCOUNT, REGION};
+use e2e::seed::{self, Received};
+use e2e::stack::{stack, Stack};
+use e2e::stepfunctions::{product_definition, Execution};
+use serde_json::{json, Value};
+use tokio::sync::OnceCell;
+
+/// The longest a run may take with waits scaled down (the slowest, a full upgrade, takes
+/// well under a minute).
+const RUN_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// The product's state machine, created once per test binary; with the stack it runs on.
+pub async fn state_machine() -> (&'static Stack, &'static str) {
+    static ARN: OnceCell<String> = OnceCell::const_new();
+    let stack = stack().await;
+    let arn = ARN
+        .get_or_init(|| async {
+            let definition = product_definition(&BTreeMap::new());
+            stack
+                .sfn()
+                .create_state_machine(&unique("bluegreen"), &definition)
+                .await
+        })
+        .await;
+    (stack, arn.as_str())
+}
+
+/// An execution input for the database `id`. A zero grace period unless `options` says
+/// otherwise: the default (a day) would sleep for minutes even scaled down.
+pub fn request(action: &str, id: &str, engine: &str, options: Value) -> Value {
+    let mut all = json!({"gracePeriodSeconds": 0});
+    all.as_object_mut()
+        .unwrap()
+        .extend(options.as_object().cloned().unwrap_or_default());
+    json!({
+        "action": action,
+        "target": {"accountId": ACCOUNT, "region": REGION, "identifier": id, "engine": engine},
+        "options": all,
+    })
+}
+
+/// One finished execution and the notifications it published.
+#[derive(Debug)]
+pub struct Run {
+    pub execution: Execution,
+    /// (stage, outcome) of each notification about the run's database, in publish order.
+    pub notifications: Vec<(String, String)>,
+    /// The notifications' bodies, same order.
+    pub bodies: Vec<String>,
+}
+
+impl Run {
+    /// The states entered, in order.
+    pub fn states(&self) -> Vec<&str> {
+        self.execution.states.iter().map(String::as_str).collect()
+    }
+
+    /// How often `state` was entered.
+    pub fn entered(&self, state: &str) -> usize {
+        self.execution.states.iter().filter(|s| *s == state).count()
+    }
+
+    /// The stages notified, in order.
+    pub fn stages(&self) -> Vec<&str> {
+        self.notifications.iter().map(|(s, _)| s.as_str()).collect()
+    }
+
+    /// The outcome of the (last) notification of `stage`.
+    pub fn outcome_of(&self, stage: &str) -> Option<&str> {
+        self.notifications
+            .iter()
+            .rev()
+            .find(|(s, _)| s == stage)
+            .map(|(_, o)| o.as_str())
+    }
+
+    /// The body of the (last) notification of `stage`.
+    pub fn body_of(&self, stage: &str) -> &str {
+        let at = self
+            .notifications
+            .iter()
+            .rposition(|(s, _)| s == stage)
+            .unwrap_or_else(|| panic!("no `{stage}` notification: {:?}", self.notifications));
+        &self.bodies[at]
+    }
+
+    /// The execution's final state data (or the failure's, read from the last event).
+    pub fn output(&self) -> &Value {
+        self.execution.output.as_ref().unwrap_or(&Value::Null)
+    }
+
+    /// Asserts `expected` were entered in this order (other states may come between).
+    pub fn assert_path(&self, expected: &[&str]) {
+        let states = self.states();
+        let mut rest = states.iter();
+        for want in expected {
+            assert!(
+                rest.any(|s| s == want),
+                "`{want}` not entered in order {expected:?}; the run entered {states:?}"
+            );
+        }
+    }
+
+    /// Asserts none of `states` was entered.
+    pub fn assert_never(&self, states: &[&str]) {
+        for state in states {
+            assert_eq!(
+                self.entered(state),
+                0,
+                "`{state}` was entered: {:?}",
+                self.states()
+            );
+        }
+    }
+
+    /// The `TaskFailed` errors of the run, in order.
+    pub fn task_errors(&self) -> Vec<String> {
+        self.execution
+            .events_of("TaskFailed")
+            .iter()
+            .map(|e| {
+                e["taskFailedEventDetails"]["error"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+/// Starts a named execution of the product's state machine with `input`, waits for its end,
+/// and collects the notifications about `input.target.identifier`.
+pub async fn run(input: &Value) -> Run {
+    let (stack, arn) = state_machine().await;
+    let database = input["target"]["identifier"]
+        .as_str()
+        .expect("target.identifier")
+        .to_owned();
+    let name = unique(&format!(
+        "{database}-{}",
+        input["action"].as_str().unwrap_or("upgrade")
+    ));
+    let execution = stack.sfn().run(arn, &name, input, RUN_TIMEOUT).await;
+    assert_ne!(
+        execution.status, "RUNNING",
+        "the execution did not end within {RUN_TIMEOUT:?}: {:?}",
+        execution.states
+    );
+    let mine = notifications_about(stack, &database).await;
+    Run {
+        execution,
+        notifications: mine
+            .iter()
+            .map(|m| (attribute(m, "stage"), attribute(m, "outcome")))
+            .collect(),
+        bodies: mine.into_iter().map(|m| m.body).collect(),
+    }
+}
+
+fn attribute(message: &Received, name: &str) -> String {
+    message.attributes.get(name).cloned().unwrap_or_default()
+}
+
+/// The notifications about `database` published so far. Tests of one binary share the topic
+/// and its queue and run in parallel: one reader at a time drains the queue into a mailbox
+/// (a message being read by one is invisible to another), and each test takes only the
+/// messages about its own database.
+async fn notifications_about(stack: &Stack, database: &str) -> Vec<Received> {
+    static MAILBOX: tokio::sync::Mutex<Vec<Received>> = tokio::sync::Mutex::const_new(Vec::new());
+    let mut mailbox = MAILBOX.lock().await;
+    mailbox.extend(seed::drain_queue(&stack.moto, &stack.queue_url).await);
+    let (mine, others): (Vec<Received>, Vec<Received>) = mailbox
+        .drain(..)
+        .partition(|m| m.attributes.get("database").map(String::as_str) == Some(database));
+    *mailbox = others;
+    mine
+}
+
+/// The DB clusters whose identifier starts with `prefix`: (identifier, engine version), sorted.
+pub async fn clusters(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
+    let out = stack
+        .moto
+        .rds()
+        .describe_db_clusters()
+        .send()
+        .await
+        .expect("describe clusters");
+    let mut found: Vec<(String, String)> = out
+        .db_clusters()
+        .iter()
+        .filter_map(|c| {
+            Some((
+                c.db_cluster_identifier()?.to_owned(),
+                c.engine_version().unwrap_or_default().to_owned(),
+            ))
+        })
+        .filter(|(id, _)| is_named(id, prefix))
+        .collect();
+    found.sort();
+    found
+}
+
+/// The DB instances whose identifier starts with `prefix`: (identifier, engine version), sorted.
+pub async fn instances(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
+    let out = stack
+        .moto
+        .rds()
+        .describe_db_instances()
+        .send()
+        .await
+        .expect("describe instances");
+    let mut found: Vec<(String, String)> = out
+        .db_instances()
+        .iter()
+        .filter_map(|i| {
+            Some((
+                i.db_instance_identifier()?.to_owned(),
+                i.engine_version().unwrap_or_default().to_owned(),
+            ))
+        })
+        .filter(|(id, _)| is_named(id, prefix))
+        .collect();
+    found.sort();
+    found
+}
+
+/// `id` is the database `prefix` or one of its relatives (`prefix-0`, `prefix-old1`, a green
+/// copy), not another test's database that happens to share the prefix (`prefix1`).
+fn is_named(id: &str, prefix: &str) -> bool {
+    id == prefix || id.starts_with(&format!("{prefix}-"))
+}
+
+/// Just the identifiers of (identifier, version) pairs.
+pub fn ids(found: &[(String, String)]) -> Vec<&str> {
+    found.iter().map(|(id, _)| id.as_str()).collect()
+}
+
+/// The Blue/Green deployments whose source or target is the database `id` (or a relative).
+pub async fn deployments(stack: &Stack, id: &str) -> Vec<bluegreen::aws::deployment::Deployment> {
+    bluegreen::aws::deployment::list(&stack.moto.rds())
+        .await
+        .expect("list deployments")
+        .into_iter()
+        .filter(|d| is_named(d.source_name(), id) || is_named(d.target_name(), id))
+        .collect()
+}
+
+/// The cluster snapshots of `cluster` (identifiers).
+pub async fn cluster_snapshots(stack: &Stack, cluster: &str) -> Vec<String> {
+    let out = stack
+        .moto
+        .rds()
+        .describe_db_cluster_snapshots()
+        .db_cluster_identifier(cluster)
+        .send()
+        .await
+        .expect("describe cluster snapshots");
+    out.db_cluster_snapshots()
+        .iter()
+        .filter_map(|s| s.db_cluster_snapshot_identifier())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The DB snapshots of `instance` (identifiers).
+pub async fn instance_snapshots(stack: &Stack, instance: &str) -> Vec<String> {
+    let out = stack
+        .moto
+        .rds()
+        .describe_db_snapshots()
+        .db_instance_identifier(instance)
+        .send()
+        .await
+        .expect("describe snapshots");
+    out.db_snapshots()
+        .iter()
+        .filter_map(|s| s.db_snapshot_identifier())
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,265 @@
+//! Full upgrades through the product's state machine on the local stack: precheck, create
+//! green, wait for it, snapshot blue, switch over, verify, delete old blue, notify — for an
+//! Aurora MySQL cluster and an RDS PostgreSQL instance — and a step that fails once on a
+//! transient AWS error and is retried.
+
+mod e2e_support;
+
+use e2e::faults::Fault;
+use e2e::lambda::function_arn;
+use e2e::seed;
+use e2e_support::{
+    cluster_snapshots, clusters, deployments, ids, instance_snapshots, instances, request, run,
+    state_machine,
+};
+use serde_json::json;
+
+/// The happy path, in order (the loops' Choices and Waits come between).
+const UPGRADE_PATH: [&str; 21] = [
+    "Keep the request",
+    "Precheck",
+    "Notify started",
+    "Create green",
+    "Notify green creating",
+    "Poll green",
+    "Notify green ready",
+    "Snapshot blue",
+    "Notify snapshot taken",
+    "Switch over",
+    "Notify switchover started",
+    "Poll switchover",
+    "Notify switchover completed",
+    "Verify",
+    "Notify verified",
+    "Notify cleanup scheduled",
+    "Wait grace period",
+    "Delete old blue",
+    "Notify old blue deleted",
+    "Notify done",
+    "Done",
+];
+
+/// The notifications of a full upgrade, in order.
+const UPGRADE_STAGES: [&str; 10] = [
+    "started",
+    "green-creating",
+    "green-ready",
+    "snapshot-taken",
+    "switchover-started",
+    "switchover-completed",
+    "verified",
+    "cleanup-scheduled",
+    "old-blue-deleted",
+    "done",
+];
+
+#[tokio::test]
+async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2eaur");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    // Green takes three polls to build, so the wait loop really loops.
+    stack
+        .moto
+        .inject(&id, Fault::Provisioning { describes: 2 })
+        .await;
+
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0"}),
+    ))
+    .await;
+
+    assert_eq!(
+        run.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        run.execution.error, run.execution.cause
+    );
+    run.assert_path(&UPGRADE_PATH);
+    run.assert_never(&[
+        "Notify failure",
+        "Failed",
+        "Ready for switchover",
+        "Notify awaiting approval",
+    ]);
+    assert!(
+        run.entered("Wait for green") >= 1,
+        "green was polled until ready: {:?}",
+        run.states()
+    );
+    println!(
+        "full upgrade (aurora-mysql): {} state transitions, {} history events",
+        run.execution.transitions,
+        run.execution.events.len()
+    );
+
+    // Production is the upgraded green under the production names; old blue is gone.
+    assert_eq!(
+        clusters(stack, &id).await,
+        [(id.clone(), "8.0.mysql_aurora.3.08.0".to_owned())]
+    );
+    assert_eq!(
+        ids(&instances(stack, &id).await),
+        [format!("{id}-0"), format!("{id}-1")]
+    );
+    assert!(
+        deployments(stack, &id).await.is_empty(),
+        "the deployment object is deleted after old blue"
+    );
+    // Blue was snapshotted before switchover; old blue's final snapshot is kept.
+    let output = run.output();
+    let before = output["snapshot"]["snapshotId"]
+        .as_str()
+        .expect("snapshot id");
+    assert!(
+        cluster_snapshots(stack, &id)
+            .await
+            .iter()
+            .any(|s| s == before),
+        "snapshot of blue {before}"
+    );
+    assert!(
+        !cluster_snapshots(stack, &format!("{id}-old1"))
+            .await
+            .is_empty(),
+        "final snapshot of old blue"
+    );
+    assert_eq!(output["verify"]["verified"], true);
+
+    assert_eq!(run.stages(), UPGRADE_STAGES, "{:?}", run.notifications);
+    assert!(
+        run.notifications
+            .iter()
+            .all(|(_, outcome)| outcome != "failure"),
+        "{:?}",
+        run.notifications
+    );
+    assert_eq!(run.outcome_of("done"), Some("success"));
+}
+
+#[tokio::test]
+async fn rds_postgres_instance_is_upgraded_end_to_end() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2epg");
+    seed::rds_instance(&stack.moto, &id, "postgres", "15.7").await;
+    seed::parameter_group(
+        &stack.moto,
+        &format!("{id}-pg16"),
+        "postgres16",
+        &[("rds.logical_replication", "1")],
+    )
+    .await;
+
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "postgres",
+        json!({"targetEngineVersion": "16.4", "targetDbParameterGroupName": format!("{id}-pg16")}),
+    ))
+    .await;
+
+    assert_eq!(
+        run.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        run.execution.error, run.execution.cause
+    );
+    run.assert_path(&UPGRADE_PATH);
+    run.assert_never(&["Notify failure", "Failed"]);
+    println!(
+        "full upgrade (postgres): {} state transitions, {} history events",
+        run.execution.transitions,
+        run.execution.events.len()
+    );
+
+    assert_eq!(
+        instances(stack, &id).await,
+        [(id.clone(), "16.4".to_owned())],
+        "green took the production name; old blue is deleted"
+    );
+    assert!(deployments(stack, &id).await.is_empty());
+    let before = run.output()["snapshot"]["snapshotId"]
+        .as_str()
+        .expect("snapshot id")
+        .to_owned();
+    assert!(
+        instance_snapshots(stack, &id).await.contains(&before),
+        "snapshot of blue {before}"
+    );
+    assert!(
+        !instance_snapshots(stack, &format!("{id}-old1"))
+            .await
+            .is_empty(),
+        "final snapshot of old blue"
+    );
+
+    assert_eq!(run.stages(), UPGRADE_STAGES, "{:?}", run.notifications);
+}
+
+#[tokio::test]
+async fn a_step_that_fails_once_on_a_transient_error_is_retried() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2eretry");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    // The first CreateBlueGreenDeployment meets a busy cluster, an error the SDK does not
+    // retry itself: create fails with Retryable and the state machine's Retry runs it again.
+    let busy = Fault::fail("CreateBlueGreenDeployment", "InvalidDBClusterStateFault", 1);
+    stack.moto.inject(&id, busy).await;
+
+    // Stop at approval: the retry is what this test is about.
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "switchoverMode": "manual"}),
+    ))
+    .await;
+
+    assert_eq!(
+        run.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        run.execution.error, run.execution.cause
+    );
+    assert_eq!(
+        run.task_errors(),
+        ["Retryable"],
+        "one failed attempt, then success"
+    );
+    assert_eq!(
+        run.entered("Create green"),
+        1,
+        "a Retry re-runs the Task without re-entering the state"
+    );
+    let create_calls = run
+        .execution
+        .events_of("TaskScheduled")
+        .iter()
+        .filter(|e| {
+            e["taskScheduledEventDetails"]["parameters"]
+                .as_str()
+                .is_some_and(|p| p.contains(&function_arn("create")))
+        })
+        .count();
+    assert_eq!(create_calls, 2, "create was called twice");
+    run.assert_never(&["Notify failure", "Failed"]);
+    assert_eq!(run.states().last(), Some(&"Ready for switchover"));
+    assert_eq!(
+        deployments(stack, &id).await.len(),
+        1,
+        "the retry made no second deployment"
+    );
+    assert!(
+        stack.moto.faults(&id).await.is_empty(),
+        "the injected failure was used"
+    );
+    assert_eq!(
+        run.stages(),
+        [
+            "started",
+            "green-creating",
+            "green-ready",
+            "awaiting-approval"
+        ]
+    );
+}
