@@ -6,7 +6,9 @@ mod e2e_support;
 
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
-use e2e_support::{clusters, deployments, ids, instances, request, run, state_machine};
+use e2e_support::{
+    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine,
+};
 use serde_json::json;
 
 #[tokio::test]
@@ -247,4 +249,139 @@ async fn abandon_deletes_green_and_keeps_blue() {
         "green is gone; blue untouched"
     );
     assert!(deployments(stack, &id).await.is_empty());
+}
+
+#[tokio::test]
+async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_cleanup_action() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2ewindow");
+    seed::rds_instance(&stack.moto, &id, "mysql", "8.0.35").await;
+    seed::parameter_group(
+        &stack.moto,
+        &format!("{id}-my84"),
+        "mysql8.4",
+        &[("binlog_format", "ROW")],
+    )
+    .await;
+    // An hour ahead: the scaled-down engine waits its capped few seconds for it.
+    let at = utc_timestamp(std::time::SystemTime::now() + std::time::Duration::from_secs(3600));
+    let upgrade = request(
+        "upgrade",
+        &id,
+        "mysql",
+        json!({"targetEngineVersion": "8.4.3", "targetDbParameterGroupName": format!("{id}-my84"), "switchoverMode": "window", "switchoverAt": at, "deleteOldBlue": false}),
+    );
+
+    let first = run(&upgrade).await;
+
+    assert_eq!(
+        first.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        first.execution.error, first.execution.cause
+    );
+    first.assert_path(&[
+        "Notify green ready",
+        "Switchover mode?",
+        "Wait for the switchover window",
+        "Snapshot blue",
+        "Switch over",
+        "Verify",
+        "Delete old blue?",
+        "Notify done",
+    ]);
+    first.assert_never(&[
+        "Notify cleanup scheduled",
+        "Wait grace period",
+        "Delete old blue",
+    ]);
+    let waited = first
+        .execution
+        .events
+        .iter()
+        .find(|e| {
+            e["type"] == "WaitStateEntered"
+                && e["stateEnteredEventDetails"]["name"] == "Wait for the switchover window"
+        })
+        .expect("window wait entered");
+    let left = first
+        .execution
+        .events
+        .iter()
+        .find(|e| {
+            e["type"] == "WaitStateExited"
+                && e["stateExitedEventDetails"]["name"] == "Wait for the switchover window"
+        })
+        .expect("window wait left");
+    let seconds = left["timestamp"].as_f64().unwrap_or_default()
+        - waited["timestamp"].as_f64().unwrap_or_default();
+    assert!(seconds >= 1.0, "the window wait waited ({seconds} s)");
+    assert_eq!(first.stages().last(), Some(&"done"));
+    assert_eq!(
+        ids(&instances(stack, &id).await),
+        [id.clone(), format!("{id}-old1")],
+        "deleteOldBlue false keeps old blue"
+    );
+
+    let mut cleanup = upgrade.clone();
+    cleanup["action"] = json!("cleanup");
+    let second = run(&cleanup).await;
+
+    assert_eq!(
+        second.execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        second.execution.error, second.execution.cause
+    );
+    assert_eq!(
+        second.states()[..3],
+        ["Keep the request", "Which action?", "Delete old blue"]
+    );
+    second.assert_never(&["Precheck", "Snapshot blue", "Switch over", "Verify"]);
+    assert_eq!(second.stages(), ["old-blue-deleted", "done"]);
+    assert_eq!(
+        instances(stack, &id).await,
+        [(id.clone(), "8.4.3".to_owned())],
+        "old blue deleted, production kept"
+    );
+    assert!(deployments(stack, &id).await.is_empty());
+    assert!(
+        !instance_snapshots(stack, &format!("{id}-old1"))
+            .await
+            .is_empty(),
+        "final snapshot of old blue"
+    );
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time (the form options.switchoverAt takes).
+fn utc_timestamp(time: std::time::SystemTime) -> String {
+    let secs = time
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[test]
+fn utc_timestamps_are_rfc3339() {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_086_923);
+    assert_eq!(utc_timestamp(at), "2026-12-01T01:02:03Z");
+    assert_eq!(
+        utc_timestamp(std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400)),
+        "2000-02-29T00:00:00Z"
+    );
 }
