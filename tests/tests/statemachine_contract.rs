@@ -830,3 +830,100 @@ fn a_deployment_located_by_a_step_is_kept_for_the_later_calls() {
     .into();
     assert_eq!(loops, expected);
 }
+
+/// The IAM actions (`service:Action`) each resource of template.yaml grants, read line by line
+/// (the workspace has no YAML parser, and the template's layout is regular).
+fn granted_actions() -> BTreeMap<String, BTreeSet<String>> {
+    let template = std::fs::read_to_string(root().join("template.yaml")).expect("template.yaml");
+    let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut resource = String::new();
+    let mut in_resources = false;
+    for line in template.lines() {
+        if !line.starts_with(' ') && !line.is_empty() {
+            in_resources = line == "Resources:";
+            continue;
+        }
+        let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':')) else {
+            if in_resources {
+                let item = line
+                    .trim()
+                    .trim_start_matches("- ")
+                    .trim_start_matches("Action: ");
+                if item.contains(':')
+                    && !item.contains(' ')
+                    && item.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                {
+                    granted
+                        .entry(resource.clone())
+                        .or_default()
+                        .insert(item.to_owned());
+                }
+            }
+            continue;
+        };
+        if in_resources && !name.starts_with(' ') {
+            resource = name.to_owned();
+        }
+    }
+    granted
+}
+
+#[test]
+fn only_delete_old_may_delete_and_the_state_machine_invokes_only_the_six_functions() {
+    let granted = granted_actions();
+    let destructive = [
+        "rds:DeleteDBCluster",
+        "rds:DeleteDBInstance",
+        "rds:DeleteBlueGreenDeployment",
+        "rds:DeleteDBClusterEndpoint",
+    ];
+    for (resource, actions) in &granted {
+        assert!(
+            !actions
+                .iter()
+                .any(|a| a.ends_with(":*") && a.starts_with("rds:")),
+            "{resource} grants rds:*"
+        );
+        let deletes: BTreeSet<&str> = actions
+            .iter()
+            .map(String::as_str)
+            .filter(|a| a.starts_with("rds:Delete"))
+            .collect();
+        if resource == "DeleteOldFunction" {
+            assert_eq!(
+                deletes,
+                destructive.into_iter().collect(),
+                "delete-old deletes exactly these"
+            );
+        } else {
+            assert!(deletes.is_empty(), "{resource} may delete: {deletes:?}");
+        }
+    }
+    assert!(granted["NotifyFunction"].contains("secretsmanager:GetSecretValue"));
+    assert!(
+        granted
+            .iter()
+            .filter(|(_, a)| a.contains("secretsmanager:GetSecretValue"))
+            .count()
+            == 1,
+        "only notify reads the Slack secret"
+    );
+    assert_eq!(
+        granted["StateMachine"]
+            .iter()
+            .filter(|a| a.starts_with("lambda:"))
+            .collect::<Vec<_>>(),
+        ["lambda:InvokeFunction"]
+    );
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    for (_, binary, _) in FUNCTIONS {
+        assert!(
+            template.contains(&format!("        Binary: {binary}\n")),
+            "no function builds {binary}"
+        );
+    }
+    assert_eq!(
+        template.matches("BuildMethod: rust-cargolambda").count(),
+        FUNCTIONS.len()
+    );
+}
