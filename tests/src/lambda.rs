@@ -212,13 +212,14 @@ impl CargoLambda {
             .unwrap_or_else(|e| panic!("invoke {function}: {e}\n{}", self.log_tail()))
     }
 
-    /// Starts every function once (an empty event), all at once, so the first real call is
-    /// fast. The server runs `cargo run` for each on first call, which rebuilds what changed.
+    /// Starts every function once, all at once, so the first real call is fast. The server
+    /// runs `cargo run` for each on first call, which rebuilds what changed. The event is
+    /// `null`, which every function refuses before doing anything (notify publishes nothing).
     pub async fn warm_up(&self) {
         let mut calls = tokio::task::JoinSet::new();
         for f in FUNCTIONS {
             let endpoint = self.endpoint.clone();
-            calls.spawn(async move { (f, invoke(&endpoint, f, &serde_json::json!({})).await) });
+            calls.spawn(async move { (f, invoke(&endpoint, f, &serde_json::Value::Null).await) });
         }
         while let Some(done) = calls.join_next().await {
             let (f, answer) = done.expect("warm-up task");

@@ -41,6 +41,10 @@ class Server(ThreadedMotoServer):
 
 def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if not os.environ.get("E2E_ENGINE_LOGS"):
+        # The engine logs every error a state raises at ERROR, even those a Catch or an
+        # IsPresent handles; the execution history says what matters.
+        logging.getLogger("moto.stepfunctions.parser.asl").setLevel(logging.CRITICAL)
     moto_patches.apply()
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     server = Server(ip_address="127.0.0.1", port=0, verbose=False)

@@ -186,8 +186,15 @@ async fn print_notifications(stack: &Stack) {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
-        println!("  - {}", attributes.join(" "));
-        println!("    {}", short(&message.body, 300));
+        // The queue gets SNS's default message: JSON with the subject people see first.
+        let subject = serde_json::from_str::<Value>(&message.body)
+            .ok()
+            .and_then(|b| b["subject"].as_str().map(str::to_owned));
+        println!(
+            "  - {}",
+            subject.unwrap_or_else(|| short(&message.body, 200))
+        );
+        println!("    {}", attributes.join(" "));
     }
 }
 

@@ -63,6 +63,11 @@ def _switchover(self: BlueGreenDeployment) -> None:
         return
     backend = self.backend
     members = deployments.pairs(self)
+    for _, green in members:
+        # moto reports a new cluster `creating` on its first describe; by switchover AWS has
+        # long made green available, and production must not read `creating` afterwards.
+        if getattr(green, "_status", None) == "creating":
+            green.status = "available"
     production_names = [deployments.identifier(blue) for blue, _ in members]
     for blue, _ in members:
         _rename(backend, blue, _free_old_name(backend, blue))
