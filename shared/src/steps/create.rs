@@ -29,7 +29,8 @@ pub struct Created {
     pub id: String,
     pub name: String,
     pub source_arn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null until AWS names green.
+    #[serde(default)]
     pub target_arn: Option<String>,
     pub status: String,
     /// True when a deployment made by an earlier run was found and reused.

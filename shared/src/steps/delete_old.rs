@@ -60,7 +60,9 @@ pub struct Answer {
     pub state: Progress,
     pub step: Stage,
     pub detail: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always present (null only if no deployment was ever found), so the state machine
+    /// can keep it between calls.
+    #[serde(default)]
     pub deployment: Option<DeploymentRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_snapshot_id: Option<String>,

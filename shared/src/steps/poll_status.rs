@@ -57,7 +57,8 @@ pub struct Verified {
     pub verified: bool,
     pub production: DatabaseSummary,
     pub old_blue: DatabaseSummary,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null when RDS recorded no switchover events.
+    #[serde(default)]
     pub switchover: Option<events::SwitchoverTiming>,
 }
 
