@@ -181,6 +181,11 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
     assert_eq!(order.first(), Some(&"delete-instances"), "{order:?}");
     assert!(order.contains(&"delete-cluster"));
     assert_eq!(order.last(), Some(&"complete"));
+    assert_eq!(
+        steps.last().unwrap()["finalSnapshotId"],
+        steps[0]["finalSnapshotId"],
+        "the last answer names the final snapshot too"
+    );
     let final_snapshot = steps[0]["finalSnapshotId"].as_str().unwrap().to_owned();
     assert!(
         moto.rds()

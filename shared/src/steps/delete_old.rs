@@ -172,6 +172,10 @@ pub async fn cleanup(
     let old_name = check_cleanup_target(&d, request)?.to_owned();
     let kind = request.target.engine.kind();
 
+    if request.options.final_snapshot {
+        // Deterministic, so the answer names it on every call, the last one included.
+        reply.final_snapshot_id = Some(naming::final_snapshot(&old_name, &d.id));
+    }
     let Some(old) = Database::find(rds, kind, &old_name).await? else {
         // Old blue is gone: only now may the deployment object go (it kept old blue read-only).
         delete_deployment(rds, &d.id, false).await?;
@@ -199,9 +203,7 @@ pub async fn cleanup(
             vec![],
         );
     }
-    if request.options.final_snapshot {
-        let id = naming::final_snapshot(&old.identifier, &d.id);
-        reply.final_snapshot_id = Some(id.clone());
+    if let Some(id) = reply.final_snapshot_id.clone() {
         if let SnapshotState::Creating(status) =
             snapshot::ensure(rds, kind, &old.identifier, &id).await?
         {
