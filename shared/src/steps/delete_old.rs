@@ -18,7 +18,7 @@ use crate::aws::snapshot::{self, SnapshotState};
 use crate::error::Error;
 use crate::input::{Kind, Request};
 use crate::naming;
-use crate::steps::{parse_event, parse_request, Poll, Progress, Tick};
+use crate::steps::{parse_event, parse_request, DeploymentEvent, Poll, Progress, Tick};
 
 /// What the state machine asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -29,16 +29,7 @@ pub enum Operation {
 }
 
 /// The event.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    pub operation: Operation,
-    pub request: serde_json::Value,
-    #[serde(default)]
-    pub deployment: Option<DeploymentRef>,
-    #[serde(default)]
-    pub poll: Poll,
-}
+pub type Event = DeploymentEvent<Operation>;
 
 /// Where the deletion stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +82,16 @@ struct Reply<'a> {
     final_snapshot_id: Option<String>,
 }
 
-impl Reply<'_> {
+impl<'a> Reply<'a> {
+    fn new(request: &'a Request, poll: Poll, given: Option<&DeploymentRef>) -> Self {
+        Reply {
+            request,
+            poll,
+            deployment: given.cloned(),
+            final_snapshot_id: None,
+        }
+    }
+
     fn in_progress(
         &self,
         step: Stage,
@@ -155,12 +155,7 @@ pub async fn cleanup(
     given: Option<&DeploymentRef>,
     poll: Poll,
 ) -> Result<Answer, Error> {
-    let mut reply = Reply {
-        request,
-        poll,
-        deployment: given.cloned(),
-        final_snapshot_id: None,
-    };
+    let mut reply = Reply::new(request, poll, given);
     let Some(d) = find_deployment(rds, request, given).await? else {
         return Ok(reply.done(
             Stage::Complete,
@@ -361,12 +356,7 @@ pub async fn abandon(
     given: Option<&DeploymentRef>,
     poll: Poll,
 ) -> Result<Answer, Error> {
-    let mut reply = Reply {
-        request,
-        poll,
-        deployment: given.cloned(),
-        final_snapshot_id: None,
-    };
+    let mut reply = Reply::new(request, poll, given);
     let Some(d) = find_deployment(rds, request, given).await? else {
         return Ok(reply.done(
             Stage::Complete,

@@ -24,6 +24,20 @@ pub fn parse_event<T: DeserializeOwned>(event: serde_json::Value) -> Result<T, E
     crate::input::deserialize(event, "check the state machine's Parameters for this step")
 }
 
+/// The event of the steps that act on a deployment (poll-status, switchover, delete-old).
+/// `deployment` is absent when an execution starts at switchover, cleanup or abandon: the
+/// step then locates it; `poll` counts the calls of a wait loop.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentEvent<Op> {
+    pub operation: Op,
+    pub request: serde_json::Value,
+    #[serde(default)]
+    pub deployment: Option<crate::aws::deployment::DeploymentRef>,
+    #[serde(default)]
+    pub poll: Poll,
+}
+
 /// Parses and validates the request every event carries.
 pub fn parse_request(request: &serde_json::Value) -> Result<Request, Error> {
     Request::from_value(request.clone())

@@ -10,7 +10,7 @@ use crate::aws::{arn, events};
 use crate::error::Error;
 use crate::input::Request;
 use crate::readiness::{self, InstanceHealth, Phase};
-use crate::steps::{parse_event, parse_request, Poll, Tick};
+use crate::steps::{parse_event, parse_request, DeploymentEvent, Poll, Tick};
 
 /// What the state machine asks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -21,18 +21,8 @@ pub enum Operation {
     Verify,
 }
 
-/// The event.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    #[serde(default)]
-    pub operation: Operation,
-    pub request: serde_json::Value,
-    #[serde(default)]
-    pub deployment: Option<DeploymentRef>,
-    #[serde(default)]
-    pub poll: Poll,
-}
+/// The event (absent `operation` means `status` for poll-status).
+pub type Event = DeploymentEvent<Option<Operation>>;
 
 /// The answer of `status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,7 +65,7 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
     let event: Event = parse_event(event)?;
     let request = parse_request(&event.request)?;
     let rds = clients.rds(&request.target).await;
-    match event.operation {
+    match event.operation.unwrap_or_default() {
         Operation::Status => Ok(Answer::Status(Box::new(
             status(&rds, &request, event.deployment.as_ref(), event.poll).await?,
         ))),

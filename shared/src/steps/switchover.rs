@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::input::Request;
 use crate::naming;
 use crate::readiness::{self, GreenInstance, Phase};
-use crate::steps::{parse_event, parse_request, Poll, Progress, Tick};
+use crate::steps::{parse_event, parse_request, DeploymentEvent, Poll, Progress, Tick};
 
 /// What the state machine asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -26,16 +26,7 @@ pub enum Operation {
 }
 
 /// The event.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    pub operation: Operation,
-    pub request: serde_json::Value,
-    #[serde(default)]
-    pub deployment: Option<DeploymentRef>,
-    #[serde(default)]
-    pub poll: Poll,
-}
+pub type Event = DeploymentEvent<Operation>;
 
 /// The answer of `snapshot-blue`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
