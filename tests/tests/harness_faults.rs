@@ -221,6 +221,56 @@ async fn green_status_counts_each_describe_of_the_instance() {
     );
 }
 
+#[tokio::test]
+async fn unfiltered_listings_see_a_fault_but_do_not_use_it_up() {
+    let (id, bg) =
+        cluster_with_deployment("hf-list", Some(Fault::Provisioning { describes: 2 })).await;
+    // Reading green's name is the first of the two describes.
+    let green = read_deployment(moto(), &bg)
+        .await
+        .unwrap()
+        .target_name()
+        .to_owned();
+    let writer = cluster_instance_ids(moto(), &green).await.remove(0);
+    moto()
+        .inject(
+            &id,
+            Fault::GreenInstanceStatus {
+                status: "storage-optimization".into(),
+                describes: 1,
+                instance: None,
+            },
+        )
+        .await;
+    let rds = moto().rds();
+    for _ in 0..3 {
+        // What another test's inventory does on the shared server.
+        let all = rds.describe_db_instances().send().await.unwrap();
+        let listed = all
+            .db_instances()
+            .iter()
+            .find(|i| i.db_instance_identifier() == Some(writer.as_str()))
+            .expect("green writer listed");
+        assert_eq!(listed.db_instance_status(), Some("storage-optimization"));
+        let deployments = rds.describe_blue_green_deployments().send().await.unwrap();
+        let listed = deployments
+            .blue_green_deployments()
+            .iter()
+            .find(|d| d.blue_green_deployment_identifier() == Some(bg.as_str()))
+            .expect("deployment listed");
+        assert_eq!(listed.status(), Some("PROVISIONING"));
+    }
+    assert_eq!(
+        statuses(&writer, 2).await,
+        vec![
+            Some("storage-optimization".into()),
+            Some("available".into())
+        ]
+    );
+    assert_eq!(status(&bg).await, "PROVISIONING");
+    assert_eq!(status(&bg).await, "AVAILABLE");
+}
+
 async fn statuses(instance_id: &str, n: usize) -> Vec<Option<String>> {
     let mut seen = Vec::new();
     for _ in 0..n {

@@ -15,6 +15,10 @@ Kinds:
 - `green-instance-status` {status, describes, instance?}: green instances (or only the green
   counterpart of blue instance `instance`) read `status` for that many DescribeDBInstances
   calls, then `available`; a switchover is refused meanwhile.
+
+A describe counts only when it names what it reads (an identifier or a filter): an unfiltered
+listing, such as another test's inventory on the shared server, sees the fault's current state
+but does not use it up.
 - `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
   `action` naming the key fail with AWS error code `code`.
 """
@@ -115,12 +119,18 @@ def _described_deployments(backend: RDSBackend, params: Any) -> list[BlueGreenDe
         return []
 
 
+def _targeted(params: Any, identifier: str) -> bool:
+    """Whether a describe names what it reads, and so counts against a fault."""
+    return bool(params.get(identifier)) or bool(params.get("Filters"))
+
+
 def _tick_deployments(backend: RDSBackend, params: Any) -> None:
+    counts = _targeted(params, "BlueGreenDeploymentIdentifier")
     for bg in _described_deployments(backend, params):
         names = _deployment_names(bg)
         for fault in _of_kind("provisioning", names):
             if fault["describes"] > 0:
-                fault["describes"] -= 1
+                fault["describes"] -= counts
                 _set_tasks(bg, "IN_PROGRESS")
                 bg.set_status(bg.SupportedStates.PROVISIONING)
             else:
@@ -143,6 +153,7 @@ def _tick_instances(backend: RDSBackend, params: Any) -> None:
     except RDSClientError:
         return
     described_ids = {id(i) for i in described}
+    counts = _targeted(params, "DBInstanceIdentifier")
     for bg in list(backend.blue_green_deployments.values()):
         for fault in _of_kind("green-instance-status", _deployment_names(bg)):
             wanted = fault.get("instance")
@@ -154,7 +165,7 @@ def _tick_instances(backend: RDSBackend, params: Any) -> None:
             if not any(id(g) in described_ids for g in greens):
                 continue
             if fault["describes"] > 0:
-                fault["describes"] -= 1
+                fault["describes"] -= counts
                 status = fault["status"]
             else:
                 _faults.remove(fault)
