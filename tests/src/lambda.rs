@@ -93,25 +93,50 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Where the function binaries are built (`E2E_LAMBDA_TARGET_DIR`, else `target/e2e-lambda`):
-/// a directory of their own, so `cargo lambda watch` never waits on the lock of another
-/// build running in the workspace (its `cargo run` takes that lock on every first call).
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("E2E_LAMBDA_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target/e2e-lambda"))
+/// Variables cargo sets for the test process it runs (see "Environment variables Cargo sets
+/// for crates"). A cargo started from a test must not inherit them: build scripts track some
+/// of them (ring's tracks `CARGO_MANIFEST_DIR`), so a build started here would rebuild ring and
+/// the whole AWS SDK above it, and the next `cargo test` from a shell would rebuild them back.
+const TEST_PROCESS_VARS: [&str; 8] = [
+    "CARGO_MANIFEST_DIR",
+    "CARGO_MANIFEST_PATH",
+    "CARGO_CRATE_NAME",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "CARGO_RUSTC_CURRENT_DIR",
+    "OUT_DIR",
+    "RUST_TEST_THREADS",
+];
+
+/// Prefixes of the same (package metadata, the paths of the package's binaries).
+const TEST_PROCESS_PREFIXES: [&str; 2] = ["CARGO_PKG_", "CARGO_BIN_"];
+
+/// `command` with the environment a cargo started from a shell in the workspace would have:
+/// the test process's own cargo variables removed, and `CARGO_TARGET_DIR` set when
+/// `E2E_LAMBDA_TARGET_DIR` asks for another target directory. By default the functions are
+/// built in the workspace's target directory, with the same features and environment as
+/// `cargo build -p <function>` from a shell, so `scripts/test.sh` builds them once for all.
+pub fn as_from_shell(command: &mut Command) -> &mut Command {
+    for (key, _) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        if TEST_PROCESS_VARS.contains(&key)
+            || TEST_PROCESS_PREFIXES.iter().any(|p| key.starts_with(p))
+        {
+            command.env_remove(key);
+        }
+    }
+    if let Some(dir) = std::env::var_os("E2E_LAMBDA_TARGET_DIR") {
+        command.env("CARGO_TARGET_DIR", dir);
+    }
+    command.current_dir(root())
 }
 
-/// Builds the function binaries first, so a compile error fails fast and clearly instead of
-/// leaving the first invocation hanging inside `cargo lambda watch`.
+/// Builds the function binaries first, as `cargo lambda watch` will run them, so a compile
+/// error fails fast and clearly instead of leaving the first invocation hanging inside the
+/// server. (`cargo test` does not hold the build lock while tests run, so this does not wait.)
 pub fn build_functions() {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    cargo
-        .current_dir(root())
-        .arg("build")
-        .arg("--quiet")
-        .arg("--target-dir")
-        .arg(target_dir());
+    as_from_shell(&mut cargo).arg("build").arg("--quiet");
     for f in FUNCTIONS {
         cargo.args(["-p", f]);
     }
@@ -143,8 +168,7 @@ impl CargoLambda {
         ));
         let log_file = std::fs::File::create(&log).expect("create cargo lambda log");
         let mut command = Command::new(crate::moto::python());
-        command
-            .current_dir(root())
+        as_from_shell(&mut command)
             .arg("-c")
             .arg(GUARD)
             .arg(&cargo_lambda)
