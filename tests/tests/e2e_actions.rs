@@ -123,12 +123,14 @@ async fn manual_mode_stops_ready_for_switchover_and_the_switchover_action_resume
 async fn dry_run_reports_blockers_and_a_clean_database_and_changes_nothing() {
     let (stack, _) = state_machine().await;
     let blocked = e2e::moto::unique("e2edryblk");
+    // Three blockers at once: no automated backups, binlog_format left OFF, and the event
+    // scheduler on (it would run twice once green is up); deletion protection warns.
     shapes::instance(
         &stack.moto,
         &blocked,
         MYSQL,
-        &[("binlog_format", "ROW")],
-        |c| c.backup_retention_period(0),
+        &[("event_scheduler", "ON")],
+        |c| c.backup_retention_period(0).deletion_protection(true),
     )
     .await;
     let clean = e2e::moto::unique("e2edryok");
@@ -170,18 +172,24 @@ async fn dry_run_reports_blockers_and_a_clean_database_and_changes_nothing() {
             [("dry-run-report".to_owned(), outcome.to_owned())]
         );
     }
-    let report = blocked_run.output()["precheck"]["report"]
-        .as_str()
-        .unwrap_or_default();
-    assert!(
-        report.contains("automated-backups"),
-        "the report names the blocker: {report}"
-    );
-    assert!(
-        blocked_run
-            .body_of("dry-run-report")
-            .contains("automated-backups"),
-        "so does the notification"
+    let precheck = &blocked_run.output()["precheck"];
+    let report = precheck["report"].as_str().unwrap_or_default();
+    let body = blocked_run.body_of("dry-run-report");
+    for blocker in [
+        "automated-backups",
+        "binlog-format",
+        "event-scheduler-green",
+    ] {
+        assert!(
+            report.contains(blocker),
+            "the report names {blocker}: {report}"
+        );
+        assert!(body.contains(blocker), "so does the notification: {body}");
+    }
+    assert_eq!(
+        (&precheck["blocking"], &precheck["warnings"]),
+        (&json!(3), &json!(1)),
+        "all three blockers and the warning in one run: {precheck:#}"
     );
     for id in [&blocked, &clean] {
         assert!(
