@@ -54,6 +54,15 @@ pub struct Registered {
 }
 
 impl Fault {
+    /// Every green instance reads `status` for the next `describes` describes naming it.
+    pub fn green_status(status: &str, describes: u32) -> Fault {
+        Fault::GreenInstanceStatus {
+            status: status.to_owned(),
+            describes,
+            instance: None,
+        }
+    }
+
     /// `code` for the next `times` calls of `action`.
     pub fn fail(action: &str, code: &str, times: u32) -> Fault {
         Fault::FailAction {

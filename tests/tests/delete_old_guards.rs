@@ -261,14 +261,7 @@ async fn a_transient_delete_failure_is_retryable_and_the_rerun_finishes() {
 async fn switchover_waits_for_a_green_member_in_storage_optimization() {
     let (id, req) = deployed("gate", false).await;
     moto()
-        .inject(
-            &id,
-            Fault::GreenInstanceStatus {
-                status: "storage-optimization".into(),
-                describes: 1,
-                instance: None,
-            },
-        )
+        .inject(&id, Fault::green_status("storage-optimization", 1))
         .await;
     let first = serde_json::to_value(
         switchover::handle(

@@ -194,21 +194,9 @@ async fn a_green_instance_stays_in_storage_optimization_for_the_given_describes(
 #[tokio::test]
 async fn green_status_counts_each_describe_of_the_instance() {
     let (id, bg) = cluster_with_deployment("hf-storage2", None).await;
-    let green = read_deployment(moto(), &bg)
-        .await
-        .unwrap()
-        .target_name()
-        .to_owned();
-    let writer = cluster_instance_ids(moto(), &green).await.remove(0);
+    let writer = green_writer(&bg).await;
     moto()
-        .inject(
-            &id,
-            Fault::GreenInstanceStatus {
-                status: "storage-optimization".into(),
-                describes: 2,
-                instance: None,
-            },
-        )
+        .inject(&id, Fault::green_status("storage-optimization", 2))
         .await;
     let seen: Vec<Option<String>> = statuses(&writer, 3).await;
     assert_eq!(
@@ -226,21 +214,9 @@ async fn unfiltered_listings_see_a_fault_but_do_not_use_it_up() {
     let (id, bg) =
         cluster_with_deployment("hf-list", Some(Fault::Provisioning { describes: 2 })).await;
     // Reading green's name is the first of the two describes.
-    let green = read_deployment(moto(), &bg)
-        .await
-        .unwrap()
-        .target_name()
-        .to_owned();
-    let writer = cluster_instance_ids(moto(), &green).await.remove(0);
+    let writer = green_writer(&bg).await;
     moto()
-        .inject(
-            &id,
-            Fault::GreenInstanceStatus {
-                status: "storage-optimization".into(),
-                describes: 1,
-                instance: None,
-            },
-        )
+        .inject(&id, Fault::green_status("storage-optimization", 1))
         .await;
     let rds = moto().rds();
     for _ in 0..3 {
@@ -269,6 +245,16 @@ async fn unfiltered_listings_see_a_fault_but_do_not_use_it_up() {
     );
     assert_eq!(status(&bg).await, "PROVISIONING");
     assert_eq!(status(&bg).await, "AVAILABLE");
+}
+
+/// The first instance of the deployment's green cluster (reading it is one describe).
+async fn green_writer(bg: &str) -> String {
+    let green = read_deployment(moto(), bg)
+        .await
+        .unwrap()
+        .target_name()
+        .to_owned();
+    cluster_instance_ids(moto(), &green).await.remove(0)
 }
 
 async fn statuses(instance_id: &str, n: usize) -> Vec<Option<String>> {
