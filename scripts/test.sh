@@ -23,7 +23,7 @@ scripts/validate.sh
 step "build the Lambda binaries the end-to-end tests serve"
 # The same command, features and environment as the tests' own build (tests/src/lambda.rs),
 # so `cargo lambda watch` finds them fresh and a compile error shows here, not in a test.
-cargo build --quiet -p precheck -p create -p poll-status -p switchover -p delete-old -p notify
+cargo build --quiet --bin precheck --bin create --bin poll-status --bin switchover --bin delete-old --bin notify
 
 step "cargo test (unit, emulator, end to end)"
 cargo test --workspace --no-fail-fast "$@"

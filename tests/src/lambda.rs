@@ -115,7 +115,7 @@ const TEST_PROCESS_PREFIXES: [&str; 2] = ["CARGO_PKG_", "CARGO_BIN_"];
 /// the test process's own cargo variables removed, and `CARGO_TARGET_DIR` set when
 /// `E2E_LAMBDA_TARGET_DIR` asks for another target directory. By default the functions are
 /// built in the workspace's target directory, with the same features and environment as
-/// `cargo build -p <function>` from a shell, so `scripts/test.sh` builds them once for all.
+/// `cargo build --bin <function>` from a shell, so `scripts/test.sh` builds them once for all.
 pub fn as_from_shell(command: &mut Command) -> &mut Command {
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -137,8 +137,11 @@ pub fn as_from_shell(command: &mut Command) -> &mut Command {
 pub fn build_functions() {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     as_from_shell(&mut cargo).arg("build").arg("--quiet");
+    // `--bin`, not `-p`: `cargo lambda watch` runs `cargo run --bin NAME` at the workspace
+    // root, which resolves features for every workspace member; `-p` would resolve them for
+    // the functions alone and build another copy of the SDK that the server never runs.
     for f in FUNCTIONS {
-        cargo.args(["-p", f]);
+        cargo.args(["--bin", f]);
     }
     let status = cargo.status().expect("run cargo build");
     assert!(
