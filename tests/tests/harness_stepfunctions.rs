@@ -121,13 +121,14 @@ async fn a_function_error_reaches_retry_and_catch_with_its_error_type_and_waits_
         "{cause}"
     );
 
-    // 150 s of waiting at the stack's scale of 0.01 is 1.5 s.
+    // 150 s of waiting at the stack's scale of 0.01 is 1.5 s; the upper bound only tells
+    // scaled from unscaled, far above what a busy machine adds.
     assert!(
         took >= Duration::from_millis(1500),
         "the waits happened: {took:?}"
     );
     assert!(
-        took < Duration::from_secs(30),
+        took < Duration::from_secs(100),
         "the waits were scaled: {took:?}"
     );
 }

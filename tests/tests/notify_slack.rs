@@ -158,9 +158,11 @@ async fn rate_limit_is_retried_after_the_retry_after_delay() {
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].body, got[1].body, "the same message is sent again");
     let gap = got[1].at - got[0].at;
+    // Only a lower bound: a busy machine makes waits longer, never shorter. The exact choice
+    // (Retry-After over the 500 ms backoff, capped) is unit-tested on RetryPolicy::wait.
     assert!(
-        gap >= Duration::from_millis(950) && gap < Duration::from_millis(1900),
-        "waited {gap:?} for Retry-After: 1"
+        gap >= Duration::from_millis(950),
+        "waited {gap:?} for Retry-After: 1, more than the 500 ms backoff"
     );
 }
 
@@ -178,8 +180,8 @@ async fn a_long_retry_after_is_capped() {
     let got = slack.received();
     let gap = got[1].at - got[0].at;
     assert!(
-        gap >= Duration::from_millis(1950) && gap < Duration::from_millis(3000),
-        "waited {gap:?}: the cap is 2 s"
+        gap >= Duration::from_millis(1950) && gap < Duration::from_secs(60),
+        "waited {gap:?}: the cap is 2 s, not the hour Slack asked for"
     );
 }
 
@@ -208,7 +210,10 @@ async fn a_server_that_keeps_failing_is_given_up_and_reported() {
         "SNS is unaffected: {answer}"
     );
     assert_eq!(slack.received().len(), 3);
-    assert!(took < Duration::from_secs(5), "bounded: took {took:?}");
+    assert!(
+        took < Duration::from_secs(60),
+        "bounded by the policy (about 1.5 s of waits): took {took:?}"
+    );
 }
 
 #[tokio::test]

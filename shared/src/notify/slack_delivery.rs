@@ -31,6 +31,14 @@ pub struct RetryPolicy {
     pub total_wait: Duration,
 }
 
+impl RetryPolicy {
+    /// The wait before the next attempt: Slack's `Retry-After` when it gave one, else the
+    /// backoff; never longer than `max_wait`.
+    pub fn wait(&self, retry_after: Option<Duration>, backoff: Duration) -> Duration {
+        retry_after.unwrap_or(backoff).min(self.max_wait)
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
@@ -127,7 +135,7 @@ impl SlackSender {
                 Attempt::Final(error) => return SlackReport::failed(error, attempt),
                 Attempt::Retry { error, after } => (error, after),
             };
-            let wait = after.unwrap_or(backoff).min(self.policy.max_wait);
+            let wait = self.policy.wait(after, backoff);
             if attempt == self.policy.max_attempts || waited + wait > self.policy.total_wait {
                 return SlackReport::failed(
                     format!("{error} (gave up after {attempt} attempts)"),
@@ -184,4 +192,29 @@ fn describe(err: reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_honoured_then_capped_and_backoff_fills_in() {
+        let policy = RetryPolicy::default();
+        let backoff = Duration::from_millis(500);
+        assert_eq!(
+            policy.wait(Some(Duration::from_secs(1)), backoff),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            policy.wait(Some(Duration::from_secs(3600)), backoff),
+            policy.max_wait
+        );
+        assert_eq!(policy.wait(None, backoff), backoff);
+        assert_eq!(
+            policy.wait(None, Duration::from_secs(8)),
+            policy.max_wait,
+            "a long backoff is capped too"
+        );
+    }
 }
