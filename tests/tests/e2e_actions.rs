@@ -32,11 +32,7 @@ async fn manual_mode_stops_ready_for_switchover_and_the_switchover_action_resume
 
     let first = run(&upgrade).await;
 
-    assert_eq!(
-        first.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        first.execution.error, first.execution.cause
-    );
+    first.assert_succeeded();
     first.assert_path(&[
         "Precheck",
         "Create green",
@@ -79,11 +75,7 @@ async fn manual_mode_stops_ready_for_switchover_and_the_switchover_action_resume
     resume["action"] = json!("switchover");
     let second = run(&resume).await;
 
-    assert_eq!(
-        second.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        second.execution.error, second.execution.cause
-    );
+    second.assert_succeeded();
     second.assert_never(&["Precheck", "Create green", "Poll green", "Notify started"]);
     second.assert_path(&[
         "Which action?",
@@ -219,22 +211,14 @@ async fn abandon_deletes_green_and_keeps_blue() {
         json!({"targetEngineVersion": "10.11.6", "targetDbParameterGroupName": format!("{id}-mdb1011"), "switchoverMode": "manual"}),
     );
     let ready = run(&upgrade).await;
-    assert_eq!(
-        ready.execution.status, "SUCCEEDED",
-        "{:?}",
-        ready.execution.cause
-    );
+    ready.assert_succeeded();
     assert_eq!(instances(stack, &id).await.len(), 2, "blue and green");
 
     let mut abandon = upgrade.clone();
     abandon["action"] = json!("abandon");
     let run = run(&abandon).await;
 
-    assert_eq!(
-        run.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        run.execution.error, run.execution.cause
-    );
+    run.assert_succeeded();
     run.assert_path(&[
         "Which action?",
         "Abandon green",
@@ -282,11 +266,7 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
 
     let first = run(&upgrade).await;
 
-    assert_eq!(
-        first.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        first.execution.error, first.execution.cause
-    );
+    first.assert_succeeded();
     first.assert_path(&[
         "Notify green ready",
         "Switchover mode?",
@@ -334,11 +314,7 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
     cleanup["action"] = json!("cleanup");
     let second = run(&cleanup).await;
 
-    assert_eq!(
-        second.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        second.execution.error, second.execution.cause
-    );
+    second.assert_succeeded();
     assert_eq!(
         second.states()[..3],
         ["Keep the request", "Which action?", "Delete old blue"]

@@ -72,11 +72,7 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
     ))
     .await;
 
-    assert_eq!(
-        run.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        run.execution.error, run.execution.cause
-    );
+    run.assert_succeeded();
     run.assert_path(&UPGRADE_PATH);
     run.assert_never(&[
         "Notify failure",
@@ -160,11 +156,7 @@ async fn rds_postgres_instance_is_upgraded_end_to_end() {
     ))
     .await;
 
-    assert_eq!(
-        run.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        run.execution.error, run.execution.cause
-    );
+    run.assert_succeeded();
     run.assert_path(&UPGRADE_PATH);
     run.assert_never(&["Notify failure", "Failed"]);
     println!(
@@ -216,11 +208,7 @@ async fn a_step_that_fails_once_on_a_transient_error_is_retried() {
     ))
     .await;
 
-    assert_eq!(
-        run.execution.status, "SUCCEEDED",
-        "{:?} {:?}",
-        run.execution.error, run.execution.cause
-    );
+    run.assert_succeeded();
     assert_eq!(
         run.task_errors(),
         ["Retryable"],

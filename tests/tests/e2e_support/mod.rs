@@ -99,6 +99,15 @@ impl Run {
         self.execution.output.as_ref().unwrap_or(&Value::Null)
     }
 
+    /// Asserts the execution succeeded, showing its error and cause when it did not.
+    pub fn assert_succeeded(&self) {
+        assert_eq!(
+            self.execution.status, "SUCCEEDED",
+            "{:?} {:?}",
+            self.execution.error, self.execution.cause
+        );
+    }
+
     /// Asserts `expected` were entered in this order (other states may come between).
     pub fn assert_path(&self, expected: &[&str]) {
         let states = self.states();
@@ -195,19 +204,12 @@ pub async fn clusters(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
         .send()
         .await
         .expect("describe clusters");
-    let mut found: Vec<(String, String)> = out
-        .db_clusters()
-        .iter()
-        .filter_map(|c| {
-            Some((
-                c.db_cluster_identifier()?.to_owned(),
-                c.engine_version().unwrap_or_default().to_owned(),
-            ))
-        })
-        .filter(|(id, _)| is_named(id, prefix))
-        .collect();
-    found.sort();
-    found
+    named_versions(
+        out.db_clusters()
+            .iter()
+            .map(|c| (c.db_cluster_identifier(), c.engine_version())),
+        prefix,
+    )
 }
 
 /// The DB instances whose identifier starts with `prefix`: (identifier, engine version), sorted.
@@ -219,15 +221,21 @@ pub async fn instances(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
         .send()
         .await
         .expect("describe instances");
-    let mut found: Vec<(String, String)> = out
-        .db_instances()
-        .iter()
-        .filter_map(|i| {
-            Some((
-                i.db_instance_identifier()?.to_owned(),
-                i.engine_version().unwrap_or_default().to_owned(),
-            ))
-        })
+    named_versions(
+        out.db_instances()
+            .iter()
+            .map(|i| (i.db_instance_identifier(), i.engine_version())),
+        prefix,
+    )
+}
+
+/// (identifier, engine version) of the resources named for `prefix`, sorted.
+fn named_versions<'a>(
+    resources: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>,
+    prefix: &str,
+) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = resources
+        .filter_map(|(id, version)| Some((id?.to_owned(), version.unwrap_or_default().to_owned())))
         .filter(|(id, _)| is_named(id, prefix))
         .collect();
     found.sort();
