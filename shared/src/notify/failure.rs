@@ -25,13 +25,6 @@ pub enum Phase {
 pub fn phase_of(error: &str, stage: &str, action: &str) -> Phase {
     let stage = stage.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| stage.contains(w));
-    let by_action = || match action {
-        "cleanup" => Phase::Cleanup,
-        "abandon" => Phase::Abandon,
-        "switchover" => Phase::BeforeSwitchover,
-        "dry-run" => Phase::NothingChanged,
-        _ => Phase::Unknown,
-    };
     if matches!(error, "InvalidInput" | "PrecheckFailed")
         || has(&["precheck", "validat", "dry-run"])
     {
@@ -54,7 +47,13 @@ pub fn phase_of(error: &str, stage: &str, action: &str) -> Phase {
     } else if stage == "done" {
         Phase::Finished
     } else {
-        by_action()
+        match action {
+            "cleanup" => Phase::Cleanup,
+            "abandon" => Phase::Abandon,
+            "switchover" => Phase::BeforeSwitchover,
+            "dry-run" => Phase::NothingChanged,
+            _ => Phase::Unknown,
+        }
     }
 }
 
@@ -128,7 +127,6 @@ pub fn failed_stage(event: &Event) -> String {
 
 /// Fills a message for a failure at `stage`.
 pub fn describe(event: &Event, stage: &str, m: &mut Message) {
-    let stage = stage.to_owned();
     let (name, message) = match &event.error {
         Some(caught) => (caught.name.clone(), caught.message.clone()),
         None => (
@@ -136,13 +134,13 @@ pub fn describe(event: &Event, stage: &str, m: &mut Message) {
             text_at(&event.detail, &["cause"]).unwrap_or_else(|| "no cause was given".to_owned()),
         ),
     };
-    let phase = phase_of(&name, &stage, &event.action());
+    let phase = phase_of(&name, stage, &event.action());
     let deployment = event
         .deployment_id()
         .unwrap_or_else(|| "the deployment".to_owned());
     m.headline = format!("failed at {stage}: {name}");
     m.error = Some(name.clone());
-    m.facts.push(("Failed stage".into(), stage));
+    m.facts.push(("Failed stage".into(), stage.to_owned()));
     m.facts.push(("Error".into(), name.clone()));
     let report = (name == "PrecheckFailed")
         .then(|| serde_json::from_str::<serde_json::Value>(&message).ok())
