@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Validates the deployable artefacts: the SAM template (SAM's own checks and cfn-lint) and the
-# state machine definition (statelint and asl-validator, which each catch what the other
-# misses; neither reads the template, and cfn-lint does not read DefinitionUri files), and
-# checks that the definition's ${...} names are exactly the template's DefinitionSubstitutions.
+# Validates the deployable artefacts: the SAM template (SAM's own checks and cfn-lint), the
+# member-account template, both templates' security (checkov, parliament, and an IAM evaluator
+# over their policies: tests/iam), and the state machine definition (statelint and
+# asl-validator, which each catch what the other misses; neither reads the template, and
+# cfn-lint does not read DefinitionUri files), and checks that the definition's ${...} names
+# are exactly the template's DefinitionSubstitutions.
 # Any finding fails the script. Run scripts/bootstrap.sh first (scripts/test.sh does).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,4 +43,21 @@ for name, resource in template["Resources"].items():
 if used != given:
     sys.exit(f"{definition_path} uses {sorted(used)} but template.yaml substitutes {sorted(given)}")
 PY
+echo "validate: cfn-lint of the member-account template" >&2
+"$venv/cfn-lint" member-account.yaml
+
+echo "validate: checkov (each skip is justified in the template's Metadata)" >&2
+for template in template.yaml member-account.yaml; do
+  "$root/.venv-lint/bin/checkov" --file "$template" --framework cloudformation --skip-download --quiet --compact
+done
+
+echo "validate: parliament over every IAM policy (accepted findings in tests/iam/parliament_check.py)" >&2
+policies=$(mktemp)
+trap 'rm -f "$policies"' EXIT
+node tests/iam/export-policies.cjs > "$policies"
+"$root/.venv-lint/bin/python" tests/iam/parliament_check.py "$policies"
+
+echo "validate: IAM evaluation of both templates' policies (tests/iam)" >&2
+node --test --test-reporter=dot tests/iam/
+
 echo "validate: all clean" >&2

@@ -1,0 +1,92 @@
+// The two templates resolved with fixed test values (hub account 111111111111, member account
+// 222222222222): the policy documents IAM would hold once both stacks are deployed.
+'use strict';
+
+const { load, resolver } = require('./cfn.cjs');
+
+const HUB = '111111111111';
+const MEMBER = '222222222222';
+const REGION = 'eu-west-1';
+const EXTERNAL_ID = 'hub-external-id-0123456789';
+const ENROLLED = 'rds-bluegreen:enrolled';
+const OTHER_ORG_ROLE = 'arn:aws:iam::333333333333:role/rds-bluegreen-delete';
+
+const hubRole = (fn) => `arn:aws:iam::${HUB}:role/hub-${fn}Role`;
+const rds = (account, type, name) => `arn:aws:rds:${REGION}:${account}:${type}:${name}`;
+
+// ---------------------------------------------------------------- the hub template's roles
+const hubTemplate = load('template.yaml');
+const hub = resolver(hubTemplate, {
+  parameters: {
+    TargetRoleArnPattern: 'arn:aws:iam::*:role/rds-bluegreen',
+    TargetExternalId: EXTERNAL_ID,
+    SlackWebhookSecretArn: `arn:aws:secretsmanager:${REGION}:${HUB}:secret:slack-AbCdEf`,
+  },
+  pseudo: { 'AWS::AccountId': HUB, 'AWS::Region': REGION, 'AWS::StackName': 'hub' },
+  getAtt: (id, attr) => {
+    if (attr === 'Arn' && id.endsWith('Role')) return hubRole(id.replace(/Role$/, ''));
+    if (attr === 'Arn' && id.endsWith('Function')) return `arn:aws:lambda:${REGION}:${HUB}:function:hub-${id}`;
+    if (attr === 'Arn') return `arn:aws:kms:${REGION}:${HUB}:key/${id}`;
+    if (attr === 'Ref' && id === 'Topic') return `arn:aws:sns:${REGION}:${HUB}:hub-topic`;
+    return `${id}.${attr}`;
+  },
+});
+
+/** The identity policies SAM gives a function's role (its `Policies` statements). */
+function hubFunctionPolicies(fn) {
+  const props = hubTemplate.Resources[fn].Properties;
+  return (props.Policies || []).map((p, i) => ({ name: `${fn}-${i}`, policy: { Version: '2012-10-17', ...hub.resolve(p) } }));
+}
+
+// ---------------------------------------------------------------- the member account's roles
+const memberTemplate = load('member-account.yaml');
+function memberResolver(parameters) {
+  return resolver(memberTemplate, {
+    parameters: {
+      ReadPrincipalArns: ['PrecheckFunction', 'PollStatusFunction', 'NotifyFunction'].map(hubRole),
+      ChangePrincipalArns: ['CreateFunction', 'SwitchoverFunction'].map(hubRole),
+      DeletePrincipalArn: hubRole('DeleteOldFunction'),
+      ExternalId: EXTERNAL_ID,
+      ...parameters,
+    },
+    pseudo: { 'AWS::AccountId': MEMBER, 'AWS::Region': REGION },
+    getAtt: (id) => `arn:aws:iam::${MEMBER}:role/${id}`,
+  });
+}
+const member = memberResolver({});
+const memberRoleName = (kind) => `rds-bluegreen-${kind}`;
+const memberRoleArn = (kind) => `arn:aws:iam::${MEMBER}:role/${memberRoleName(kind)}`;
+const MEMBER_ROLE = { read: 'ReadRole', change: 'ChangeRole', delete: 'DeleteRole' };
+
+function memberRolePolicies(kind) {
+  const props = memberTemplate.Resources[MEMBER_ROLE[kind]].Properties;
+  return props.Policies.map((p) => ({ name: p.PolicyName, policy: member.resolve(p.PolicyDocument) }));
+}
+
+
+/** Every policy document of both templates, named `<template>/<resource>/<n>`. */
+function hubPolicies() {
+  const out = [];
+  for (const [id, res] of Object.entries(hubTemplate.Resources)) {
+    if (!res.Properties || !res.Properties.Policies) continue;
+    hubFunctionPolicies(id).forEach((p, i) => out.push([`template.yaml/${id}/${i}`, p.policy]));
+  }
+  return out;
+}
+
+function memberPolicies() {
+  const out = [];
+  for (const [id, res] of Object.entries(memberTemplate.Resources)) {
+    if (res.Type !== 'AWS::IAM::Role') continue;
+    out.push([`member-account.yaml/${id}/trust`, member.resolve(res.Properties.AssumeRolePolicyDocument)]);
+    for (const p of res.Properties.Policies) out.push([`member-account.yaml/${id}/${p.PolicyName}`, member.resolve(p.PolicyDocument)]);
+  }
+  return out;
+}
+
+module.exports = {
+  HUB, MEMBER, REGION, EXTERNAL_ID, ENROLLED, OTHER_ORG_ROLE, MEMBER_ROLE,
+  hubRole, rds, hubTemplate, hub, hubFunctionPolicies,
+  memberTemplate, member, memberResolver, memberRoleName, memberRoleArn, memberRolePolicies,
+  hubPolicies, memberPolicies,
+};
