@@ -1,24 +1,13 @@
 //! Lambda function `delete-old`: deletes old blue after switchover, or green before it (abandon), behind guards.
-//! The logic is `bluegreen::steps::delete_old`; this file only wires it to the Lambda runtime.
+//! The logic is `bluegreen::steps::delete_old`; `bluegreen-runtime` wires it to the Lambda runtime.
 
-use bluegreen::{aws::clients::ClientFactory, steps::delete_old};
-use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
-use serde_json::Value;
+use bluegreen::{aws::clients::RoleKind, steps::delete_old};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    bluegreen::telemetry::init();
-    let clients = ClientFactory::from_env().await;
-    let handler = |event: LambdaEvent<Value>| async {
-        delete_old::handle(event.payload, &clients)
-            .await
-            .map_err(|e| {
-                let (error_type, error_message) = e.into_report();
-                Diagnostic {
-                    error_type: error_type.to_owned(),
-                    error_message,
-                }
-            })
-    };
-    lambda_runtime::run(service_fn(handler)).await
+    let clients = bluegreen_runtime::start(RoleKind::Delete).await?;
+    bluegreen_runtime::serve(clients, |event, clients| async move {
+        delete_old::handle(event, &clients).await
+    })
+    .await
 }

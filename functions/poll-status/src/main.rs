@@ -1,24 +1,13 @@
 //! Lambda function `poll-status`: reads the deployment and answers its phase, or verifies production after switchover.
-//! The logic is `bluegreen::steps::poll_status`; this file only wires it to the Lambda runtime.
+//! The logic is `bluegreen::steps::poll_status`; `bluegreen-runtime` wires it to the Lambda runtime.
 
-use bluegreen::{aws::clients::ClientFactory, steps::poll_status};
-use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
-use serde_json::Value;
+use bluegreen::{aws::clients::RoleKind, steps::poll_status};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    bluegreen::telemetry::init();
-    let clients = ClientFactory::from_env().await;
-    let handler = |event: LambdaEvent<Value>| async {
-        poll_status::handle(event.payload, &clients)
-            .await
-            .map_err(|e| {
-                let (error_type, error_message) = e.into_report();
-                Diagnostic {
-                    error_type: error_type.to_owned(),
-                    error_message,
-                }
-            })
-    };
-    lambda_runtime::run(service_fn(handler)).await
+    let clients = bluegreen_runtime::start(RoleKind::Read).await?;
+    bluegreen_runtime::serve(clients, |event, clients| async move {
+        poll_status::handle(event, &clients).await
+    })
+    .await
 }

@@ -41,7 +41,7 @@ pub struct Created {
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Created, Error> {
     let event: Event = parse_event(event)?;
     let request = parse_request(&event.request)?;
-    let rds = clients.rds(&request.target).await;
+    let rds = clients.rds(&request.target)?;
     create(&rds, &request).await
 }
 

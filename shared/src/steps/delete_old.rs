@@ -67,7 +67,7 @@ pub struct Answer {
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
     let request = parse_request(&event.request)?;
-    let rds = clients.rds(&request.target).await;
+    let rds = clients.rds(&request.target)?;
     match event.operation {
         Operation::Cleanup => cleanup(&rds, &request, event.deployment.as_ref(), event.poll).await,
         Operation::Abandon => abandon(&rds, &request, event.deployment.as_ref(), event.poll).await,

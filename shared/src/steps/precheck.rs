@@ -23,7 +23,7 @@ struct Event {
 
 /// Runs the step for one event.
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Report, Error> {
-    handle_with(event, |target| async move { clients.rds(&target).await }).await
+    handle_with(event, |target| async move { clients.rds(&target) }).await
 }
 
 /// The step with the RDS client made by `rds_for` once the request is valid, so a bad
@@ -31,11 +31,11 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
 pub async fn handle_with<F, Fut>(event: serde_json::Value, rds_for: F) -> Result<Report, Error>
 where
     F: FnOnce(Target) -> Fut,
-    Fut: Future<Output = aws_sdk_rds::Client>,
+    Fut: Future<Output = Result<aws_sdk_rds::Client, Error>>,
 {
     let event: Event = super::parse_event(event)?;
     let request = super::parse_request(&event.request)?;
-    let rds = rds_for(request.target.clone()).await;
+    let rds = rds_for(request.target.clone()).await?;
     // Boxed: the rules' futures nest deeply enough to exceed the compiler's layout limit.
     let report = Box::pin(precheck::run(&rds, &request)).await?;
     tracing::info!(
@@ -85,7 +85,7 @@ mod tests {
         let err = handle_with(bad, |_| async {
             asked.store(true, Ordering::SeqCst);
             // No rules: any call would panic.
-            mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[])
+            Ok(mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[]))
         })
         .await
         .unwrap_err();
@@ -93,7 +93,7 @@ mod tests {
         assert!(err.to_string().contains("target.engine"), "{err}");
         assert!(!asked.load(Ordering::SeqCst), "no client was even made");
         let err = handle_with(json!({"request": {}, "extra": 1}), |_| async {
-            mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[])
+            Ok(mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[]))
         })
         .await
         .unwrap_err();
@@ -103,7 +103,7 @@ mod tests {
     #[tokio::test]
     async fn dry_run_answers_a_failed_report() {
         let (rds, rules) = empty_account();
-        let report = handle_with(event("dry-run"), |_| async { rds })
+        let report = handle_with(event("dry-run"), |_| async { Ok(rds) })
             .await
             .expect("dry run answers");
         assert!(!report.passed);
@@ -114,7 +114,7 @@ mod tests {
     #[tokio::test]
     async fn blocking_findings_fail_with_the_full_report() {
         let (rds, _rules) = empty_account();
-        let err = handle_with(event("upgrade"), |_| async { rds })
+        let err = handle_with(event("upgrade"), |_| async { Ok(rds) })
             .await
             .unwrap_err();
         assert_eq!(err.name(), "PrecheckFailed");

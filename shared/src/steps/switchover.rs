@@ -80,7 +80,7 @@ pub enum Answer {
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
     let request = parse_request(&event.request)?;
-    let rds = clients.rds(&request.target).await;
+    let rds = clients.rds(&request.target)?;
     match event.operation {
         Operation::SnapshotBlue => Ok(Answer::Snapshot(
             snapshot_blue(&rds, &request, event.deployment.as_ref(), event.poll).await?,

@@ -1,0 +1,88 @@
+//! The Lambda glue the six functions share, so each `main.rs` is a few lines: logging, the
+//! clients of the function's kind of work (built once; a wrong environment fails the cold
+//! start), the execution each event comes from, and errors sent to Step Functions with their
+//! stable names (`errorType`), never Rust type names. `bluegreen` knows nothing of Lambda.
+
+use std::future::Future;
+
+use bluegreen::aws::clients::{ClientFactory, RoleKind};
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Sets up logging and the clients of a function of this kind.
+pub async fn start(kind: RoleKind) -> Result<ClientFactory, lambda_runtime::Error> {
+    bluegreen::telemetry::init();
+    ClientFactory::from_env(kind).await.map_err(init_error)
+}
+
+/// A configuration error of the cold start, with its stable name.
+pub fn init_error(e: bluegreen::Error) -> lambda_runtime::Error {
+    let (error_type, error_message) = e.into_report();
+    format!("{error_type}: {error_message}").into()
+}
+
+/// Serves events until the runtime stops. The state machine adds `execution`
+/// (`$$.Execution.Name`) to every event: it is taken out here and given to the clients
+/// (session name, SourceIdentity), so the steps see the event they declare.
+pub async fn serve<F, Fut, R>(
+    clients: ClientFactory,
+    handler: F,
+) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Value, ClientFactory) -> Fut,
+    Fut: Future<Output = Result<R, bluegreen::Error>>,
+    R: Serialize,
+{
+    let handler = &handler;
+    let clients = &clients;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let (payload, execution) = split_execution(event.payload);
+        let clients = clients.for_execution(execution.as_deref());
+        // Boxed: a step's future nests deeper than the compiler's layout limit allows inline.
+        Box::pin(handler(payload, clients))
+            .await
+            .map_err(diagnostic)
+    }))
+    .await
+}
+
+/// The error Step Functions sees: `errorType` is the stable name its Retry and Catch match.
+fn diagnostic(e: bluegreen::Error) -> Diagnostic {
+    let (error_type, error_message) = e.into_report();
+    Diagnostic {
+        error_type: error_type.to_owned(),
+        error_message,
+    }
+}
+
+/// Takes the state machine's `execution` name out of an event object.
+fn split_execution(mut payload: Value) -> (Value, Option<String>) {
+    let execution = payload
+        .as_object_mut()
+        .and_then(|o| o.remove("execution"))
+        .and_then(|v| v.as_str().map(str::to_owned));
+    (payload, execution)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_execution_is_taken_out_of_the_event() {
+        let (payload, execution) = split_execution(json!({"request": {}, "execution": "run-1"}));
+        assert_eq!(payload, json!({"request": {}}));
+        assert_eq!(execution.as_deref(), Some("run-1"));
+        let (payload, execution) = split_execution(json!([1]));
+        assert_eq!((payload, execution), (json!([1]), None));
+    }
+
+    #[test]
+    fn errors_keep_their_stable_name() {
+        let d = diagnostic(bluegreen::Error::Configuration("x".into()));
+        assert_eq!(d.error_type, "ConfigurationError");
+        assert!(d.error_message.contains('x'));
+    }
+}
