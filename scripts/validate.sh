@@ -10,7 +10,6 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 venv="$root/.venv/bin"
-definition=statemachine/bluegreen.asl.json
 export SAM_CLI_TELEMETRY=0
 
 echo "validate: sam validate --lint" >&2
@@ -19,30 +18,37 @@ echo "validate: sam validate --lint" >&2
 echo "validate: cfn-lint (warnings fail too)" >&2
 "$venv/cfn-lint" template.yaml
 
-echo "validate: statelint" >&2
-findings=$("$venv/statelint" --ignore=FLOAT "$definition" 2>&1) || { echo "$findings" >&2; exit 1; }
-if [ -n "$findings" ]; then echo "$findings" >&2; exit 1; fi
+for definition in statemachine/*.asl.json; do
+  echo "validate: statelint $definition" >&2
+  findings=$("$venv/statelint" --ignore=FLOAT "$definition" 2>&1) || { echo "$findings" >&2; exit 1; }
+  if [ -n "$findings" ]; then echo "$findings" >&2; exit 1; fi
 
-echo "validate: asl-validator" >&2
-"$root/tests/tools/node_modules/.bin/asl-validator" --json-path "$definition"
+  echo "validate: asl-validator $definition" >&2
+  "$root/tests/tools/node_modules/.bin/asl-validator" --json-path "$definition"
+done
 
 echo "validate: definition substitutions" >&2
-"$venv/python" - "$definition" template.yaml <<'PY'
+"$venv/python" - template.yaml statemachine/*.asl.json <<'PY'
 import json, re, sys
 from cfnlint.decode import cfn_yaml
 
-definition_path, template_path = sys.argv[1], sys.argv[2]
-with open(definition_path) as f:
-    used = set(re.findall(r"\$\{(\w+)\}", f.read()))
+template_path, definitions = sys.argv[1], sys.argv[2:]
 template = cfn_yaml.load(template_path)
-given = set()
-for name, resource in template["Resources"].items():
-    props = resource.get("Properties", {})
-    if resource["Type"] == "AWS::Serverless::StateMachine" and props.get("DefinitionUri") == definition_path:
-        given |= set(props.get("DefinitionSubstitutions", {}))
-if used != given:
-    sys.exit(f"{definition_path} uses {sorted(used)} but template.yaml substitutes {sorted(given)}")
+for definition_path in definitions:
+    with open(definition_path) as f:
+        used = set(re.findall(r"\$\{(\w+)\}", f.read()))
+    given, deployed = set(), False
+    for name, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::StateMachine" and props.get("DefinitionUri") == definition_path:
+            given |= set(props.get("DefinitionSubstitutions", {}))
+            deployed = True
+    if not deployed:
+        sys.exit(f"{definition_path} is deployed by no state machine of {template_path}")
+    if used != given:
+        sys.exit(f"{definition_path} uses {sorted(used)} but {template_path} substitutes {sorted(given)}")
 PY
+
 echo "validate: cfn-lint of the member-account template" >&2
 "$venv/cfn-lint" member-account.yaml
 

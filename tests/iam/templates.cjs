@@ -26,6 +26,8 @@ const hub = resolver(hubTemplate, {
   getAtt: (id, attr) => {
     if (attr === 'Arn' && id.endsWith('Role')) return hubRole(id.replace(/Role$/, ''));
     if (attr === 'Arn' && id.endsWith('Function')) return `arn:aws:lambda:${REGION}:${HUB}:function:hub-${id}`;
+    if (attr === 'Arn' && id.endsWith('Table')) return `arn:aws:dynamodb:${REGION}:${HUB}:table/hub-${id}`;
+    if (attr === 'Arn' && id.endsWith('LogGroup')) return `arn:aws:logs:${REGION}:${HUB}:log-group:hub-${id}`;
     if (attr === 'Arn') return `arn:aws:kms:${REGION}:${HUB}:key/${id}`;
     if (attr === 'Ref' && id === 'Topic') return `arn:aws:sns:${REGION}:${HUB}:hub-topic`;
     return `${id}.${attr}`;

@@ -102,6 +102,11 @@ impl Moto {
         ClientFactory::new(self.sdk_config(REGION))
     }
 
+    /// A DynamoDB client (the state machine's lock table).
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk_config(REGION))
+    }
+
     /// An RDS client for assertions and seeding.
     pub fn rds(&self) -> aws_sdk_rds::Client {
         aws_sdk_rds::Client::new(&self.sdk_config(REGION))

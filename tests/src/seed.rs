@@ -250,3 +250,57 @@ pub async fn drain_queue(moto: &Moto, queue_url: &str) -> Vec<Received> {
         }
     }
 }
+
+/// The lock table of the state machine (the template's `LockTable`: key `lockKey`).
+pub async fn lock_table(moto: &Moto) {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let created = moto
+        .dynamodb()
+        .create_table()
+        .table_name(crate::stepfunctions::LOCK_TABLE)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("lockKey")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("lockKey")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await;
+    if let Err(e) = created {
+        let exists = e
+            .as_service_error()
+            .is_some_and(|s| s.is_resource_in_use_exception());
+        assert!(exists, "create the lock table: {e:?}");
+    }
+}
+
+/// The execution holding the lock of a database (key `<account>/<region>/<identifier>`), if any.
+pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
+    let out = moto
+        .dynamodb()
+        .get_item()
+        .table_name(crate::stepfunctions::LOCK_TABLE)
+        .key(
+            "lockKey",
+            aws_sdk_dynamodb::types::AttributeValue::S(key.to_owned()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("read the lock");
+    out.item()
+        .and_then(|i| i.get("holder"))
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+}

@@ -53,6 +53,7 @@ impl Stack {
             ("E2E_WAIT_SCALE", scale.as_str()),
         ]);
         let (topic_arn, queue_url) = seed::topic_with_queue(&moto, topic_name).await;
+        seed::lock_table(&moto).await;
         let env = FunctionEnv {
             aws_endpoint: moto.endpoint.clone(),
             topic_arn: topic_arn.clone(),

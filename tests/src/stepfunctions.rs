@@ -233,9 +233,22 @@ fn function_for_placeholder(name: &str) -> Option<&'static str> {
 /// The product's state machine definition (`statemachine/bluegreen.asl.json`) with its
 /// substitutions applied.
 pub fn product_definition(values: &BTreeMap<String, String>) -> String {
-    let path = crate::moto::root().join("statemachine/bluegreen.asl.json");
-    definition_file(&path, values)
+    statemachine_definition("bluegreen.asl.json", values)
 }
+
+/// A definition of `statemachine/` with its substitutions applied; `${LockTableName}` is the
+/// stack's lock table unless `values` says otherwise.
+pub fn statemachine_definition(file: &str, values: &BTreeMap<String, String>) -> String {
+    let path = crate::moto::root().join("statemachine").join(file);
+    let mut values = values.clone();
+    values
+        .entry("LockTableName".to_owned())
+        .or_insert_with(|| LOCK_TABLE.to_owned());
+    definition_file(&path, &values)
+}
+
+/// The lock table of the local stack (the template's `LockTable`), made by [`crate::seed::lock_table`].
+pub const LOCK_TABLE: &str = "bluegreen-locks";
 
 /// A definition file with its substitutions applied.
 pub fn definition_file(path: &Path, values: &BTreeMap<String, String>) -> String {

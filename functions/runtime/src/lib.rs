@@ -56,12 +56,20 @@ fn diagnostic(e: bluegreen::Error) -> Diagnostic {
     }
 }
 
-/// Takes the state machine's `execution` name out of an event object.
+/// The execution an event comes from. The steps' events carry `execution` as the name (taken
+/// out here, so each step sees the event it declares); notify's carries an object with `name`,
+/// which it reads itself (left in place).
 fn split_execution(mut payload: Value) -> (Value, Option<String>) {
-    let execution = payload
-        .as_object_mut()
-        .and_then(|o| o.remove("execution"))
-        .and_then(|v| v.as_str().map(str::to_owned));
+    let Some(event) = payload.as_object_mut() else {
+        return (payload, None);
+    };
+    let execution = match event.get("execution") {
+        Some(Value::String(_)) => event
+            .remove("execution")
+            .and_then(|v| v.as_str().map(str::to_owned)),
+        Some(Value::Object(o)) => o.get("name").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
     (payload, execution)
 }
 
@@ -75,6 +83,9 @@ mod tests {
         let (payload, execution) = split_execution(json!({"request": {}, "execution": "run-1"}));
         assert_eq!(payload, json!({"request": {}}));
         assert_eq!(execution.as_deref(), Some("run-1"));
+        let notify = json!({"stage": "done", "execution": {"name": "run-2", "id": "arn"}});
+        let (payload, execution) = split_execution(notify.clone());
+        assert_eq!((payload, execution.as_deref()), (notify, Some("run-2")));
         let (payload, execution) = split_execution(json!([1]));
         assert_eq!((payload, execution), (json!([1]), None));
     }

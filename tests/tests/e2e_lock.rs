@@ -1,0 +1,282 @@
+//! One execution per database, through the product's state machine on the local stack: the
+//! lock (the template's LockTable, Step Functions' own DynamoDB integration) is taken first,
+//! refuses a second execution as `Locked` with nothing touched, and is released on every end:
+//! success, failure, and (through statemachine/release-lock.asl.json, which the
+//! execution-status rule starts) an execution stopped from outside.
+
+mod e2e_support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use e2e::faults::Fault;
+use e2e::moto::{unique, ACCOUNT, REGION};
+use e2e::seed;
+use e2e::stepfunctions::statemachine_definition;
+use e2e_support::{deployments, request, run, state_machine, Run};
+use serde_json::{json, Value};
+
+const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";
+
+fn lock_key(id: &str) -> String {
+    format!("{ACCOUNT}/{REGION}/{id}")
+}
+
+fn upgrade(id: &str) -> Value {
+    request(
+        "upgrade",
+        id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET, "targetDbClusterParameterGroupName": format!("{id}-cpg")}),
+    )
+}
+
+/// Starts an upgrade whose green reads PROVISIONING for about a minute (40 polls, waits
+/// scaled), and waits until it has created green (holding the lock). Returns its execution ARN.
+async fn start_a_long_upgrade(id: &str) -> String {
+    let (stack, arn) = state_machine().await;
+    seed::aurora_mysql(&stack.moto, id, 1).await;
+    stack
+        .moto
+        .inject(id, Fault::Provisioning { describes: 40 })
+        .await;
+    let first = stack
+        .sfn()
+        .start(arn, &unique(&format!("{id}-first")), &upgrade(id))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while deployments(stack, id).await.is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the first execution never created green"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        seed::lock_holder(&stack.moto, &lock_key(id))
+            .await
+            .as_deref(),
+        Some(first.as_str()),
+        "the first execution holds the lock while it works"
+    );
+    first
+}
+
+fn assert_locked(run: &Run, holder: &str) {
+    assert_eq!(run.execution.status, "FAILED", "{:?}", run.states());
+    assert_eq!(run.execution.error.as_deref(), Some("Locked"));
+    let cause = run.execution.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains(holder),
+        "the cause names the holder: {cause}"
+    );
+    assert!(cause.contains("nothing was touched"), "{cause}");
+    run.assert_never(&[
+        "Precheck",
+        "Create green",
+        "Switch over",
+        "Delete old blue",
+        "Abandon green",
+        "Release the lock",
+    ]);
+    assert_eq!(
+        run.notifications.last(),
+        Some(&("started".to_owned(), "failure".to_owned())),
+        "the refusal reaches a human: {:?}",
+        run.notifications
+    );
+    assert!(
+        run.body_of("started").contains("Locked"),
+        "{}",
+        run.body_of("started")
+    );
+}
+
+#[tokio::test]
+async fn a_second_execution_for_the_same_database_ends_locked_and_touches_nothing() {
+    let (stack, arn) = state_machine().await;
+    let id = unique("e2elock");
+    let first = start_a_long_upgrade(&id).await;
+    let before = deployments(stack, &id).await;
+    assert_eq!(before.len(), 1, "the first execution created green");
+
+    // An upgrade, a cleanup, a resume at switchover and an abandon: each refused.
+    for action in ["upgrade", "cleanup", "switchover", "abandon"] {
+        let mut input = upgrade(&id);
+        input["action"] = json!(action);
+        let second = run(&input).await;
+        assert_locked(&second, &first);
+    }
+    assert_eq!(deployments(stack, &id).await, before, "nothing was touched");
+    assert_eq!(
+        seed::lock_holder(&stack.moto, &lock_key(&id))
+            .await
+            .as_deref(),
+        Some(first.as_str()),
+        "the refused executions released nothing"
+    );
+
+    // A dry run only reads: it takes no lock and runs alongside.
+    let dry = run(&request(
+        "dry-run",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    dry.assert_never(&["Take the lock"]);
+    assert_ne!(dry.execution.error.as_deref(), Some("Locked"));
+
+    // The first goes on once green is ready, succeeds and releases its lock.
+    let done = stack.sfn().wait(&first, Duration::from_secs(600)).await;
+    assert_eq!(
+        done.status, "SUCCEEDED",
+        "{:?} {:?}",
+        done.error, done.cause
+    );
+    assert!(done.states.iter().any(|s| s == "Release the lock"));
+    assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+    let _ = arn;
+}
+
+#[tokio::test]
+async fn the_lock_is_released_after_a_success_and_after_a_failure() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2elockends");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    let ok = run(&upgrade(&id)).await;
+    ok.assert_succeeded();
+    ok.assert_path(&[
+        "Take the lock",
+        "Holding the lock",
+        "Which action?",
+        "Notify done",
+        "Release the lock",
+        "Done",
+    ]);
+    assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+
+    // Nothing left to clean up: the cleanup action fails (no deployment), and still releases.
+    let mut cleanup = upgrade(&id);
+    cleanup["action"] = json!("cleanup");
+    let mut cleanup_again = cleanup.clone();
+    cleanup_again["options"]["deploymentName"] = json!("no-such-deployment");
+    let failed = run(&cleanup_again).await;
+    assert_eq!(failed.execution.status, "FAILED");
+    failed.assert_path(&[
+        "Take the lock",
+        "Notify failure",
+        "Release the lock",
+        "Failed",
+    ]);
+    assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+}
+
+/// The event EventBridge sends for an execution that ended (`Step Functions Execution Status
+/// Change`), built from DescribeExecution as AWS documents it.
+async fn status_change_event(execution_arn: &str) -> Value {
+    let (stack, _) = state_machine().await;
+    let d = stack
+        .sfn()
+        .call("DescribeExecution", json!({"executionArn": execution_arn}))
+        .await;
+    json!({
+        "version": "0",
+        "source": "aws.states",
+        "detail-type": "Step Functions Execution Status Change",
+        "account": ACCOUNT,
+        "region": REGION,
+        "resources": [execution_arn],
+        "detail": {
+            "executionArn": execution_arn,
+            "stateMachineArn": d["stateMachineArn"],
+            "name": d["name"],
+            "status": d["status"],
+            "startDate": d["startDate"],
+            "stopDate": d["stopDate"],
+            "input": d["input"],
+            "output": null,
+        }
+    })
+}
+
+#[tokio::test]
+async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2elockstop");
+    let first = start_a_long_upgrade(&id).await;
+    stack
+        .sfn()
+        .call(
+            "StopExecution",
+            json!({"executionArn": first, "error": "Operator", "cause": "stopped by hand"}),
+        )
+        .await;
+    let stopped = stack.sfn().wait(&first, Duration::from_secs(60)).await;
+    assert_eq!(stopped.status, "ABORTED");
+    assert_eq!(
+        seed::lock_holder(&stack.moto, &lock_key(&id))
+            .await
+            .as_deref(),
+        Some(first.as_str()),
+        "no end state ran: the lock is still held"
+    );
+
+    let release = stack
+        .sfn()
+        .create_state_machine(
+            &unique("release-lock"),
+            &statemachine_definition("release-lock.asl.json", &BTreeMap::new()),
+        )
+        .await;
+    // An event about another execution of the same database leaves the holder's lock alone.
+    let mut other = status_change_event(&first).await;
+    other["detail"]["executionArn"] = json!(format!("{first}-someone-else"));
+    let ran = stack
+        .sfn()
+        .run(
+            &release,
+            &unique("release"),
+            &other,
+            Duration::from_secs(60),
+        )
+        .await;
+    assert_eq!(ran.status, "SUCCEEDED");
+    assert!(
+        ran.states.iter().any(|s| s == "No lock to release"),
+        "{:?}",
+        ran.states
+    );
+    assert_eq!(
+        seed::lock_holder(&stack.moto, &lock_key(&id))
+            .await
+            .as_deref(),
+        Some(first.as_str())
+    );
+
+    let event = status_change_event(&first).await;
+    let ran = stack
+        .sfn()
+        .run(
+            &release,
+            &unique("release"),
+            &event,
+            Duration::from_secs(60),
+        )
+        .await;
+    assert_eq!(ran.status, "SUCCEEDED", "{:?} {:?}", ran.error, ran.cause);
+    assert!(
+        ran.states.iter().any(|s| s == "Released"),
+        "{:?}",
+        ran.states
+    );
+    assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+
+    // The database is free again: an abandon takes the lock and removes green.
+    let mut abandon = upgrade(&id);
+    abandon["action"] = json!("abandon");
+    let abandoned = run(&abandon).await;
+    abandoned.assert_succeeded();
+    assert!(deployments(stack, &id).await.is_empty());
+    assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+}
