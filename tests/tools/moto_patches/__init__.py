@@ -5,6 +5,7 @@ Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
 from . import deployments, delete_target, engine_catalog, faults, resource_ids, sfn_lambda, sfn_waits, switchover, switchover_events
+from . import create_refusals, pagination
 
 
 def apply() -> None:
@@ -13,8 +14,10 @@ def apply() -> None:
     deployments.apply()
     switchover.apply()
     switchover_events.apply()
+    create_refusals.apply()
     delete_target.apply()
     engine_catalog.apply()
+    pagination.apply()
     faults.apply()
     sfn_lambda.apply()
     sfn_waits.apply()
