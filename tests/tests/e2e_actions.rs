@@ -196,7 +196,7 @@ async fn dry_run_reports_blockers_and_a_clean_database_and_changes_nothing() {
 async fn abandon_deletes_green_and_keeps_blue() {
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2eabandon");
-    seed::rds_instance(&stack.moto, &id, "mariadb", "10.6.16").await;
+    seed::rds_instance(&stack.moto, &id, "mariadb", "10.6.19").await;
     seed::parameter_group(
         &stack.moto,
         &format!("{id}-mdb1011"),
@@ -208,7 +208,7 @@ async fn abandon_deletes_green_and_keeps_blue() {
         "upgrade",
         &id,
         "mariadb",
-        json!({"targetEngineVersion": "10.11.6", "targetDbParameterGroupName": format!("{id}-mdb1011"), "switchoverMode": "manual"}),
+        json!({"targetEngineVersion": "10.11.9", "targetDbParameterGroupName": format!("{id}-mdb1011"), "switchoverMode": "manual"}),
     );
     let ready = run(&upgrade).await;
     ready.assert_succeeded();
@@ -237,7 +237,7 @@ async fn abandon_deletes_green_and_keeps_blue() {
     assert_eq!(run.outcome_of("abandoned"), Some("success"));
     assert_eq!(
         instances(stack, &id).await,
-        [(id.clone(), "10.6.16".to_owned())],
+        [(id.clone(), "10.6.19".to_owned())],
         "green is gone; blue untouched"
     );
     assert!(deployments(stack, &id).await.is_empty());

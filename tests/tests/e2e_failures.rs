@@ -95,7 +95,9 @@ async fn green_that_fails_to_provision_fails_the_execution_and_leaves_blue() {
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2eprovfail");
     seed::aurora_mysql(&stack.moto, &id, 0).await;
-    let details = "Blue Green Deployments requires cluster parameter group has binlog enabled.";
+    // AWS refuses binlog off at create (moto_patches/create_refusals.py); INVALID_CONFIGURATION
+    // comes later, e.g. when green was promoted by hand (API_BlueGreenDeployment).
+    let details = "Replication is broken: the green DB cluster was promoted manually.";
     stack
         .moto
         .inject(
@@ -134,7 +136,7 @@ async fn green_that_fails_to_provision_fails_the_execution_and_leaves_blue() {
         run.execution.cause
     );
     assert!(
-        run.body_of("green-creating").contains("binlog"),
+        run.body_of("green-creating").contains("promoted manually"),
         "the notification carries AWS's reason"
     );
     assert!(

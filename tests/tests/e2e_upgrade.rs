@@ -139,7 +139,7 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
 async fn rds_postgres_instance_is_upgraded_end_to_end() {
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2epg");
-    seed::rds_instance(&stack.moto, &id, "postgres", "15.7").await;
+    seed::rds_instance(&stack.moto, &id, "postgres", "15.10").await;
     seed::parameter_group(
         &stack.moto,
         &format!("{id}-pg16"),

@@ -165,6 +165,7 @@ pub async fn run(input: &Value) -> Run {
         "the execution did not end within {RUN_TIMEOUT:?}: {:?}",
         execution.states
     );
+    assert_version_rule_checked(input, &execution);
     let mine = notifications_about(stack, &database).await;
     Run {
         execution,
@@ -173,6 +174,36 @@ pub async fn run(input: &Value) -> Run {
             .map(|m| (attribute(m, "stage"), attribute(m, "outcome")))
             .collect(),
         bodies: mine.into_iter().map(|m| m.body).collect(),
+    }
+}
+
+/// A run that prechecked a target version checked it against the emulator's catalogue
+/// (precheck rule `target-version-valid`) rather than reporting it not checked: end-to-end
+/// tests use only versions the catalogue knows (tests/tools/moto_patches/engine_catalog.py).
+fn assert_version_rule_checked(input: &Value, execution: &e2e::stepfunctions::Execution) {
+    if input["options"]["targetEngineVersion"].is_null()
+        || !execution.states.iter().any(|s| s == "Dry run?")
+    {
+        return; // no target version, or the precheck did not answer (it failed)
+    }
+    let prechecked: Vec<Value> = execution
+        .events
+        .iter()
+        .filter(|e| e["stateExitedEventDetails"]["name"] == "Precheck")
+        .filter_map(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
+        .collect();
+    assert!(
+        !prechecked.is_empty(),
+        "the Precheck state's output is in the history"
+    );
+    for output in prechecked {
+        let not_checked = &output["precheck"]["notChecked"];
+        assert!(
+            not_checked
+                .as_array()
+                .is_some_and(|n| n.iter().all(|n| n["id"] != "target-version-valid")),
+            "the version rule was skipped (a version the catalogue does not know?): {not_checked}"
+        );
     }
 }
 
