@@ -1,5 +1,7 @@
 //! Each fault the test server can inject (`e2e::faults`) has its effect, only on the database
-//! it is keyed to.
+//! it is keyed to. A fault stands for what AWS does that moto cannot derive from its own state
+//! (a slow green, a failed switchover, a throttled call); the AWS behaviour each kind follows,
+//! and its source, are in tests/tools/moto_patches/faults.py and docs/emulator.md.
 
 mod harness_support;
 

@@ -1,7 +1,12 @@
 //! moto's Blue/Green switchover and deletion, patched to behave like AWS
-//! (`tests/tools/moto_patches/`): every blue member is renamed `-oldN`, green takes the
-//! production names, resource ids stay with the resources, and DeleteTarget is refused once
-//! green is production.
+//! (`tests/tools/moto_patches/`, docs/emulator.md): every blue member is renamed `-oldN`, green
+//! takes the production names, resource ids stay with the resources ("Switchover actions", RDS
+//! and Aurora User Guides, "Switching a blue/green deployment"), DeleteTarget is refused once
+//! green is production (API_DeleteBlueGreenDeployment), a switchover is refused while green is
+//! not ready (InvalidBlueGreenDeploymentStateFault, API_SwitchoverBlueGreenDeployment); green
+//! takes time to build and a switchover time to complete, and may roll back or partly fail
+//! (API_SwitchoverBlueGreenDeployment, API_SwitchoverDetail); RDS records its events in the
+//! words of "Blue/green deployment events" (USER_Events.Messages).
 
 mod harness_support;
 
