@@ -51,7 +51,7 @@ def _existing_deployment(backend: RDSBackend, source: Any) -> BlueGreenDeploymen
         if bg.status == "DELETING":
             continue
         members = deployments.pairs(bg)
-        if members and any(source is blue or source is green for blue, green in members[:1]):
+        if members and any(source is side for side in members[0]):
             return bg
     return None
 

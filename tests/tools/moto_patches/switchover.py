@@ -123,7 +123,7 @@ def _complete(bg: BlueGreenDeployment, at: datetime, failed_member: str | None) 
     backend = bg.backend
     members = deployments.pairs(bg)
     failed = [(b, g) for b, g in members if failed_member and deployments.identifier(b) == failed_member]
-    switched = [(b, g) for b, g in members if (b, g) not in failed]
+    switched = [(b, g) for b, g in members if all(b is not f for f, _ in failed)]
     for _, green in members:
         # moto reports a new cluster `creating` on its first describe; by switchover AWS has
         # long made green available, and production must not read `creating` afterwards.
