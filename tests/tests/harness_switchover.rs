@@ -668,3 +668,49 @@ async fn read_replicas_are_members_and_switch_over() {
         Some("8.0.40")
     );
 }
+
+/// USER_Events.Messages: an RDS for PostgreSQL switchover also records the primary's 0250 /
+/// 0251 and the sequence sync's 0307 / 0308, which say "switchover" and "started" or
+/// "completed" too; the product's timing reads 0247 and 0248 only.
+#[tokio::test]
+async fn a_postgres_switchover_records_member_and_sequence_sync_events() {
+    let moto = moto();
+    let id = unique("hsw-pgevents");
+    seed::rds_instance(moto, &id, "postgres", "15.10").await;
+    let blue = instance(moto, &id).await.unwrap();
+    let bg = create_deployment(
+        moto,
+        &format!("{id}-bg"),
+        blue.db_instance_arn().unwrap(),
+        Some("16.4"),
+        None,
+        None,
+    )
+    .await;
+    let green = read_deployment(moto, &bg)
+        .await
+        .unwrap()
+        .target_name()
+        .to_owned();
+    switch_over(moto, &bg, 300).await;
+    assert_eq!(
+        read_deployment(moto, &bg).await.unwrap().status,
+        "SWITCHOVER_COMPLETED"
+    );
+    assert_eq!(
+        event_messages(moto, &bg).await[1..],
+        [
+            format!("Switchover from {id} to {green} started."),
+            format!("Switchover from primary/read replica {id} to {green} started."),
+            format!("Sequence sync for switchover of {id} to {green} has initiated. Switchover when using sequences may lead to extended downtime."),
+            format!("Sequence sync for switchover of {id} to {green} has completed."),
+            format!("Switchover from primary/read replica {id} to {green} completed. Renamed {id} to {id}-old1 and {green} to {id}."),
+            "Switchover completed on blue/green deployment.".to_owned(),
+        ]
+    );
+    let timing = bluegreen::aws::events::switchover_timing(&moto.rds(), &bg)
+        .await
+        .unwrap()
+        .expect("0247 and 0248");
+    assert!(timing.duration_seconds >= 0.0);
+}
