@@ -284,6 +284,8 @@ fn member_verdict(deployment: &Deployment) -> Result<Members, Error> {
         let name = format!("member {} → {}", member.source, member.target);
         match member.status.as_str() {
             "SWITCHOVER_COMPLETED" => {}
+            // After switchover the source is old blue, which the cleanup deletes.
+            "MISSING_SOURCE" if switched_over => {}
             "AVAILABLE" if switched_over => verdict
                 .not_switched
                 .push(format!("{name} (still AVAILABLE)")),
@@ -518,6 +520,18 @@ mod tests {
                 "names the member: {err}"
             );
         }
+        let cleaned = assess(&switched(&["MISSING_SOURCE", "SWITCHOVER_COMPLETED"]), &[]);
+        assert_eq!(
+            cleaned.unwrap().phase,
+            Phase::Switched,
+            "old blue deleted by the cleanup"
+        );
+        let gone = assess(&switched(&["SWITCHOVER_COMPLETED", "MISSING_TARGET"]), &[]);
+        assert_eq!(
+            gone.unwrap_err().name(),
+            "DeploymentFailed",
+            "production is missing"
+        );
         let err = assess(&switched(&["SWITCHOVER_COMPLETED", "HALF_DONE"]), &[]).unwrap_err();
         assert_eq!(err.name(), "UnknownStatus");
     }
