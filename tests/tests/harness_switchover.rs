@@ -714,3 +714,53 @@ async fn a_postgres_switchover_records_member_and_sequence_sync_events() {
         .expect("0247 and 0248");
     assert!(timing.duration_seconds >= 0.0);
 }
+
+/// API_SwitchoverDetail: MISSING_SOURCE "the source resource has been deleted", MISSING_TARGET
+/// "the target resource has been deleted". Green deleted by hand before switchover is a failed
+/// deployment; old blue deleted after it (the cleanup's own work) is not.
+#[tokio::test]
+async fn members_whose_resource_is_deleted_read_missing() {
+    use bluegreen::readiness::{assess, Phase};
+    let moto = moto();
+    let rds = moto.rds();
+    for switch_first in [false, true] {
+        let id = unique("hsw-missing");
+        seed::rds_instance(moto, &id, "mysql", "8.0.36").await;
+        let blue = instance(moto, &id).await.unwrap();
+        let bg = create_deployment(
+            moto,
+            &format!("{id}-bg"),
+            blue.db_instance_arn().unwrap(),
+            Some("8.0.40"),
+            None,
+            None,
+        )
+        .await;
+        let green = read_deployment(moto, &bg)
+            .await
+            .unwrap()
+            .target_name()
+            .to_owned();
+        let doomed = if switch_first {
+            switch_over(moto, &bg, 300).await;
+            read_deployment(moto, &bg).await.unwrap();
+            format!("{id}-old1")
+        } else {
+            green
+        };
+        rds.delete_db_instance()
+            .db_instance_identifier(&doomed)
+            .skip_final_snapshot(true)
+            .send()
+            .await
+            .expect("delete");
+        let d = read_deployment(moto, &bg).await.unwrap();
+        if switch_first {
+            assert_eq!(d.members[0].status, "MISSING_SOURCE");
+            assert_eq!(assess(&d, &[]).unwrap().phase, Phase::Switched);
+        } else {
+            assert_eq!(d.members[0].status, "MISSING_TARGET");
+            assert_eq!(assess(&d, &[]).unwrap_err().name(), "DeploymentFailed");
+        }
+    }
+}

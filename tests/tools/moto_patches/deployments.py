@@ -6,7 +6,8 @@ of the green instance: "Creating a blue/green deployment", RDS User Guide) and a
 moves the production name of each blue member to its green counterpart. moto 5.2.5 keeps only
 the cluster-to-cluster pair and copies no replica. This module records the pairs (as moto
 objects, so their ARNs follow renames) and the production name at creation, creates green
-replicas, and reports every member in `SwitchoverDetails` with its own status. (Custom
+replicas, and reports every member in `SwitchoverDetails` with its own status, MISSING_SOURCE
+or MISSING_TARGET once its blue or green resource is deleted (API_SwitchoverDetail). (Custom
 cluster endpoints, AWS's `cluster-endpoint:` members, cannot be created in moto 5.2.5: no
 such member is reported.)
 
@@ -27,7 +28,7 @@ import string
 from datetime import datetime
 from typing import Any
 
-from moto.rds.models import BlueGreenDeployment, DBCluster, SwitchoverDetails
+from moto.rds.models import BlueGreenDeployment, DBCluster, RDSBackend, SwitchoverDetails
 
 from . import switchover_events, timeline
 
@@ -168,7 +169,33 @@ def _set_status(self: BlueGreenDeployment, value: Any, member_status: str | None
     ]
 
 
+def _exists(backend: Any, resource: Any) -> bool:
+    found = backend.clusters if isinstance(resource, DBCluster) else backend.databases
+    return found.get(identifier(resource)) is resource
+
+
+def _mark_missing(bg: BlueGreenDeployment) -> None:
+    """MISSING_SOURCE / MISSING_TARGET for a member whose blue / green resource is gone."""
+    for (blue, green), detail in zip(pairs(bg), bg.switchover_details):
+        if not _exists(bg.backend, blue):
+            detail.Status = "MISSING_SOURCE"
+        elif not _exists(bg.backend, green):
+            detail.Status = "MISSING_TARGET"
+
+
+_original_describe = RDSBackend.describe_blue_green_deployments
+
+
+def _describe_blue_green_deployments(self: RDSBackend, *args: Any, **kwargs: Any) -> list[BlueGreenDeployment]:
+    found = _original_describe(self, *args, **kwargs)
+    for bg in found:
+        if bg.status != "DELETING":
+            _mark_missing(bg)
+    return found
+
+
 def apply() -> None:
     if BlueGreenDeployment.__init__ is not _init:
         BlueGreenDeployment.__init__ = _init
         BlueGreenDeployment.set_status = _set_status
+        RDSBackend.describe_blue_green_deployments = _describe_blue_green_deployments
