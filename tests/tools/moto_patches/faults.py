@@ -8,7 +8,8 @@ or a deployment of it, so tests sharing one server do not disturb each other.
 
 Kinds:
 - `provisioning` {describes}: the deployment reads PROVISIONING for that many
-  DescribeBlueGreenDeployments calls, then AVAILABLE.
+  DescribeBlueGreenDeployments calls, then AVAILABLE (once green's build, `deployments`, is
+  over too).
 - `invalid-configuration` {details}: the deployment reads INVALID_CONFIGURATION with that
   StatusDetails until the fault is cleared.
 - `switchover-failed` {details}: the next switchover ends in SWITCHOVER_FAILED, nothing renamed.
@@ -27,6 +28,9 @@ listing, such as another test's inventory on the shared server, sees the fault's
 but does not use it up.
 - `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
   `action` naming the key fail with AWS error code `code`.
+
+Before each RDS request the emulated clock (`timeline`) runs what has become due, then the
+faults tick.
 """
 
 from __future__ import annotations
