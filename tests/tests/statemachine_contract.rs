@@ -1173,3 +1173,63 @@ fn the_largest_max_polls_keeps_every_execution_well_under_the_history_limit() {
         "{MAX_POLLS} polls wait only {waited} s"
     );
 }
+
+/// The safety net: the rule on this state machine's FAILED, TIMED_OUT and ABORTED ends targets
+/// notify, which only the rule's own ARN may invoke for EventBridge and which only reads RDS.
+#[test]
+fn every_end_of_an_execution_reaches_notify_through_the_rule() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let rule = template
+        .split("\n  ExecutionEndedRule:\n")
+        .nth(1)
+        .expect("the ExecutionEndedRule resource")
+        .split("\n\n")
+        .next()
+        .unwrap();
+    for line in [
+        "Type: AWS::Events::Rule",
+        "State: ENABLED",
+        "- aws.states",
+        "- Step Functions Execution Status Change",
+        "- FAILED",
+        "- TIMED_OUT",
+        "- ABORTED",
+        "- !Ref StateMachine",
+        "Arn: !GetAtt NotifyFunction.Arn",
+    ] {
+        assert!(rule.contains(line), "the rule lacks `{line}`:\n{rule}");
+    }
+    assert_eq!(
+        bluegreen::notify::ended::DETAIL_TYPE,
+        "Step Functions Execution Status Change"
+    );
+    let permission = template
+        .split("\n  ExecutionEndedRuleInvokesNotify:\n")
+        .nth(1)
+        .expect("the rule's Lambda permission")
+        .split("\n\n")
+        .next()
+        .unwrap();
+    for line in [
+        "Type: AWS::Lambda::Permission",
+        "Action: lambda:InvokeFunction",
+        "FunctionName: !GetAtt NotifyFunction.Arn",
+        "Principal: events.amazonaws.com",
+        "SourceArn: !GetAtt ExecutionEndedRule.Arn",
+    ] {
+        assert!(
+            permission.contains(line),
+            "the permission lacks `{line}`:\n{permission}"
+        );
+    }
+    let granted = granted_actions();
+    let rds: Vec<&String> = granted["NotifyFunction"]
+        .iter()
+        .filter(|a| a.starts_with("rds:"))
+        .collect();
+    assert_eq!(
+        rds,
+        ["rds:DescribeBlueGreenDeployments"],
+        "notify only reads what is left running"
+    );
+}
