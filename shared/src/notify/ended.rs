@@ -94,6 +94,8 @@ impl StatusChange {
         let error = self
             .error
             .clone()
+            // Absent or empty (StopExecution without an error) mean the same.
+            .filter(|e| !e.trim().is_empty())
             .unwrap_or_else(|| match self.status.as_str() {
                 "TIMED_OUT" => "States.Timeout".to_owned(),
                 "ABORTED" => "ExecutionAborted".to_owned(),
@@ -102,6 +104,7 @@ impl StatusChange {
         let cause = self
             .cause
             .clone()
+            .filter(|c| !c.trim().is_empty())
             .unwrap_or_else(|| match self.status.as_str() {
                 "TIMED_OUT" => "the execution ran past its timeout".to_owned(),
                 "ABORTED" => {
