@@ -12,7 +12,9 @@ use e2e::faults::Fault;
 use e2e::moto::{unique, ACCOUNT, REGION};
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
-use e2e::stepfunctions::entered_state;
+use e2e::stepfunctions::{
+    entered_state, history_events_per_run, EVENTS_PER_RETRY, EXECUTION_EVENTS,
+};
 use e2e_support::{
     cluster_snapshots, clusters, deployments, ids, instances, notifications_about, request, run,
     state_machine, Run,
@@ -464,6 +466,25 @@ async fn every_message_of_a_full_upgrade_shows_the_facts_the_steps_found() {
             "old-blue-deleted",
             "done"
         ]
+    );
+    // The history's size is what the contract test's worst case counts for each state run.
+    let definition: Value = serde_json::from_str(
+        &std::fs::read_to_string(e2e::moto::root().join("statemachine/bluegreen.asl.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let counted: u64 = EXECUTION_EVENTS
+        + run
+            .states()
+            .iter()
+            .map(|s| history_events_per_run(definition["States"][s]["Type"].as_str().unwrap()))
+            .sum::<u64>()
+        + EVENTS_PER_RETRY * run.task_errors().len() as u64;
+    assert_eq!(
+        run.execution.events.len() as u64,
+        counted,
+        "history events of {:?}",
+        run.states()
     );
     let out = run.output();
     let deployment = out["deployment"]["id"].as_str().expect("deployment id");

@@ -12,6 +12,7 @@ use bluegreen::notify::event::Stage;
 use bluegreen::steps::Progress;
 use bluegreen::Error;
 use e2e::moto::root;
+use e2e::stepfunctions::{history_events_per_run, EVENTS_PER_RETRY, EXECUTION_EVENTS};
 use serde_json::{json, Map, Value};
 use serde_json_path::JsonPath;
 
@@ -1033,23 +1034,11 @@ fn every_path_read_from_an_answer_exists_in_every_answer_of_that_step() {
     assert!(checked >= 300, "{checked} paths checked");
 }
 
-/// History events a state adds each time it runs (AWS's `HistoryEvent` types): a Lambda
-/// task `TaskStateEntered`, `TaskScheduled`, `TaskStarted`, `TaskSucceeded`, `TaskStateExited`;
-/// Choice, Wait, Pass and Succeed their `…StateEntered` and `…StateExited`; Fail
-/// `FailStateEntered` (the execution's own end event is counted once, with its start).
+/// History events a state adds each time it runs.
 fn events_per_run(state: &Value) -> u64 {
-    match state["Type"].as_str().unwrap_or_default() {
-        "Task" => 5,
-        "Choice" | "Wait" | "Pass" | "Succeed" => 2,
-        "Fail" => 1,
-        other => panic!("no event count for a {other} state"),
-    }
+    history_events_per_run(state["Type"].as_str().unwrap_or_default())
 }
 
-/// `ExecutionStarted` and the end (`ExecutionSucceeded`, `ExecutionFailed`...).
-const EXECUTION_EVENTS: u64 = 2;
-/// A failed attempt retried adds `TaskFailed`, `TaskScheduled`, `TaskStarted`.
-const EVENTS_PER_RETRY: u64 = 3;
 /// Standard workflows fail at 25,000 history events.
 const HISTORY_LIMIT: u64 = 25_000;
 
