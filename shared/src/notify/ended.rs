@@ -112,13 +112,15 @@ impl StatusChange {
                 }
                 _ => "no cause was given".to_owned(),
             });
+        // The rule asks for the failed ends only; any other status is told as it is.
+        let failed = matches!(self.status.as_str(), "FAILED" | "TIMED_OUT" | "ABORTED");
         let event = json!({
             "stage": "execution-ended",
-            "outcome": "failure",
+            "outcome": if failed { "failure" } else { "info" },
             "request": self.request(),
             "deployment": null,
             "detail": ended,
-            "error": {"Error": error, "Cause": cause},
+            "error": if failed { json!({"Error": error, "Cause": cause}) } else { Value::Null },
             "execution": {"id": self.execution_arn, "name": self.name, "startTime": at(self.start_date)},
         });
         Event::from_map(event.as_object().expect("an object"))
@@ -177,11 +179,16 @@ pub fn describe(event: &Event, m: &mut Message) {
         .as_ref()
         .map(|e| e.status.clone())
         .unwrap_or_else(|| "FAILED".to_owned());
-    let (name, cause) = event
+    let name = event
         .error
         .as_ref()
-        .map(|c| (c.name.clone(), c.message.clone()))
-        .unwrap_or_else(|| ("UnknownError".to_owned(), "no cause was given".to_owned()));
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let why = event
+        .error
+        .as_ref()
+        .map(|c| format!(": {}: {}", c.name, truncate(&c.message, 600)))
+        .unwrap_or_else(|| ".".to_owned());
     let execution = event
         .execution
         .name
@@ -190,9 +197,10 @@ pub fn describe(event: &Event, m: &mut Message) {
     m.headline = match status.as_str() {
         "ABORTED" => "execution stopped (ABORTED)".to_owned(),
         "TIMED_OUT" => "execution timed out".to_owned(),
-        _ => format!("execution failed: {name}"),
+        "FAILED" => format!("execution failed: {name}"),
+        other => format!("execution {}", other.to_lowercase()),
     };
-    m.error = Some(name.clone());
+    m.error = event.error.as_ref().map(|c| c.name.clone());
     let (left, lines, next) = match ended.as_ref().map(|e| (&e.left_running, &e.unread)) {
         Some((Some(found), _)) if found.is_empty() => (
             format!("nothing: no Blue/Green deployment of {} exists.", m.database()),
@@ -212,11 +220,8 @@ pub fn describe(event: &Event, m: &mut Message) {
                     format!("To go on, {SWITCHOVER} (it re-checks green first); to give up, {ABANDON} removes green."),
                 ]
             };
-            (
-                format!("{}.", found.iter().map(describe_deployment).collect::<Vec<_>>().join("; ")),
-                found.iter().map(describe_deployment).collect(),
-                next,
-            )
+            let lines: Vec<String> = found.iter().map(describe_deployment).collect();
+            (format!("{}.", lines.join("; ")), lines, next)
         }
         Some((None, Some(why))) => (
             format!("unknown: {why}."),
@@ -230,12 +235,13 @@ pub fn describe(event: &Event, m: &mut Message) {
         ),
     };
     m.summary = format!(
-        "Execution {execution} for {} ended {status}: {name}: {}\n\nThis comes from the rule on every end of an execution, so it arrives even when the workflow could not report the end itself (States.Runtime, StopExecution, timeout, history limit); if a failure message for this execution came first, this adds what is left now.\n\nLeft running: {left}",
+        "Execution {execution} for {} ended {status}{why}\n\nThis comes from the rule on every end of an execution, so it arrives even when the workflow could not report the end itself (States.Runtime, StopExecution, timeout, history limit); if a failure message for this execution came first, this adds what is left now.\n\nLeft running: {left}",
         m.database(),
-        truncate(&cause, 600)
     );
     m.facts.push(("Execution status".into(), status));
-    m.facts.push(("Error".into(), name));
+    if let Some(caught) = &event.error {
+        m.facts.push(("Error".into(), caught.name.clone()));
+    }
     if let Some(stopped) = ended.as_ref().and_then(|e| e.stopped_at.clone()) {
         m.facts.push(("Ended at".into(), stopped));
     }
@@ -340,6 +346,18 @@ mod tests {
             "{}",
             m.text()
         );
+    }
+
+    #[test]
+    fn an_end_that_is_no_failure_is_told_as_it_is() {
+        let change = StatusChange::from_event(&change("SUCCEEDED", None)).unwrap();
+        let m = compose(
+            &change.notify_event(Ok(vec![])),
+            std::time::SystemTime::now(),
+        );
+        assert_eq!(m.headline, "execution succeeded");
+        assert_eq!(m.outcome.name(), "info");
+        assert!(m.error.is_none());
     }
 
     #[test]
