@@ -12,6 +12,7 @@ use super::links;
 use super::message::{Details, Message};
 use super::{ended, failure};
 use crate::aws::arn;
+use crate::aws::deployment::DeploymentRef;
 use crate::steps::{create, delete_old, poll_status, switchover};
 
 /// Builds the message for an event. `now` dates what is scheduled (the end of the grace period).
@@ -285,7 +286,7 @@ fn green_creating(event: &Event, m: &mut Message) {
 /// Green's name: the target of the deployment as poll-status last read it, else as created.
 fn green_name(event: &Event, poll: Option<&poll_status::Status>) -> Option<String> {
     poll.and_then(|p| p.deployment.target_arn.clone())
-        .or_else(|| text_at(&event.deployment, &["targetArn"]))
+        .or_else(|| answer::<DeploymentRef>(&event.deployment)?.target_arn)
         .map(|a| arn::name_of(&a).to_owned())
 }
 
