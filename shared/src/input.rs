@@ -223,6 +223,9 @@ fn default_grace_period() -> u32 {
 fn default_max_polls() -> u32 {
     200
 }
+/// The largest `options.maxPolls`: with every wait loop of an execution at this budget, its
+/// history stays well under Step Functions' 25,000 events (the contract test computes it).
+pub const MAX_POLLS: u32 = 250;
 fn yes() -> bool {
     true
 }
@@ -312,11 +315,11 @@ impl Options {
         if self.grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
             return Err(Error::invalid("options.gracePeriodSeconds", format!("is {}, more than a year", self.grace_period_seconds), "give at most 31536000 seconds, or set deleteOldBlue to false and run the cleanup action later"));
         }
-        if self.max_polls == 0 {
+        if !(1..=MAX_POLLS).contains(&self.max_polls) {
             return Err(Error::invalid(
                 "options.maxPolls",
-                "is 0",
-                "give at least 1 (the default, 200, covers over ten hours of green creation)",
+                format!("is {}, outside 1-{MAX_POLLS}", self.max_polls),
+                "give 1 to 250 (the default, 200, covers over fifteen hours of green creation; more would risk the execution's 25,000-event history limit)",
             ));
         }
         match (self.switchover_mode, &self.switchover_at) {

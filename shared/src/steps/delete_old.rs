@@ -55,7 +55,8 @@ pub struct Answer {
     /// can keep it between calls.
     #[serde(default)]
     pub deployment: Option<DeploymentRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null when `options.finalSnapshot` is false.
+    #[serde(default)]
     pub final_snapshot_id: Option<String>,
     /// What this call asked AWS to delete.
     pub deleted: Vec<String>,

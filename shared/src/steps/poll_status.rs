@@ -45,7 +45,7 @@ pub struct Status {
     pub phase: Phase,
     pub deployment: DeploymentRef,
     pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status_details: Option<String>,
     pub tasks: Vec<Task>,
     pub members: Vec<Member>,

@@ -34,12 +34,13 @@ pub type Event = DeploymentEvent<Operation>;
 pub struct Snapshot {
     pub state: Progress,
     pub deployment: DeploymentRef,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null when no snapshot was taken (see `skipped`).
+    #[serde(default)]
     pub snapshot_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub snapshot_status: Option<String>,
     /// Why no snapshot was taken, when none was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub skipped: Option<String>,
     #[serde(flatten)]
     pub tick: Tick,

@@ -215,7 +215,7 @@ fn attribute(message: &Received, name: &str) -> String {
 /// and its queue and run in parallel: one reader at a time drains the queue into a mailbox
 /// (a message being read by one is invisible to another), and each test takes only the
 /// messages about its own database.
-async fn notifications_about(stack: &Stack, database: &str) -> Vec<Received> {
+pub async fn notifications_about(stack: &Stack, database: &str) -> Vec<Received> {
     static MAILBOX: tokio::sync::Mutex<Vec<Received>> = tokio::sync::Mutex::const_new(Vec::new());
     let mut mailbox = MAILBOX.lock().await;
     mailbox.extend(seed::drain_queue(&stack.moto, &stack.queue_url).await);

@@ -4,7 +4,7 @@ plus the test-only fault route and the Step Functions wiring to `cargo lambda wa
 Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
-from . import deployments, delete_target, engine_catalog, faults, resource_ids, sfn_lambda, sfn_waits, switchover, switchover_events
+from . import deployments, delete_target, engine_catalog, faults, resource_ids, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
 from . import create_refusals, pagination
 
 
@@ -21,3 +21,4 @@ def apply() -> None:
     faults.apply()
     sfn_lambda.apply()
     sfn_waits.apply()
+    sfn_status_events.apply()
