@@ -86,7 +86,7 @@ impl Window {
             return Err(Error::invalid(
                 "options.switchoverAt",
                 format!(
-                    "`{}` is in the past (now is {}): a past window would switch over at once",
+                    "`{}` is more than 5 minutes in the past (now is {})",
                     rfc3339(self.opens),
                     rfc3339(now)
                 ),

@@ -104,19 +104,20 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
     let event: Event = parse_event(event)?;
     let request = parse_request(&event.request)?;
     let now = SystemTime::now();
-    if event.operation == Operation::CheckWindow {
-        return Ok(Answer::Window(check_window(&request, now)?));
-    }
-    let rds = clients.rds(&request.target).await;
     let (given, poll) = (event.deployment.as_ref(), event.poll);
     match event.operation {
-        Operation::CheckWindow => unreachable!("answered above, before any client is made"),
-        Operation::SnapshotBlue => Ok(Answer::Snapshot(
-            snapshot_blue(&rds, &request, given, poll, now).await?,
-        )),
-        Operation::Switchover => Ok(Answer::Switchover(
-            switchover(&rds, &request, given, poll, now).await?,
-        )),
+        // No client: the window's rules need the clock only.
+        Operation::CheckWindow => Ok(Answer::Window(check_window(&request, now)?)),
+        Operation::SnapshotBlue => {
+            let rds = clients.rds(&request.target).await;
+            let answer = snapshot_blue(&rds, &request, given, poll, now).await?;
+            Ok(Answer::Snapshot(answer))
+        }
+        Operation::Switchover => {
+            let rds = clients.rds(&request.target).await;
+            let answer = switchover(&rds, &request, given, poll, now).await?;
+            Ok(Answer::Switchover(answer))
+        }
     }
 }
 
