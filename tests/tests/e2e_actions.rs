@@ -292,7 +292,9 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
     ]);
     let snapshot_at = entered_at(&first, "Notify snapshot taken");
     let switched_at = entered_at(&first, "Notify switchover started");
-    let opens_at = seconds_since_epoch(opens);
+    // The window opens at `at` as written (whole seconds), as the functions read it.
+    let written = bluegreen::window::parse_instant("at", &at).expect("a valid instant");
+    let opens_at = seconds_since_epoch(written);
     assert!(
         snapshot_at >= opens_at && switched_at >= opens_at,
         "snapshot ({snapshot_at}) and switchover ({switched_at}) inside the window opening at {opens_at}"
