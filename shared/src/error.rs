@@ -99,6 +99,14 @@ pub enum Error {
     #[error("gave up waiting for {stage} after {attempts} polls. Fix: look at the deployment in the console; raise options.maxPolls to wait longer")]
     WaitTimedOut { stage: String, attempts: u32 },
 
+    /// The switchover window closed before the switchover could start: nothing was switched.
+    #[error("the switchover window {opens} to {closes} has closed (now {now}): nothing was switched over and green is kept. Fix: start a new execution with the same input, \"action\": \"switchover\" and a new options.switchoverAt (and switchoverNotAfter); or \"action\": \"abandon\" to remove green")]
+    WindowMissed {
+        opens: String,
+        closes: String,
+        now: String,
+    },
+
     /// The function's own configuration (environment) is wrong: fails the cold start.
     #[error("configuration: {0}")]
     Configuration(String),
@@ -119,6 +127,7 @@ impl Error {
         "DeploymentConflict",
         "VerificationFailed",
         "WaitTimedOut",
+        "WindowMissed",
         "ConfigurationError",
         "SwitchoverRolledBack",
     ];
@@ -141,6 +150,7 @@ impl Error {
             Error::DeploymentConflict { .. } => "DeploymentConflict",
             Error::VerificationFailed { .. } => "VerificationFailed",
             Error::WaitTimedOut { .. } => "WaitTimedOut",
+            Error::WindowMissed { .. } => "WindowMissed",
             Error::Configuration(_) => "ConfigurationError",
             Error::SwitchoverRolledBack { .. } => "SwitchoverRolledBack",
         }
@@ -328,6 +338,11 @@ mod tests {
             Error::WaitTimedOut {
                 stage: "s".into(),
                 attempts: 1,
+            },
+            Error::WindowMissed {
+                opens: "o".into(),
+                closes: "c".into(),
+                now: "n".into(),
             },
             Error::Configuration("c".into()),
             Error::SwitchoverRolledBack {

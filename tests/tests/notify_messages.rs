@@ -102,6 +102,7 @@ mod answers {
             snapshot_id: id.map(str::to_owned),
             snapshot_status: id.map(|_| "available".to_owned()),
             skipped: skipped.map(str::to_owned),
+            waiting_for: None,
             tick: Tick {
                 attempt: 1,
                 next_wait_seconds: 0,

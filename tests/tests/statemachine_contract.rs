@@ -42,7 +42,7 @@ const FUNCTIONS: [(&str, &str, &[&str]); 6] = [
     (
         "SwitchoverFunctionArn",
         "switchover",
-        &["snapshot-blue", "switchover"],
+        &["check-window", "snapshot-blue", "switchover"],
     ),
     (
         "DeleteOldFunctionArn",

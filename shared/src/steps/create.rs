@@ -13,6 +13,7 @@ use crate::aws::deployment::{self, Deployment};
 use crate::error::Error;
 use crate::input::{Kind, Request};
 use crate::naming;
+use crate::resume;
 use crate::steps::{parse_event, parse_request};
 
 /// The event: the execution's request.
@@ -84,7 +85,7 @@ async fn adopt(rds: &aws_sdk_rds::Client, name: &str, source_arn: &str) -> Resul
             code: "BlueGreenDeploymentAlreadyExistsFault".into(),
             message: format!("`{name}` exists but cannot be read yet"),
         })?;
-    if existing.source_arn != source_arn {
+    if !resume::belongs_to(&existing, source_arn) {
         return Err(Error::DeploymentConflict {
             name: name.to_owned(),
             existing_source: existing.source_arn,

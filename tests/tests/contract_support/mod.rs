@@ -204,6 +204,8 @@ fn snapshot() -> Vec<Answer> {
         snapshot_id: Some("orders-before-switchover-bgd-1".into()),
         snapshot_status: Some(status.into()),
         skipped: None,
+        waiting_for: (state == Progress::InProgress)
+            .then(|| "snapshot orders-before-switchover-bgd-1".into()),
         tick: tick(wait),
     };
     let skipped = |why: &str| switchover::Snapshot {
@@ -212,7 +214,17 @@ fn snapshot() -> Vec<Answer> {
         snapshot_id: None,
         snapshot_status: None,
         skipped: Some(why.into()),
+        waiting_for: None,
         tick: tick(0),
+    };
+    let window = switchover::Snapshot {
+        state: Progress::InProgress,
+        deployment: deployment(Some(TARGET), SOURCE),
+        snapshot_id: None,
+        snapshot_status: None,
+        skipped: None,
+        waiting_for: Some("the switchover window to open".into()),
+        tick: tick(120),
     };
     vec![
         answer("creating", taken(Progress::InProgress, "creating", 30)),
@@ -225,6 +237,7 @@ fn snapshot() -> Vec<Answer> {
             "skipped: option",
             skipped("options.snapshotBeforeSwitchover is false"),
         ),
+        answer("waiting for the window", window),
     ]
 }
 
@@ -232,6 +245,7 @@ fn switchover() -> Vec<Answer> {
     let all = [
         switchover::Action::RebootingGreen,
         switchover::Action::WaitingForGreen,
+        switchover::Action::WaitingForWindow,
         switchover::Action::SwitchoverRequested,
         switchover::Action::AlreadySwitching,
         switchover::Action::AlreadySwitched,
@@ -239,9 +253,9 @@ fn switchover() -> Vec<Answer> {
     all.into_iter()
         .map(|action| {
             let state = match action {
-                switchover::Action::RebootingGreen | switchover::Action::WaitingForGreen => {
-                    Progress::InProgress
-                }
+                switchover::Action::RebootingGreen
+                | switchover::Action::WaitingForGreen
+                | switchover::Action::WaitingForWindow => Progress::InProgress,
                 switchover::Action::SwitchoverRequested
                 | switchover::Action::AlreadySwitching
                 | switchover::Action::AlreadySwitched => Progress::Done,
