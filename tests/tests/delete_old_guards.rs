@@ -33,6 +33,14 @@ impl Inventory {
         self.0.iter().filter(|r| r.starts_with(kind)).count()
     }
 
+    /// Deployments not (yet) being deleted.
+    fn live_deployments(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|r| r.starts_with("deployment ") && !r.contains(" DELETING "))
+            .count()
+    }
+
     /// The rows of `self` that `after` no longer has.
     fn removed_in(&self, after: &Inventory) -> BTreeSet<String> {
         self.0.difference(&after.0).cloned().collect()
@@ -229,8 +237,8 @@ async fn fresh(op: &str, req: &Value) -> Result<Value, bluegreen::Error> {
     step(op, req, &Value::Null, &json!(0)).await
 }
 
-/// What an execution does: call, keep the answer's deployment (as the state machine's
-/// "Remember ..." state does), call again, until `done` or an error. Asserts on every answer
+/// What an execution does: call, keep the first answer's deployment when it had none (as the
+/// state machine's "Remember ..." state does), call again, until `done` or an error. Asserts on every answer
 /// that `done` comes only once none of `must_be_gone` (resource ids) exists.
 async fn drive(
     op: &str,
@@ -260,7 +268,10 @@ async fn drive(
                     }
                     return (answers, Ok(a));
                 }
-                deployment = a["deployment"].clone();
+                if deployment.is_null() {
+                    // "Remember the deployment ...": only when the execution had none.
+                    deployment = a["deployment"].clone();
+                }
                 attempt = a["attempt"].clone();
             }
             Err(e) => {
@@ -323,7 +334,12 @@ async fn aurora_old_blue_is_deleted_by_id_members_first_then_the_deployment() {
         .collect();
     let first = |s: &str| steps.iter().position(|x| *x == s).unwrap();
     assert!(first("delete-instances") < first("delete-cluster"));
-    assert!(first("delete-cluster") < first("delete-deployment"));
+    assert!(first("delete-cluster") < first("complete"));
+    assert_eq!(
+        end["deleted"],
+        json!([deployment_id(&created)]),
+        "the deployment object goes last, once old blue is gone by id"
+    );
     let after = inventory(&id).await;
     let removed = before.removed_in(&after);
     // Exactly old blue (cluster + 2 instances), the deployment and its tags went.
@@ -970,26 +986,37 @@ async fn the_deployment_deleted_by_hand_during_the_grace_period_is_refused() {
 #[tokio::test]
 async fn cleanup_run_twice_never_deletes_twice_nor_claims_success_blindly() {
     let (id, req, created) = aurora_deployed("twice", true).await;
-    let (_, end) = drive("cleanup", &req, Value::Null, &id, &blue_ids(&created)).await;
+    let blue = blue_ids(&created);
+    let (_, end) = drive("cleanup", &req, Value::Null, &id, &blue).await;
     assert_eq!(end.unwrap()["state"], "done");
     let before = inventory(&id).await;
+    // Run again while the deployment reads DELETING: waits, re-checks old blue by id, deletes nothing.
+    let (answers, again) = drive("cleanup", &req, Value::Null, &id, &blue).await;
+    assert_eq!(again.unwrap()["state"], "done");
+    assert!(
+        answers.iter().all(|a| a["deleted"] == json!([])),
+        "{answers:#?}"
+    );
+    let after = inventory(&id).await;
+    assert!(
+        before
+            .removed_in(&after)
+            .iter()
+            .all(|r| r.starts_with("deployment") || r.starts_with("tag")),
+        "only the deployment object finished going"
+    );
+    // And once it is gone: nothing to act on, never a success.
     let result = fresh("cleanup", &req).await;
-    assert_refused(result, "NotFound", &[], &id, &before).await;
+    assert_refused(result, "NotFound", &[], &id, &after).await;
 }
 
 #[tokio::test]
 async fn a_rerun_while_the_deployment_is_deleting_waits() {
     let (id, req, created) = aurora_deployed("rerun", true).await;
-    let (mut deployment, mut attempt) = (Value::Null, json!(0));
-    loop {
-        let a = step("cleanup", &req, &deployment, &attempt).await.unwrap();
-        if a["step"] == "delete-deployment" {
-            break;
-        }
-        deployment = a["deployment"].clone();
-        attempt = a["attempt"].clone();
-    }
-    // The deployment now reads DELETING: a second execution waits instead of refusing.
+    let (_, end) = drive("cleanup", &req, Value::Null, &id, &blue_ids(&created)).await;
+    let end = end.unwrap();
+    assert_eq!(end["deleted"], json!([deployment_id(&created)]), "{end}");
+    // The deployment now reads DELETING: a second execution waits instead of refusing...
     let before = inventory(&id).await;
     assert!(
         before.has(&format!("deployment {} DELETING", deployment_id(&created))),
@@ -1002,11 +1029,21 @@ async fn a_rerun_while_the_deployment_is_deleting_waits() {
         "{second}"
     );
     assert_eq!(second["deleted"], json!([]));
-    // The first execution, called again, finds it gone and verifies old blue is gone by id.
-    let end = step("cleanup", &req, &second["deployment"], &json!(9))
+    assert_eq!(
+        inventory(&id).await.removed_in(&before).len(),
+        0,
+        "nothing new deleted"
+    );
+    // ...and, called again with what it remembered, finds the deployment gone and old blue
+    // gone by id: done, with nothing deleted twice.
+    let end = step("cleanup", &req, &second["deployment"], &second["attempt"])
         .await
         .unwrap();
-    assert_eq!(end["state"], "done", "{end}");
+    assert_eq!(
+        (end["state"].as_str(), &end["deleted"]),
+        (Some("done"), &json!([])),
+        "{end}"
+    );
     assert_eq!(inventory(&id).await.count("deployment "), 0);
 }
 
@@ -1086,7 +1123,7 @@ async fn a_transient_delete_failure_is_retryable_and_the_rerun_finishes() {
         (
             after.count("cluster "),
             after.count("instance "),
-            after.count("deployment ")
+            after.live_deployments()
         ),
         (1, 2, 0)
     );
@@ -1130,7 +1167,7 @@ async fn abandon_before_switchover_removes_green_only() {
         (
             after.count("cluster "),
             after.count("instance "),
-            after.count("deployment ")
+            after.live_deployments()
         ),
         (1, 2, 0),
         "blue untouched"

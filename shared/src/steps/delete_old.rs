@@ -143,12 +143,12 @@ impl<'a> Reply<'a> {
         Ok(self.answer(Progress::InProgress, step, detail, deleted, tick))
     }
 
-    fn done(&self, step: Stage, detail: String) -> Answer {
+    fn done(&self, step: Stage, detail: String, deleted: Vec<String>) -> Answer {
         let tick = Tick {
             attempt: self.poll.attempt,
             next_wait_seconds: 0,
         };
-        self.answer(Progress::Done, step, detail, vec![], tick)
+        self.answer(Progress::Done, step, detail, deleted, tick)
     }
 
     fn answer(
@@ -463,7 +463,8 @@ const CLOCK_SKEW_SECONDS: i64 = 60;
 
 /// Old blue is not found by its id. If this deployment's cleanup started (its tag says so)
 /// and every recorded member is gone too, old blue is verifiably gone: only now may the
-/// deployment object go. Otherwise nothing is deleted and a person is asked to look.
+/// deployment object go, and the answer is `done`. Otherwise nothing is deleted and a person
+/// is asked to look.
 async fn finish_when_old_blue_gone(
     rds: &aws_sdk_rds::Client,
     reply: &Reply<'_>,
@@ -485,14 +486,16 @@ async fn finish_when_old_blue_gone(
         ));
     }
     delete_deployment(rds, &d.id, false).await?;
-    reply.in_progress(
-        Stage::DeleteDeployment,
+    // Old blue is verifiably gone: the claim "deleted" is true now. The deployment object
+    // reads DELETING for a while; a run started meanwhile waits for it.
+    Ok(reply.done(
+        Stage::Complete,
         format!(
-            "old blue {} and its members are gone (checked by resource id); deleting the deployment object {}",
+            "old blue {} and its members are gone (checked by resource id); deleting the deployment object {} (it reads DELETING until AWS removes it)",
             blue.resource_id, d.id
         ),
         vec![d.id.clone()],
-    )
+    ))
 }
 
 /// The deployment the state data names is gone: "done" only if every id of the side it
@@ -522,6 +525,7 @@ async fn cleanup_after_deployment_gone(
             "old blue {} and its members are gone (checked by resource id) and deployment {id} is deleted",
             identity.blue.resource_id
         ),
+        vec![],
     ))
 }
 
@@ -872,6 +876,7 @@ async fn abandon_after_deployment_gone(
             "green {} and its members are gone (checked by resource id) and deployment {id} is deleted",
             green.resource_id
         ),
+        vec![],
     ))
 }
 
