@@ -938,12 +938,12 @@ mod tests {
         })
     }
 
-    /// The deployment's tags: old blue recorded as `cluster-SAME`.
-    fn recorded_identity() -> Rule {
+    /// The deployment's tags: old blue recorded as `blue`.
+    fn recorded_identity(blue: &'static str) -> Rule {
         let identity = Identity {
             kind: Kind::Cluster,
             blue: Side {
-                resource_id: "cluster-SAME".into(),
+                resource_id: blue.into(),
                 members: vec![],
             },
             green: None,
@@ -986,7 +986,7 @@ mod tests {
             "SWITCHOVER_COMPLETED",
             "arn:aws:rds:us-east-1:123456789012:cluster:orders-archive",
         );
-        let tags = recorded_identity();
+        let tags = recorded_identity("cluster-SAME");
         let [di, dc, dd] = deletes();
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &tags, &di, &dc, &dd]);
         let err = cleanup(&rds, &request(), None, Poll::default())
@@ -1005,7 +1005,7 @@ mod tests {
             aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput::builder()
                 .build()
         });
-        let tags = recorded_identity();
+        let tags = recorded_identity("cluster-SAME");
         let [di, dc, dd] = deletes();
         let rds = mock_client!(
             aws_sdk_rds,
@@ -1030,5 +1030,60 @@ mod tests {
         .unwrap();
         assert_eq!(t.reference.id, "bgd-1");
         assert_eq!(t.identity.unwrap().blue.members, ["db-B"]);
+    }
+
+    /// Old blue (by id) reads `deleting`: a re-run waits, and deletes nothing again.
+    /// (moto removes a deleted database at once, so this state is set up here.)
+    #[tokio::test]
+    async fn a_rerun_while_old_blue_is_deleting_waits() {
+        let d = deployment("SWITCHOVER_COMPLETED", OLD);
+        let tags = recorded_identity("cluster-OLD");
+        let prod = production("cluster-PROD");
+        let old = || {
+            DescribeDbClustersOutput::builder()
+                .db_clusters(
+                    DbCluster::builder()
+                        .db_cluster_identifier("orders-old1")
+                        .db_cluster_arn(OLD)
+                        .db_cluster_resource_id("cluster-OLD")
+                        .status("deleting")
+                        .build(),
+                )
+                .build()
+        };
+        let by_name = mock!(aws_sdk_rds::Client::describe_db_clusters)
+            .match_requests(|r| r.db_cluster_identifier() == Some("orders-old1"))
+            .then_output(old);
+        let by_id = mock!(aws_sdk_rds::Client::describe_db_clusters)
+            .match_requests(|r| {
+                r.filters()
+                    .iter()
+                    .any(|f| f.name() == Some("db-cluster-resource-id"))
+            })
+            .then_output(old);
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| {
+            aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput::builder()
+                .build()
+        });
+        let proxies = mock!(aws_sdk_rds::Client::describe_db_proxies).then_output(|| {
+            aws_sdk_rds::operation::describe_db_proxies::DescribeDbProxiesOutput::builder().build()
+        });
+        let [di, dc, dd] = deletes();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&d, &tags, &prod, &by_name, &by_id, &instances, &proxies, &di, &dc, &dd]
+        );
+        let a = cleanup(&rds, &request(), None, Poll::default())
+            .await
+            .unwrap();
+        assert_eq!(a.state, Progress::InProgress);
+        assert!(
+            a.detail.contains("being deleted: orders-old1"),
+            "{}",
+            a.detail
+        );
+        assert!(a.deleted.is_empty());
+        assert_eq!(di.num_calls() + dc.num_calls() + dd.num_calls(), 0);
     }
 }
