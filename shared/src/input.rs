@@ -213,6 +213,10 @@ pub struct Options {
     /// Take a final snapshot of old blue before deleting it.
     #[serde(default = "yes")]
     pub final_snapshot: bool,
+    /// Required (true) with `finalSnapshot: false`: the person confirms that old blue is
+    /// deleted with no final snapshot (its automated backups are kept).
+    #[serde(default)]
+    pub skip_final_snapshot_acknowledged: bool,
     /// Delete old blue after the grace period; `false` leaves it for a later `cleanup`.
     #[serde(default = "yes")]
     pub delete_old_blue: bool,
@@ -363,6 +367,13 @@ impl Options {
         }
         if self.grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
             return Err(Error::invalid("options.gracePeriodSeconds", format!("is {}, more than a year", self.grace_period_seconds), "give at most 31536000 seconds, or set deleteOldBlue to false and run the cleanup action later"));
+        }
+        if !self.final_snapshot && !self.skip_final_snapshot_acknowledged {
+            return Err(Error::invalid(
+                "options.finalSnapshot",
+                "is false without options.skipFinalSnapshotAcknowledged",
+                "leave finalSnapshot true, or also set skipFinalSnapshotAcknowledged to true to confirm old blue is deleted with no final snapshot (its automated backups are kept)",
+            ));
         }
         if !(1..=MAX_POLLS).contains(&self.max_polls) {
             return Err(Error::invalid(
@@ -638,6 +649,16 @@ mod tests {
             Err(Error::InvalidInput { field, .. }) => field,
             other => panic!("expected InvalidInput, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn skipping_the_final_snapshot_needs_the_acknowledgement() {
+        let mut v = base();
+        v["options"] = json!({"finalSnapshot": false});
+        assert_eq!(field_of(v.clone()), "options.finalSnapshot");
+        v["options"]["skipFinalSnapshotAcknowledged"] = json!(true);
+        let request = Request::from_value(v).unwrap();
+        assert!(!request.options.final_snapshot);
     }
 
     #[test]

@@ -268,6 +268,8 @@ async fn delete_target_after_switchover_is_refused_and_keeps_the_deployment() {
         .send()
         .await
         .expect("delete without target");
+    // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
+    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &format!("{id}-old1")).await.is_some(),
@@ -305,6 +307,8 @@ async fn delete_target_before_switchover_deletes_green_only() {
         .await
         .expect("abandon");
 
+    // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
+    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &green).await.is_none(),

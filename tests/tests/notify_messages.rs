@@ -152,7 +152,10 @@ mod answers {
             state: Progress::Done,
             step: delete_old::Stage::Complete,
             detail: "done".into(),
-            deployment: Some(deployment(source, "orders")),
+            deployment: Some(delete_old::Tracked {
+                reference: deployment(source, "orders"),
+                identity: None,
+            }),
             final_snapshot_id: final_snapshot.map(str::to_owned),
             deleted: deleted.iter().map(|d| (*d).to_owned()).collect(),
             tick: Tick {

@@ -89,8 +89,8 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
     .unwrap();
     assert_eq!(again["id"], created["id"]);
     assert_eq!(again["adopted"], true);
-    let deployment =
-        json!({"id": created["id"], "name": created["name"], "sourceArn": created["sourceArn"]});
+    // With the resource ids create recorded, as "Create green" keeps them in the state.
+    let deployment = json!({"id": created["id"], "name": created["name"], "sourceArn": created["sourceArn"], "identity": created["identity"]});
 
     let status = serde_json::to_value(
         poll_status::handle(json!({"request": req, "deployment": deployment}), &factory)
@@ -214,11 +214,12 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
         [format!("{id}-0"), format!("{id}-1")],
         "production's two instances remain"
     );
+    // Deletion is not instant (moto_patches/delete_target.py): DELETING, then gone.
     assert!(
         bluegreen::aws::deployment::describe(&moto.rds(), created["id"].as_str().unwrap())
             .await
             .unwrap()
-            .is_none()
+            .is_none_or(|d| d.status == "DELETING")
     );
 
     // Cleanup again (a redrive): nothing to do, nothing deleted.

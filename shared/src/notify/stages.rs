@@ -508,7 +508,7 @@ fn old_blue_of(cleanup: &delete_old::Answer) -> Option<String> {
     cleanup
         .deployment
         .as_ref()
-        .map(|d| arn::name_of(&d.source_arn).to_owned())
+        .map(|d| arn::name_of(&d.reference.source_arn).to_owned())
         .filter(|n| arn::old_suffix(n).is_some())
 }
 
@@ -528,7 +528,7 @@ fn old_blue_deleted(event: &Event, m: &mut Message) {
         cleanup
             .deployment
             .as_ref()
-            .map(|d| format!(", then the Blue/Green deployment {}", d.id))
+            .map(|d| format!(", then the Blue/Green deployment {}", d.reference.id))
             .unwrap_or_default(),
         cleanup.final_snapshot_id.as_deref().map(|s| format!(" Final snapshot {s} keeps its data; delete the snapshot when you no longer need it.")).unwrap_or_default()
     );

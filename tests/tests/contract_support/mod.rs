@@ -119,10 +119,25 @@ fn create() -> Vec<Answer> {
                     target_arn: target.map(str::to_owned),
                     status: "PROVISIONING".into(),
                     adopted,
+                    identity: identity(target.is_some()),
                 },
             )
         })
         .collect()
+}
+
+/// Blue's recorded resource ids, and green's once AWS has named it.
+fn identity(green_named: bool) -> bluegreen::aws::identity::Identity {
+    use bluegreen::aws::identity::{Identity, Side};
+    let side = |id: &str| Side {
+        resource_id: id.into(),
+        members: vec![format!("{id}-member")],
+    };
+    Identity {
+        kind: bluegreen::input::Kind::Cluster,
+        blue: side("cluster-BLUE"),
+        green: green_named.then(|| side("cluster-GREEN")),
+    }
 }
 
 /// Every phase poll-status answers.
@@ -280,6 +295,7 @@ fn delete_old() -> Vec<Answer> {
     let all = [
         Stage::FinalSnapshot,
         Stage::DeleteInstances,
+        Stage::DeleteReplicas,
         Stage::DeleteCluster,
         Stage::DeleteInstance,
         Stage::DeleteDeployment,
@@ -287,27 +303,36 @@ fn delete_old() -> Vec<Answer> {
         Stage::Complete,
     ];
     let mut out = Vec::new();
-    for step in all {
-        let state = match step {
-            Stage::Complete => Progress::Done,
+    // Every stage with both states: the call that deletes the deployment object answers done.
+    for (step, state) in all
+        .into_iter()
+        .flat_map(|s| [(s, Progress::InProgress), (s, Progress::Done)])
+    {
+        // The compiler lists every stage here when one is added.
+        match step {
             Stage::FinalSnapshot
             | Stage::DeleteInstances
+            | Stage::DeleteReplicas
             | Stage::DeleteCluster
             | Stage::DeleteInstance
             | Stage::DeleteDeployment
-            | Stage::DeleteGreen => Progress::InProgress,
-        };
+            | Stage::DeleteGreen
+            | Stage::Complete => {}
+        }
         for (snapshot, deployment_known) in [(None, false), (Some("orders-old1-final-bgd-1"), true)]
         {
             out.push(answer(
                 format!(
-                    "{step:?}, finalSnapshotId={snapshot:?}, deployment known: {deployment_known}"
+                    "{step:?} {state:?}, finalSnapshotId={snapshot:?}, deployment known: {deployment_known}"
                 ),
                 delete_old::Answer {
                     state,
                     step,
                     detail: "what happened".into(),
-                    deployment: deployment_known.then(|| deployment(Some(SOURCE), OLD)),
+                    deployment: deployment_known.then(|| delete_old::Tracked {
+                        reference: deployment(Some(SOURCE), OLD),
+                        identity: Some(identity(true)),
+                    }),
                     final_snapshot_id: snapshot.map(str::to_owned),
                     deleted: vec!["orders-old1-0".into()],
                     tick: tick(if state == Progress::Done { 0 } else { 30 }),

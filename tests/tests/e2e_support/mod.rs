@@ -284,12 +284,15 @@ pub fn ids(found: &[(String, String)]) -> Vec<&str> {
     found.iter().map(|(id, _)| id.as_str()).collect()
 }
 
-/// The Blue/Green deployments whose source or target is the database `id` (or a relative).
+/// The Blue/Green deployments whose source or target is the database `id` (or a relative),
+/// leaving out those already being deleted (AWS shows `DELETING` for a while after
+/// DeleteBlueGreenDeployment; see moto_patches/delete_target.py).
 pub async fn deployments(stack: &Stack, id: &str) -> Vec<bluegreen::aws::deployment::Deployment> {
     bluegreen::aws::deployment::list(&stack.moto.rds())
         .await
         .expect("list deployments")
         .into_iter()
+        .filter(|d| d.status != "DELETING")
         .filter(|d| is_named(d.source_name(), id) || is_named(d.target_name(), id))
         .collect()
 }
