@@ -82,6 +82,15 @@ pub enum Error {
         wanted_source: String,
     },
 
+    /// RDS canceled the switchover and rolled it back (RDS-EVENT-0249): nothing changed.
+    #[error("the switchover of Blue/Green deployment {deployment} was rolled back by RDS at {at} (RDS-EVENT-0249 \"Switchover canceled on blue/green deployment\"): production {production} is unchanged and still serves traffic; green {green} is kept and still replicates from it. Fix: read the deployment's events in the RDS console for the cause (replica lag, long-running transactions or DDL on blue, a switchover timeout too short for them), fix it, then start an execution with the same input and \"action\": \"switchover\" (raise options.switchoverTimeoutSeconds if the timeout was too short), or with \"action\": \"abandon\" to remove green")]
+    SwitchoverRolledBack {
+        deployment: String,
+        production: String,
+        green: String,
+        at: String,
+    },
+
     /// After switchover, production is not what the upgrade asked for.
     #[error("verification failed for {database}: {reason}")]
     VerificationFailed { database: String, reason: String },
@@ -89,6 +98,14 @@ pub enum Error {
     /// A wait loop used up the polls the input allows.
     #[error("gave up waiting for {stage} after {attempts} polls. Fix: look at the deployment in the console; raise options.maxPolls to wait longer")]
     WaitTimedOut { stage: String, attempts: u32 },
+
+    /// The switchover window closed before the switchover could start: nothing was switched.
+    #[error("the switchover window {opens} to {closes} has closed (now {now}): nothing was switched over and green is kept. Fix: start a new execution with the same input, \"action\": \"switchover\" and a new options.switchoverAt (and switchoverNotAfter); or \"action\": \"abandon\" to remove green")]
+    WindowMissed {
+        opens: String,
+        closes: String,
+        now: String,
+    },
 
     /// The function's own configuration (environment) is wrong: fails the cold start.
     #[error("configuration: {0}")]
@@ -110,8 +127,14 @@ impl Error {
         "DeploymentConflict",
         "VerificationFailed",
         "WaitTimedOut",
+        "WindowMissed",
         "ConfigurationError",
+        "SwitchoverRolledBack",
     ];
+
+    /// Names the state machine raises itself (no function does): `Locked`, when another
+    /// execution holds the database's lock.
+    pub const STATE_MACHINE_NAMES: &'static [&'static str] = &["Locked"];
 
     /// The names the state machine retries (with backoff): the rest fail the execution.
     pub const RETRYABLE_NAMES: &'static [&'static str] = &["Retryable", "NotReady"];
@@ -131,7 +154,9 @@ impl Error {
             Error::DeploymentConflict { .. } => "DeploymentConflict",
             Error::VerificationFailed { .. } => "VerificationFailed",
             Error::WaitTimedOut { .. } => "WaitTimedOut",
+            Error::WindowMissed { .. } => "WindowMissed",
             Error::Configuration(_) => "ConfigurationError",
+            Error::SwitchoverRolledBack { .. } => "SwitchoverRolledBack",
         }
     }
 
@@ -199,7 +224,7 @@ impl Error {
     pub fn from_metadata(operation: &str, meta: &ErrorMetadata) -> Self {
         let code = meta.code().unwrap_or("Unknown").to_owned();
         let message = meta.message().unwrap_or("").to_owned();
-        if is_transient(&code) {
+        if is_transient(operation, &code) {
             return Error::Retryable {
                 operation: operation.to_owned(),
                 code,
@@ -215,31 +240,42 @@ impl Error {
     }
 }
 
-/// AWS error codes that mean "try again later", not "this is wrong".
-fn is_transient(code: &str) -> bool {
-    matches!(
-        code,
+/// AWS error codes that mean "try again later", not "this is wrong", for this operation.
+///
+/// Throttling and service faults are transient everywhere. A busy instance or cluster
+/// (InvalidDBInstanceState, InvalidDBClusterStateFault: "the DB instance isn't in a valid
+/// state", RDS API Reference) passes once it is `available` again. The API reference says
+/// InvalidBlueGreenDeploymentStateFault means "the blue/green deployment can't be switched
+/// over or deleted because there is an invalid configuration in the green environment": not
+/// transient, except for a switchover right after AVAILABLE, while a green member still
+/// settles (terraform-provider-aws #36241), which the state machine retries for minutes.
+fn is_transient(operation: &str, code: &str) -> bool {
+    match code {
         "Throttling"
-            | "ThrottlingException"
-            | "RequestLimitExceeded"
-            | "TooManyRequestsException"
-            | "RequestThrottled"
-            | "ServiceUnavailable"
-            | "InternalFailure"
-            | "InternalError"
-            | "InvalidBlueGreenDeploymentStateFault"
-            | "InvalidDBInstanceState"
-            | "InvalidDBClusterStateFault"
-            | "InvalidDBInstanceStateFault"
-    )
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "ServiceUnavailable"
+        | "InternalFailure"
+        | "InternalError"
+        | "InvalidDBInstanceState"
+        | "InvalidDBClusterStateFault"
+        | "InvalidDBInstanceStateFault" => true,
+        "InvalidBlueGreenDeploymentStateFault" => operation == "SwitchoverBlueGreenDeployment",
+        _ => false,
+    }
 }
 
 /// The fix for the AWS errors people meet when creating and cleaning up deployments.
 fn hint_for(code: &str) -> Option<&'static str> {
     Some(match code {
         "SourceDatabaseNotSupportedFault" | "SourceClusterNotSupportedFault" => {
-            "the source is not supported for Blue/Green (engine, version or configuration); for MySQL set options.targetDbParameterGroupName / targetDbClusterParameterGroupName to a group with the same lower_case_table_names; run the dry-run action to see the precheck report"
+            "RDS does not support this source for Blue/Green as it is now; AWS's message says why. Usual causes: another Blue/Green deployment already uses the source (finish or delete it first), binary logging off on Aurora MySQL (set binlog_format to ROW in the cluster parameter group and reboot the writer), a MySQL lower_case_table_names that green's default group would change (set options.targetDbParameterGroupName to a group with the same value), or an unsupported feature (Secrets Manager-managed password, RDS Proxy, cascading or cross-Region replicas). Run the dry-run action to see the precheck report"
         }
+        "KMSKeyNotAccessibleFault" => "RDS cannot use the source's KMS key: re-enable the key (or cancel its deletion) and let RDS use it (key policy or grants for the account's RDS service), then start again",
+        "BlueGreenDeploymentAlreadyExistsFault" => "a deployment with this name exists: choose another options.deploymentName, or let the workflow adopt it (same database)",
+        "InvalidBlueGreenDeploymentStateFault" => "the deployment is not in a state that allows this (e.g. green cannot be deleted after switchover, or green has an invalid configuration): check the deployment's status in the RDS console",
         "DBParameterGroupNotFound" | "DBParameterGroupNotFoundFault" => "create the instance parameter group for the target family, or fix options.targetDbParameterGroupName",
         "DBClusterParameterGroupNotFound" | "DBClusterParameterGroupNotFoundFault" => {
             "create the cluster parameter group for the target family, or fix options.targetDbClusterParameterGroupName"
@@ -307,7 +343,18 @@ mod tests {
                 stage: "s".into(),
                 attempts: 1,
             },
+            Error::WindowMissed {
+                opens: "o".into(),
+                closes: "c".into(),
+                now: "n".into(),
+            },
             Error::Configuration("c".into()),
+            Error::SwitchoverRolledBack {
+                deployment: "d".into(),
+                production: "p".into(),
+                green: "g".into(),
+                at: "t".into(),
+            },
         ];
         let names: Vec<_> = samples.iter().map(Error::name).collect();
         assert_eq!(names, Error::ALL_NAMES);
@@ -325,6 +372,74 @@ mod tests {
         let err = Error::from_metadata("DescribeDBClusters", &meta);
         assert_eq!(err.name(), "Retryable");
         assert!(err.to_string().contains("Throttling: Rate exceeded"));
+    }
+
+    fn classify(operation: &str, code: &str) -> Error {
+        Error::from_metadata(
+            operation,
+            &ErrorMetadata::builder().code(code).message("m").build(),
+        )
+    }
+
+    #[test]
+    fn a_blue_green_state_fault_is_transient_only_at_switchover() {
+        assert_eq!(
+            classify(
+                "SwitchoverBlueGreenDeployment",
+                "InvalidBlueGreenDeploymentStateFault"
+            )
+            .name(),
+            "Retryable"
+        );
+        let delete = classify(
+            "DeleteBlueGreenDeployment",
+            "InvalidBlueGreenDeploymentStateFault",
+        );
+        assert_eq!(delete.name(), "AwsCallFailed");
+        assert!(delete.to_string().contains("Fix: "), "{delete}");
+        assert_eq!(
+            classify("DeleteDBCluster", "InvalidDBClusterStateFault").name(),
+            "Retryable"
+        );
+    }
+
+    #[test]
+    fn every_create_refusal_keeps_aws_code_and_gets_a_fix() {
+        for code in [
+            "SourceDatabaseNotSupportedFault",
+            "SourceClusterNotSupportedFault",
+            "KMSKeyNotAccessibleFault",
+            "BlueGreenDeploymentAlreadyExistsFault",
+            "DBParameterGroupNotFound",
+            "DBClusterParameterGroupNotFound",
+            "InstanceQuotaExceeded",
+        ] {
+            let err = classify("CreateBlueGreenDeployment", code);
+            assert_eq!(err.name(), "AwsCallFailed", "{code}");
+            let text = err.to_string();
+            assert!(text.contains(code) && text.contains("Fix: "), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_rollback_says_nothing_changed_and_what_to_do() {
+        let text = Error::SwitchoverRolledBack {
+            deployment: "bgd-1".into(),
+            production: "orders".into(),
+            green: "orders-green-abcdef".into(),
+            at: "2026-12-02T09:00:00Z".into(),
+        }
+        .to_string();
+        for part in [
+            "rolled back",
+            "RDS-EVENT-0249",
+            "orders is unchanged",
+            "orders-green-abcdef is kept",
+            "\"action\": \"switchover\"",
+            "abandon",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
     }
 
     #[test]

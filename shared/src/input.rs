@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::window::Window;
 
 /// One execution's request. Every function receives it (as `request`) from the state machine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,7 +143,8 @@ pub enum SwitchoverMode {
     /// Switch over as soon as green is ready.
     #[default]
     Auto,
-    /// Wait until `options.switchoverAt`, then switch over.
+    /// Switch over inside the window `options.switchoverAt` .. `options.switchoverNotAfter`,
+    /// never outside it.
     Window,
     /// Stop "ready for switchover"; a new execution with action `switchover` continues.
     Manual,
@@ -191,9 +193,14 @@ pub struct Options {
     /// auto, window or manual.
     #[serde(default)]
     pub switchover_mode: SwitchoverMode,
-    /// With `window`: when to switch over, RFC 3339 in UTC (`2026-12-01T02:00:00Z`).
+    /// With `window`: when the window opens, RFC 3339 in UTC (`2026-12-01T02:00:00Z`); from
+    /// 5 minutes ago to 30 days ahead when the execution starts (see [`crate::window`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub switchover_at: Option<String>,
+    /// With `window`: when the window closes (an hour after `switchoverAt` when omitted, at
+    /// most 7 days after it). Green ready later stops the execution as "window missed".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub switchover_not_after: Option<String>,
     /// Snapshot blue right before switchover.
     #[serde(default = "yes")]
     pub snapshot_before_switchover: bool,
@@ -206,6 +213,10 @@ pub struct Options {
     /// Take a final snapshot of old blue before deleting it.
     #[serde(default = "yes")]
     pub final_snapshot: bool,
+    /// Required (true) with `finalSnapshot: false`: the person confirms that old blue is
+    /// deleted with no final snapshot (its automated backups are kept).
+    #[serde(default)]
+    pub skip_final_snapshot_acknowledged: bool,
     /// Delete old blue after the grace period; `false` leaves it for a later `cleanup`.
     #[serde(default = "yes")]
     pub delete_old_blue: bool,
@@ -223,6 +234,9 @@ fn default_grace_period() -> u32 {
 fn default_max_polls() -> u32 {
     200
 }
+/// The largest `options.maxPolls`: with every wait loop of an execution at this budget, its
+/// history stays well under Step Functions' 25,000 events (the contract test computes it).
+pub const MAX_POLLS: u32 = 250;
 fn yes() -> bool {
     true
 }
@@ -240,6 +254,13 @@ pub const MAX_GRACE_PERIOD_SECONDS: u32 = 365 * 24 * 60 * 60;
 impl Request {
     /// Parses and validates a request from the execution's JSON.
     pub fn from_value(value: serde_json::Value) -> Result<Request, Error> {
+        if !value.is_object() {
+            return Err(Error::invalid(
+                "request",
+                format!("is {}: the input must be a JSON object with action, target and options", kind_of(&value)),
+                "start the execution with an input such as the examples in examples/ (the README's input reference lists every field)",
+            ));
+        }
         let request: Request = deserialize(
             value,
             "compare the input with the examples in examples/ and the README's input reference",
@@ -249,9 +270,44 @@ impl Request {
     }
 
     /// Checks what serde cannot: formats, ranges and options that do not fit the engine.
+    /// Nothing here depends on the clock: a step may run it again days later.
     pub fn validate(&self) -> Result<(), Error> {
         self.target.validate()?;
         self.options.validate(self.target.engine)
+    }
+
+    /// The switchover window, in `window` mode.
+    pub fn window(&self) -> Result<Option<Window>, Error> {
+        match (&self.options.switchover_mode, &self.options.switchover_at) {
+            (SwitchoverMode::Window, Some(at)) => {
+                Window::parse(at, self.options.switchover_not_after.as_deref()).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// What only holds when an execution starts (`now`): the window is neither past nor too
+    /// far ahead. The first step of an execution runs it before any AWS call.
+    pub fn validate_start(&self, now: std::time::SystemTime) -> Result<(), Error> {
+        match self.window()? {
+            Some(window) => window.check_start(
+                now,
+                std::time::Duration::from_secs(self.options.grace_period_seconds.into()),
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
+/// What a JSON value is, for the message about a non-object input.
+fn kind_of(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
     }
 }
 
@@ -312,37 +368,21 @@ impl Options {
         if self.grace_period_seconds > MAX_GRACE_PERIOD_SECONDS {
             return Err(Error::invalid("options.gracePeriodSeconds", format!("is {}, more than a year", self.grace_period_seconds), "give at most 31536000 seconds, or set deleteOldBlue to false and run the cleanup action later"));
         }
-        if self.max_polls == 0 {
+        if !self.final_snapshot && !self.skip_final_snapshot_acknowledged {
             return Err(Error::invalid(
-                "options.maxPolls",
-                "is 0",
-                "give at least 1 (the default, 200, covers over ten hours of green creation)",
+                "options.finalSnapshot",
+                "is false without options.skipFinalSnapshotAcknowledged",
+                "leave finalSnapshot true, or also set skipFinalSnapshotAcknowledged to true to confirm old blue is deleted with no final snapshot (its automated backups are kept)",
             ));
         }
-        match (self.switchover_mode, &self.switchover_at) {
-            (SwitchoverMode::Window, None) => {
-                return Err(Error::invalid(
-                    "options.switchoverAt",
-                    "is missing while switchoverMode is `window`",
-                    "give the switchover time as RFC 3339 UTC, e.g. `2026-12-01T02:00:00Z`",
-                ));
-            }
-            (SwitchoverMode::Window, Some(at)) if !is_utc_timestamp(at) => {
-                return Err(Error::invalid(
-                    "options.switchoverAt",
-                    format!("`{at}` is not an RFC 3339 UTC timestamp"),
-                    "write it as `2026-12-01T02:00:00Z`",
-                ));
-            }
-            (mode, Some(_)) if mode != SwitchoverMode::Window => {
-                return Err(Error::invalid(
-                    "options.switchoverAt",
-                    "is set but switchoverMode is not `window`",
-                    "set switchoverMode to `window`, or remove switchoverAt",
-                ));
-            }
-            _ => {}
+        if !(1..=MAX_POLLS).contains(&self.max_polls) {
+            return Err(Error::invalid(
+                "options.maxPolls",
+                format!("is {}, outside 1-{MAX_POLLS}", self.max_polls),
+                "give 1 to 250 (the default, 200, covers over fifteen hours of green creation; more would risk the execution's 25,000-event history limit)",
+            ));
         }
+        self.validate_window()?;
         if let Some(version) = &self.target_engine_version {
             if version.is_empty()
                 || version.len() > 64
@@ -417,6 +457,37 @@ impl Options {
             }
         }
         Ok(())
+    }
+
+    /// `window` mode needs `switchoverAt` (and takes `switchoverNotAfter`), both real
+    /// instants in order; the other modes take neither.
+    fn validate_window(&self) -> Result<(), Error> {
+        if self.switchover_mode != SwitchoverMode::Window {
+            for (field, set) in [
+                ("options.switchoverAt", self.switchover_at.is_some()),
+                (
+                    "options.switchoverNotAfter",
+                    self.switchover_not_after.is_some(),
+                ),
+            ] {
+                if set {
+                    return Err(Error::invalid(
+                        field,
+                        "is set but switchoverMode is not `window`",
+                        "set switchoverMode to `window`, or remove the window's times",
+                    ));
+                }
+            }
+            return Ok(());
+        }
+        let Some(at) = &self.switchover_at else {
+            return Err(Error::invalid(
+                "options.switchoverAt",
+                "is missing while switchoverMode is `window`",
+                "give the switchover time as RFC 3339 UTC, e.g. `2026-12-01T02:00:00Z`",
+            ));
+        };
+        Window::parse(at, self.switchover_not_after.as_deref()).map(|_| ())
     }
 
     fn validate_storage(&self) -> Result<(), Error> {
@@ -563,28 +634,6 @@ fn is_region(region: &str) -> bool {
             .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` (optionally with fractional seconds): the form Step Functions'
-/// `TimestampPath` accepts.
-fn is_utc_timestamp(text: &str) -> bool {
-    let b = text.as_bytes();
-    let digits =
-        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
-    b.len() >= 20
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && b[10] == b'T'
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19)
-        && text.ends_with('Z')
-        && (b.len() == 20 || (b[19] == b'.' && digits(20..b.len() - 1)))
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -600,6 +649,16 @@ mod tests {
             Err(Error::InvalidInput { field, .. }) => field,
             other => panic!("expected InvalidInput, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn skipping_the_final_snapshot_needs_the_acknowledgement() {
+        let mut v = base();
+        v["options"] = json!({"finalSnapshot": false});
+        assert_eq!(field_of(v.clone()), "options.finalSnapshot");
+        v["options"]["skipFinalSnapshotAcknowledged"] = json!(true);
+        let request = Request::from_value(v).unwrap();
+        assert!(!request.options.final_snapshot);
     }
 
     #[test]
@@ -720,8 +779,54 @@ mod tests {
         v["options"] = json!({"switchoverMode": "window", "switchoverAt": "tomorrow"});
         assert_eq!(field_of(v), "options.switchoverAt");
         let mut v = base();
+        v["options"] = json!({"switchoverMode": "window", "switchoverAt": "2026-02-30T25:61:61Z"});
+        assert_eq!(field_of(v), "options.switchoverAt", "an impossible date");
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "window", "switchoverAt": "2026-12-01T02:00:00Z", "switchoverNotAfter": "2026-12-01T01:00:00Z"});
+        assert_eq!(field_of(v), "options.switchoverNotAfter");
+        let mut v = base();
+        v["options"] =
+            json!({"switchoverMode": "manual", "switchoverNotAfter": "2026-12-01T01:00:00Z"});
+        assert_eq!(field_of(v), "options.switchoverNotAfter");
+        let mut v = base();
         v["options"] = json!({"switchoverMode": "window", "switchoverAt": "2026-12-01T02:00:00Z"});
-        assert!(Request::from_value(v).is_ok());
+        assert!(Request::from_value(v).is_ok(), "the clock is not read here");
+    }
+
+    #[test]
+    fn a_window_is_checked_against_the_start_time() {
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "window", "switchoverAt": "2026-12-01T02:00:00Z", "switchoverNotAfter": "2026-12-01T04:00:00Z"});
+        let request = Request::from_value(v).unwrap();
+        let now = crate::window::parse_instant("now", "2026-12-01T01:00:00Z").unwrap();
+        assert!(request.validate_start(now).is_ok());
+        let late = crate::window::parse_instant("now", "2026-12-01T02:06:00Z").unwrap();
+        let err = request.validate_start(late).unwrap_err();
+        assert!(err.to_string().contains("options.switchoverAt"), "{err}");
+        let early = crate::window::parse_instant("now", "2026-10-01T00:00:00Z").unwrap();
+        assert_eq!(
+            request.validate_start(early).unwrap_err().name(),
+            "InvalidInput"
+        );
+        let manual = Request::from_value(base()).unwrap();
+        assert!(
+            manual.validate_start(late).is_ok(),
+            "no window, no clock rule"
+        );
+    }
+
+    #[test]
+    fn a_non_object_input_says_what_the_input_must_be() {
+        for value in [json!([]), json!("x"), json!(42), json!(null), json!(true)] {
+            let err = Request::from_value(value.clone()).unwrap_err();
+            assert_eq!(err.name(), "InvalidInput");
+            let text = err.to_string();
+            assert!(
+                text.contains("the input must be a JSON object with action, target and options"),
+                "{value}: {text}"
+            );
+            assert!(!text.contains("map"), "no serde wording: {text}");
+        }
     }
 
     #[test]

@@ -11,7 +11,9 @@ pub mod naming;
 pub mod notify;
 pub mod precheck;
 pub mod readiness;
+pub mod resume;
 pub mod steps;
 pub mod telemetry;
+pub mod window;
 
 pub use error::Error;

@@ -4,7 +4,9 @@
 //! `UnknownStatus`, never a step forward. "Ready" means the deployment is AVAILABLE, every
 //! task COMPLETED, every switchover member AVAILABLE and every green instance `available`
 //! (not `storage-optimization`, `modifying`, `rebooting`... which tools that waited only for
-//! the deployment status broke on).
+//! the deployment status broke on). "Switched" means the deployment is SWITCHOVER_COMPLETED
+//! and so is every member: each member's `SwitchoverDetails` status is read on its own, since
+//! a deployment can read SWITCHOVER_COMPLETED with one member SWITCHOVER_FAILED.
 
 use aws_sdk_rds::types::DbInstance;
 use serde::{Deserialize, Serialize};
@@ -172,11 +174,35 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
         }
         other => return Err(unknown("Blue/Green deployment", other, &deployment.id)),
     };
-    if phase != Phase::Provisioning {
-        return Ok(Assessment {
-            phase,
-            waiting_for: Vec::new(),
-        });
+    let members = member_verdict(deployment)?;
+    match phase {
+        Phase::Switching => {
+            return Ok(Assessment {
+                phase,
+                waiting_for: Vec::new(),
+            })
+        }
+        Phase::Switched => {
+            if !members.not_switched.is_empty() {
+                return Err(failed(
+                    "SWITCHOVER_COMPLETED",
+                    format!(
+                        "partial switchover: the deployment reads SWITCHOVER_COMPLETED but {} did not switch over; production may be split between blue and green resources: nothing is deleted, a person must look",
+                        members.not_switched.join(", ")
+                    ),
+                ));
+            }
+            let phase = if members.switching.is_empty() {
+                Phase::Switched
+            } else {
+                Phase::Switching
+            };
+            return Ok(Assessment {
+                phase,
+                waiting_for: members.switching,
+            });
+        }
+        Phase::Provisioning | Phase::Ready => {}
     }
 
     let mut waiting_for = Vec::new();
@@ -198,29 +224,7 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
             other => return Err(unknown("Blue/Green task", other, &task.name)),
         }
     }
-    for member in &deployment.members {
-        match member.status.as_str() {
-            "AVAILABLE" => {}
-            "PROVISIONING" => waiting_for.push(format!(
-                "member {} is PROVISIONING",
-                arn::name_of(&member.target)
-            )),
-            "SWITCHOVER_FAILED" | "MISSING_SOURCE" | "MISSING_TARGET" => {
-                return Err(failed(
-                    &member.status,
-                    format!(
-                        "member {} → {}: {}",
-                        member.source,
-                        member.target,
-                        details()
-                    ),
-                ));
-            }
-            // Members report the switchover phases too; the deployment status decides them.
-            "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED" => {}
-            other => return Err(unknown("switchover member", other, &member.source)),
-        }
-    }
+    waiting_for.extend(members.provisioning);
     if deployment.status == "AVAILABLE" {
         if green.is_empty() {
             waiting_for.push("green has no instances yet".to_owned());
@@ -257,6 +261,74 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
         Phase::Provisioning
     };
     Ok(Assessment { phase, waiting_for })
+}
+
+/// Where the switchover members stand, each read on its own.
+#[derive(Debug, Default)]
+struct Members {
+    /// Members still PROVISIONING (green is being built).
+    provisioning: Vec<String>,
+    /// Members still SWITCHOVER_IN_PROGRESS.
+    switching: Vec<String>,
+    /// Members that are not SWITCHOVER_COMPLETED although they are past their switchover.
+    not_switched: Vec<String>,
+}
+
+/// Reads every member's `SwitchoverDetails` status: a failed or missing member is
+/// `DeploymentFailed` whatever the deployment says (AWS can report SWITCHOVER_COMPLETED on the
+/// deployment with one member SWITCHOVER_FAILED); an unknown status is `UnknownStatus`.
+fn member_verdict(deployment: &Deployment) -> Result<Members, Error> {
+    let mut verdict = Members::default();
+    let switched_over = deployment.status == "SWITCHOVER_COMPLETED";
+    for member in &deployment.members {
+        let name = format!("member {} → {}", member.source, member.target);
+        match member.status.as_str() {
+            "SWITCHOVER_COMPLETED" => {}
+            // After switchover the source is old blue, which the cleanup deletes.
+            "MISSING_SOURCE" if switched_over => {}
+            "AVAILABLE" if switched_over => verdict
+                .not_switched
+                .push(format!("{name} (still AVAILABLE)")),
+            "AVAILABLE" => {}
+            "PROVISIONING" if switched_over => verdict
+                .not_switched
+                .push(format!("{name} (still PROVISIONING)")),
+            "PROVISIONING" => verdict.provisioning.push(format!(
+                "member {} is PROVISIONING",
+                arn::name_of(&member.target)
+            )),
+            "SWITCHOVER_IN_PROGRESS" => verdict
+                .switching
+                .push(format!("{name} is SWITCHOVER_IN_PROGRESS")),
+            "SWITCHOVER_FAILED" | "MISSING_SOURCE" | "MISSING_TARGET" => {
+                let details = deployment
+                    .status_details
+                    .clone()
+                    .unwrap_or_else(|| "AWS gave no details".to_owned());
+                let partial = if switched_over {
+                    "partial switchover: the deployment reads SWITCHOVER_COMPLETED but "
+                } else {
+                    ""
+                };
+                return Err(Error::DeploymentFailed {
+                    deployment: deployment.id.clone(),
+                    status: member.status.clone(),
+                    details: format!(
+                        "{partial}{name} is {}: {details}; nothing is deleted, a person must look",
+                        member.status
+                    ),
+                });
+            }
+            other => {
+                return Err(Error::UnknownStatus {
+                    what: "switchover member".to_owned(),
+                    value: other.to_owned(),
+                    resource: member.source.clone(),
+                })
+            }
+        }
+    }
+    Ok(verdict)
 }
 
 #[cfg(test)]
@@ -400,12 +472,68 @@ mod tests {
                 .phase,
             Phase::Switching
         );
-        assert_eq!(
-            assess(&deployment("SWITCHOVER_COMPLETED"), &[])
-                .unwrap()
-                .phase,
-            Phase::Switched
+        let mut d = deployment("SWITCHOVER_COMPLETED");
+        d.members[0].status = "SWITCHOVER_COMPLETED".into();
+        assert_eq!(assess(&d, &[]).unwrap().phase, Phase::Switched);
+    }
+
+    fn switched(members: &[&str]) -> Deployment {
+        let mut d = deployment("SWITCHOVER_COMPLETED");
+        d.members = members
+            .iter()
+            .enumerate()
+            .map(|(i, status)| Member {
+                source: format!("arn:aws:rds:us-east-1:1:db:orders-{i}-old1"),
+                target: format!("arn:aws:rds:us-east-1:1:db:orders-{i}"),
+                status: (*status).into(),
+            })
+            .collect();
+        d
+    }
+
+    #[test]
+    fn every_member_is_read_after_switchover() {
+        let ok = assess(
+            &switched(&["SWITCHOVER_COMPLETED", "SWITCHOVER_COMPLETED"]),
+            &[],
         );
+        assert_eq!(ok.unwrap().phase, Phase::Switched);
+        let settling = assess(
+            &switched(&["SWITCHOVER_COMPLETED", "SWITCHOVER_IN_PROGRESS"]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            settling.phase,
+            Phase::Switching,
+            "a member still switching is waited for"
+        );
+        for partial in [
+            switched(&["SWITCHOVER_COMPLETED", "SWITCHOVER_FAILED"]),
+            switched(&["SWITCHOVER_COMPLETED", "AVAILABLE"]),
+        ] {
+            let err = assess(&partial, &[]).unwrap_err();
+            assert_eq!(err.name(), "DeploymentFailed");
+            assert!(err.to_string().contains("partial switchover"), "{err}");
+            assert!(
+                err.to_string().contains("orders-1"),
+                "names the member: {err}"
+            );
+        }
+        let cleaned = assess(&switched(&["MISSING_SOURCE", "SWITCHOVER_COMPLETED"]), &[]);
+        assert_eq!(
+            cleaned.unwrap().phase,
+            Phase::Switched,
+            "old blue deleted by the cleanup"
+        );
+        let gone = assess(&switched(&["SWITCHOVER_COMPLETED", "MISSING_TARGET"]), &[]);
+        assert_eq!(
+            gone.unwrap_err().name(),
+            "DeploymentFailed",
+            "production is missing"
+        );
+        let err = assess(&switched(&["SWITCHOVER_COMPLETED", "HALF_DONE"]), &[]).unwrap_err();
+        assert_eq!(err.name(), "UnknownStatus");
     }
 
     #[test]

@@ -25,6 +25,18 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         details: Option<String>,
     },
+    /// The next switchover outlives its SwitchoverTimeout and is rolled back: AVAILABLE
+    /// again, nothing renamed, RDS-EVENT-0249 (the members' cancel events carry `details`).
+    SwitchoverRolledBack {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        details: Option<String>,
+    },
+    /// The next switchover completes except for the member whose blue side is `member`,
+    /// which reads SWITCHOVER_FAILED and keeps its names.
+    SwitchoverPartial { member: String },
+    /// The next CreateBlueGreenDeployment is refused as AWS refuses it for `reason`
+    /// (`source-not-supported`, `kms-key-not-accessible`).
+    CreateRefused { reason: String },
     /// Green instances (or only the green counterpart of blue instance `instance`) read
     /// `status` (e.g. `storage-optimization`) for `describes` DescribeDBInstances calls.
     GreenInstanceStatus {

@@ -49,7 +49,8 @@ pub async fn aurora_postgres(moto: &Moto, id: &str, readers: usize) -> Vec<Strin
     cluster_instances(moto, id, "aurora-postgresql", readers).await
 }
 
-async fn cluster_instances(
+/// `readers + 1` instances `<cluster>-0`, `<cluster>-1`... of the cluster.
+pub async fn cluster_instances(
     moto: &Moto,
     cluster: &str,
     engine: &str,

@@ -46,6 +46,26 @@ impl Execution {
     }
 }
 
+/// History events a state of type `kind` adds each time it runs (AWS's `HistoryEvent` types):
+/// a Lambda task `TaskStateEntered`, `TaskScheduled`, `TaskStarted`, `TaskSucceeded` (or
+/// `TaskFailed`), `TaskStateExited`; Choice, Wait, Pass and Succeed their `…StateEntered` and
+/// `…StateExited`; Fail its `FailStateEntered`. An execution adds `ExecutionStarted` and its end
+/// ([`EXECUTION_EVENTS`]); each retried attempt `TaskFailed`, `TaskScheduled`, `TaskStarted`
+/// ([`EVENTS_PER_RETRY`]).
+pub fn history_events_per_run(kind: &str) -> u64 {
+    match kind {
+        "Task" => 5,
+        "Choice" | "Wait" | "Pass" | "Succeed" => 2,
+        "Fail" => 1,
+        other => panic!("no history event count for a {other} state"),
+    }
+}
+
+/// `ExecutionStarted` and the execution's end event.
+pub const EXECUTION_EVENTS: u64 = 2;
+/// What one retried attempt of a task adds.
+pub const EVENTS_PER_RETRY: u64 = 3;
+
 /// The name of the state an event enters, if it is a `...StateEntered` event.
 pub fn entered_state(event: &Value) -> Option<&str> {
     let kind = event["type"].as_str()?;

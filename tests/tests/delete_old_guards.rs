@@ -1,68 +1,180 @@
-//! Every guard of delete-old that moto can set up: each shows the refusal (`UnsafeToDelete`
-//! naming the reason) and that nothing was deleted. Abandon removes green only.
-//! (Guards moto cannot set up are unit tests in shared/src/steps/delete_old.rs.)
+//! The adversarial suite of delete-old (cleanup and abandon) against moto over HTTP.
+//!
+//! Each case sets up the world a person could leave behind (renames, newcomers under old
+//! names, members or replicas added by hand, deployments deleted by hand, stale or foreign
+//! references, wrong engines, proxies, global databases, racing runs), runs the real step,
+//! and asserts its answer and the full inventory (clusters, instances, snapshots,
+//! deployments and their `bluegreen:` tags) before and after. Invariants checked on every
+//! answer of every loop: no success answer while any of old blue's ids still exists, and
+//! nothing that is not old blue (or green, for abandon) is ever deleted.
+//! docs/safety.md maps each guard to the case that proves it.
 
-use bluegreen::aws::{database, deployment};
+use std::collections::BTreeSet;
+
+use bluegreen::aws::deployment;
 use bluegreen::steps::{create, delete_old, switchover};
 use e2e::faults::Fault;
-use e2e::moto::{moto, unique};
+use e2e::moto::{moto, unique, REGION};
 use e2e::seed;
 use serde_json::{json, Value};
 
-fn request(identifier: &str, extra: Value) -> Value {
-    let mut options =
-        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "gracePeriodSeconds": 0});
-    options
-        .as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().cloned().unwrap_or_default());
-    json!({"target": {"region": e2e::moto::REGION, "identifier": identifier, "engine": "aurora-mysql"}, "options": options})
+// ---- the world ---------------------------------------------------------------------------
+
+/// Everything a test's database touches: rows are `kind name id detail`, sorted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Inventory(BTreeSet<String>);
+
+impl Inventory {
+    fn has(&self, row_start: &str) -> bool {
+        self.0.iter().any(|r| r.starts_with(row_start))
+    }
+
+    fn count(&self, kind: &str) -> usize {
+        self.0.iter().filter(|r| r.starts_with(kind)).count()
+    }
+
+    /// Deployments not (yet) being deleted.
+    fn live_deployments(&self) -> usize {
+        self.0
+            .iter()
+            .filter(|r| r.starts_with("deployment ") && !r.contains(" DELETING "))
+            .count()
+    }
+
+    /// The rows of `self` that `after` no longer has.
+    fn removed_in(&self, after: &Inventory) -> BTreeSet<String> {
+        self.0.difference(&after.0).cloned().collect()
+    }
 }
 
-/// What exists for a database: clusters, instances and deployments whose names start with it.
-async fn inventory(id: &str) -> (Vec<String>, Vec<String>, usize) {
-    let rds = moto().rds();
-    let mut clusters: Vec<String> = rds
-        .describe_db_clusters()
-        .send()
-        .await
-        .unwrap()
-        .db_clusters()
-        .iter()
-        .filter_map(|c| c.db_cluster_identifier())
-        .filter(|n| n.starts_with(id))
-        .map(str::to_owned)
-        .collect();
-    let mut instances: Vec<String> = rds
-        .describe_db_instances()
-        .send()
-        .await
-        .unwrap()
-        .db_instances()
-        .iter()
-        .filter_map(|i| i.db_instance_identifier())
-        .filter(|n| n.starts_with(id))
-        .map(str::to_owned)
-        .collect();
-    clusters.sort();
-    instances.sort();
-    let deployments = deployment::list(&rds)
-        .await
-        .unwrap()
-        .iter()
-        .filter(|d| d.source_name().starts_with(id))
-        .count();
-    (clusters, instances, deployments)
+/// Drains a paginated listing (the tests share one server, which holds hundreds of each).
+macro_rules! all {
+    ($call:expr) => {
+        $call
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .unwrap()
+    };
 }
 
-/// A cluster with a deployment; switched over when `switch` is set.
-async fn deployed(prefix: &str, switch: bool) -> (String, Value) {
-    let id = unique(prefix);
-    seed::aurora_mysql(moto(), &id, 1).await;
-    let req = request(&id, json!({}));
-    create::handle(json!({"request": req}), &moto().factory())
-        .await
-        .unwrap();
+/// Reads every cluster, instance, snapshot and deployment whose name starts with `id`, in
+/// `region`, with resource ids, and each deployment's `bluegreen:` tags, every listing to
+/// its last page.
+async fn inventory_in(id: &str, region: &str) -> Inventory {
+    let rds = aws_sdk_rds::Client::new(&moto().sdk_config(region));
+    let mut rows = BTreeSet::new();
+    for c in all!(rds.describe_db_clusters()) {
+        let name = c.db_cluster_identifier().unwrap_or_default();
+        if name.starts_with(id) {
+            rows.insert(format!(
+                "cluster {name} {} protected={}",
+                c.db_cluster_resource_id().unwrap_or_default(),
+                c.deletion_protection().unwrap_or(false)
+            ));
+        }
+    }
+    for i in all!(rds.describe_db_instances()) {
+        let name = i.db_instance_identifier().unwrap_or_default();
+        if name.starts_with(id) {
+            rows.insert(format!(
+                "instance {name} {} in={}",
+                i.dbi_resource_id().unwrap_or_default(),
+                i.db_cluster_identifier()
+                    .or(i.read_replica_source_db_instance_identifier())
+                    .unwrap_or("-")
+            ));
+        }
+    }
+    for s in all!(rds.describe_db_cluster_snapshots()) {
+        let name = s.db_cluster_snapshot_identifier().unwrap_or_default();
+        if name.starts_with(id) && s.snapshot_type() == Some("manual") {
+            rows.insert(format!(
+                "snapshot {name} of={}",
+                s.db_cluster_resource_id().unwrap_or_default()
+            ));
+        }
+    }
+    for s in all!(rds.describe_db_snapshots()) {
+        let name = s.db_snapshot_identifier().unwrap_or_default();
+        if name.starts_with(id) && s.snapshot_type() == Some("manual") {
+            rows.insert(format!(
+                "snapshot {name} of={}",
+                s.dbi_resource_id().unwrap_or_default()
+            ));
+        }
+    }
+    for d in all!(rds.describe_blue_green_deployments()) {
+        let (source, target) = (
+            d.source().unwrap_or_default(),
+            d.target().unwrap_or_default(),
+        );
+        let name_of = |arn: &str| arn.rsplit(':').next().unwrap_or_default().to_owned();
+        if !(name_of(source).starts_with(id) || name_of(target).starts_with(id)) {
+            continue;
+        }
+        let did = d.blue_green_deployment_identifier().unwrap_or_default();
+        rows.insert(format!(
+            "deployment {did} {} {}->{}",
+            d.status().unwrap_or_default(),
+            name_of(source),
+            name_of(target)
+        ));
+        for t in d.tag_list() {
+            let key = t.key().unwrap_or_default();
+            if key.starts_with("bluegreen:") {
+                // The time a cleanup started is a fact, not a value to compare.
+                let value = if key == "bluegreen:cleanup-started" {
+                    "(set)"
+                } else {
+                    t.value().unwrap_or_default()
+                };
+                rows.insert(format!("tag {did} {key}={value}"));
+            }
+        }
+    }
+    Inventory(rows)
+}
+
+async fn inventory(id: &str) -> Inventory {
+    inventory_in(id, REGION).await
+}
+
+// ---- requests and runs ---------------------------------------------------------------------
+
+fn aurora(identifier: &str, extra: Value) -> Value {
+    request(
+        identifier,
+        "aurora-mysql",
+        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0"}),
+        extra,
+    )
+}
+
+fn mysql(identifier: &str, extra: Value) -> Value {
+    request(identifier, "mysql", json!({}), extra)
+}
+
+fn request(identifier: &str, engine: &str, base: Value, extra: Value) -> Value {
+    let mut options = base;
+    options["gracePeriodSeconds"] = json!(0);
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        options[k] = v;
+    }
+    json!({"target": {"region": REGION, "identifier": identifier, "engine": engine}, "options": options})
+}
+
+/// A database with a deployment made by `create` (its answer is returned: what the state
+/// machine keeps as `$.deployment`), switched over when `switch` is set.
+async fn deploy(id: &str, req: &Value, switch: bool) -> Value {
+    let created = serde_json::to_value(
+        create::handle(json!({"request": req}), &moto().factory())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
     if switch {
         let a = serde_json::to_value(
             switchover::handle(
@@ -73,172 +185,931 @@ async fn deployed(prefix: &str, switch: bool) -> (String, Value) {
             .unwrap(),
         )
         .unwrap();
-        assert_eq!(a["action"], "switchover-requested");
+        assert_eq!(a["action"], "switchover-requested", "{id}: {a}");
     }
-    (id, req)
+    created
 }
 
-async fn cleanup(req: &Value) -> Result<Value, bluegreen::Error> {
+/// An Aurora cluster with one reader and a deployment; switched over when `switch` is set.
+async fn aurora_deployed(prefix: &str, switch: bool) -> (String, Value, Value) {
+    let id = unique(prefix);
+    seed::aurora_mysql(moto(), &id, 1).await;
+    let req = aurora(&id, json!({}));
+    let created = deploy(&id, &req, switch).await;
+    (id, req, created)
+}
+
+/// An RDS MySQL instance with `replicas` read replicas and a deployment, switched over.
+async fn mysql_deployed(prefix: &str, replicas: usize) -> (String, Value, Value) {
+    let id = unique(prefix);
+    seed::rds_instance(moto(), &id, "mysql", "8.0.35").await;
+    for n in 0..replicas {
+        moto()
+            .rds()
+            .create_db_instance_read_replica()
+            .db_instance_identifier(format!("{id}-r{n}"))
+            .source_db_instance_identifier(&id)
+            .send()
+            .await
+            .unwrap();
+    }
+    let req = mysql(&id, json!({}));
+    let created = deploy(&id, &req, true).await;
+    (id, req, created)
+}
+
+async fn step(
+    op: &str,
+    req: &Value,
+    deployment: &Value,
+    attempt: &Value,
+) -> Result<Value, bluegreen::Error> {
     delete_old::handle(
-        json!({"operation": "cleanup", "request": req}),
+        json!({"operation": op, "request": req, "deployment": deployment, "poll": {"attempt": attempt}}),
         &moto().factory(),
     )
     .await
     .map(|a| serde_json::to_value(a).unwrap())
 }
 
+/// One call with no state (an execution started from the console).
+async fn fresh(op: &str, req: &Value) -> Result<Value, bluegreen::Error> {
+    step(op, req, &Value::Null, &json!(0)).await
+}
+
+/// What an execution does: call, keep the first answer's deployment when it had none (as the
+/// state machine's "Remember ..." state does), call again, until `done` or an error. Asserts on every answer
+/// that `done` comes only once none of `must_be_gone` (resource ids) exists.
+async fn drive(
+    op: &str,
+    req: &Value,
+    start: Value,
+    id: &str,
+    must_be_gone: &[String],
+) -> (Vec<Value>, Result<Value, bluegreen::Error>) {
+    let (mut deployment, mut attempt, mut answers) = (start, json!(0), Vec::new());
+    for _ in 0..25 {
+        match step(op, req, &deployment, &attempt).await {
+            Ok(a) => {
+                println!(
+                    "{id}: {} {} deleted={}",
+                    a["state"], a["step"], a["deleted"]
+                );
+                answers.push(a.clone());
+                if a["state"] == "done" {
+                    let now = inventory(id).await;
+                    for gone in must_be_gone {
+                        assert!(
+                            !now.0.iter().any(|r| r.contains(gone.as_str())
+                                && !r.starts_with("snapshot")
+                                && !r.starts_with("tag")),
+                            "success answered while {gone} exists: {now:#?}"
+                        );
+                    }
+                    return (answers, Ok(a));
+                }
+                if deployment.is_null() {
+                    // "Remember the deployment ...": only when the execution had none.
+                    deployment = a["deployment"].clone();
+                }
+                attempt = a["attempt"].clone();
+            }
+            Err(e) => {
+                println!("{id}: refused {}: {e}", e.name());
+                return (answers, Err(e));
+            }
+        }
+    }
+    panic!("{op} of {id} did not finish in 25 calls: {answers:#?}");
+}
+
+/// Old blue's ids as `create` recorded them.
+fn blue_ids(created: &Value) -> Vec<String> {
+    let blue = &created["identity"]["blue"];
+    std::iter::once(blue["resourceId"].as_str().unwrap().to_owned())
+        .chain(
+            blue["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap().to_owned()),
+        )
+        .collect()
+}
+
+/// Asserts a refusal: its stable name, words of its reason, and nothing changed.
+async fn assert_refused(
+    result: Result<Value, bluegreen::Error>,
+    name: &str,
+    words: &[&str],
+    id: &str,
+    before: &Inventory,
+) {
+    let err = result.expect_err("a refusal");
+    assert_eq!(err.name(), name, "{err}");
+    for w in words {
+        assert!(err.to_string().contains(w), "`{w}` missing from: {err}");
+    }
+    assert_eq!(&inventory(id).await, before, "nothing changed");
+}
+
+fn deployment_id(created: &Value) -> String {
+    created["id"].as_str().unwrap().to_owned()
+}
+
+// ---- cleanup: the paths that delete ------------------------------------------------------
+
+#[tokio::test]
+async fn aurora_old_blue_is_deleted_by_id_members_first_then_the_deployment() {
+    let (id, req, created) = aurora_deployed("okaur", true).await;
+    let before = inventory(&id).await;
+    let blue = blue_ids(&created);
+    assert!(before.has(&format!("cluster {id}-old1 {}", blue[0])));
+    let (answers, end) = drive("cleanup", &req, Value::Null, &id, &blue).await;
+    let end = end.unwrap();
+    assert_eq!(end["step"], "complete");
+    let steps: Vec<&str> = answers
+        .iter()
+        .map(|a| a["step"].as_str().unwrap())
+        .collect();
+    let first = |s: &str| steps.iter().position(|x| *x == s).unwrap();
+    assert!(first("delete-instances") < first("delete-cluster"));
+    assert!(first("delete-cluster") < first("complete"));
+    assert_eq!(
+        end["deleted"],
+        json!([deployment_id(&created)]),
+        "the deployment object goes last, once old blue is gone by id"
+    );
+    let after = inventory(&id).await;
+    let removed = before.removed_in(&after);
+    // Exactly old blue (cluster + 2 instances), the deployment and its tags went.
+    assert!(
+        removed
+            .iter()
+            .all(|r| r.contains("-old1") || r.starts_with("deployment") || r.starts_with("tag")),
+        "{removed:#?}"
+    );
+    assert_eq!(
+        removed
+            .iter()
+            .filter(|r| r.starts_with("cluster") || r.starts_with("instance"))
+            .count(),
+        3
+    );
+    assert_eq!(after.count("cluster "), 1);
+    assert_eq!(after.count("instance "), 2, "production's instances intact");
+    assert!(
+        after.has(&format!("snapshot {id}-old1-final-")),
+        "{after:#?}"
+    );
+    assert!(
+        after
+            .0
+            .iter()
+            .any(|r| r.starts_with("snapshot") && r.ends_with(&blue[0])),
+        "the final snapshot is of old blue's id"
+    );
+}
+
+#[tokio::test]
+async fn rds_instance_old_blue_with_a_read_replica_goes_replica_first() {
+    let (id, req, created) = mysql_deployed("okrepl", 1).await;
+    let blue = blue_ids(&created);
+    assert_eq!(
+        blue.len(),
+        2,
+        "the replica is part of the deployment: {created}"
+    );
+    let before = inventory(&id).await;
+    assert!(
+        before.has(&format!("instance {id}-r0-old1 {} in={id}-old1", blue[1])),
+        "{before:#?}"
+    );
+    let (answers, end) = drive("cleanup", &req, Value::Null, &id, &blue).await;
+    assert_eq!(end.unwrap()["state"], "done");
+    let deleted: Vec<String> = answers
+        .iter()
+        .flat_map(|a| {
+            a["deleted"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap().to_owned())
+        })
+        .collect();
+    let at = |n: &str| deleted.iter().position(|d| d == n).unwrap();
+    assert!(
+        at(&format!("{id}-r0-old1")) < at(&format!("{id}-old1")),
+        "replica before its source: {deleted:?}"
+    );
+    let after = inventory(&id).await;
+    assert!(
+        after.has(&format!("instance {id} ")) && after.has(&format!("instance {id}-r0 ")),
+        "production and its replica intact: {after:#?}"
+    );
+    assert!(
+        !after.has(&format!("instance {id}-old1")) && !after.has(&format!("instance {id}-r0-old1"))
+    );
+    assert!(after.has(&format!("snapshot {id}-old1-final-")));
+}
+
+#[tokio::test]
+async fn final_snapshot_false_needs_the_acknowledgement() {
+    let (id, _, _) = aurora_deployed("nosnap", true).await;
+    let before = inventory(&id).await;
+    let unacknowledged = aurora(&id, json!({"finalSnapshot": false}));
+    let result = fresh("cleanup", &unacknowledged).await;
+    assert_refused(
+        result,
+        "InvalidInput",
+        &["options.finalSnapshot", "skipFinalSnapshotAcknowledged"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn final_snapshot_false_with_the_acknowledgement_deletes_without_a_snapshot() {
+    let (id, _, created) = aurora_deployed("nosnapok", true).await;
+    let req = aurora(
+        &id,
+        json!({"finalSnapshot": false, "skipFinalSnapshotAcknowledged": true}),
+    );
+    let (answers, end) = drive("cleanup", &req, Value::Null, &id, &blue_ids(&created)).await;
+    assert_eq!(end.unwrap()["state"], "done");
+    assert!(answers.iter().all(|a| a["step"] != "final-snapshot"));
+    let after = inventory(&id).await;
+    assert_eq!(after.count("snapshot "), 0, "{after:#?}");
+    assert_eq!(after.count("cluster "), 1);
+}
+
+// ---- cleanup: identity ---------------------------------------------------------------------
+
+#[tokio::test]
+async fn renamed_old_blue_and_a_newcomer_at_old1_are_both_left_alone() {
+    let (id, req, created) = aurora_deployed("newcomer", true).await;
+    let old = format!("{id}-old1");
+    let rds = moto().rds();
+    rds.modify_db_cluster()
+        .db_cluster_identifier(&old)
+        .new_db_cluster_identifier(format!("{id}-kept"))
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    // An unrelated cluster takes the name.
+    rds.create_db_cluster()
+        .db_cluster_identifier(&old)
+        .engine("aurora-mysql")
+        .master_username("admin")
+        .master_user_password("password123")
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let blue = blue_ids(&created);
+    assert!(
+        before.has(&format!("cluster {id}-kept {}", blue[0])),
+        "old blue keeps its id across a rename: {before:#?}"
+    );
+    let newcomer = before
+        .0
+        .iter()
+        .find(|r| r.starts_with(&format!("cluster {old} ")))
+        .unwrap()
+        .split(' ')
+        .nth(2)
+        .unwrap()
+        .to_owned();
+    assert_ne!(
+        newcomer, blue[0],
+        "a new database under an old name gets a new id"
+    );
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[&newcomer, &blue[0], "took old blue's name"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn old_blue_renamed_by_hand_is_refused_not_reported_deleted() {
+    let (id, req, created) = aurora_deployed("renamed", true).await;
+    moto()
+        .rds()
+        .modify_db_cluster()
+        .db_cluster_identifier(format!("{id}-old1"))
+        .new_db_cluster_identifier(format!("{id}-keep"))
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[
+            &blue_ids(&created)[0],
+            &format!("{id}-keep"),
+            "renamed by hand",
+        ],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn old_blue_not_found_by_id_is_never_a_success_and_the_deployment_is_kept() {
+    let (id, req, created) = aurora_deployed("vanished", true).await;
+    let rds = moto().rds();
+    for n in 0..2 {
+        rds.delete_db_instance()
+            .db_instance_identifier(format!("{id}-{n}-old1"))
+            .send()
+            .await
+            .unwrap();
+    }
+    rds.delete_db_cluster()
+        .db_cluster_identifier(format!("{id}-old1"))
+        .skip_final_snapshot(true)
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    assert_eq!(before.count("deployment "), 1);
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[
+            "action needed",
+            &blue_ids(&created)[0],
+            "not found",
+            "nothing deleted",
+            "kept",
+        ],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_deployment_without_recorded_identity_is_refused() {
+    let (id, req, created) = aurora_deployed("notags", true).await;
+    let arn = format!(
+        "arn:aws:rds:{REGION}:{}:deployment:{}",
+        e2e::moto::ACCOUNT,
+        deployment_id(&created)
+    );
+    let rds = moto().rds();
+    let keys: Vec<String> = rds
+        .list_tags_for_resource()
+        .resource_name(&arn)
+        .send()
+        .await
+        .unwrap()
+        .tag_list()
+        .iter()
+        .filter_map(|t| t.key().map(str::to_owned))
+        .filter(|k| k.starts_with("bluegreen:"))
+        .collect();
+    assert!(
+        keys.len() >= 3,
+        "create recorded the identity as tags: {keys:?}"
+    );
+    rds.remove_tags_from_resource()
+        .resource_name(&arn)
+        .set_tag_keys(Some(keys))
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["records no resource ids"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_final_snapshot_name_taken_by_another_database_is_refused() {
+    let (id, req, created) = aurora_deployed("snapof", true).await;
+    // The deterministic final-snapshot name, taken by a snapshot of production.
+    let name = bluegreen::naming::final_snapshot(&format!("{id}-old1"), &deployment_id(&created));
+    moto()
+        .rds()
+        .create_db_cluster_snapshot()
+        .db_cluster_identifier(&id)
+        .db_cluster_snapshot_identifier(&name)
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let err = fresh("cleanup", &req).await.unwrap_err();
+    assert_eq!(err.name(), "UnsafeToDelete");
+    assert!(err.to_string().contains("not of old blue"), "{err}");
+    let after = inventory(&id).await;
+    let mut expected = before.clone();
+    expected.0.insert(format!(
+        "tag {} bluegreen:cleanup-started=(set)",
+        deployment_id(&created)
+    ));
+    assert_eq!(
+        after, expected,
+        "nothing deleted (only the cleanup-started mark added)"
+    );
+}
+
+// ---- cleanup: input, references, Regions ------------------------------------------------
+
+#[tokio::test]
+async fn an_aurora_cluster_given_with_an_rds_instance_engine_is_refused() {
+    let (id, _, _) = aurora_deployed("kind", true).await;
+    let before = inventory(&id).await;
+    let wrong = request(&id, "mysql", json!({}), json!({}));
+    let result = fresh("cleanup", &wrong).await;
+    assert_refused(
+        result,
+        "InvalidInput",
+        &["target.engine", "Aurora DB cluster"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_stale_deployment_reference_is_never_done() {
+    let (id, req, created) = aurora_deployed("stale", true).await;
+    let before = inventory(&id).await;
+    let mut stale = created.clone();
+    stale["id"] = json!("bgd-doesnotexist0000");
+    stale.as_object_mut().unwrap().remove("identity");
+    let result = step("cleanup", &req, &stale, &json!(3)).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["action needed", "bgd-doesnotexist0000", "nothing deleted"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_reference_from_another_region_is_refused() {
+    let id = unique("region");
+    let west = aws_sdk_rds::Client::new(&moto().sdk_config("eu-west-1"));
+    west.create_db_cluster()
+        .db_cluster_identifier(&id)
+        .engine("aurora-mysql")
+        .master_username("admin")
+        .master_user_password("password123")
+        .send()
+        .await
+        .unwrap();
+    west.create_db_instance()
+        .db_instance_identifier(format!("{id}-0"))
+        .db_cluster_identifier(&id)
+        .engine("aurora-mysql")
+        .db_instance_class("db.r6g.large")
+        .send()
+        .await
+        .unwrap();
+    let mut west_req = aurora(&id, json!({}));
+    west_req["target"]["region"] = json!("eu-west-1");
+    let west_request = bluegreen::input::Request::from_value(west_req).unwrap();
+    let created =
+        serde_json::to_value(create::create(&west, &west_request).await.unwrap()).unwrap();
+    // The same name exists in us-east-1 too; the execution names the eu-west-1 deployment.
+    seed::aurora_mysql(moto(), &id, 0).await;
+    let (east_before, west_before) = (inventory(&id).await, inventory_in(&id, "eu-west-1").await);
+    let req = aurora(&id, json!({}));
+    let result = step("cleanup", &req, &created, &json!(0)).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["eu-west-1", "another Region"],
+        &id,
+        &east_before,
+    )
+    .await;
+    assert_eq!(inventory_in(&id, "eu-west-1").await, west_before);
+    let result = step("abandon", &req, &created, &json!(0)).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["another Region"],
+        &id,
+        &east_before,
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn cleanup_before_switchover_is_refused() {
-    let (id, req) = deployed("guardpre", false).await;
+    let (id, req, _) = aurora_deployed("guardpre", false).await;
     let before = inventory(&id).await;
-    let err = cleanup(&req).await.unwrap_err();
-    assert_eq!(err.name(), "UnsafeToDelete");
-    assert!(
-        err.to_string().contains("not SWITCHOVER_COMPLETED"),
-        "{err}"
-    );
-    assert_eq!(inventory(&id).await, before, "nothing deleted");
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["not SWITCHOVER_COMPLETED"],
+        &id,
+        &before,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn cleanup_for_another_database_is_refused() {
-    let (a, a_req) = deployed("guarda", true).await;
+    let (a, _, created) = aurora_deployed("guarda", true).await;
     let b = unique("guardb");
     seed::aurora_mysql(moto(), &b, 0).await;
     // B's execution names A's deployment: A's old blue must not be deleted on B's behalf.
-    let a_name = deployment::list(&moto().rds())
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.target_name() == a)
-        .unwrap()
-        .name;
     let before = inventory(&a).await;
-    let err = cleanup(&request(&b, json!({"deploymentName": a_name})))
+    let result = fresh(
+        "cleanup",
+        &aurora(&b, json!({"deploymentName": created["name"]})),
+    )
+    .await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[&format!("not {b}")],
+        &a,
+        &before,
+    )
+    .await;
+    assert_eq!(inventory(&b).await.count("cluster "), 1, "B untouched");
+}
+
+// ---- cleanup: topology --------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_member_added_by_hand_to_old_blue_is_refused_and_named() {
+    let (id, req, _) = aurora_deployed("member", true).await;
+    let extra = format!("{id}-old1-extra");
+    moto()
+        .rds()
+        .create_db_instance()
+        .db_instance_identifier(&extra)
+        .db_cluster_identifier(format!("{id}-old1"))
+        .engine("aurora-mysql")
+        .db_instance_class("db.r6g.large")
+        .send()
         .await
-        .unwrap_err();
-    assert_eq!(err.name(), "UnsafeToDelete");
-    assert!(err.to_string().contains(&format!("not {b}")), "{err}");
-    assert_eq!(inventory(&a).await, before, "nothing of A deleted");
-    assert!(database::describe_cluster(&moto().rds(), &b)
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[&extra, "not part of the deployment"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_replica_of_old_blue_outside_the_deployment_is_refused_and_named() {
+    let (id, req, _) = mysql_deployed("replx", 0).await;
+    let replica = format!("{id}-old1-late");
+    moto()
+        .rds()
+        .create_db_instance_read_replica()
+        .db_instance_identifier(&replica)
+        .source_db_instance_identifier(format!("{id}-old1"))
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[&replica, "read replica", "promote"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn old_blue_in_a_global_database_is_refused_with_the_steps() {
+    let (id, req, _) = aurora_deployed("global", true).await;
+    let rds = moto().rds();
+    let arn = rds
+        .describe_db_clusters()
+        .db_cluster_identifier(format!("{id}-old1"))
+        .send()
         .await
         .unwrap()
-        .is_some());
-    drop(a_req);
+        .db_clusters()[0]
+        .db_cluster_arn()
+        .unwrap()
+        .to_owned();
+    rds.create_global_cluster()
+        .global_cluster_identifier(format!("{id}-global"))
+        .source_db_cluster_identifier(arn)
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["Global Database", "remove-from-global-cluster"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+/// A VPC subnet in moto's EC2 (an RDS Proxy needs one), over EC2's Query API.
+async fn subnet() -> String {
+    let call = |body: String| async move {
+        reqwest::Client::new()
+            .post(&moto().endpoint)
+            .header("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let between = |xml: &str, tag: &str| {
+        xml.split(&format!("<{tag}>"))
+            .nth(1)
+            .unwrap()
+            .split(&format!("</{tag}>"))
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let vpc = between(
+        &call("Action=CreateVpc&Version=2016-11-15&CidrBlock=10.9.0.0%2F16".into()).await,
+        "vpcId",
+    );
+    between(
+        &call(format!(
+            "Action=CreateSubnet&Version=2016-11-15&VpcId={vpc}&CidrBlock=10.9.1.0%2F24"
+        ))
+        .await,
+        "subnetId",
+    )
+}
+
+#[tokio::test]
+async fn old_blue_behind_an_rds_proxy_is_refused_naming_the_proxy() {
+    let (id, req, _) = aurora_deployed("proxy", true).await;
+    let rds = moto().rds();
+    let proxy = format!("{id}-px");
+    rds.create_db_proxy()
+        .db_proxy_name(&proxy)
+        .engine_family(aws_sdk_rds::types::EngineFamily::Mysql)
+        .auth(
+            aws_sdk_rds::types::UserAuthConfig::builder()
+                .auth_scheme(aws_sdk_rds::types::AuthScheme::Secrets)
+                .build(),
+        )
+        .role_arn("arn:aws:iam::123456789012:role/proxy")
+        .vpc_subnet_ids(subnet().await)
+        .send()
+        .await
+        .unwrap();
+    rds.register_db_proxy_targets()
+        .db_proxy_name(&proxy)
+        .db_cluster_identifiers(format!("{id}-old1"))
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[&proxy, "deregister"],
+        &id,
+        &before,
+    )
+    .await;
+    rds.delete_db_proxy()
+        .db_proxy_name(&proxy)
+        .send()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn deletion_protection_on_old_blue_is_never_turned_off() {
-    let (id, req) = deployed("guardprot", true).await;
-    let old = format!("{id}-old1");
+    let (id, req, _) = aurora_deployed("guardprot", true).await;
     moto()
         .rds()
         .modify_db_cluster()
-        .db_cluster_identifier(&old)
+        .db_cluster_identifier(format!("{id}-old1"))
         .deletion_protection(true)
         .send()
         .await
         .unwrap();
     let before = inventory(&id).await;
-    let err = cleanup(&req).await.unwrap_err();
-    assert_eq!(err.name(), "UnsafeToDelete");
-    assert!(err.to_string().contains("deletion protection"), "{err}");
-    assert_eq!(inventory(&id).await, before, "nothing deleted");
-    let cluster = database::describe_cluster(&moto().rds(), &old)
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["deletion protection"],
+        &id,
+        &before,
+    )
+    .await;
+    assert!(
+        before.has(&format!("cluster {id}-old1 "))
+            && inventory(&id)
+                .await
+                .0
+                .iter()
+                .any(|r| r.starts_with(&format!("cluster {id}-old1 "))
+                    && r.ends_with("protected=true"))
+    );
+}
+
+// ---- cleanup: the deployment object, re-runs and races ---------------------------------------
+
+#[tokio::test]
+async fn the_deployment_deleted_by_hand_during_the_grace_period_is_refused() {
+    let (id, req, created) = aurora_deployed("byhand", true).await;
+    let rds = moto().rds();
+    rds.delete_blue_green_deployment()
+        .blue_green_deployment_identifier(deployment_id(&created))
+        .send()
+        .await
+        .unwrap();
+    // DELETING for a while, then gone.
+    while deployment::describe(&rds, &deployment_id(&created))
         .await
         .unwrap()
+        .is_some()
+    {}
+    let before = inventory(&id).await;
+    // The execution still carries the deployment "Create green" recorded, with its identity.
+    let result = step("cleanup", &req, &created, &json!(0)).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["action needed", "still exists", &blue_ids(&created)[0]],
+        &id,
+        &before,
+    )
+    .await;
+    // Started again from the console: no deployment to act on, never a success.
+    let result = fresh("cleanup", &req).await;
+    assert_refused(result, "NotFound", &[], &id, &before).await;
+}
+
+#[tokio::test]
+async fn cleanup_run_twice_never_deletes_twice_nor_claims_success_blindly() {
+    let (id, req, created) = aurora_deployed("twice", true).await;
+    let blue = blue_ids(&created);
+    let (_, end) = drive("cleanup", &req, Value::Null, &id, &blue).await;
+    assert_eq!(end.unwrap()["state"], "done");
+    let before = inventory(&id).await;
+    // Run again while the deployment reads DELETING: waits, re-checks old blue by id, deletes nothing.
+    let (answers, again) = drive("cleanup", &req, Value::Null, &id, &blue).await;
+    assert_eq!(again.unwrap()["state"], "done");
+    assert!(
+        answers.iter().all(|a| a["deleted"] == json!([])),
+        "{answers:#?}"
+    );
+    let after = inventory(&id).await;
+    assert!(
+        before
+            .removed_in(&after)
+            .iter()
+            .all(|r| r.starts_with("deployment") || r.starts_with("tag")),
+        "only the deployment object finished going"
+    );
+    // And once it is gone: nothing to act on, never a success.
+    let result = fresh("cleanup", &req).await;
+    assert_refused(result, "NotFound", &[], &id, &after).await;
+}
+
+#[tokio::test]
+async fn a_rerun_while_the_deployment_is_deleting_waits() {
+    let (id, req, created) = aurora_deployed("rerun", true).await;
+    let (_, end) = drive("cleanup", &req, Value::Null, &id, &blue_ids(&created)).await;
+    let end = end.unwrap();
+    assert_eq!(end["deleted"], json!([deployment_id(&created)]), "{end}");
+    // The deployment now reads DELETING: a second execution waits instead of refusing...
+    let before = inventory(&id).await;
+    assert!(
+        before.has(&format!("deployment {} DELETING", deployment_id(&created))),
+        "{before:#?}"
+    );
+    let second = fresh("cleanup", &req).await.unwrap();
+    assert_eq!(
+        (second["state"].as_str(), second["step"].as_str()),
+        (Some("in-progress"), Some("delete-deployment")),
+        "{second}"
+    );
+    assert_eq!(second["deleted"], json!([]));
+    assert_eq!(
+        inventory(&id).await.removed_in(&before).len(),
+        0,
+        "nothing new deleted"
+    );
+    // ...and, called again with what it remembered, finds the deployment gone and old blue
+    // gone by id: done, with nothing deleted twice.
+    let end = step("cleanup", &req, &second["deployment"], &second["attempt"])
+        .await
         .unwrap();
     assert_eq!(
-        cluster.deletion_protection(),
-        Some(true),
-        "protection left on"
+        (end["state"].as_str(), &end["deleted"]),
+        (Some("done"), &json!([])),
+        "{end}"
     );
+    assert_eq!(inventory(&id).await.count("deployment "), 0);
 }
 
 #[tokio::test]
-async fn abandon_after_switchover_is_refused() {
-    let (id, req) = deployed("guardab", true).await;
+async fn two_cleanups_racing_delete_each_resource_once() {
+    let (id, req, created) = aurora_deployed("race", true).await;
     let before = inventory(&id).await;
-    let err = delete_old::handle(
-        json!({"operation": "abandon", "request": req}),
-        &moto().factory(),
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(err.name(), "UnsafeToDelete");
-    assert!(err.to_string().contains("SWITCHOVER_COMPLETED"), "{err}");
-    assert_eq!(
-        inventory(&id).await,
-        before,
-        "production and old blue intact"
+    let blue = blue_ids(&created);
+    let (a, b) = tokio::join!(
+        drive("cleanup", &req, Value::Null, &id, &blue),
+        drive("cleanup", &req, Value::Null, &id, &blue)
     );
-}
-
-#[tokio::test]
-async fn abandon_before_switchover_removes_green_only() {
-    let (id, req) = deployed("abandon", false).await;
-    let (clusters, instances, deployments) = inventory(&id).await;
-    assert_eq!(
-        (clusters.len(), instances.len(), deployments),
-        (2, 4, 1),
-        "blue and green exist"
+    let deleted: Vec<String> =
+        a.0.iter()
+            .chain(b.0.iter())
+            .flat_map(|x| {
+                x["deleted"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.as_str().unwrap().to_owned())
+            })
+            .collect();
+    let unique_deleted: BTreeSet<&String> = deleted.iter().collect();
+    assert!(
+        unique_deleted.len() == deleted.len()
+            || deleted.iter().filter(|d| d.starts_with("bgd-")).count() == 2,
+        "each database deleted once: {deleted:?}"
     );
-    let first = serde_json::to_value(
-        delete_old::handle(
-            json!({"operation": "abandon", "request": req}),
-            &moto().factory(),
-        )
-        .await
-        .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(first["state"], "in-progress");
-    let deployment = first["deployment"].clone();
-    let second = serde_json::to_value(
-        delete_old::handle(
-            json!({"operation": "abandon", "request": req, "deployment": deployment}),
-            &moto().factory(),
-        )
-        .await
-        .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(second["state"], "done");
-    assert_eq!(
-        inventory(&id).await,
-        (
-            vec![id.clone()],
-            vec![format!("{id}-0"), format!("{id}-1")],
-            0
-        ),
-        "blue untouched, green and the deployment gone"
+    for r in [&a.1, &b.1] {
+        if let Err(e) = r {
+            assert!(
+                ["NotFound", "Retryable"].contains(&e.name()),
+                "a racing run fails only harmlessly: {e}"
+            );
+        }
+    }
+    assert!(a.1.is_ok() || b.1.is_ok(), "one run finished");
+    let after = inventory(&id).await;
+    let removed = before.removed_in(&after);
+    assert!(
+        removed
+            .iter()
+            .all(|r| r.contains("-old1") || r.starts_with("deployment") || r.starts_with("tag")),
+        "{removed:#?}"
     );
+    assert_eq!(after.count("instance "), 2, "production intact");
+    assert_eq!(after.count("snapshot "), 1, "one final snapshot");
 }
 
 #[tokio::test]
 async fn a_transient_delete_failure_is_retryable_and_the_rerun_finishes() {
-    let (id, req) = deployed("guardretry", true).await;
+    let (id, req, _) = aurora_deployed("guardretry", true).await;
     moto()
         .inject(
             &id,
             Fault::fail("DeleteDBCluster", "InvalidDBClusterStateFault", 1),
         )
         .await;
-    let mut poll = json!({"attempt": 0});
-    let mut failures = 0;
-    for _ in 0..10 {
-        match delete_old::handle(
-            json!({"operation": "cleanup", "request": req, "poll": poll}),
-            &moto().factory(),
-        )
-        .await
-        {
+    let (mut deployment, mut attempt, mut failures) = (Value::Null, json!(0), 0);
+    for _ in 0..15 {
+        match step("cleanup", &req, &deployment, &attempt).await {
+            Ok(a) if a["state"] == "done" => break,
             Ok(a) => {
-                let a = serde_json::to_value(a).unwrap();
-                if a["state"] == "done" {
-                    break;
-                }
-                poll = json!({"attempt": a["attempt"]});
+                deployment = a["deployment"].clone();
+                attempt = a["attempt"].clone();
             }
             Err(e) => {
                 assert_eq!(e.name(), "Retryable", "{e}");
@@ -247,19 +1118,196 @@ async fn a_transient_delete_failure_is_retryable_and_the_rerun_finishes() {
         }
     }
     assert_eq!(failures, 1);
+    let after = inventory(&id).await;
     assert_eq!(
-        inventory(&id).await,
         (
-            vec![id.clone()],
-            vec![format!("{id}-0"), format!("{id}-1")],
-            0
+            after.count("cluster "),
+            after.count("instance "),
+            after.live_deployments()
+        ),
+        (1, 2, 0)
+    );
+}
+
+// ---- abandon ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn abandon_before_switchover_removes_green_only() {
+    let (id, req, created) = aurora_deployed("abandon", false).await;
+    let before = inventory(&id).await;
+    assert_eq!(
+        (
+            before.count("cluster "),
+            before.count("instance "),
+            before.count("deployment ")
+        ),
+        (2, 4, 1)
+    );
+    let green = &created["identity"]["green"];
+    let green_ids: Vec<String> = std::iter::once(green["resourceId"].as_str().unwrap().to_owned())
+        .chain(
+            green["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap().to_owned()),
         )
+        .collect();
+    let (_, end) = drive("abandon", &req, Value::Null, &id, &green_ids).await;
+    assert_eq!(end.unwrap()["state"], "done");
+    let after = inventory(&id).await;
+    assert!(
+        before
+            .removed_in(&after)
+            .iter()
+            .all(|r| r.contains("-green-") || r.starts_with("deployment") || r.starts_with("tag")),
+        "only green went"
+    );
+    assert_eq!(
+        (
+            after.count("cluster "),
+            after.count("instance "),
+            after.live_deployments()
+        ),
+        (1, 2, 0),
+        "blue untouched"
     );
 }
 
 #[tokio::test]
+async fn abandon_after_switchover_is_refused() {
+    let (id, req, _) = aurora_deployed("guardab", true).await;
+    let before = inventory(&id).await;
+    let result = fresh("abandon", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &["SWITCHOVER_COMPLETED", "certainly not production"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn abandon_outside_the_allow_list_of_statuses_is_refused() {
+    let (id, req, _) = aurora_deployed("abfail", false).await;
+    moto()
+        .inject(&id, Fault::SwitchoverFailed { details: None })
+        .await;
+    let a = serde_json::to_value(
+        switchover::handle(
+            json!({"operation": "switchover", "request": req}),
+            &moto().factory(),
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(a["action"], "switchover-requested");
+    let before = inventory(&id).await;
+    assert!(
+        before.0.iter().any(|r| r.contains("SWITCHOVER_FAILED")),
+        "{before:#?}"
+    );
+    let result = fresh("abandon", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[
+            "SWITCHOVER_FAILED",
+            "PROVISIONING, AVAILABLE, INVALID_CONFIGURATION",
+        ],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn abandon_with_deletion_protection_on_green_is_refused_naming_green() {
+    let (id, req, created) = aurora_deployed("abprot", false).await;
+    let green = created["identity"]["green"]["resourceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let green_name = inventory(&id)
+        .await
+        .0
+        .iter()
+        .find(|r| r.contains(&green))
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    moto()
+        .rds()
+        .modify_db_cluster()
+        .db_cluster_identifier(&green_name)
+        .deletion_protection(true)
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("abandon", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[&green_name, "deletion protection", "run abandon again"],
+        &id,
+        &before,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_emulator_refuses_delete_target_on_a_protected_green_as_aws_does() {
+    // AWS: "If you choose to delete the DB cluster in the green environment (--delete-target),
+    // it must have deletion protection turned off" (blue-green-deployments-deleting.html).
+    let (id, _, created) = aurora_deployed("emuprot", false).await;
+    let green = created["targetArn"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let rds = moto().rds();
+    rds.modify_db_cluster()
+        .db_cluster_identifier(&green)
+        .deletion_protection(true)
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let err = rds
+        .delete_blue_green_deployment()
+        .blue_green_deployment_identifier(deployment_id(&created))
+        .delete_target(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        aws_sdk_rds::error::ProvideErrorMetadata::code(&err),
+        Some("InvalidParameterCombination")
+    );
+    assert_eq!(inventory(&id).await, before);
+}
+
+#[tokio::test]
+async fn abandon_with_an_rds_instance_engine_for_an_aurora_cluster_is_refused() {
+    let (id, _, _) = aurora_deployed("abkind", false).await;
+    let before = inventory(&id).await;
+    let result = fresh("abandon", &request(&id, "postgres", json!({}), json!({}))).await;
+    assert_refused(result, "InvalidInput", &["target.engine"], &id, &before).await;
+}
+
+// ---- not delete-old, but kept here with its set-up ------------------------------------------
+
+#[tokio::test]
 async fn switchover_waits_for_a_green_member_in_storage_optimization() {
-    let (id, req) = deployed("gate", false).await;
+    let (id, req, _) = aurora_deployed("gate", false).await;
     moto()
         .inject(&id, Fault::green_status("storage-optimization", 1))
         .await;
@@ -278,10 +1326,7 @@ async fn switchover_waits_for_a_green_member_in_storage_optimization() {
         .unwrap()
         .contains("storage-optimization"));
     assert!(
-        database::describe_cluster(&moto().rds(), &format!("{id}-old1"))
-            .await
-            .unwrap()
-            .is_none(),
+        !inventory(&id).await.has(&format!("cluster {id}-old1")),
         "not switched yet"
     );
     let second = serde_json::to_value(switchover::handle(json!({"operation": "switchover", "request": req, "poll": {"attempt": first["attempt"]}}), &moto().factory()).await.unwrap()).unwrap();

@@ -1,15 +1,21 @@
 //! The actions besides a plain upgrade, through the product's state machine on the local
-//! stack: manual approval and the `switchover` action that resumes it, `dry-run`, and
-//! `abandon`.
+//! stack: manual approval and the `switchover` action that resumes it (twice, or twice at
+//! once, with one switchover), `dry-run`, `abandon`, and switchover windows (waited for,
+//! refused when past or impossible, missed with green kept, resumed with a new window).
 
 mod e2e_support;
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bluegreen::notify::format::rfc3339;
+use e2e::faults::Fault;
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
+use e2e::stack::Stack;
 use e2e_support::{
-    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine,
+    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine, Run,
 };
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn manual_mode_stops_ready_for_switchover_and_the_switchover_action_resumes() {
@@ -196,7 +202,7 @@ async fn dry_run_reports_blockers_and_a_clean_database_and_changes_nothing() {
 async fn abandon_deletes_green_and_keeps_blue() {
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2eabandon");
-    seed::rds_instance(&stack.moto, &id, "mariadb", "10.6.16").await;
+    seed::rds_instance(&stack.moto, &id, "mariadb", "10.6.19").await;
     seed::parameter_group(
         &stack.moto,
         &format!("{id}-mdb1011"),
@@ -208,7 +214,7 @@ async fn abandon_deletes_green_and_keeps_blue() {
         "upgrade",
         &id,
         "mariadb",
-        json!({"targetEngineVersion": "10.11.6", "targetDbParameterGroupName": format!("{id}-mdb1011"), "switchoverMode": "manual"}),
+        json!({"targetEngineVersion": "10.11.9", "targetDbParameterGroupName": format!("{id}-mdb1011"), "switchoverMode": "manual"}),
     );
     let ready = run(&upgrade).await;
     ready.assert_succeeded();
@@ -237,7 +243,7 @@ async fn abandon_deletes_green_and_keeps_blue() {
     assert_eq!(run.outcome_of("abandoned"), Some("success"));
     assert_eq!(
         instances(stack, &id).await,
-        [(id.clone(), "10.6.16".to_owned())],
+        [(id.clone(), "10.6.19".to_owned())],
         "green is gone; blue untouched"
     );
     assert!(deployments(stack, &id).await.is_empty());
@@ -255,8 +261,10 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
         &[("binlog_format", "ROW")],
     )
     .await;
-    // An hour ahead: the scaled-down engine waits its capped few seconds for it.
-    let at = utc_timestamp(std::time::SystemTime::now() + std::time::Duration::from_secs(3600));
+    // A few seconds ahead, in real time: the functions compare the window with their own
+    // clock, so the switchover must come after it whatever the scaled-down waits do.
+    let opens = SystemTime::now() + Duration::from_secs(8);
+    let at = rfc3339(opens);
     let upgrade = request(
         "upgrade",
         &id,
@@ -282,27 +290,15 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
         "Wait grace period",
         "Delete old blue",
     ]);
-    let waited = first
-        .execution
-        .events
-        .iter()
-        .find(|e| {
-            e["type"] == "WaitStateEntered"
-                && e["stateEnteredEventDetails"]["name"] == "Wait for the switchover window"
-        })
-        .expect("window wait entered");
-    let left = first
-        .execution
-        .events
-        .iter()
-        .find(|e| {
-            e["type"] == "WaitStateExited"
-                && e["stateExitedEventDetails"]["name"] == "Wait for the switchover window"
-        })
-        .expect("window wait left");
-    let seconds = left["timestamp"].as_f64().unwrap_or_default()
-        - waited["timestamp"].as_f64().unwrap_or_default();
-    assert!(seconds >= 1.0, "the window wait waited ({seconds} s)");
+    let snapshot_at = entered_at(&first, "Notify snapshot taken");
+    let switched_at = entered_at(&first, "Notify switchover started");
+    // The window opens at `at` as written (whole seconds), as the functions read it.
+    let written = bluegreen::window::parse_instant("at", &at).expect("a valid instant");
+    let opens_at = seconds_since_epoch(written);
+    assert!(
+        snapshot_at >= opens_at && switched_at >= opens_at,
+        "snapshot ({snapshot_at}) and switchover ({switched_at}) inside the window opening at {opens_at}"
+    );
     assert_eq!(first.stages().last(), Some(&"done"));
     assert_eq!(
         ids(&instances(stack, &id).await),
@@ -335,37 +331,328 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
     );
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for a time (the form options.switchoverAt takes).
-fn utc_timestamp(time: std::time::SystemTime) -> String {
-    let secs = time
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+/// When `state` was first entered (seconds since the epoch, as the history says).
+fn entered_at(run: &Run, state: &str) -> f64 {
+    run.execution
+        .events
+        .iter()
+        .find(|e| {
+            e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("StateEntered"))
+                && e["stateEnteredEventDetails"]["name"] == state
+        })
+        .and_then(|e| e["timestamp"].as_f64())
+        .unwrap_or_else(|| panic!("`{state}` was not entered: {:?}", run.states()))
 }
 
-#[test]
-fn utc_timestamps_are_rfc3339() {
-    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_796_086_923);
-    assert_eq!(utc_timestamp(at), "2026-12-01T01:02:03Z");
-    assert_eq!(
-        utc_timestamp(std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400)),
-        "2000-02-29T00:00:00Z"
+fn seconds_since_epoch(time: SystemTime) -> f64 {
+    time.duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs_f64()
+}
+
+/// An RDS MySQL 8.0 instance `id` with a MySQL 8.4 parameter group for green, and the
+/// upgrade input for it with `options` added.
+async fn mysql_upgrade(stack: &Stack, id: &str, options: Value) -> Value {
+    seed::rds_instance(&stack.moto, id, "mysql", "8.0.35").await;
+    seed::parameter_group(
+        &stack.moto,
+        &format!("{id}-my84"),
+        "mysql8.4",
+        &[("binlog_format", "ROW")],
+    )
+    .await;
+    let mut all =
+        json!({"targetEngineVersion": "8.4.3", "targetDbParameterGroupName": format!("{id}-my84")});
+    all.as_object_mut()
+        .unwrap()
+        .extend(options.as_object().cloned().unwrap_or_default());
+    request("upgrade", id, "mysql", all)
+}
+
+/// The snapshots of instance `id` taken by someone (not RDS's automated `rds:` ones).
+async fn manual_snapshots(stack: &Stack, id: &str) -> Vec<String> {
+    let mut all = instance_snapshots(stack, id).await;
+    all.retain(|s| !s.starts_with("rds:"));
+    all
+}
+
+/// `input` with another action.
+fn with_action(input: &Value, action: &str) -> Value {
+    let mut other = input.clone();
+    other["action"] = json!(action);
+    other
+}
+
+/// How many switchovers RDS started on the deployments of `id` (RDS-EVENT-0247, which the
+/// emulator records for every SwitchoverBlueGreenDeployment it accepts).
+async fn switchovers_started(stack: &Stack, id: &str) -> usize {
+    let mut started = 0;
+    for d in deployments(stack, id).await {
+        let out = stack
+            .moto
+            .rds()
+            .describe_events()
+            .source_type(aws_sdk_rds::types::SourceType::BlueGreenDeployment)
+            .source_identifier(&d.id)
+            .send()
+            .await
+            .expect("describe events");
+        started += out
+            .events()
+            .iter()
+            .filter(|e| {
+                e.message()
+                    .is_some_and(|m| m.contains("Switchover started"))
+            })
+            .count();
+    }
+    started
+}
+
+/// Asserts the run failed at its first step with InvalidInput naming `field`, told a human,
+/// and changed nothing: no deployment, no snapshot, blue alone.
+async fn assert_refused_before_any_change(stack: &Stack, run: &Run, id: &str, field: &str) {
+    assert_eq!(run.execution.status, "FAILED", "{:?}", run.states());
+    assert_eq!(run.execution.error.as_deref(), Some("InvalidInput"));
+    let cause = run.execution.cause.as_deref().unwrap_or_default();
+    assert!(cause.contains(field), "the cause names {field}: {cause}");
+    run.assert_never(&["Create green", "Snapshot blue", "Switch over"]);
+    assert_eq!(run.notifications.len(), 1, "{:?}", run.notifications);
+    assert_eq!(run.notifications[0].1, "failure");
+    assert!(run.bodies[0].contains(field), "{}", run.bodies[0]);
+    assert!(
+        deployments(stack, id).await.is_empty(),
+        "no deployment created"
     );
+    assert!(manual_snapshots(stack, id).await.is_empty(), "no snapshot");
+    assert_eq!(ids(&instances(stack, id).await), [id]);
+}
+
+#[tokio::test]
+async fn a_past_window_and_an_impossible_date_are_refused_before_anything_changes() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2epast");
+    let yesterday = rfc3339(SystemTime::now() - Duration::from_secs(86_400));
+    let past = mysql_upgrade(
+        stack,
+        &id,
+        json!({"switchoverMode": "window", "switchoverAt": yesterday}),
+    )
+    .await;
+
+    let refused = run(&past).await;
+
+    assert_refused_before_any_change(stack, &refused, &id, "options.switchoverAt").await;
+    assert_eq!(
+        refused.states(),
+        [
+            "Keep the request",
+            "Which action?",
+            "Precheck",
+            "Failed at precheck-report",
+            "Notify failure",
+            "Failed"
+        ]
+    );
+    let cause = refused.execution.cause.as_deref().unwrap_or_default();
+    assert!(cause.contains("in the past"), "{cause}");
+
+    let mut impossible = past.clone();
+    impossible["options"]["switchoverAt"] = json!("2026-02-30T25:61:61Z");
+    let refused = run(&impossible).await;
+    assert_refused_before_any_change(stack, &refused, &id, "options.switchoverAt").await;
+
+    // The switchover action checks its window before waiting for it or touching anything.
+    let resume = with_action(&past, "switchover");
+    let refused = run(&resume).await;
+    assert_refused_before_any_change(stack, &refused, &id, "options.switchoverAt").await;
+    refused.assert_path(&[
+        "Which action?",
+        "Resume in a window?",
+        "Check the window",
+        "Notify failure",
+    ]);
+    refused.assert_never(&["Wait for the switchover window"]);
+}
+
+#[tokio::test]
+async fn a_non_object_input_is_refused_with_what_the_input_must_be() {
+    let (stack, arn) = state_machine().await;
+    for (n, input) in [json!([]), json!("x"), json!(42)].iter().enumerate() {
+        let name = e2e::moto::unique(&format!("e2enonobject{n}"));
+        let execution = stack
+            .sfn()
+            .run(arn, &name, input, Duration::from_secs(120))
+            .await;
+        assert_eq!(
+            execution.status, "FAILED",
+            "{input}: {:?}",
+            execution.states
+        );
+        assert_eq!(execution.error.as_deref(), Some("InvalidInput"), "{input}");
+        let cause = execution.cause.as_deref().unwrap_or_default();
+        assert!(
+            cause.contains("the input must be a JSON object with action, target and options"),
+            "{input}: {cause}"
+        );
+        assert!(!cause.contains("map"), "no serde wording: {cause}");
+        assert!(!execution.states.iter().any(|s| s == "Create green"));
+    }
+}
+
+#[tokio::test]
+async fn a_missed_window_keeps_green_tells_a_human_and_a_new_window_resumes() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2emissed");
+    // The window opened a minute ago and closes 20 s from now; green takes 25 polls, whose
+    // waits alone (scaled down) last over 30 s, so it is ready after the window closed.
+    let now = SystemTime::now();
+    let upgrade = mysql_upgrade(
+        stack,
+        &id,
+        json!({"switchoverMode": "window", "switchoverAt": rfc3339(now - Duration::from_secs(60)), "switchoverNotAfter": rfc3339(now + Duration::from_secs(20))}),
+    )
+    .await;
+    stack
+        .moto
+        .inject(&id, Fault::Provisioning { describes: 25 })
+        .await;
+
+    let missed = run(&upgrade).await;
+
+    assert_eq!(missed.execution.status, "FAILED", "{:?}", missed.states());
+    assert_eq!(missed.execution.error.as_deref(), Some("WindowMissed"));
+    missed.assert_path(&[
+        "Create green",
+        "Poll green",
+        "Notify green ready",
+        "Wait for the switchover window",
+        "Snapshot blue",
+        "Notify failure",
+        "Failed",
+    ]);
+    missed.assert_never(&["Switch over", "Notify snapshot taken", "Delete old blue"]);
+    assert_eq!(missed.outcome_of("snapshot-taken"), Some("failure"));
+    let told = missed.body_of("snapshot-taken");
+    for words in [
+        "WindowMissed",
+        "switchover window",
+        "new options.switchoverAt",
+        "green is kept",
+    ] {
+        assert!(told.contains(words), "the message says {words}: {told}");
+    }
+    // Green is kept, blue untouched and not even snapshotted.
+    let kept = deployments(stack, &id).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].status, "AVAILABLE");
+    assert_eq!(instances(stack, &id).await.len(), 2, "blue and green");
+    assert!(manual_snapshots(stack, &id).await.is_empty());
+
+    // What the message says: the same input, action switchover, a new window (now).
+    let mut resume = with_action(&upgrade, "switchover");
+    resume["options"]["switchoverAt"] = json!(rfc3339(SystemTime::now()));
+    resume["options"]
+        .as_object_mut()
+        .unwrap()
+        .remove("switchoverNotAfter");
+    let resumed = run(&resume).await;
+
+    resumed.assert_succeeded();
+    resumed.assert_path(&[
+        "Resume in a window?",
+        "Check the window",
+        "Wait for the switchover window",
+        "Snapshot blue",
+        "Switch over",
+        "Verify",
+        "Delete old blue",
+        "Done",
+    ]);
+    assert_eq!(
+        resumed.output()["switchover"]["action"],
+        "switchover-requested"
+    );
+    assert_eq!(
+        instances(stack, &id).await,
+        [(id.clone(), "8.4.3".to_owned())],
+        "switched over in the new window; old blue deleted"
+    );
+}
+
+#[tokio::test]
+async fn a_switchover_resumed_twice_or_twice_at_once_switches_once_and_succeeds() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2etwice");
+    let upgrade = mysql_upgrade(
+        stack,
+        &id,
+        json!({"switchoverMode": "manual", "deleteOldBlue": false}),
+    )
+    .await;
+    run(&upgrade).await.assert_succeeded();
+    let resume = with_action(&upgrade, "switchover");
+
+    // Two executions at once, then a third after both.
+    let (first, second) = tokio::join!(run(&resume), run(&resume));
+    let third = run(&resume).await;
+
+    let mut requested = 0;
+    for resumed in [&first, &second, &third] {
+        resumed.assert_succeeded();
+        resumed.assert_never(&["Notify failure", "Failed"]);
+        resumed.assert_path(&[
+            "Snapshot blue",
+            "Switch over",
+            "Poll switchover",
+            "Verify",
+            "Notify done",
+            "Done",
+        ]);
+        let action = resumed.output()["switchover"]["action"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            [
+                "switchover-requested",
+                "already-switching",
+                "already-switched"
+            ]
+            .contains(&action.as_str()),
+            "{action}"
+        );
+        requested += usize::from(action == "switchover-requested");
+    }
+    // Notifications are told apart by database, so only the run alone has its own.
+    assert_eq!(third.outcome_of("done"), Some("success"));
+    assert!(
+        third.notifications.iter().all(|(_, o)| o != "failure"),
+        "{:?}",
+        third.notifications
+    );
+    assert_eq!(
+        requested, 1,
+        "one execution switched over; the others found it done"
+    );
+    assert_eq!(third.output()["switchover"]["action"], "already-switched");
+    let snapshot = &third.output()["snapshot"];
+    assert_eq!(
+        (&snapshot["state"], &snapshot["snapshotId"]),
+        (&json!("done"), &Value::Null),
+        "no snapshot of a database already switched over: {snapshot}"
+    );
+    assert_eq!(
+        switchovers_started(stack, &id).await,
+        1,
+        "RDS saw one switchover"
+    );
+    assert_eq!(
+        ids(&instances(stack, &id).await),
+        [id.clone(), format!("{id}-old1")],
+        "production and the one old blue (no -old2)"
+    );
+    assert_eq!(instances(stack, &id).await[0].1, "8.4.3");
 }

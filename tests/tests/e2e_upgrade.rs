@@ -1,7 +1,8 @@
 //! Full upgrades through the product's state machine on the local stack: precheck, create
 //! green, wait for it, snapshot blue, switch over, verify, delete old blue, notify — for an
-//! Aurora MySQL cluster and an RDS PostgreSQL instance — and a step that fails once on a
-//! transient AWS error and is retried.
+//! Aurora MySQL cluster and an RDS PostgreSQL instance — a step that fails once on a
+//! transient AWS error and is retried, and the same input started again after a persistent
+//! failure, before or after the switchover, which resumes and completes the upgrade.
 
 mod e2e_support;
 
@@ -10,7 +11,7 @@ use e2e::lambda::function_arn;
 use e2e::seed;
 use e2e_support::{
     cluster_snapshots, clusters, deployments, ids, instance_snapshots, instances, request, run,
-    state_machine,
+    state_machine, Run,
 };
 use serde_json::json;
 
@@ -139,7 +140,7 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
 async fn rds_postgres_instance_is_upgraded_end_to_end() {
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2epg");
-    seed::rds_instance(&stack.moto, &id, "postgres", "15.7").await;
+    seed::rds_instance(&stack.moto, &id, "postgres", "15.10").await;
     seed::parameter_group(
         &stack.moto,
         &format!("{id}-pg16"),
@@ -250,4 +251,118 @@ async fn a_step_that_fails_once_on_a_transient_error_is_retried() {
             "awaiting-approval"
         ]
     );
+}
+
+/// Runs `input` with `CreateDBClusterSnapshot` failing persistently for the cluster `id` (and
+/// its `-old1`), expecting the failure at `stage`; then, the fault cleared, runs the same
+/// input again and returns both runs.
+async fn fail_then_rerun(id: &str, input: &serde_json::Value, stage: &str) -> (Run, Run) {
+    let (stack, _) = state_machine().await;
+    let quota = Fault::fail("CreateDBClusterSnapshot", "SnapshotQuotaExceeded", 1_000);
+    stack.moto.inject(id, quota).await;
+    let failed = run(input).await;
+    assert_eq!(failed.execution.status, "FAILED", "{:?}", failed.states());
+    assert_eq!(failed.execution.error.as_deref(), Some("AwsCallFailed"));
+    assert_eq!(
+        failed.outcome_of(stage),
+        Some("failure"),
+        "{:?}",
+        failed.notifications
+    );
+    let left = deployments(stack, id).await;
+    assert_eq!(left.len(), 1, "the deployment is left for a re-run");
+    assert!(
+        stack.moto.clear_faults(id).await >= 1,
+        "the fault was still there"
+    );
+
+    let rerun = run(input).await;
+
+    rerun.assert_succeeded();
+    rerun.assert_path(&UPGRADE_PATH[..5]);
+    rerun.assert_path(&["Verify", "Delete old blue", "Notify done", "Done"]);
+    rerun.assert_never(&["Notify failure", "Failed"]);
+    let precheck = &rerun.output()["precheck"];
+    assert_eq!(precheck["passed"], true, "{precheck:#}");
+    assert!(
+        precheck["report"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("resumed-deployment"),
+        "the precheck says what it resumes: {precheck:#}"
+    );
+    assert_eq!(
+        rerun.output()["deployment"]["adopted"],
+        true,
+        "create adopted it"
+    );
+    assert_eq!(
+        rerun.output()["deployment"]["id"],
+        left[0].id.as_str(),
+        "the re-run went on with the same deployment"
+    );
+    assert_eq!(
+        clusters(stack, id).await,
+        [(id.to_owned(), "8.0.mysql_aurora.3.08.0".to_owned())],
+        "production upgraded, old blue deleted"
+    );
+    assert!(deployments(stack, id).await.is_empty());
+    (failed, rerun)
+}
+
+#[tokio::test]
+async fn a_rerun_after_a_persistent_failure_before_switchover_completes_the_upgrade() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2erunbefore");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    let input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0"}),
+    );
+
+    // The snapshot of blue before switchover fails: green exists, nothing switched.
+    let (failed, rerun) = fail_then_rerun(&id, &input, "snapshot-taken").await;
+
+    failed.assert_path(&[
+        "Create green",
+        "Poll green",
+        "Snapshot blue",
+        "Notify failure",
+    ]);
+    failed.assert_never(&["Switch over"]);
+    rerun.assert_path(&["Snapshot blue", "Switch over", "Poll switchover"]);
+    assert_eq!(
+        rerun.output()["switchover"]["action"],
+        "switchover-requested"
+    );
+}
+
+#[tokio::test]
+async fn a_rerun_after_a_persistent_failure_after_switchover_goes_on_to_verify_and_cleanup() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2erunafter");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    // No snapshot before switchover: the only snapshot is old blue's final one, at cleanup.
+    let input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "snapshotBeforeSwitchover": false}),
+    );
+
+    let (failed, rerun) = fail_then_rerun(&id, &input, "old-blue-deleted").await;
+
+    failed.assert_path(&["Switch over", "Verify", "Delete old blue", "Notify failure"]);
+    // The re-run found the switchover done and did not make another.
+    rerun.assert_path(&[
+        "Create green",
+        "Poll green",
+        "Green phase?",
+        "Poll switchover",
+        "Verify",
+    ]);
+    rerun.assert_never(&["Switch over", "Snapshot blue"]);
+    assert_eq!(rerun.output()["greenPoll"]["phase"], "switched");
 }

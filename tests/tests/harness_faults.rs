@@ -1,5 +1,7 @@
 //! Each fault the test server can inject (`e2e::faults`) has its effect, only on the database
-//! it is keyed to.
+//! it is keyed to. A fault stands for what AWS does that moto cannot derive from its own state
+//! (a slow green, a failed switchover, a throttled call); the AWS behaviour each kind follows,
+//! and its source, are in tests/tools/moto_patches/faults.py and docs/emulator.md.
 
 mod harness_support;
 
@@ -364,4 +366,79 @@ async fn an_unknown_fault_kind_is_refused_by_the_server() {
         .await
         .unwrap()
         .contains("unknown fault kind"));
+}
+
+/// `create-refused` refuses the next CreateBlueGreenDeployment of its database only, once,
+/// with the fault AWS documents for the reason (API_CreateBlueGreenDeployment, Errors; the
+/// source's type picks SourceClusterNotSupportedFault for a cluster).
+#[tokio::test]
+async fn create_refused_refuses_the_next_create_of_its_database_once() {
+    let moto = moto();
+    let (refused, other) = (unique("hf-refused"), unique("hf-other"));
+    seed::aurora_mysql(moto, &refused, 0).await;
+    seed::aurora_mysql(moto, &other, 0).await;
+    for (reason, code) in [
+        ("source-not-supported", "SourceClusterNotSupportedFault"),
+        ("kms-key-not-accessible", "KMSKeyNotAccessibleFault"),
+    ] {
+        moto.inject(
+            &refused,
+            Fault::CreateRefused {
+                reason: reason.into(),
+            },
+        )
+        .await;
+        let other_bg = create_named(&other, reason)
+            .await
+            .expect("another database is not refused");
+        let err = create_named(&refused, reason).await.unwrap_err();
+        assert_eq!(code_of(&err), code);
+        assert!(moto.faults(&refused).await.is_empty(), "used up");
+        let id = other_bg
+            .blue_green_deployment
+            .unwrap()
+            .blue_green_deployment_identifier
+            .unwrap();
+        moto.rds()
+            .delete_blue_green_deployment()
+            .blue_green_deployment_identifier(id)
+            .delete_target(true)
+            .send()
+            .await
+            .unwrap();
+    }
+    let arn = cluster_arn(moto, &refused).await;
+    moto.rds()
+        .create_blue_green_deployment()
+        .blue_green_deployment_name(format!("{refused}-after"))
+        .source(arn)
+        .send()
+        .await
+        .expect("the next create goes through");
+}
+
+async fn create_named(
+    id: &str,
+    suffix: &str,
+) -> Result<
+    aws_sdk_rds::operation::create_blue_green_deployment::CreateBlueGreenDeploymentOutput,
+    aws_sdk_rds::error::SdkError<
+        aws_sdk_rds::operation::create_blue_green_deployment::CreateBlueGreenDeploymentError,
+        aws_sdk_rds::config::http::HttpResponse,
+    >,
+> {
+    let arn = cluster_arn(moto(), id).await;
+    moto()
+        .rds()
+        .create_blue_green_deployment()
+        .blue_green_deployment_name(format!("{id}-{suffix}"))
+        .source(arn)
+        .send()
+        .await
+}
+
+fn code_of<E: aws_sdk_rds::error::ProvideErrorMetadata>(
+    err: &aws_sdk_rds::error::SdkError<E, aws_sdk_rds::config::http::HttpResponse>,
+) -> String {
+    err.as_service_error().map(code).unwrap_or_default()
 }

@@ -1,7 +1,12 @@
 //! moto's Blue/Green switchover and deletion, patched to behave like AWS
-//! (`tests/tools/moto_patches/`): every blue member is renamed `-oldN`, green takes the
-//! production names, resource ids stay with the resources, and DeleteTarget is refused once
-//! green is production.
+//! (`tests/tools/moto_patches/`, docs/emulator.md): every blue member is renamed `-oldN`, green
+//! takes the production names, resource ids stay with the resources ("Switchover actions", RDS
+//! and Aurora User Guides, "Switching a blue/green deployment"), DeleteTarget is refused once
+//! green is production (API_DeleteBlueGreenDeployment), a switchover is refused while green is
+//! not ready (InvalidBlueGreenDeploymentStateFault, API_SwitchoverBlueGreenDeployment); green
+//! takes time to build and a switchover time to complete, and may roll back or partly fail
+//! (API_SwitchoverBlueGreenDeployment, API_SwitchoverDetail); RDS records its events in the
+//! words of "Blue/green deployment events" (USER_Events.Messages).
 
 mod harness_support;
 
@@ -263,6 +268,8 @@ async fn delete_target_after_switchover_is_refused_and_keeps_the_deployment() {
         .send()
         .await
         .expect("delete without target");
+    // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
+    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &format!("{id}-old1")).await.is_some(),
@@ -300,6 +307,8 @@ async fn delete_target_before_switchover_deletes_green_only() {
         .await
         .expect("abandon");
 
+    // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
+    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &green).await.is_none(),
@@ -354,4 +363,408 @@ async fn the_switchover_answer_names_resources_as_they_were() {
     assert!(again
         .as_service_error()
         .is_some_and(|e| e.is_invalid_blue_green_deployment_state_fault()));
+}
+
+// ---- time and outcomes, on a server whose AWS clock runs at 1/100 -------------------------
+
+/// A server on which AWS takes time (`moto_patches/timeline.py`): green's build (300 AWS
+/// seconds) lasts 3 s, a switchover (60 s) 0.6 s.
+fn timed() -> &'static e2e::moto::Moto {
+    static TIMED: std::sync::OnceLock<e2e::moto::Moto> = std::sync::OnceLock::new();
+    TIMED.get_or_init(|| e2e::moto::Moto::start(&[("E2E_AWS_TIME_SCALE", "0.01")]))
+}
+
+/// Reads the deployment every 100 ms until `done` says so (at most `seconds`), returning
+/// each distinct (status, member statuses) in order.
+async fn watch(
+    moto: &e2e::moto::Moto,
+    bg: &str,
+    seconds: u64,
+    done: impl Fn(&bluegreen::aws::deployment::Deployment) -> bool,
+) -> Vec<(String, Vec<String>)> {
+    let mut seen: Vec<(String, Vec<String>)> = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let d = read_deployment(moto, bg).await.expect("deployment");
+        let now = (
+            d.status.clone(),
+            d.members.iter().map(|m| m.status.clone()).collect(),
+        );
+        if seen.last() != Some(&now) {
+            seen.push(now);
+        }
+        if done(&d) || std::time::Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The messages RDS recorded on the deployment, oldest first.
+async fn event_messages(moto: &e2e::moto::Moto, bg: &str) -> Vec<String> {
+    moto.rds()
+        .describe_events()
+        .source_type(aws_sdk_rds::types::SourceType::BlueGreenDeployment)
+        .source_identifier(bg)
+        .duration(60)
+        .send()
+        .await
+        .expect("events")
+        .events()
+        .iter()
+        .filter_map(|e| e.message().map(str::to_owned))
+        .collect()
+}
+
+/// An Aurora MySQL cluster with one reader and a built deployment on the timed server.
+async fn timed_deployment(prefix: &str) -> (String, String) {
+    let moto = timed();
+    let id = unique(prefix);
+    seed::aurora_mysql(moto, &id, 1).await;
+    let bg = create_deployment(
+        moto,
+        &format!("{id}-bg"),
+        &cluster_arn(moto, &id).await,
+        Some(TARGET_VERSION),
+        None,
+        None,
+    )
+    .await;
+    watch(moto, &bg, 20, |d| d.status == "AVAILABLE").await;
+    (id, bg)
+}
+
+async fn switch_over(moto: &e2e::moto::Moto, bg: &str, timeout: i32) {
+    moto.rds()
+        .switchover_blue_green_deployment()
+        .blue_green_deployment_identifier(bg)
+        .switchover_timeout(timeout)
+        .send()
+        .await
+        .expect("switchover");
+}
+
+/// "Creating a blue/green deployment" (RDS User Guide): green takes time to build; the
+/// deployment reads PROVISIONING with its tasks IN_PROGRESS while green's instances are
+/// `creating`, then `modifying`, then AVAILABLE with RDS-EVENT-0244 (USER_Events.Messages).
+#[tokio::test]
+async fn green_is_built_over_time_creating_then_modifying() {
+    let moto = timed();
+    let id = unique("hsw-build");
+    seed::aurora_mysql(moto, &id, 0).await;
+    let bg = create_deployment(
+        moto,
+        &format!("{id}-bg"),
+        &cluster_arn(moto, &id).await,
+        Some(TARGET_VERSION),
+        None,
+        None,
+    )
+    .await;
+    let first = read_deployment(moto, &bg).await.unwrap();
+    assert_eq!(first.status, "PROVISIONING");
+    assert!(
+        first.tasks.iter().all(|t| t.status == "IN_PROGRESS"),
+        "{:?}",
+        first.tasks
+    );
+    assert!(first.members.iter().all(|m| m.status == "PROVISIONING"));
+    let green = first.target_name().to_owned();
+    let writer = cluster_instance_ids(moto, &green).await[0].clone();
+    let mut statuses = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline {
+        let status = instance(moto, &writer)
+            .await
+            .unwrap()
+            .db_instance_status
+            .unwrap();
+        if statuses.last() != Some(&status) {
+            statuses.push(status.clone());
+        }
+        if status == "available" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(statuses, ["creating", "modifying", "available"]);
+    let built = read_deployment(moto, &bg).await.unwrap();
+    assert_eq!(built.status, "AVAILABLE");
+    assert!(built.tasks.iter().all(|t| t.status == "COMPLETED"));
+    assert_eq!(
+        event_messages(moto, &bg).await,
+        ["Blue/green deployment tasks completed. You can make more modifications to the green environment databases or switch over the deployment."]
+    );
+}
+
+/// API_SwitchoverBlueGreenDeployment and "Switchover actions": the switchover takes time
+/// (SWITCHOVER_IN_PROGRESS, every member too) before every member is SWITCHOVER_COMPLETED;
+/// RDS records 0247, the cluster's 0259, its 0260 with the renames, then 0248, in AWS's words.
+#[tokio::test]
+async fn a_switchover_is_in_progress_for_a_while_and_records_aws_events() {
+    let moto = timed();
+    let (id, bg) = timed_deployment("hsw-timed").await;
+    let green = read_deployment(moto, &bg)
+        .await
+        .unwrap()
+        .target_name()
+        .to_owned();
+    switch_over(moto, &bg, 300).await;
+    let seen = watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    assert_eq!(
+        seen,
+        [
+            (
+                "SWITCHOVER_IN_PROGRESS".to_owned(),
+                vec!["SWITCHOVER_IN_PROGRESS".to_owned(); 3]
+            ),
+            (
+                "SWITCHOVER_COMPLETED".to_owned(),
+                vec!["SWITCHOVER_COMPLETED".to_owned(); 3]
+            ),
+        ]
+    );
+    assert_eq!(
+        event_messages(moto, &bg).await[1..],
+        [
+            format!("Switchover from {id} to {green} started."),
+            format!("Switchover from DB cluster {id} to {green} started."),
+            format!("Switchover from DB cluster {id} to {green} completed. Renamed {id} to {id}-old1 and {green} to {id}."),
+            "Switchover completed on blue/green deployment.".to_owned(),
+        ]
+    );
+}
+
+/// API_SwitchoverBlueGreenDeployment: past `SwitchoverTimeout` "any changes are rolled back,
+/// and no changes are made to the environments": AVAILABLE again, names unchanged, the
+/// member's "canceled due to" event and RDS-EVENT-0249 "Switchover canceled".
+#[tokio::test]
+async fn a_rolled_back_switchover_is_available_again_with_nothing_renamed() {
+    let moto = timed();
+    let (id, bg) = timed_deployment("hsw-rollback").await;
+    let green = read_deployment(moto, &bg)
+        .await
+        .unwrap()
+        .target_name()
+        .to_owned();
+    moto.inject(
+        &id,
+        e2e::faults::Fault::SwitchoverRolledBack {
+            details: Some("replica lag".into()),
+        },
+    )
+    .await;
+    let started = std::time::Instant::now();
+    switch_over(moto, &bg, 30).await;
+    let seen = watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(250),
+        "in progress for the timeout (30 s at 1/100)"
+    );
+    assert_eq!(seen.first().unwrap().0, "SWITCHOVER_IN_PROGRESS");
+    assert_eq!(
+        seen.last().unwrap(),
+        &("AVAILABLE".to_owned(), vec!["AVAILABLE".to_owned(); 3])
+    );
+    assert_eq!(
+        read_deployment(moto, &bg).await.unwrap().target_name(),
+        green
+    );
+    assert_eq!(
+        cluster_instance_ids(moto, &id).await,
+        [format!("{id}-0"), format!("{id}-1")]
+    );
+    assert!(
+        cluster(moto, &format!("{id}-old1")).await.is_none(),
+        "nothing renamed"
+    );
+    let events = event_messages(moto, &bg).await;
+    assert_eq!(
+        events[events.len() - 2..],
+        [
+            format!("Switchover from DB cluster {id} to {green} was canceled due to replica lag."),
+            "Switchover canceled on blue/green deployment.".to_owned(),
+        ]
+    );
+}
+
+/// A deployment can read SWITCHOVER_COMPLETED while one member's SwitchoverDetails reads
+/// SWITCHOVER_FAILED (API_SwitchoverDetail lists the status per member): that member keeps
+/// its names.
+#[tokio::test]
+async fn a_partial_switchover_completes_with_one_member_failed() {
+    let moto = timed();
+    let (id, bg) = timed_deployment("hsw-partial").await;
+    let reader = format!("{id}-1");
+    moto.inject(
+        &id,
+        e2e::faults::Fault::SwitchoverPartial {
+            member: reader.clone(),
+        },
+    )
+    .await;
+    switch_over(moto, &bg, 300).await;
+    watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    let after = read_deployment(moto, &bg).await.unwrap();
+    assert_eq!(after.status, "SWITCHOVER_COMPLETED");
+    let failed: Vec<_> = after
+        .members
+        .iter()
+        .filter(|m| m.status == "SWITCHOVER_FAILED")
+        .collect();
+    assert_eq!(failed.len(), 1, "{:?}", after.members);
+    assert!(
+        failed[0].source.ends_with(&format!(":db:{reader}")),
+        "{:?}",
+        failed[0]
+    );
+    assert!(
+        instance(moto, &reader).await.is_some(),
+        "the failed member kept its name"
+    );
+    assert!(
+        instance(moto, &format!("{id}-0-old1")).await.is_some(),
+        "the others switched"
+    );
+}
+
+/// "Creating a blue/green deployment" (RDS User Guide): a blue RDS instance's read replicas
+/// are copied to green as replicas of the green instance, and switch over with it: each one
+/// is a member of SwitchoverDetails.
+#[tokio::test]
+async fn read_replicas_are_members_and_switch_over() {
+    let moto = moto();
+    let id = unique("hsw-replica");
+    seed::rds_instance(moto, &id, "mysql", "8.0.36").await;
+    moto.rds()
+        .create_db_instance_read_replica()
+        .db_instance_identifier(format!("{id}-r"))
+        .source_db_instance_identifier(&id)
+        .send()
+        .await
+        .expect("replica");
+    let blue = instance(moto, &id).await.unwrap();
+    let bg = create_deployment(
+        moto,
+        &format!("{id}-bg"),
+        blue.db_instance_arn().unwrap(),
+        Some("8.0.40"),
+        None,
+        None,
+    )
+    .await;
+    let before = read_deployment(moto, &bg).await.unwrap();
+    assert_eq!(before.members.len(), 2, "{:?}", before.members);
+    assert!(before.members[1].source.ends_with(&format!(":db:{id}-r")));
+    switch_over(moto, &bg, 300).await;
+    let after = read_deployment(moto, &bg).await.unwrap();
+    assert!(after
+        .members
+        .iter()
+        .all(|m| m.status == "SWITCHOVER_COMPLETED"));
+    assert!(instance(moto, &format!("{id}-r-old1")).await.is_some());
+    assert_eq!(
+        instance(moto, &format!("{id}-r"))
+            .await
+            .unwrap()
+            .engine_version
+            .as_deref(),
+        Some("8.0.40")
+    );
+}
+
+/// USER_Events.Messages: an RDS for PostgreSQL switchover also records the primary's 0250 /
+/// 0251 and the sequence sync's 0307 / 0308, which say "switchover" and "started" or
+/// "completed" too; the product's timing reads 0247 and 0248 only.
+#[tokio::test]
+async fn a_postgres_switchover_records_member_and_sequence_sync_events() {
+    let moto = moto();
+    let id = unique("hsw-pgevents");
+    seed::rds_instance(moto, &id, "postgres", "15.10").await;
+    let blue = instance(moto, &id).await.unwrap();
+    let bg = create_deployment(
+        moto,
+        &format!("{id}-bg"),
+        blue.db_instance_arn().unwrap(),
+        Some("16.4"),
+        None,
+        None,
+    )
+    .await;
+    let green = read_deployment(moto, &bg)
+        .await
+        .unwrap()
+        .target_name()
+        .to_owned();
+    switch_over(moto, &bg, 300).await;
+    assert_eq!(
+        read_deployment(moto, &bg).await.unwrap().status,
+        "SWITCHOVER_COMPLETED"
+    );
+    assert_eq!(
+        event_messages(moto, &bg).await[1..],
+        [
+            format!("Switchover from {id} to {green} started."),
+            format!("Switchover from primary/read replica {id} to {green} started."),
+            format!("Sequence sync for switchover of {id} to {green} has initiated. Switchover when using sequences may lead to extended downtime."),
+            format!("Sequence sync for switchover of {id} to {green} has completed."),
+            format!("Switchover from primary/read replica {id} to {green} completed. Renamed {id} to {id}-old1 and {green} to {id}."),
+            "Switchover completed on blue/green deployment.".to_owned(),
+        ]
+    );
+    let timing = bluegreen::aws::events::switchover_timing(&moto.rds(), &bg)
+        .await
+        .unwrap()
+        .expect("0247 and 0248");
+    assert!(timing.duration_seconds >= 0.0);
+}
+
+/// API_SwitchoverDetail: MISSING_SOURCE "the source resource has been deleted", MISSING_TARGET
+/// "the target resource has been deleted". Green deleted by hand before switchover is a failed
+/// deployment; old blue deleted after it (the cleanup's own work) is not.
+#[tokio::test]
+async fn members_whose_resource_is_deleted_read_missing() {
+    use bluegreen::readiness::{assess, Phase};
+    let moto = moto();
+    let rds = moto.rds();
+    for switch_first in [false, true] {
+        let id = unique("hsw-missing");
+        seed::rds_instance(moto, &id, "mysql", "8.0.36").await;
+        let blue = instance(moto, &id).await.unwrap();
+        let bg = create_deployment(
+            moto,
+            &format!("{id}-bg"),
+            blue.db_instance_arn().unwrap(),
+            Some("8.0.40"),
+            None,
+            None,
+        )
+        .await;
+        let green = read_deployment(moto, &bg)
+            .await
+            .unwrap()
+            .target_name()
+            .to_owned();
+        let doomed = if switch_first {
+            switch_over(moto, &bg, 300).await;
+            read_deployment(moto, &bg).await.unwrap();
+            format!("{id}-old1")
+        } else {
+            green
+        };
+        rds.delete_db_instance()
+            .db_instance_identifier(&doomed)
+            .skip_final_snapshot(true)
+            .send()
+            .await
+            .expect("delete");
+        let d = read_deployment(moto, &bg).await.unwrap();
+        if switch_first {
+            assert_eq!(d.members[0].status, "MISSING_SOURCE");
+            assert_eq!(assess(&d, &[]).unwrap().phase, Phase::Switched);
+        } else {
+            assert_eq!(d.members[0].status, "MISSING_TARGET");
+            assert_eq!(assess(&d, &[]).unwrap_err().name(), "DeploymentFailed");
+        }
+    }
 }

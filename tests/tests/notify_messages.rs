@@ -1,5 +1,7 @@
 //! One message per stage: subject and body name the database, the stage and the outcome,
 //! say what happened in that stage's terms and, where a person must act, exactly how.
+//! Details are the steps' own answers, built from their Rust types (`answers` below), as the
+//! state machine passes them.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,6 +9,166 @@ use bluegreen::notify::event::{Event, Stage};
 use bluegreen::notify::message::{Message, SUBJECT_MAX_CHARS};
 use bluegreen::notify::stages::compose;
 use serde_json::{json, Value};
+
+/// Step answers as the steps serialize them, for the stages' `detail`.
+mod answers {
+    use bluegreen::aws::database::DatabaseSummary;
+    use bluegreen::aws::deployment::{DeploymentRef, Task};
+    use bluegreen::aws::events::SwitchoverTiming;
+    use bluegreen::precheck::{Finding, NotChecked, Report, Severity};
+    use bluegreen::readiness::Phase;
+    use bluegreen::steps::{delete_old, poll_status, switchover, Progress, Tick};
+    use serde_json::Value;
+
+    const ARN: &str = "arn:aws:rds:eu-west-1:111122223333:cluster:";
+
+    fn json(value: impl serde::Serialize) -> Value {
+        serde_json::to_value(value).unwrap()
+    }
+
+    pub fn deployment(source: &str, target: &str) -> DeploymentRef {
+        DeploymentRef {
+            id: "bgd-abc".into(),
+            name: "bg-orders".into(),
+            source_arn: format!("{ARN}{source}"),
+            target_arn: Some(format!("{ARN}{target}")),
+        }
+    }
+
+    pub fn finding(id: &str, severity: Severity, message: &str, fix: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            severity,
+            message: message.into(),
+            fix: fix.into(),
+            source: "api".into(),
+        }
+    }
+
+    pub fn report(findings: Vec<Finding>, not_checked: &[(&str, &str)]) -> Value {
+        let blocking = findings
+            .iter()
+            .filter(|f| f.severity == Severity::Block)
+            .count();
+        json(Report {
+            passed: blocking == 0,
+            blocking,
+            warnings: findings.len() - blocking,
+            findings,
+            not_checked: not_checked
+                .iter()
+                .map(|(id, reason)| NotChecked {
+                    id: (*id).into(),
+                    reason: (*reason).into(),
+                })
+                .collect(),
+            database: None,
+            report: "(the precheck's own text)".into(),
+        })
+    }
+
+    pub fn status(
+        phase: Phase,
+        tasks: &[(&str, &str)],
+        waiting: &[&str],
+        attempt: u32,
+        wait: u32,
+    ) -> Value {
+        json(poll_status::Status {
+            phase,
+            deployment: deployment("orders", "orders-green-x1"),
+            status: "PROVISIONING".into(),
+            status_details: None,
+            tasks: tasks
+                .iter()
+                .map(|(name, status)| Task {
+                    name: (*name).into(),
+                    status: (*status).into(),
+                })
+                .collect(),
+            members: vec![],
+            waiting_for: waiting.iter().map(|w| (*w).to_owned()).collect(),
+            tick: Tick {
+                attempt,
+                next_wait_seconds: wait,
+            },
+        })
+    }
+
+    pub fn snapshot(id: Option<&str>, skipped: Option<&str>) -> Value {
+        json(switchover::Snapshot {
+            state: Progress::Done,
+            deployment: deployment("orders", "orders-green-x1"),
+            snapshot_id: id.map(str::to_owned),
+            snapshot_status: id.map(|_| "available".to_owned()),
+            skipped: skipped.map(str::to_owned),
+            waiting_for: None,
+            tick: Tick {
+                attempt: 1,
+                next_wait_seconds: 0,
+            },
+        })
+    }
+
+    pub fn switchover(action: switchover::Action, detail: &str) -> Value {
+        json(switchover::Switchover {
+            state: Progress::Done,
+            action,
+            deployment: deployment("orders", "orders-green-x1"),
+            detail: detail.into(),
+            tick: Tick {
+                attempt: 0,
+                next_wait_seconds: 0,
+            },
+        })
+    }
+
+    fn database(identifier: &str, version: &str) -> DatabaseSummary {
+        DatabaseSummary {
+            identifier: identifier.into(),
+            arn: format!("{ARN}{identifier}"),
+            engine: "aurora-mysql".into(),
+            engine_version: version.into(),
+            status: "available".into(),
+            instances: vec![],
+        }
+    }
+
+    pub fn verified(seconds: Option<f64>) -> Value {
+        json(poll_status::Verified {
+            verified: true,
+            production: database("orders", "8.0.mysql_aurora.3.08.0"),
+            old_blue: database("orders-old1", "8.0.mysql_aurora.3.05.2"),
+            switchover: seconds.map(|s| SwitchoverTiming {
+                started_at: "2026-12-01T02:00:00Z".into(),
+                completed_at: "2026-12-01T02:01:05Z".into(),
+                duration_seconds: s,
+            }),
+        })
+    }
+
+    pub fn deleted(final_snapshot: Option<&str>, deleted: &[&str], source: &str) -> Value {
+        json(delete_old::Answer {
+            state: Progress::Done,
+            step: delete_old::Stage::Complete,
+            detail: "done".into(),
+            deployment: Some(delete_old::Tracked {
+                reference: deployment(source, "orders"),
+                identity: None,
+            }),
+            final_snapshot_id: final_snapshot.map(str::to_owned),
+            deleted: deleted.iter().map(|d| (*d).to_owned()).collect(),
+            tick: Tick {
+                attempt: 4,
+                next_wait_seconds: 0,
+            },
+        })
+    }
+}
+
+use bluegreen::precheck::Severity;
+use bluegreen::readiness::Phase;
+use bluegreen::steps::switchover::Action;
 
 /// 2026-12-01T02:00:00Z.
 fn now() -> SystemTime {
@@ -100,7 +262,15 @@ fn started() {
 
 #[test]
 fn precheck_report_with_warnings() {
-    let detail = json!({"passed": true, "blocking": 0, "warnings": 1, "findings": [{"id": "backup-retention", "severity": "warn", "message": "1 day of backups", "fix": "keep 7 days", "source": "api"}], "notChecked": []});
+    let detail = answers::report(
+        vec![answers::finding(
+            "backup-retention",
+            Severity::Warn,
+            "1 day of backups",
+            "keep 7 days",
+        )],
+        &[],
+    );
     let (subject, text) = check_common(
         &message(
             "precheck-report",
@@ -122,7 +292,16 @@ fn precheck_report_with_warnings() {
 
 #[test]
 fn green_creating_shows_progress() {
-    let detail = json!({"phase": "provisioning", "status": "PROVISIONING", "tasks": [{"name": "CREATING_READ_REPLICA_OF_SOURCE", "status": "COMPLETED"}, {"name": "DB_ENGINE_VERSION_UPGRADE", "status": "IN_PROGRESS"}], "waitingFor": ["orders-green-x1-1"], "attempt": 3, "nextWaitSeconds": 60});
+    let detail = answers::status(
+        Phase::Provisioning,
+        &[
+            ("CREATING_READ_REPLICA_OF_SOURCE", "COMPLETED"),
+            ("DB_ENGINE_VERSION_UPGRADE", "IN_PROGRESS"),
+        ],
+        &["orders-green-x1-1"],
+        3,
+        60,
+    );
     let m = message(
         "green-creating",
         json!({"outcome": "info", "detail": detail}),
@@ -184,7 +363,7 @@ fn awaiting_approval_says_exactly_how_to_continue() {
 
 #[test]
 fn snapshot_taken() {
-    let detail = json!({"state": "done", "snapshotId": "orders-pre-switchover-abc", "snapshotStatus": "available"});
+    let detail = answers::snapshot(Some("orders-pre-switchover-abc"), None);
     let (subject, text) = check_common(
         &message(
             "snapshot-taken",
@@ -198,48 +377,62 @@ fn snapshot_taken() {
         "[Blue/Green] orders: blue snapshot orders-pre-switchover-abc taken"
     );
     assert!(text.contains("restore point"), "{text}");
-    let skipped = message("snapshot-taken", json!({"detail": {"skipped": true}}));
+    let skipped = message(
+        "snapshot-taken",
+        json!({"detail": answers::snapshot(None, Some("options.snapshotBeforeSwitchover is false"))}),
+    );
     assert_eq!(skipped.headline, "blue snapshot skipped");
+    assert!(
+        skipped
+            .text()
+            .contains("No snapshot of blue was taken before switchover: options.snapshotBeforeSwitchover is false."),
+        "{}",
+        skipped.text()
+    );
 }
 
 #[test]
 fn switchover_started_and_completed() {
+    let requested = answers::switchover(Action::SwitchoverRequested, "switchover requested");
     let (subject, text) = check_common(
-        &message("switchover-started", json!({"outcome": "info"})),
+        &message(
+            "switchover-started",
+            json!({"outcome": "info", "detail": requested}),
+        ),
         "switchover-started",
         "info",
     );
     assert_eq!(subject, "[Blue/Green] orders: switchover started");
     assert!(text.contains("more than 300 s, RDS rolls back"), "{text}");
-    let detail = json!({"verified": true, "switchover": {"startedAt": "2026-12-01T02:00:00Z", "completedAt": "2026-12-01T02:01:05Z", "durationSeconds": 65}});
+    let resumed = answers::switchover(Action::AlreadySwitched, "bgd-abc has already switched over");
+    let m = message("switchover-started", json!({"detail": resumed}));
+    assert_eq!(m.headline, "switchover under way");
+    assert!(
+        m.summary.contains("no second one is requested")
+            && m.summary.contains("bgd-abc has already switched over."),
+        "{}",
+        m.summary
+    );
+    let poll = answers::status(Phase::Switched, &[], &[], 2, 0);
     let (subject, text) = check_common(
         &message(
             "switchover-completed",
-            json!({"outcome": "success", "detail": detail}),
+            json!({"outcome": "success", "detail": poll}),
         ),
         "switchover-completed",
         "success",
     );
-    assert_eq!(
-        subject,
-        "[Blue/Green] orders: switchover completed in 1 min 5 s"
-    );
-    assert!(
-        text.contains("Completed at") && text.contains("2026-12-01T02:01:05Z"),
-        "{text}"
-    );
-    assert_eq!(
-        message("switchover-completed", json!({})).headline,
-        "switchover completed",
-        "no duration, no number"
-    );
+    assert_eq!(subject, "[Blue/Green] orders: switchover completed");
+    assert!(text.contains("Old blue  "), "{text}");
 }
 
 #[test]
-fn verified() {
-    let detail = json!({"verified": true, "production": {"identifier": "orders", "engineVersion": "8.0.mysql_aurora.3.08.0"}, "oldBlue": {"identifier": "orders-old1"}});
+fn verified_shows_the_version_and_the_switchover_duration_from_rds_events() {
     let (subject, text) = check_common(
-        &message("verified", json!({"outcome": "success", "detail": detail})),
+        &message(
+            "verified",
+            json!({"outcome": "success", "detail": answers::verified(Some(1.6))}),
+        ),
         "verified",
         "success",
     );
@@ -247,26 +440,36 @@ fn verified() {
         subject,
         "[Blue/Green] orders: production verified on 8.0.mysql_aurora.3.08.0"
     );
+    for expected in [
+        "the switchover took 1.6 s. Old blue (orders-old1) is still there.",
+        "Switchover took     1.6 s\n",
+        "Switchover          2026-12-01T02:00:00Z to 2026-12-01T02:01:05Z\n",
+        "Production version  8.0.mysql_aurora.3.08.0\n",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let unknown = message("verified", json!({"detail": answers::verified(None)})).text();
     assert!(
-        text.contains("Old blue (orders-old1) is still there"),
-        "{text}"
+        unknown.contains("unknown (RDS recorded no switchover events)"),
+        "{unknown}"
     );
 }
 
 #[test]
-fn cleanup_scheduled_says_when() {
+fn cleanup_scheduled_says_when_from_the_state_machine_clock() {
+    let detail = json!({"gracePeriodSeconds": 7200, "scheduledAt": "2026-12-01T03:00:00.250Z", "verify": answers::verified(Some(3.0))});
     let m = message(
         "cleanup-scheduled",
-        json!({"outcome": "info", "detail": {"oldBlue": {"identifier": "orders-old1"}}}),
+        json!({"outcome": "info", "detail": detail}),
     );
     let (subject, text) = check_common(&m, "cleanup-scheduled", "info");
     assert_eq!(
-        subject, "[Blue/Green] orders: old blue to be deleted at 2026-12-01T04:00:00Z",
-        "now + 2 h of grace"
+        subject, "[Blue/Green] orders: old blue to be deleted at 2026-12-01T05:00:00Z",
+        "the grace period's start + 2 h"
     );
     assert!(
         text.contains("orders-old1 is kept for a grace period of 2 h")
-            && text.contains("stop this execution before 2026-12-01T04:00:00Z"),
+            && text.contains("stop this execution before 2026-12-01T05:00:00Z"),
         "{text}"
     );
     let mut keep = request();
@@ -278,7 +481,7 @@ fn cleanup_scheduled_says_when() {
 
 #[test]
 fn old_blue_deleted_names_the_final_snapshot() {
-    let detail = json!({"state": "done", "step": "complete", "finalSnapshotId": "orders-old1-final-abc", "deleted": ["orders-old1-1", "orders-old1"]});
+    let detail = answers::deleted(Some("orders-old1-final-abc"), &["bgd-abc"], "orders-old1");
     let (subject, text) = check_common(
         &message(
             "old-blue-deleted",
@@ -292,27 +495,46 @@ fn old_blue_deleted_names_the_final_snapshot() {
         "[Blue/Green] orders: old blue deleted (final snapshot orders-old1-final-abc)"
     );
     assert!(
-        text.contains("Deleted: orders-old1-1, orders-old1."),
+        text.contains("Deleted orders-old1, then the Blue/Green deployment bgd-abc. Final snapshot orders-old1-final-abc keeps its data"),
         "{text}"
+    );
+    let none = message(
+        "old-blue-deleted",
+        json!({"detail": answers::deleted(None, &["bgd-abc"], "orders-old1")}),
+    );
+    assert_eq!(
+        none.headline,
+        "old blue deleted (no final snapshot: options.finalSnapshot is false)"
     );
 }
 
 #[test]
 fn done_and_abandoned() {
+    let detail = json!({
+        "snapshot": answers::snapshot(Some("orders-pre-switchover-abc"), None),
+        "verify": answers::verified(Some(42.0)),
+        "cleanup": answers::deleted(Some("orders-old1-final-abc"), &["bgd-abc"], "orders-old1"),
+    });
     let (subject, text) = check_common(
-        &message("done", json!({"outcome": "success"})),
+        &message("done", json!({"outcome": "success", "detail": detail})),
         "done",
         "success",
     );
     assert_eq!(subject, "[Blue/Green] orders: upgrade complete");
-    assert!(
-        text.contains("production runs on green (8.0.mysql_aurora.3.08.0)"),
-        "{text}"
-    );
+    for expected in [
+        "production runs on green (8.0.mysql_aurora.3.08.0). Old blue is deleted.",
+        "Switchover took",
+        "42 s",
+        "orders-pre-switchover-abc",
+        "orders-old1 deleted",
+        "orders-old1-final-abc",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
     let (subject, text) = check_common(
         &message(
             "abandoned",
-            json!({"outcome": "success", "detail": {"deleted": ["orders-green-x1"]}}),
+            json!({"outcome": "success", "detail": answers::deleted(None, &["orders-green-x1"], "orders")}),
         ),
         "abandoned",
         "success",
@@ -414,7 +636,15 @@ fn failed_after_switchover_keeps_old_blue() {
 
 #[test]
 fn a_failed_precheck_shows_its_findings() {
-    let report = json!({"passed": false, "blocking": 1, "warnings": 0, "findings": [{"id": "backtrack", "severity": "block", "message": "backtrack is enabled", "fix": "disable backtrack", "source": "api"}], "notChecked": []});
+    let report = answers::report(
+        vec![answers::finding(
+            "backtrack",
+            Severity::Block,
+            "backtrack is enabled",
+            "disable backtrack",
+        )],
+        &[],
+    );
     let cause =
         json!({"errorType": "PrecheckFailed", "errorMessage": report.to_string()}).to_string();
     let m = message(

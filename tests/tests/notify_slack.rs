@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use bluegreen::steps::notify::handle;
 use e2e::moto::{moto, unique, ACCOUNT, REGION};
 use e2e::seed;
-use notify_support::{execution, notifier, request, secret, FakeSlack, Reply};
+use notify_support::{execution, notifier, request, secret, verified, FakeSlack, Reply};
 use serde_json::{json, Value};
 
 /// A notifier whose Slack webhook is `slack`, and a fresh topic.
@@ -39,9 +39,9 @@ async fn slack_gets_header_fields_links_and_the_outcome_colour() {
     let notifier = setup(&slack).await;
     let db = unique("orders");
     let event = json!({
-        "stage": "switchover-completed", "outcome": "success", "request": request(&db),
+        "stage": "verified", "outcome": "success", "request": request(&db),
         "deployment": {"id": "bgd-slack1", "name": "bg", "sourceArn": format!("arn:aws:rds:{REGION}:{ACCOUNT}:cluster:{db}")},
-        "detail": {"verified": true, "switchover": {"durationSeconds": 42, "startedAt": "2026-03-01T10:00:00Z", "completedAt": "2026-03-01T10:00:42Z"}},
+        "detail": verified(&db, 42.0),
         "execution": execution("run-slack-1")
     });
     let answer = handle(event, &notifier).await.unwrap();
@@ -63,13 +63,13 @@ async fn slack_gets_header_fields_links_and_the_outcome_colour() {
     let body = &got[0].body;
     assert_eq!(
         body["text"],
-        format!("[Blue/Green] {db}: switchover completed in 42 s")
+        format!("[Blue/Green] {db}: production verified on 8.0.mysql_aurora.3.08.0")
     );
     let header = &body["blocks"][0];
     assert_eq!(header["type"], "header");
     assert_eq!(
         header["text"]["text"],
-        format!(":white_check_mark: {db}: switchover completed in 42 s")
+        format!(":white_check_mark: {db}: production verified on 8.0.mysql_aurora.3.08.0")
     );
     let attachment = &body["attachments"][0];
     assert_eq!(attachment["color"], "#2EB886");
@@ -79,7 +79,7 @@ async fn slack_gets_header_fields_links_and_the_outcome_colour() {
         "*Engine*\naurora-mysql".to_owned(),
         format!("*Account*\n{ACCOUNT}"),
         format!("*Region*\n{REGION}"),
-        "*Stage*\nswitchover-completed".to_owned(),
+        "*Stage*\nverified".to_owned(),
         "*Outcome*\nsuccess".to_owned(),
         "*Deployment*\nbgd-slack1".to_owned(),
         "*Switchover took*\n42 s".to_owned(),

@@ -6,7 +6,7 @@ mod notify_support;
 use bluegreen::steps::notify::handle;
 use e2e::moto::{moto, unique, Moto, ACCOUNT, REGION};
 use e2e::seed::{self, Received};
-use notify_support::{execution, notifier, request};
+use notify_support::{execution, notifier, request, verified};
 use serde_json::{json, Value};
 
 /// A second queue on `topic` without raw delivery: its messages are SNS's JSON envelope.
@@ -56,9 +56,9 @@ async fn publish(event: Value) -> (Value, Received, Value) {
 async fn a_success_stage_reaches_subscribers_with_subject_body_and_attributes() {
     let db = unique("orders");
     let (answer, received, envelope) = publish(json!({
-        "stage": "switchover-completed", "outcome": "success", "request": request(&db),
+        "stage": "verified", "outcome": "success", "request": request(&db),
         "deployment": {"id": "bgd-sns1"},
-        "detail": {"durationSeconds": 37},
+        "detail": verified(&db, 37.0),
         "execution": execution("run-sns-1")
     }))
     .await;
@@ -70,7 +70,7 @@ async fn a_success_stage_reaches_subscribers_with_subject_body_and_attributes() 
         "{answer}"
     );
 
-    let subject = format!("[Blue/Green] {db}: switchover completed in 37 s");
+    let subject = format!("[Blue/Green] {db}: production verified on 8.0.mysql_aurora.3.08.0");
     assert_eq!(envelope["Subject"], subject.as_str());
     assert_eq!(
         envelope["Message"].as_str().unwrap(),
@@ -83,7 +83,7 @@ async fn a_success_stage_reaches_subscribers_with_subject_body_and_attributes() 
     assert_eq!(body["subject"], subject.as_str());
     assert_eq!(
         (body["stage"].as_str(), body["outcome"].as_str()),
-        (Some("switchover-completed"), Some("success"))
+        (Some("verified"), Some("success"))
     );
     assert_eq!(
         (
@@ -97,7 +97,7 @@ async fn a_success_stage_reaches_subscribers_with_subject_body_and_attributes() 
     let text = body["text"].as_str().unwrap();
     assert!(
         text.starts_with(&format!(
-            "{db}: switchover completed in 37 s\n\nProduction now runs on green"
+            "{db}: production verified on 8.0.mysql_aurora.3.08.0\n\nChecked after switchover: {db} is available"
         )),
         "{text}"
     );
@@ -110,11 +110,7 @@ async fn a_success_stage_reaches_subscribers_with_subject_body_and_attributes() 
     };
     assert_eq!(
         (fact("Stage"), fact("Outcome"), fact("Database")),
-        (
-            Some("switchover-completed"),
-            Some("success"),
-            Some(db.as_str())
-        ),
+        (Some("verified"), Some("success"), Some(db.as_str())),
         "{text}"
     );
     assert!(
@@ -126,7 +122,7 @@ async fn a_success_stage_reaches_subscribers_with_subject_body_and_attributes() 
         ("account", ACCOUNT),
         ("database", db.as_str()),
         ("outcome", "success"),
-        ("stage", "switchover-completed"),
+        ("stage", "verified"),
     ];
     let attributes: Vec<(&str, &str)> = received
         .attributes
@@ -221,4 +217,86 @@ async fn only_an_event_that_is_not_an_object_is_an_error() {
     let received = seed::drain_queue(moto, &queue).await;
     assert_eq!(received[0].attributes["database"], "unknown database");
     assert_eq!(received[0].attributes["stage"], "unknown");
+}
+
+/// The event EventBridge delivers when an execution ends (AWS's "Step Functions Execution
+/// Status Change"), for the database `db`.
+fn status_change(db: &str, status: &str, error: Option<&str>, cause: Option<&str>) -> Value {
+    let arn = format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:bluegreen:run-ended-1");
+    json!({
+        "version": "0", "id": unique("event"), "detail-type": "Step Functions Execution Status Change",
+        "source": "aws.states", "account": ACCOUNT, "time": "2026-03-01T10:05:00Z", "region": REGION,
+        "resources": [arn],
+        "detail": {
+            "executionArn": arn,
+            "stateMachineArn": format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:bluegreen"),
+            "name": "run-ended-1", "status": status,
+            "startDate": 1_772_359_200_000u64, "stopDate": 1_772_359_500_000u64,
+            "input": request(db).to_string(), "inputDetails": {"included": true},
+            "output": null, "outputDetails": null, "error": error, "cause": cause
+        }
+    })
+}
+
+#[tokio::test]
+async fn an_execution_that_ends_outside_its_catches_is_reported_with_what_is_left_running() {
+    let moto = moto();
+    let db = unique("ended");
+    seed::aurora_mysql(moto, &db, 0).await;
+    let rds = aws_sdk_rds::Client::new(&moto.sdk_config(REGION));
+    let target = bluegreen::input::Request::from_value(request(&db)).unwrap();
+    let green = bluegreen::steps::create::create(&rds, &target)
+        .await
+        .unwrap();
+
+    let cause = "An error occurred while executing the state 'Snapshot blue'. The JSONPath '$.Payload.snapshotId' specified for the field 'snapshotId.$' could not be found";
+    let (answer, received, envelope) = publish(status_change(
+        &db,
+        "FAILED",
+        Some("States.Runtime"),
+        Some(cause),
+    ))
+    .await;
+    assert_eq!(answer["sns"]["delivered"], true, "{answer}");
+    assert_eq!(
+        envelope["Subject"],
+        format!("FAILED [Blue/Green] {db}: execution failed: States.Runtime")
+    );
+    assert_eq!(
+        (
+            received.attributes.get("stage").map(String::as_str),
+            received.attributes.get("database").map(String::as_str)
+        ),
+        (Some("execution-ended"), Some(db.as_str()))
+    );
+    let body: Value = serde_json::from_str(&received.body).unwrap();
+    let text = body["text"].as_str().unwrap();
+    for expected in [
+        format!("Execution run-ended-1 for {db} ended FAILED: States.Runtime: {cause}"),
+        format!(
+            "green {} is running next to blue {db}, which still serves production (deployment {}",
+            bluegreen::aws::arn::name_of(green.target_arn.as_deref().unwrap_or("(not named yet)")),
+            green.id
+        ),
+        "\"action\": \"abandon\"".to_owned(),
+        "Ended at".to_owned(),
+    ] {
+        assert!(text.contains(&expected), "{expected:?} in {text}");
+    }
+
+    // An execution stopped by hand, for a database with nothing left running.
+    let none = unique("ended");
+    let (_, received, _) = publish(status_change(&none, "ABORTED", None, None)).await;
+    let text: Value = serde_json::from_str(&received.body).unwrap();
+    let text = text["text"].as_str().unwrap();
+    assert!(
+        text.starts_with(&format!("{none}: execution stopped (ABORTED)")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "Left running: nothing: no Blue/Green deployment of {none} exists."
+        )),
+        "{text}"
+    );
 }

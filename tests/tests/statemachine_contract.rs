@@ -3,15 +3,18 @@
 //! timeouts and catches, the values its Choices test, and that every loop is bounded.
 //! statelint and asl-validator (scripts/validate.sh) check the language; this checks the product.
 
+mod contract_support;
+
 use std::collections::{BTreeMap, BTreeSet};
 
-use bluegreen::input::{Action, Engine, Options, Request, SwitchoverMode};
+use bluegreen::input::{Action, Engine, Options, Request, SwitchoverMode, MAX_POLLS};
 use bluegreen::notify::event::Stage;
-use bluegreen::readiness::Phase;
 use bluegreen::steps::Progress;
 use bluegreen::Error;
 use e2e::moto::root;
-use serde_json::{Map, Value};
+use e2e::stepfunctions::{history_events_per_run, EVENTS_PER_RETRY, EXECUTION_EVENTS};
+use serde_json::{json, Map, Value};
+use serde_json_path::JsonPath;
 
 /// The Lambda errors the standard retry block covers (AWS's recommendation for `lambda:invoke`).
 const LAMBDA_TRANSIENT: [&str; 4] = [
@@ -19,14 +22,6 @@ const LAMBDA_TRANSIENT: [&str; 4] = [
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
-];
-
-/// `phase` values poll-status answers.
-const PHASES: [Phase; 4] = [
-    Phase::Provisioning,
-    Phase::Ready,
-    Phase::Switching,
-    Phase::Switched,
 ];
 
 /// A stage name the notify function knows (`bluegreen::notify::event::Stage`; an unknown
@@ -47,7 +42,7 @@ const FUNCTIONS: [(&str, &str, &[&str]); 6] = [
     (
         "SwitchoverFunctionArn",
         "switchover",
-        &["snapshot-blue", "switchover"],
+        &["check-window", "snapshot-blue", "switchover"],
     ),
     (
         "DeleteOldFunctionArn",
@@ -74,6 +69,48 @@ fn of_type<'a>(def: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
         .filter(|(_, s)| s["Type"] == kind)
         .map(|(n, s)| (n.as_str(), s))
         .collect()
+}
+
+/// The Tasks that invoke one of the six functions (the others hold the lock, in DynamoDB).
+fn lambda_tasks(def: &Value) -> Vec<(&str, &Value)> {
+    of_type(def, "Task")
+        .into_iter()
+        .filter(|(_, t)| t["Resource"] == "arn:aws:states:::lambda:invoke")
+        .collect()
+}
+
+/// The Tasks of the lock (Step Functions' own DynamoDB integration).
+fn lock_tasks(def: &Value) -> Vec<(&str, &Value)> {
+    of_type(def, "Task")
+        .into_iter()
+        .filter(|(_, t)| {
+            t["Resource"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("arn:aws:states:::dynamodb:"))
+        })
+        .collect()
+}
+
+/// The end state a state reaches through its `End: <name>` Pass and the lock's release.
+fn end_of<'a>(all: &'a Map<String, Value>, name: &'a str) -> &'a str {
+    let end = &all[name];
+    assert_eq!(end["Type"], "Pass", "{name}");
+    assert_eq!(end["ResultPath"], "$.ending", "{name}");
+    assert_eq!(
+        end["Next"], "Holding the lock?",
+        "{name} releases the lock first"
+    );
+    let terminal = end["Result"].as_str().expect("the end's name");
+    let how = &all["How it ends"];
+    let routed = how["Choices"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["StringEquals"] == terminal)
+        .map(|c| c["Next"].as_str().unwrap())
+        .unwrap_or_else(|| how["Default"].as_str().unwrap());
+    assert_eq!(routed, terminal, "How it ends routes {terminal}");
+    routed
 }
 
 /// The function a Task invokes (by its binary name).
@@ -201,9 +238,13 @@ fn every_matched_error_name_is_the_products_or_aws_own() {
         for key in ["Retry", "Catch"] {
             for rule in state[key].as_array().into_iter().flatten() {
                 for error in strings(&rule["ErrorEquals"]) {
+                    let dynamodb = state["Resource"]
+                        .as_str()
+                        .is_some_and(|r| r.starts_with("arn:aws:states:::dynamodb:"));
                     let known = Error::ALL_NAMES.contains(&error)
                         || error.starts_with("States.")
-                        || error.starts_with("Lambda.");
+                        || (!dynamodb && error.starts_with("Lambda."))
+                        || (dynamodb && error.starts_with("DynamoDB."));
                     assert!(known, "{name} matches `{error}`, which no function raises (not in Error::ALL_NAMES)");
                     matched += 1;
                 }
@@ -216,7 +257,7 @@ fn every_matched_error_name_is_the_products_or_aws_own() {
 #[test]
 fn every_task_has_a_timeout_the_lambda_retries_and_a_catch_that_keeps_the_input() {
     let def = definition();
-    let tasks = of_type(&def, "Task");
+    let tasks = lambda_tasks(&def);
     assert!(tasks.len() >= 20, "{} tasks", tasks.len());
     for (name, task) in tasks {
         assert_eq!(task["Resource"], "arn:aws:states:::lambda:invoke", "{name}");
@@ -293,7 +334,7 @@ fn every_task_has_a_timeout_the_lambda_retries_and_a_catch_that_keeps_the_input(
 fn retryable_names_are_retried_with_a_bounded_backoff_on_every_step() {
     let def = definition();
     let mut steps = 0;
-    for (name, task) in of_type(&def, "Task") {
+    for (name, task) in lambda_tasks(&def) {
         // Every step may meet a transient AWS fault or a member still settling; notify never
         // fails on delivery (its answer reports it).
         if function_of(task) == "notify" {
@@ -334,16 +375,18 @@ fn every_failure_notifies_then_fails_with_the_original_error() {
     let catch = &notify_failure["Catch"][0];
     assert_ne!(catch["ResultPath"], "$.error");
     for next in successors(notify_failure) {
-        assert_eq!(
-            all[next]["Type"], "Fail",
-            "Notify failure goes on to {next}"
-        );
-        assert_eq!(all[next]["ErrorPath"], "$.error.Error");
-        assert_eq!(all[next]["CausePath"], "$.error.Cause");
+        let end = end_of(all, next);
+        assert_eq!(all[end]["Type"], "Fail", "Notify failure goes on to {end}");
+        assert_eq!(all[end]["ErrorPath"], "$.error.Error");
+        assert_eq!(all[end]["CausePath"], "$.error.Cause");
     }
     // Every Catch of every other Task reaches Notify failure through Pass states naming a stage.
     let mut stages = BTreeSet::new();
-    for (name, state) in all.iter().filter(|(n, _)| *n != "Notify failure") {
+    let lock: Vec<&str> = lock_tasks(&def).into_iter().map(|(n, _)| n).collect();
+    for (name, state) in all
+        .iter()
+        .filter(|(n, _)| *n != "Notify failure" && !lock.contains(&n.as_str()))
+    {
         for catch in state["Catch"].as_array().into_iter().flatten() {
             assert_eq!(catch["ResultPath"], "$.error", "{name}");
             let mut at = catch["Next"].as_str().expect("Catch Next");
@@ -375,7 +418,10 @@ fn every_failure_notifies_then_fails_with_the_original_error() {
         .filter(|(_, p)| p["ResultPath"] == "$.error")
     {
         let error = pass["Parameters"]["Error"].as_str().expect("an error name");
-        assert!(Error::ALL_NAMES.contains(&error), "{name} raises `{error}`");
+        assert!(
+            Error::ALL_NAMES.contains(&error) || Error::STATE_MACHINE_NAMES.contains(&error),
+            "{name} raises `{error}`"
+        );
         assert_eq!(
             all[pass["Next"].as_str().unwrap()]["Next"],
             "Notify failure",
@@ -416,12 +462,21 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
         ("$.request.options.gracePeriodSeconds", BTreeSet::new()),
         ("$.deployment", BTreeSet::new()),
         ("$.precheck.passed", booleans),
-        ("$.greenPoll.phase", names(PHASES)),
-        ("$.switchPoll.phase", names(PHASES)),
+        ("$.greenPoll.phase", names(contract_support::phases())),
+        ("$.switchPoll.phase", names(contract_support::phases())),
         ("$.snapshot.state", progress.clone()),
         ("$.switchover.state", progress.clone()),
         ("$.cleanup.state", progress.clone()),
         ("$.abandon.state", progress),
+        // The state machine's own: whether it holds the lock, and how it ends.
+        ("$.lock.held", BTreeSet::new()),
+        (
+            "$.ending",
+            names(["Done", "Abandoned", "Ready for switchover", "Failed"]),
+        ),
+        ("$.request.target.region", BTreeSet::new()),
+        ("$.request.target.identifier", BTreeSet::new()),
+        ("$.request.target.accountId", BTreeSet::new()),
     ]);
     let mut tested: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for (name, choice) in of_type(&def, "Choice") {
@@ -438,8 +493,15 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
                 {
                     if operator == "IsPresent" {
                         assert!(
-                            variable.starts_with("$.request."),
-                            "{name}: only the input has optional fields"
+                            variable.starts_with("$.request.") || variable == "$.lock.held",
+                            "{name}: only the input (and whether the lock is held) is optional"
+                        );
+                        continue;
+                    }
+                    if operator == "IsString" {
+                        assert!(
+                            variable.starts_with("$.request.target."),
+                            "{name}: only the input's target is checked for its type"
                         );
                         continue;
                     }
@@ -484,7 +546,7 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
     }
     assert_eq!(
         tested["$.greenPoll.phase"],
-        names(PHASES),
+        names(contract_support::phases()),
         "while green is built every phase has its own branch"
     );
     assert!(
@@ -499,7 +561,7 @@ fn every_loop_is_bounded_by_a_step_that_counts_its_polls() {
     let all = states(&def);
     // A counting step passes its own previous answer's attempt back, so it fails with
     // WaitTimedOut at options.maxPolls.
-    let counting: BTreeSet<&str> = of_type(&def, "Task")
+    let counting: BTreeSet<&str> = lambda_tasks(&def)
         .into_iter()
         .filter(|(name, task)| {
             let Some(attempt) = task["Parameters"]["Payload"]["poll"]["attempt.$"].as_str() else {
@@ -563,7 +625,7 @@ fn every_loop_is_bounded_by_a_step_that_counts_its_polls() {
 fn every_step_gets_the_request_and_an_operation_it_knows() {
     let def = definition();
     let mut seen = BTreeSet::new();
-    for (name, task) in of_type(&def, "Task") {
+    for (name, task) in lambda_tasks(&def) {
         let function = function_of(task);
         seen.insert(function);
         let payload = &task["Parameters"]["Payload"];
@@ -651,7 +713,8 @@ fn top(path: &str) -> &str {
 }
 
 /// Every `$.…` path a state reads (keys ending in `.$`, Choice variables, Wait and Fail paths,
-/// intrinsic arguments); `$$.` context paths and the task result (`$.Payload`) excluded.
+/// InputPath and OutputPath, intrinsic arguments); `$$.` context paths and the task result
+/// (`$.Payload`, read by ResultSelectors) excluded.
 fn collect_reads(name: &str, value: &Value, reads: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => {
@@ -662,7 +725,13 @@ fn collect_reads(name: &str, value: &Value, reads: &mut Vec<(String, String)>) {
                 let reads_path = key.ends_with(".$")
                     || matches!(
                         key.as_str(),
-                        "Variable" | "SecondsPath" | "TimestampPath" | "ErrorPath" | "CausePath"
+                        "Variable"
+                            | "SecondsPath"
+                            | "TimestampPath"
+                            | "ErrorPath"
+                            | "CausePath"
+                            | "InputPath"
+                            | "OutputPath"
                     );
                 match (reads_path, inner.as_str()) {
                     (true, Some(text)) => {
@@ -739,8 +808,9 @@ fn manual_mode_stops_ready_for_switchover_saying_how_to_resume() {
         Request::from_value(input).expect("the resume input is valid")
     };
     assert_eq!(resumed.action, Action::Switchover);
-    assert_eq!(all[notify["Next"].as_str().unwrap()]["Type"], "Succeed");
-    assert_eq!(notify["Next"], "Ready for switchover");
+    let end = end_of(all, notify["Next"].as_str().unwrap());
+    assert_eq!(end, "Ready for switchover");
+    assert_eq!(all[end]["Type"], "Succeed");
 }
 
 #[test]
@@ -750,13 +820,16 @@ fn the_definition_substitutes_exactly_the_six_functions() {
     for piece in text.split("${").skip(1) {
         used.insert(piece.split('}').next().unwrap().to_owned());
     }
-    let expected: BTreeSet<String> = FUNCTIONS
+    let functions: BTreeSet<String> = FUNCTIONS
         .iter()
         .map(|(sub, _, _)| (*sub).to_owned())
         .collect();
+    let mut expected = functions.clone();
+    expected.insert("LockTableName".to_owned());
     assert_eq!(used, expected);
     let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
-    for sub in &expected {
+    assert!(template.contains("LockTableName: !Ref LockTable"));
+    for sub in &functions {
         assert!(
             template.contains(&format!("{sub}: !GetAtt")),
             "template.yaml does not substitute {sub}"
@@ -781,7 +854,7 @@ fn a_deployment_located_by_a_step_is_kept_for_the_later_calls() {
         let answer = input
             .strip_suffix(".deployment")
             .expect("a step's deployment");
-        let (step, task) = of_type(&def, "Task")
+        let (step, task) = lambda_tasks(&def)
             .into_iter()
             .find(|(_, t)| t["ResultPath"] == answer)
             .unwrap_or_else(|| panic!("{name}: no step answers at {answer}"));
@@ -914,4 +987,379 @@ fn only_delete_old_may_delete_and_the_state_machine_invokes_only_the_six_functio
         template.matches("BuildMethod: rust-cargolambda").count(),
         FUNCTIONS.len()
     );
+}
+
+/// The one value `path` (RFC 9535 JSONPath, which agrees with the ASL's `$.a.b` paths) selects
+/// in `data`; `None` when it selects nothing, as Step Functions then fails the execution
+/// with `States.Runtime`.
+fn select(path: &str, data: &Value) -> Option<Value> {
+    let parsed = JsonPath::parse(path).unwrap_or_else(|e| panic!("`{path}` is not JSONPath: {e}"));
+    parsed.query(data).exactly_one().ok().cloned()
+}
+
+/// The function a Task calls and the operation it asks for (`""` when none).
+fn call_of(task: &Value) -> (&'static str, &str) {
+    (
+        function_of(task),
+        task["Parameters"]["Payload"]["operation"]
+            .as_str()
+            .unwrap_or(""),
+    )
+}
+
+/// What a `lambda:invoke` task gets back: the function's answer under `Payload`.
+fn invoke_envelope(answer: &Value) -> Value {
+    json!({
+        "ExecutedVersion": "$LATEST",
+        "Payload": answer,
+        "SdkHttpMetadata": {"HttpStatusCode": 200},
+        "SdkResponseMetadata": {"RequestId": "r-1"},
+        "StatusCode": 200
+    })
+}
+
+/// Every variant of every step's answer (done, in progress, skipped, already done, refused...,
+/// built from the steps' own types), through each ResultSelector that reads it and then every
+/// path a state reads from where it is kept: each must select a value in every variant. A
+/// ResultSelector also keeps every field of the answer, so each fact reaches notify.
+#[test]
+fn every_path_read_from_an_answer_exists_in_every_answer_of_that_step() {
+    let def = definition();
+    let all = states(&def);
+    let mut reads = Vec::new();
+    for (name, state) in all {
+        collect_reads(name, state, &mut reads);
+    }
+    let waits: BTreeMap<&str, &str> = of_type(&def, "Wait")
+        .into_iter()
+        .filter_map(|(name, w)| Some((w["SecondsPath"].as_str()?, name)))
+        .collect();
+    let (mut checked, mut variants) = (0, 0);
+    let mut problems = Vec::new();
+    for (task_name, task) in lambda_tasks(&def) {
+        let Some(selector) = task["ResultSelector"].as_object() else {
+            continue;
+        };
+        let kept_at = task["ResultPath"].as_str().expect("ResultPath");
+        assert_eq!(
+            top(kept_at),
+            kept_at.trim_start_matches("$."),
+            "{task_name}: answers are kept at a top-level path"
+        );
+        let (function, operation) = call_of(task);
+        for answer in contract_support::answers(function, operation) {
+            variants += 1;
+            let fields: BTreeSet<&str> = answer
+                .json
+                .as_object()
+                .expect("an answer is an object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let selected: BTreeSet<&str> =
+                selector.keys().map(|k| k.trim_end_matches(".$")).collect();
+            if selected != fields {
+                problems.push(format!(
+                    "{task_name} keeps {selected:?}, not the fields of {function}'s answer `{}`: {fields:?}",
+                    answer.variant
+                ));
+            }
+            let envelope = invoke_envelope(&answer.json);
+            let mut result = Map::new();
+            for (key, path) in selector {
+                let path = path.as_str().expect("a path");
+                match select(path, &envelope) {
+                    Some(value) => {
+                        result.insert(key.trim_end_matches(".$").to_owned(), value);
+                    }
+                    None => problems.push(format!(
+                        "{task_name}: ResultSelector `{path}` selects nothing in {function}'s answer `{}`",
+                        answer.variant
+                    )),
+                }
+            }
+            let data = json!({ top(kept_at): result });
+            for (reader, path) in reads.iter().filter(|(_, p)| top(p) == top(kept_at)) {
+                checked += 1;
+                match select(path, &data) {
+                    None => problems.push(format!(
+                        "{reader} reads `{path}`, which {function}'s answer `{}` lacks",
+                        answer.variant
+                    )),
+                    Some(value) => {
+                        if let Some(wait) = waits.get(path.as_str()) {
+                            if value.as_u64().is_none() {
+                                problems.push(format!(
+                                    "{wait} waits `{path}` = {value}, not a number of seconds ({})",
+                                    answer.variant
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(variants >= 55, "{variants} answer variants");
+    assert!(checked >= 300, "{checked} paths checked");
+}
+
+/// History events a state adds each time it runs.
+fn events_per_run(state: &Value) -> u64 {
+    history_events_per_run(state["Type"].as_str().unwrap_or_default())
+}
+
+/// Standard workflows fail at 25,000 history events.
+const HISTORY_LIMIT: u64 = 25_000;
+
+/// The worst case of one execution's history: every wait loop (a step counting its polls)
+/// runs its whole budget of `options.maxPolls` at the largest value the input accepts, along
+/// the path through the definition that holds the most loops and states. Each poll answers at
+/// its first attempt; what is left under the limit is what Retry may add, shown as a number
+/// of retried calls.
+#[test]
+fn the_largest_max_polls_keeps_every_execution_well_under_the_history_limit() {
+    let def = definition();
+    let all = states(&def);
+    let counting: BTreeSet<&str> = lambda_tasks(&def)
+        .into_iter()
+        .filter(|(_, t)| t["Parameters"]["Payload"]["poll"]["attempt.$"].is_string())
+        .map(|(n, _)| n)
+        .collect();
+    // The costliest way from `from` back to `to` without another counting step (loops do not nest).
+    fn back_to(
+        at: &str,
+        to: &str,
+        all: &Map<String, Value>,
+        counting: &BTreeSet<&str>,
+        seen: &mut Vec<String>,
+    ) -> Option<u64> {
+        if at == to {
+            return Some(0);
+        }
+        if counting.contains(at) || seen.iter().any(|s| s == at) {
+            return None;
+        }
+        seen.push(at.to_owned());
+        let best = successors(&all[at])
+            .into_iter()
+            .filter_map(|next| back_to(next, to, all, counting, seen))
+            .max()
+            .map(|rest| rest + events_per_run(&all[at]));
+        seen.pop();
+        best
+    }
+    let mut loops = BTreeMap::new();
+    for task in &counting {
+        let cycle = successors(&all[*task])
+            .into_iter()
+            .filter_map(|next| back_to(next, task, all, &counting, &mut Vec::new()))
+            .max()
+            .unwrap_or_else(|| panic!("{task} counts its polls but is not in a loop"));
+        loops.insert(*task, cycle + events_per_run(&all[*task]));
+    }
+    // The longest path once each loop is folded into its step: the step runs once more
+    // after its last in-progress answer (done, or WaitTimedOut).
+    fn longest(
+        at: &str,
+        all: &Map<String, Value>,
+        loops: &BTreeMap<&str, u64>,
+        memo: &mut BTreeMap<String, u64>,
+        path: &mut Vec<String>,
+    ) -> u64 {
+        if let Some(known) = memo.get(at) {
+            return *known;
+        }
+        assert!(
+            !path.iter().any(|p| p == at),
+            "an unbounded loop through {at}"
+        );
+        path.push(at.to_owned());
+        let own = events_per_run(&all[at])
+            + loops
+                .get(at)
+                .map_or(0, |cycle| u64::from(MAX_POLLS) * cycle);
+        // Leaving a loop's cycle: its way back into the step is already counted.
+        let nexts: Vec<&str> = successors(&all[at])
+            .into_iter()
+            .filter(|next| !(loops.contains_key(next) && path.iter().any(|p| p == next)))
+            .collect();
+        let rest = nexts
+            .into_iter()
+            .map(|next| longest(next, all, loops, memo, path))
+            .max()
+            .unwrap_or(0);
+        path.pop();
+        memo.insert(at.to_owned(), own + rest);
+        own + rest
+    }
+    let start = def["StartAt"].as_str().unwrap();
+    let worst =
+        EXECUTION_EVENTS + longest(start, all, &loops, &mut BTreeMap::new(), &mut Vec::new());
+    let retries = (HISTORY_LIMIT - worst.min(HISTORY_LIMIT)) / EVENTS_PER_RETRY;
+    println!(
+        "worst-case history of one execution at maxPolls {MAX_POLLS}: {worst} events \
+         ({}% of {HISTORY_LIMIT}); loops (events per poll): {loops:?}; room left for {retries} retried calls",
+        worst * 100 / HISTORY_LIMIT
+    );
+    assert!(loops.len() >= 6, "{loops:?}");
+    assert!(
+        worst * 100 <= HISTORY_LIMIT * 60,
+        "at maxPolls {MAX_POLLS} an execution may write {worst} history events, over 60% of {HISTORY_LIMIT}: lower input::MAX_POLLS"
+    );
+    assert!(retries >= 1000, "room for only {retries} retried calls");
+    // The input refuses more, the default is within the bound, and the bound still covers
+    // hours of waiting.
+    let with_polls = |polls: u32| {
+        Request::from_value(json!({
+            "target": {"region": "us-east-1", "identifier": "orders", "engine": "postgres"},
+            "options": {"maxPolls": polls}
+        }))
+    };
+    assert!(with_polls(MAX_POLLS).is_ok());
+    let refused = with_polls(MAX_POLLS + 1).unwrap_err();
+    assert_eq!(refused.name(), "InvalidInput");
+    assert!(
+        refused.to_string().contains("options.maxPolls"),
+        "{refused}"
+    );
+    assert!(Options::default().max_polls <= MAX_POLLS);
+    let waited: u64 = (0..MAX_POLLS)
+        .map(|attempt| u64::from(bluegreen::steps::Poll { attempt }.next_wait_seconds()))
+        .sum();
+    assert!(
+        waited >= 12 * 3600,
+        "{MAX_POLLS} polls wait only {waited} s"
+    );
+}
+
+/// The safety net: the rule on this state machine's FAILED, TIMED_OUT and ABORTED ends targets
+/// notify, which only the rule's own ARN may invoke for EventBridge and which only reads RDS.
+#[test]
+fn every_end_of_an_execution_reaches_notify_through_the_rule() {
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    let rule = template
+        .split("\n  ExecutionEndedRule:\n")
+        .nth(1)
+        .expect("the ExecutionEndedRule resource")
+        .split("\n\n")
+        .next()
+        .unwrap();
+    for line in [
+        "Type: AWS::Events::Rule",
+        "State: ENABLED",
+        "- aws.states",
+        "- Step Functions Execution Status Change",
+        "- FAILED",
+        "- TIMED_OUT",
+        "- ABORTED",
+        "- !Ref StateMachine",
+        "Arn: !GetAtt NotifyFunction.Arn",
+    ] {
+        assert!(rule.contains(line), "the rule lacks `{line}`:\n{rule}");
+    }
+    assert_eq!(
+        bluegreen::notify::ended::DETAIL_TYPE,
+        "Step Functions Execution Status Change"
+    );
+    let permission = template
+        .split("\n  ExecutionEndedRuleInvokesNotify:\n")
+        .nth(1)
+        .expect("the rule's Lambda permission")
+        .split("\n\n")
+        .next()
+        .unwrap();
+    for line in [
+        "Type: AWS::Lambda::Permission",
+        "Action: lambda:InvokeFunction",
+        "FunctionName: !GetAtt NotifyFunction.Arn",
+        "Principal: events.amazonaws.com",
+        "SourceArn: !GetAtt ExecutionEndedRule.Arn",
+    ] {
+        assert!(
+            permission.contains(line),
+            "the permission lacks `{line}`:\n{permission}"
+        );
+    }
+    let granted = granted_actions();
+    let rds: Vec<&String> = granted["NotifyFunction"]
+        .iter()
+        .filter(|a| a.starts_with("rds:"))
+        .collect();
+    assert_eq!(
+        rds,
+        ["rds:DescribeBlueGreenDeployments"],
+        "notify only reads what is left running"
+    );
+}
+
+#[test]
+fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
+    let def = definition();
+    let all = states(&def);
+    // Taken right after the request is kept, before any action is routed.
+    assert_eq!(all["Keep the request"]["Next"], "Take the lock?");
+    let take = &all["Take the lock?"];
+    let dry_run = take["Choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["StringEquals"] == "dry-run")
+        .expect("a dry run takes no lock");
+    assert_eq!(dry_run["Next"], "Which action?");
+    let lock = &all["Take the lock"];
+    assert_eq!(lock["Resource"], "arn:aws:states:::dynamodb:putItem");
+    assert_eq!(
+        lock["Parameters"]["ConditionExpression"],
+        "attribute_not_exists(lockKey) OR holder = :me"
+    );
+    assert_eq!(lock["Next"], "Holding the lock");
+    // Held by another: Locked, through the failure path (which releases nothing not ours).
+    let held = &lock["Catch"][0];
+    assert_eq!(
+        strings(&held["ErrorEquals"]),
+        ["DynamoDB.ConditionalCheckFailedException"]
+    );
+    for locked in ["Locked", "Locked by an unknown holder"] {
+        assert_eq!(all[locked]["Parameters"]["Error"], "Locked");
+        assert_eq!(
+            all[all[locked]["Next"].as_str().unwrap()]["Next"],
+            "Notify failure"
+        );
+    }
+    let release = &all["Release the lock"];
+    assert_eq!(release["Parameters"]["ConditionExpression"], "holder = :me");
+    // Every lock Task has a timeout, retries DynamoDB's transient errors and a Catch.
+    for (name, task) in lock_tasks(&def) {
+        assert!(task["TimeoutSeconds"].as_u64().is_some(), "{name}");
+        assert!(
+            retriers(task)
+                .iter()
+                .any(|r| strings(&r["ErrorEquals"]).contains(&"DynamoDB.ThrottlingException")),
+            "{name} retries throttling"
+        );
+        assert!(task["Catch"].is_array(), "{name}");
+    }
+    // Every Succeed and Fail but the dry run's is reached only through the release.
+    for (name, state) in all {
+        for next in successors(state) {
+            let terminal = matches!(all[next]["Type"].as_str(), Some("Succeed" | "Fail"));
+            if terminal && next != "Dry run finished" {
+                assert_eq!(
+                    name, "How it ends",
+                    "{name} ends at {next} without releasing the lock"
+                );
+            }
+        }
+    }
+    // The release machine computes the same keys.
+    let text = std::fs::read_to_string(root().join("statemachine/release-lock.asl.json")).unwrap();
+    let release_machine: Value = serde_json::from_str(&text).unwrap();
+    for key in ["Lock key of the account", "Lock key of this account"] {
+        assert_eq!(
+            release_machine["States"][key]["Parameters"], all[key]["Parameters"],
+            "{key}"
+        );
+    }
 }

@@ -89,8 +89,8 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
     .unwrap();
     assert_eq!(again["id"], created["id"]);
     assert_eq!(again["adopted"], true);
-    let deployment =
-        json!({"id": created["id"], "name": created["name"], "sourceArn": created["sourceArn"]});
+    // With the resource ids create recorded, as "Create green" keeps them in the state.
+    let deployment = json!({"id": created["id"], "name": created["name"], "sourceArn": created["sourceArn"], "identity": created["identity"]});
 
     let status = serde_json::to_value(
         poll_status::handle(json!({"request": req, "deployment": deployment}), &factory)
@@ -214,11 +214,12 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
         [format!("{id}-0"), format!("{id}-1")],
         "production's two instances remain"
     );
+    // Deletion is not instant (moto_patches/delete_target.py): DELETING, then gone.
     assert!(
         bluegreen::aws::deployment::describe(&moto.rds(), created["id"].as_str().unwrap())
             .await
             .unwrap()
-            .is_none()
+            .is_none_or(|d| d.status == "DELETING")
     );
 
     // Cleanup again (a redrive): nothing to do, nothing deleted.
@@ -344,4 +345,98 @@ async fn a_missing_database_is_not_found_and_nothing_is_created() {
     .unwrap_err();
     assert_eq!(err.name(), "NotFound");
     assert!(err.to_string().contains(&id));
+}
+
+/// What AWS refuses at CreateBlueGreenDeployment (tests/tools/moto_patches/create_refusals.py:
+/// API_CreateBlueGreenDeployment's source-not-supported faults) is a product error with AWS's
+/// code, AWS's message and a fix, and nothing is created. The precheck blocks the first two
+/// before create (rules existing-deployment and binlog-format); these are the step's own
+/// answers when something changed between precheck and create.
+#[tokio::test]
+async fn create_refusals_are_product_errors_with_aws_code_and_a_fix() {
+    let moto = moto();
+    let factory = moto.factory();
+    let rds = moto.rds();
+    let deployments_of = |id: String| async move {
+        bluegreen::aws::deployment::list(&moto.rds())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.source_name() == id)
+            .count()
+    };
+
+    // A source that already has a deployment (made by someone else, under another name).
+    let taken = unique("refdup");
+    seed::aurora_mysql(moto, &taken, 0).await;
+    let arn = rds
+        .describe_db_clusters()
+        .db_cluster_identifier(&taken)
+        .send()
+        .await
+        .unwrap()
+        .db_clusters()[0]
+        .db_cluster_arn()
+        .unwrap()
+        .to_owned();
+    rds.create_blue_green_deployment()
+        .blue_green_deployment_name(format!("{taken}-theirs"))
+        .source(&arn)
+        .send()
+        .await
+        .unwrap();
+
+    // Aurora MySQL with binary logging turned off in its cluster parameter group.
+    let binlog_off = unique("refbinlog");
+    seed::aurora_mysql(moto, &binlog_off, 0).await;
+    rds.modify_db_cluster_parameter_group()
+        .db_cluster_parameter_group_name(format!("{binlog_off}-cpg"))
+        .parameters(
+            aws_sdk_rds::types::Parameter::builder()
+                .parameter_name("binlog_format")
+                .parameter_value("OFF")
+                .apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    for (id, code, words, before) in [
+        (
+            &taken,
+            "SourceClusterNotSupportedFault",
+            [
+                "already the source",
+                "another Blue/Green deployment already uses the source",
+            ],
+            1,
+        ),
+        (
+            &binlog_off,
+            "SourceClusterNotSupportedFault",
+            [
+                "requires cluster parameter group has binlog enabled",
+                "set binlog_format to ROW",
+            ],
+            0,
+        ),
+    ] {
+        let err = create::handle(
+            json!({"request": request(id, "aurora-mysql", "8.0.mysql_aurora.3.08.0", json!({}))}),
+            &factory,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.name(), "AwsCallFailed", "{err}");
+        let text = err.to_string();
+        for word in [code, "Fix: "].iter().chain(words.iter()) {
+            assert!(text.contains(word), "`{word}` missing: {text}");
+        }
+        assert_eq!(
+            deployments_of(id.clone()).await,
+            before,
+            "nothing created for {id}"
+        );
+    }
 }

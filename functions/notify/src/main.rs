@@ -11,6 +11,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let clients = bluegreen_runtime::start(RoleKind::Read).await?;
     let notifier = Config::from_env()
         .and_then(|config| Notifier::from_config(&config, clients.base()))
+        // What an ended execution left running is read with this function's own (read) access.
+        .map(|notifier| notifier.with_world(clients.clone()))
         .map_err(bluegreen_runtime::init_error)?;
     let notifier = &notifier;
     bluegreen_runtime::serve(clients, |event, _| async move {

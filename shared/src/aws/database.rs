@@ -82,6 +82,56 @@ impl Database {
         }
     }
 
+    /// Reads a database by its immutable resource id (`cluster-...` / `db-...`), whatever it
+    /// is called now; `None` when no database has that id.
+    pub async fn find_by_resource_id(
+        rds: &aws_sdk_rds::Client,
+        kind: Kind,
+        resource_id: &str,
+    ) -> Result<Option<Database>, Error> {
+        match kind {
+            Kind::Cluster => {
+                let Some(cluster) = cluster_by_resource_id(rds, resource_id).await? else {
+                    return Ok(None);
+                };
+                let name = cluster
+                    .db_cluster_identifier()
+                    .unwrap_or_default()
+                    .to_owned();
+                let instances = describe_cluster_instances(rds, &name).await?;
+                Ok(Some(Database::from_cluster(cluster, instances)))
+            }
+            Kind::Instance => Ok(instance_by_resource_id(rds, resource_id)
+                .await?
+                .map(Database::from_instance)),
+        }
+    }
+
+    /// RDS instance only: its same-Region read replicas, read from the replicas themselves.
+    /// Cross-Region replicas (named by ARN) are returned in the second list, unread.
+    pub async fn replicas(
+        &self,
+        rds: &aws_sdk_rds::Client,
+    ) -> Result<(Vec<DbInstance>, Vec<String>), Error> {
+        let (mut local, mut remote) = (Vec::new(), Vec::new());
+        if self.kind == Kind::Cluster {
+            return Ok((local, remote));
+        }
+        let named = self
+            .instances
+            .first()
+            .map(|i| i.read_replica_db_instance_identifiers().to_vec())
+            .unwrap_or_default();
+        for name in named {
+            if name.starts_with("arn:") {
+                remote.push(name);
+            } else if let Some(replica) = describe_instance(rds, &name).await? {
+                local.push(replica);
+            }
+        }
+        Ok((local, remote))
+    }
+
     fn from_cluster(cluster: DbCluster, instances: Vec<DbInstance>) -> Database {
         Database {
             kind: Kind::Cluster,
@@ -206,6 +256,49 @@ pub async fn describe_instance(
         }
         Err(e) => Err(Error::from_sdk("DescribeDBInstances", e)),
     }
+}
+
+/// The DB cluster whose `DbClusterResourceId` is `resource_id`, whatever its name.
+/// Filtered by AWS (`db-cluster-resource-id`) and checked again here.
+pub async fn cluster_by_resource_id(
+    rds: &aws_sdk_rds::Client,
+    resource_id: &str,
+) -> Result<Option<DbCluster>, Error> {
+    let filter = aws_sdk_rds::types::Filter::builder()
+        .name("db-cluster-resource-id")
+        .values(resource_id)
+        .build();
+    let pages = rds
+        .describe_db_clusters()
+        .filters(filter)
+        .into_paginator()
+        .send();
+    let clusters = collect_pages(pages, "DescribeDBClusters", |p| p.db_clusters().to_vec()).await?;
+    Ok(clusters
+        .into_iter()
+        .find(|c| c.db_cluster_resource_id() == Some(resource_id)))
+}
+
+/// The DB instance whose `DbiResourceId` is `resource_id`, whatever its name.
+/// Filtered by AWS (`dbi-resource-id`) and checked again here.
+pub async fn instance_by_resource_id(
+    rds: &aws_sdk_rds::Client,
+    resource_id: &str,
+) -> Result<Option<DbInstance>, Error> {
+    let filter = aws_sdk_rds::types::Filter::builder()
+        .name("dbi-resource-id")
+        .values(resource_id)
+        .build();
+    let pages = rds
+        .describe_db_instances()
+        .filters(filter)
+        .into_paginator()
+        .send();
+    let instances =
+        collect_pages(pages, "DescribeDBInstances", |p| p.db_instances().to_vec()).await?;
+    Ok(instances
+        .into_iter()
+        .find(|i| i.dbi_resource_id() == Some(resource_id)))
 }
 
 /// The instances whose `DBClusterIdentifier` is this cluster, read from the instances

@@ -49,7 +49,8 @@ pub struct DeploymentRef {
     pub id: String,
     pub name: String,
     pub source_arn: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null until AWS names green.
+    #[serde(default)]
     pub target_arn: Option<String>,
 }
 

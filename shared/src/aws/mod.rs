@@ -5,4 +5,5 @@ pub mod clients;
 pub mod database;
 pub mod deployment;
 pub mod events;
+pub mod identity;
 pub mod snapshot;

@@ -15,6 +15,22 @@ pub enum SnapshotState {
     Available,
 }
 
+/// What a snapshot is: its status, the resource id of the database it was taken from
+/// (`DbClusterResourceId` / `DbiResourceId`), and when it was taken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub status: String,
+    pub source_resource_id: Option<String>,
+    pub created: Option<aws_smithy_types::DateTime>,
+}
+
+/// The database a snapshot must have been taken from, and the earliest it may have been.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    pub resource_id: &'a str,
+    pub not_before: Option<aws_smithy_types::DateTime>,
+}
+
 /// Makes sure the snapshot `snapshot_id` of the database exists: starts it when it does not,
 /// and says where it stands. A failed snapshot is an error, never "done".
 pub async fn ensure(
@@ -23,13 +39,47 @@ pub async fn ensure(
     db_identifier: &str,
     snapshot_id: &str,
 ) -> Result<SnapshotState, Error> {
-    let status = match describe(rds, kind, snapshot_id).await? {
-        Some(found) => found,
-        None => create(rds, kind, db_identifier, snapshot_id).await?,
-    };
-    match status.as_str() {
+    let facts = find_or_create(rds, kind, db_identifier, snapshot_id).await?;
+    state_of(&facts.status, db_identifier, snapshot_id)
+}
+
+/// [`ensure`], and the snapshot must be of `expected` (its source resource id, taken no
+/// earlier than `not_before`): a snapshot that merely has the expected name is refused
+/// with `UnsafeToDelete`, since deleting on the strength of it could lose data.
+pub async fn ensure_of(
+    rds: &aws_sdk_rds::Client,
+    kind: Kind,
+    db_identifier: &str,
+    snapshot_id: &str,
+    expected: Expected<'_>,
+) -> Result<SnapshotState, Error> {
+    let facts = find_or_create(rds, kind, db_identifier, snapshot_id).await?;
+    let refuse = |reason: String| Err(Error::unsafe_to_delete(db_identifier, reason));
+    if let Some(source) = &facts.source_resource_id {
+        if source != expected.resource_id {
+            return refuse(format!("snapshot {snapshot_id} is of {source}, not of old blue {}: it cannot be its final snapshot; nothing deleted. Fix: rename or delete that snapshot, then run cleanup again", expected.resource_id));
+        }
+    } else if facts.status == "available" {
+        return refuse(format!(
+            "snapshot {snapshot_id} does not say which database it was taken from; nothing deleted"
+        ));
+    }
+    if let (Some(created), Some(not_before)) = (facts.created, expected.not_before) {
+        if created < not_before {
+            let at = |t: aws_smithy_types::DateTime| {
+                t.fmt(aws_smithy_types::date_time::Format::DateTime)
+                    .unwrap_or_default()
+            };
+            return refuse(format!("snapshot {snapshot_id} was taken at {}, before this cleanup started ({}): it may miss old blue's last writes; nothing deleted. Fix: rename or delete that snapshot, then run cleanup again", at(created), at(not_before)));
+        }
+    }
+    state_of(&facts.status, db_identifier, snapshot_id)
+}
+
+fn state_of(status: &str, db_identifier: &str, snapshot_id: &str) -> Result<SnapshotState, Error> {
+    match status {
         "available" => Ok(SnapshotState::Available),
-        "creating" | "pending" | "copying" | "" => Ok(SnapshotState::Creating(status)),
+        "creating" | "pending" | "copying" | "" => Ok(SnapshotState::Creating(status.to_owned())),
         _ => Err(Error::DeploymentFailed {
             deployment: db_identifier.to_owned(),
             status: format!("snapshot {snapshot_id} is {status}"),
@@ -38,12 +88,38 @@ pub async fn ensure(
     }
 }
 
-/// The status of a snapshot, or `None` when there is none by that id.
+/// The snapshot's facts, starting it first when it does not exist. Two runs racing to
+/// start it both end up reading the one snapshot.
+async fn find_or_create(
+    rds: &aws_sdk_rds::Client,
+    kind: Kind,
+    db_identifier: &str,
+    snapshot_id: &str,
+) -> Result<Facts, Error> {
+    if let Some(found) = describe(rds, kind, snapshot_id).await? {
+        return Ok(found);
+    }
+    match create(rds, kind, db_identifier, snapshot_id).await {
+        Ok(facts) => Ok(facts),
+        Err(Error::AwsCallFailed { code, .. }) if code.contains("AlreadyExists") => {
+            describe(rds, kind, snapshot_id)
+                .await?
+                .ok_or_else(|| Error::Retryable {
+                    operation: "CreateDBSnapshot".into(),
+                    code,
+                    message: format!("{snapshot_id} exists but cannot be read yet"),
+                })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A snapshot's facts, or `None` when there is none by that id.
 async fn describe(
     rds: &aws_sdk_rds::Client,
     kind: Kind,
     snapshot_id: &str,
-) -> Result<Option<String>, Error> {
+) -> Result<Option<Facts>, Error> {
     match kind {
         Kind::Cluster => match rds
             .describe_db_cluster_snapshots()
@@ -51,10 +127,11 @@ async fn describe(
             .send()
             .await
         {
-            Ok(out) => Ok(out
-                .db_cluster_snapshots()
-                .first()
-                .map(|s| s.status().unwrap_or_default().to_owned())),
+            Ok(out) => Ok(out.db_cluster_snapshots().first().map(|s| Facts {
+                status: s.status().unwrap_or_default().to_owned(),
+                source_resource_id: s.db_cluster_resource_id().map(str::to_owned),
+                created: s.snapshot_create_time().copied(),
+            })),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_db_cluster_snapshot_not_found_fault()) =>
@@ -69,10 +146,11 @@ async fn describe(
             .send()
             .await
         {
-            Ok(out) => Ok(out
-                .db_snapshots()
-                .first()
-                .map(|s| s.status().unwrap_or_default().to_owned())),
+            Ok(out) => Ok(out.db_snapshots().first().map(|s| Facts {
+                status: s.status().unwrap_or_default().to_owned(),
+                source_resource_id: s.dbi_resource_id().map(str::to_owned),
+                created: s.snapshot_create_time().copied(),
+            })),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_db_snapshot_not_found_fault()) =>
@@ -84,13 +162,13 @@ async fn describe(
     }
 }
 
-/// Starts a manual snapshot and returns its first status.
+/// Starts a manual snapshot and returns its first facts.
 async fn create(
     rds: &aws_sdk_rds::Client,
     kind: Kind,
     db_identifier: &str,
     snapshot_id: &str,
-) -> Result<String, Error> {
+) -> Result<Facts, Error> {
     let tag = aws_sdk_rds::types::Tag::builder()
         .key("created-by")
         .value("rds-bluegreen-automation")
@@ -105,11 +183,14 @@ async fn create(
                 .send()
                 .await
                 .map_err(|e| Error::from_sdk("CreateDBClusterSnapshot", e))?;
-            Ok(out
-                .db_cluster_snapshot()
-                .and_then(|s| s.status())
-                .unwrap_or("creating")
-                .to_owned())
+            let s = out.db_cluster_snapshot();
+            Ok(Facts {
+                status: s.and_then(|s| s.status()).unwrap_or("creating").to_owned(),
+                source_resource_id: s
+                    .and_then(|s| s.db_cluster_resource_id())
+                    .map(str::to_owned),
+                created: s.and_then(|s| s.snapshot_create_time()).copied(),
+            })
         }
         Kind::Instance => {
             let out = rds
@@ -120,11 +201,12 @@ async fn create(
                 .send()
                 .await
                 .map_err(|e| Error::from_sdk("CreateDBSnapshot", e))?;
-            Ok(out
-                .db_snapshot()
-                .and_then(|s| s.status())
-                .unwrap_or("creating")
-                .to_owned())
+            let s = out.db_snapshot();
+            Ok(Facts {
+                status: s.and_then(|s| s.status()).unwrap_or("creating").to_owned(),
+                source_resource_id: s.and_then(|s| s.dbi_resource_id()).map(str::to_owned),
+                created: s.and_then(|s| s.snapshot_create_time()).copied(),
+            })
         }
     }
 }

@@ -5,6 +5,7 @@
 //! unknown stages and outcomes are kept as they are, and missing facts fall back to what the
 //! deployment or the execution ARN tells.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::aws::arn;
@@ -28,12 +29,15 @@ pub enum Stage {
     DryRunReport,
     Abandoned,
     Failed,
+    /// The execution ended FAILED, TIMED_OUT or ABORTED (EventBridge's "Step Functions
+    /// Execution Status Change"), whether or not its own failure path ran.
+    ExecutionEnded,
     Other(String),
 }
 
 impl Stage {
     /// Every named stage, for tests and documentation.
-    pub const KNOWN: [Stage; 15] = [
+    pub const KNOWN: [Stage; 16] = [
         Stage::Started,
         Stage::PrecheckReport,
         Stage::GreenCreating,
@@ -49,6 +53,7 @@ impl Stage {
         Stage::DryRunReport,
         Stage::Abandoned,
         Stage::Failed,
+        Stage::ExecutionEnded,
     ];
 
     /// Parses the event's `stage`.
@@ -77,6 +82,7 @@ impl Stage {
             Stage::DryRunReport => "dry-run-report",
             Stage::Abandoned => "abandoned",
             Stage::Failed => "failed",
+            Stage::ExecutionEnded => "execution-ended",
             Stage::Other(name) => name,
         }
     }
@@ -90,7 +96,7 @@ impl Stage {
             | Stage::OldBlueDeleted
             | Stage::Done
             | Stage::Abandoned => Outcome::Success,
-            Stage::Failed => Outcome::Failure,
+            Stage::Failed | Stage::ExecutionEnded => Outcome::Failure,
             _ => Outcome::Info,
         }
     }
@@ -266,6 +272,12 @@ impl Event {
     pub fn deployment_id(&self) -> Option<String> {
         text_at(&self.deployment, &["id"]).or_else(|| text_at(&self.detail, &["deployment", "id"]))
     }
+}
+
+/// `value` read as a step's own answer type (`steps::*`, `precheck::Report`); `None` when it
+/// is not one (a failure's event still becomes a message).
+pub fn answer<T: DeserializeOwned>(value: &Value) -> Option<T> {
+    T::deserialize(value).ok()
 }
 
 /// A string, number or boolean at `path`, as text; `None` when absent, empty or another type.

@@ -1,13 +1,19 @@
-//! The precheck answer as a table people read in a chat or a mail (dry runs, precheck
-//! reports, and `PrecheckFailed`, whose message is the same answer).
+//! The precheck report as a table people read in a chat or a mail (dry runs, the findings
+//! shown when an upgrade starts, and `PrecheckFailed`, whose message is the same report).
+//!
+//! The report is read as [`Report`], the precheck step's own answer type: one definition of
+//! that JSON, so a field the step adds or renames cannot silently vanish from messages.
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::event::text_at;
+use crate::precheck::{Finding, Report, Severity};
 
-/// What a precheck answer says, counted and laid out.
+/// What a precheck report says, counted and laid out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrecheckSummary {
+    /// `None` when the value is not a precheck report.
     pub passed: Option<bool>,
     pub blocking: usize,
     pub warnings: usize,
@@ -15,75 +21,55 @@ pub struct PrecheckSummary {
     pub table: String,
 }
 
-struct Finding {
-    severity: String,
-    id: String,
-    message: String,
-    fix: Option<String>,
+/// Reads a precheck report; a value that is not one is shown as its `report` text, if any.
+pub fn summarize(answer: &Value) -> PrecheckSummary {
+    match Report::deserialize(answer) {
+        Ok(report) => of_report(&report),
+        Err(_) => PrecheckSummary {
+            passed: None,
+            blocking: 0,
+            warnings: 0,
+            table: text_at(answer, &["report"])
+                .unwrap_or_else(|| "No precheck report was received.".to_owned()),
+        },
+    }
 }
 
-/// Reads a precheck answer leniently: findings and `notChecked` when present, else its `report`.
-pub fn summarize(answer: &Value) -> PrecheckSummary {
-    let mut findings: Vec<Finding> = answer
-        .get("findings")
-        .and_then(Value::as_array)
-        .map(|list| list.iter().map(read_finding).collect())
-        .unwrap_or_default();
-    findings.sort_by_key(|f| f.severity != "block");
-    let count = |severity: &str, field: &str| {
-        let counted = findings.iter().filter(|f| f.severity == severity).count();
-        match answer.get(field) {
-            Some(Value::Number(n)) if findings.is_empty() => n.as_u64().unwrap_or(0) as usize,
-            Some(Value::Array(items)) if findings.is_empty() => items.len(),
-            _ => counted,
-        }
-    };
-    let (blocking, warnings) = (count("block", "blocking"), count("warn", "warnings"));
+/// The summary of a report.
+pub fn of_report(report: &Report) -> PrecheckSummary {
+    let mut findings: Vec<&Finding> = report.findings.iter().collect();
+    findings.sort_by_key(|f| f.severity != Severity::Block);
     let mut table = table(&findings);
-    let not_checked: Vec<String> = answer
-        .get("notChecked")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .map(|n| {
-                    format!(
-                        "  - {}: {}",
-                        text_at(n, &["id"]).unwrap_or_else(|| "?".into()),
-                        text_at(n, &["reason"]).unwrap_or_default()
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    if !not_checked.is_empty() {
+    if !report.not_checked.is_empty() {
+        let rows: Vec<String> = report
+            .not_checked
+            .iter()
+            .map(|n| format!("  - {}: {}", n.id, n.reason))
+            .collect();
         table.push_str(&format!(
             "\nNot checked (check these yourself):\n{}\n",
-            not_checked.join("\n")
+            rows.join("\n")
         ));
     }
-    if findings.is_empty() && not_checked.is_empty() {
-        table = text_at(answer, &["report"]).unwrap_or_else(|| "No findings.".to_owned());
+    if table.is_empty() {
+        table = "No findings.".to_owned();
     }
     PrecheckSummary {
-        passed: answer.get("passed").and_then(Value::as_bool),
-        blocking,
-        warnings,
+        passed: Some(report.passed),
+        blocking: report.blocking,
+        warnings: report.warnings,
         table,
     }
 }
 
-fn read_finding(value: &Value) -> Finding {
-    Finding {
-        severity: text_at(value, &["severity"])
-            .unwrap_or_else(|| "warn".into())
-            .to_lowercase(),
-        id: text_at(value, &["id"]).unwrap_or_else(|| "?".into()),
-        message: text_at(value, &["message"]).unwrap_or_default(),
-        fix: text_at(value, &["fix"]),
+fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Block => "BLOCK",
+        Severity::Warn => "WARN",
     }
 }
 
-fn table(findings: &[Finding]) -> String {
+fn table(findings: &[&Finding]) -> String {
     if findings.is_empty() {
         return String::new();
     }
@@ -97,13 +83,11 @@ fn table(findings: &[Finding]) -> String {
     for f in findings {
         out.push_str(&format!(
             "{:<8}  {:<width$}  {}\n",
-            f.severity.to_uppercase(),
+            severity_name(f.severity),
             f.id,
             f.message
         ));
-        if let Some(fix) = &f.fix {
-            out.push_str(&format!("{:<8}  {:<width$}  Fix: {fix}\n", "", ""));
-        }
+        out.push_str(&format!("{:<8}  {:<width$}  Fix: {}\n", "", "", f.fix));
     }
     out
 }
@@ -111,19 +95,46 @@ fn table(findings: &[Finding]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::precheck::NotChecked;
+
+    fn finding(id: &str, severity: Severity, message: &str, fix: &str) -> Finding {
+        Finding {
+            id: id.into(),
+            severity,
+            message: message.into(),
+            fix: fix.into(),
+            source: "api".into(),
+        }
+    }
 
     #[test]
     fn blocking_rows_come_first_with_their_fix() {
-        let s = summarize(&json!({
-            "passed": false,
-            "findings": [
-                {"id": "backup-retention", "severity": "warn", "message": "1 day of backups", "fix": "raise it", "source": "api"},
-                {"id": "binlog-format", "severity": "block", "message": "binlog_format is MIXED", "fix": "set ROW", "source": "api"}
+        let report = Report {
+            passed: false,
+            blocking: 1,
+            warnings: 1,
+            findings: vec![
+                finding(
+                    "backup-retention",
+                    Severity::Warn,
+                    "1 day of backups",
+                    "raise it",
+                ),
+                finding(
+                    "binlog-format",
+                    Severity::Block,
+                    "binlog_format is MIXED",
+                    "set ROW",
+                ),
             ],
-            "notChecked": [{"id": "long-transactions", "reason": "needs SQL"}],
-            "report": "ignored"
-        }));
+            not_checked: vec![NotChecked {
+                id: "long-transactions".into(),
+                reason: "needs SQL".into(),
+            }],
+            database: None,
+            report: "ignored".into(),
+        };
+        let s = summarize(&serde_json::to_value(&report).unwrap());
         assert_eq!((s.passed, s.blocking, s.warnings), (Some(false), 1, 1));
         let lines: Vec<&str> = s.table.lines().collect();
         assert!(lines[0].starts_with("SEVERITY  CHECK"), "{}", s.table);
@@ -146,11 +157,12 @@ mod tests {
     }
 
     #[test]
-    fn falls_back_to_the_report_and_counts() {
-        let s =
-            summarize(&json!({"passed": true, "blocking": 0, "warnings": 2, "report": "all good"}));
-        assert_eq!((s.blocking, s.warnings), (0, 2));
-        assert_eq!(s.table, "all good");
-        assert_eq!(summarize(&Value::Null).table, "No findings.");
+    fn what_is_not_a_report_shows_its_text() {
+        let s = summarize(&serde_json::json!({"passed": true, "report": "all good"}));
+        assert_eq!((s.passed, s.table.as_str()), (None, "all good"));
+        assert_eq!(
+            summarize(&Value::Null).table,
+            "No precheck report was received."
+        );
     }
 }

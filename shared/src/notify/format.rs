@@ -38,6 +38,30 @@ pub fn rfc3339(time: SystemTime) -> String {
     )
 }
 
+/// An RFC 3339 time (`2026-12-01T02:00:00.123Z`, as `$$.State.EnteredTime` gives it).
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let parsed = aws_smithy_types::DateTime::from_str(
+        text.trim(),
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .ok()?;
+    SystemTime::try_from(parsed).ok()
+}
+
+/// Seconds measured to the millisecond, as people read them: `1.6 s`, `42 s`, `2 min 5 s`.
+pub fn human_seconds(seconds: f64) -> String {
+    if seconds < 60.0 {
+        let tenths = (seconds * 10.0).round() / 10.0;
+        if tenths.fract() == 0.0 {
+            format!("{tenths:.0} s")
+        } else {
+            format!("{tenths:.1} s")
+        }
+    } else {
+        human_duration(seconds.round() as u64)
+    }
+}
+
 /// Days since 1970-01-01 to a (year, month, day) date: Howard Hinnant's `civil_from_days`.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -106,6 +130,16 @@ mod tests {
             rfc3339(UNIX_EPOCH + Duration::from_secs(1_796_090_400)),
             "2026-12-01T02:00:00Z"
         );
+    }
+
+    #[test]
+    fn rfc3339_parses_what_step_functions_gives() {
+        let at = parse_rfc3339("2026-12-01T02:00:00.250Z").unwrap();
+        assert_eq!(rfc3339(at), "2026-12-01T02:00:00Z");
+        assert!(parse_rfc3339("2026-02-30T25:61:61Z").is_none());
+        assert_eq!(human_seconds(1.6), "1.6 s");
+        assert_eq!(human_seconds(42.0), "42 s");
+        assert_eq!(human_seconds(125.4), "2 min 5 s");
     }
 
     #[test]

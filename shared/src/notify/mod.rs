@@ -8,6 +8,7 @@
 
 pub mod chatbot;
 pub mod config;
+pub mod ended;
 pub mod event;
 pub mod failure;
 pub mod findings;
@@ -23,6 +24,8 @@ pub mod stages;
 use aws_config::{Region, SdkConfig};
 use serde::Serialize;
 
+use crate::aws::clients::ClientFactory;
+use crate::aws::deployment::Deployment;
 use crate::error::Error;
 use config::{region_of, Config};
 use message::Message;
@@ -47,11 +50,31 @@ pub struct Slack {
 pub struct Notifier {
     sns: Publisher,
     slack: Option<Slack>,
+    /// Reads what an ended execution left running (read-only); `None` says it is unknown.
+    world: Option<ClientFactory>,
 }
 
 impl Notifier {
     pub fn new(sns: Publisher, slack: Option<Slack>) -> Self {
-        Self { sns, slack }
+        Self {
+            sns,
+            slack,
+            world: None,
+        }
+    }
+
+    /// Lets the safety net read the world (DescribeBlueGreenDeployments) through `clients`.
+    pub fn with_world(mut self, clients: ClientFactory) -> Self {
+        self.world = Some(clients);
+        self
+    }
+
+    /// What the workflow for `request` left running, or why that cannot be read.
+    pub async fn left_running(
+        &self,
+        request: &serde_json::Value,
+    ) -> Result<Vec<Deployment>, String> {
+        ended::left_running(self.world.as_ref(), request).await
     }
 
     /// Builds the clients from the function's configuration; each client calls the Region
@@ -78,7 +101,7 @@ impl Notifier {
             }),
             None => None,
         };
-        Ok(Notifier::new(sns, slack))
+        Ok(Notifier::new(sns, slack).with_world(ClientFactory::new(sdk.clone())))
     }
 
     /// Sends the message on every channel at once and reports each outcome.

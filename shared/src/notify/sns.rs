@@ -206,7 +206,7 @@ mod tests {
             .map(|n| json!({"id": format!("check-{n}"), "severity": "warn", "message": "ü".repeat(60), "fix": "x".repeat(40), "source": "api"}))
             .collect();
         let m = message(
-            json!({"stage": "dry-run-report", "outcome": "warning", "detail": {"findings": findings}}),
+            json!({"stage": "dry-run-report", "outcome": "warning", "detail": {"passed": true, "blocking": 0, "warnings": 3000, "findings": findings, "notChecked": [], "database": null, "report": ""}}),
         );
         let structured = structured_message(&m);
         assert!(

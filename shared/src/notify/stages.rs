@@ -5,13 +5,15 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use super::event::{number_at, text_at, Event, Outcome, Stage};
-use super::failure;
+use super::event::{answer, number_at, text_at, Event, Outcome, Stage};
 use super::findings::{self, PrecheckSummary};
-use super::format::{human_duration, rfc3339, truncate};
+use super::format::{human_duration, human_seconds, parse_rfc3339, rfc3339, truncate};
 use super::links;
 use super::message::{Details, Message};
+use super::{ended, failure};
 use crate::aws::arn;
+use crate::aws::deployment::DeploymentRef;
+use crate::steps::{create, delete_old, poll_status, switchover};
 
 /// Builds the message for an event. `now` dates what is scheduled (the end of the grace period).
 ///
@@ -32,7 +34,8 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         error: event.error.as_ref().map(|c| c.name.clone()),
         execution_arn: event.execution.arn.clone(),
     };
-    if event.outcome == Outcome::Failure && event.error.is_some() && event.stage != Stage::Failed {
+    let reported_as_failure = matches!(event.stage, Stage::Failed | Stage::ExecutionEnded);
+    if event.outcome == Outcome::Failure && event.error.is_some() && !reported_as_failure {
         failure::describe(event, event.stage.name(), &mut m);
         return m;
     }
@@ -52,9 +55,10 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         Stage::DryRunReport => dry_run_report(event, &mut m),
         Stage::Abandoned => abandoned(event, &mut m),
         Stage::Failed => failure::describe(event, &failure::failed_stage(event), &mut m),
+        Stage::ExecutionEnded => ended::describe(event, &mut m),
         Stage::Other(name) => other(name, event, &mut m),
     }
-    if let (Some(caught), false) = (&event.error, event.stage == Stage::Failed) {
+    if let (Some(caught), false) = (&event.error, reported_as_failure) {
         m.summary
             .push_str(&format!("\n\nError: {}: {}", caught.name, caught.message));
     }
@@ -99,24 +103,6 @@ fn event_links(event: &Event) -> Vec<links::Link> {
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
-fn list_at(value: &Value, path: &[&str]) -> Vec<String> {
-    let found = path.iter().try_fold(value, |v, key| v.get(key));
-    found
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|i| {
-                    i.as_str()
-                        .map(str::to_owned)
-                        .or_else(|| text_at(i, &["id"]))
-                        .or_else(|| text_at(i, &["name"]))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn option(event: &Event, name: &str) -> Option<String> {
@@ -164,6 +150,17 @@ fn started(event: &Event, m: &mut Message) {
     }
     if action == "upgrade" {
         m.facts.push(("Switchover".into(), switchover_plan(event)));
+        // The precheck report this upgrade passed: its warnings are worth reading now.
+        let prechecks = findings::summarize(&event.detail);
+        if prechecks.passed.is_some() {
+            m.summary.push_str(&format!(
+                " Prechecks passed with {}.",
+                plural(prechecks.warnings, "warning")
+            ));
+            if prechecks.warnings > 0 {
+                precheck_details(m, prechecks);
+            }
+        }
     }
 }
 
@@ -234,68 +231,67 @@ fn dry_run_report(event: &Event, m: &mut Message) {
 }
 
 fn green_creating(event: &Event, m: &mut Message) {
-    let d = &event.detail;
-    let status = text_at(d, &["status"]).unwrap_or_else(|| "PROVISIONING".into());
-    let tasks: Vec<(String, String)> = d
-        .get("tasks")
-        .and_then(Value::as_array)
-        .map(|ts| {
-            ts.iter()
-                .map(|t| {
-                    (
-                        text_at(t, &["name"]).unwrap_or_else(|| "?".into()),
-                        text_at(t, &["status"]).unwrap_or_else(|| "?".into()),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let completed = tasks.iter().filter(|(_, s)| s == "COMPLETED").count();
-    let waiting = list_at(d, &["waitingFor"]);
+    let created: Option<create::Created> = answer(&event.deployment);
+    let poll: Option<poll_status::Status> = answer(&event.detail);
+    let status = poll
+        .as_ref()
+        .map(|p| p.status.clone())
+        .or_else(|| created.as_ref().map(|c| c.status.clone()))
+        .unwrap_or_else(|| "PROVISIONING".into());
     m.headline = "green environment being created".into();
     let mut summary = format!(
         "RDS is building green for {} (deployment status {status}).",
         m.database()
     );
-    if !tasks.is_empty() {
+    if created.as_ref().is_some_and(|c| c.adopted) {
+        summary.push_str(" An earlier run of this request had created this deployment: it is reused, not created twice.");
+    }
+    if let Some(p) = &poll {
+        let completed = p.tasks.iter().filter(|t| t.status == "COMPLETED").count();
+        if !p.tasks.is_empty() {
+            summary.push_str(&format!(
+                " {completed} of {} completed.",
+                plural(p.tasks.len(), "task")
+            ));
+            m.facts.push((
+                "Tasks".into(),
+                format!("{completed}/{} completed", p.tasks.len()),
+            ));
+            let width = p.tasks.iter().map(|t| t.name.len()).max().unwrap_or(0);
+            m.details = Some(Details {
+                title: "Tasks".into(),
+                body: p
+                    .tasks
+                    .iter()
+                    .map(|t| format!("{:<width$}  {}\n", t.name, t.status))
+                    .collect(),
+            });
+        }
+        if !p.waiting_for.is_empty() {
+            summary.push_str(&format!(" Waiting for: {}.", p.waiting_for.join(", ")));
+        }
         summary.push_str(&format!(
-            " {completed} of {} completed.",
-            plural(tasks.len(), "task")
+            " Next check in {}.",
+            human_duration(u64::from(p.tick.next_wait_seconds))
         ));
-        m.facts.push((
-            "Tasks".into(),
-            format!("{completed}/{} completed", tasks.len()),
-        ));
-        let width = tasks.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-        m.details = Some(Details {
-            title: "Tasks".into(),
-            body: tasks
-                .iter()
-                .map(|(n, s)| format!("{n:<width$}  {s}\n"))
-                .collect(),
-        });
-    }
-    if !waiting.is_empty() {
-        summary.push_str(&format!(" Waiting for: {}.", waiting.join(", ")));
-    }
-    if let Some(wait) = number_at(d, &["nextWaitSeconds"]) {
-        summary.push_str(&format!(" Next check in {}.", human_duration(wait)));
+        m.facts
+            .push(("Check".into(), format!("#{}", p.tick.attempt)));
+    } else {
+        summary.push_str(" This takes from about 15 minutes to several hours.");
     }
     m.summary = summary;
     m.facts.push(("Status".into(), status));
-    if let Some(attempt) = number_at(d, &["attempt"]) {
-        m.facts.push(("Check".into(), format!("#{attempt}")));
-    }
 }
 
-/// Green's name: the deployment's target ARN (before switchover), from the event or detail.
-fn green_name(event: &Event) -> Option<String> {
-    text_at(&event.deployment, &["targetArn"])
-        .or_else(|| text_at(&event.detail, &["targetArn"]))
+/// Green's name: the target of the deployment as poll-status last read it, else as created.
+fn green_name(event: &Event, poll: Option<&poll_status::Status>) -> Option<String> {
+    poll.and_then(|p| p.deployment.target_arn.clone())
+        .or_else(|| answer::<DeploymentRef>(&event.deployment)?.target_arn)
         .map(|a| arn::name_of(&a).to_owned())
 }
 
 fn green_ready(event: &Event, m: &mut Message) {
+    let poll: Option<poll_status::Status> = answer(&event.detail);
     m.headline = "green environment ready".into();
     let then = match option(event, "switchoverMode").as_deref() {
         Some("manual") => {
@@ -305,8 +301,11 @@ fn green_ready(event: &Event, m: &mut Message) {
         _ => "Switchover follows now.".to_owned(),
     };
     m.summary = format!("Green is in sync with blue and ready for switchover. Production still runs on blue. {then}");
-    if let Some(green) = green_name(event) {
+    if let Some(green) = green_name(event, poll.as_ref()) {
         m.facts.push(("Green".into(), green));
+    }
+    if let Some(p) = &poll {
+        m.facts.push(("Status".into(), p.status.clone()));
     }
     m.facts.push(("Switchover".into(), switchover_plan(event)));
 }
@@ -319,6 +318,7 @@ fn input_with_action(request: &Value, action: &str) -> Option<String> {
 }
 
 fn awaiting_approval(event: &Event, m: &mut Message) {
+    let poll: Option<poll_status::Status> = event.detail.get("greenPoll").and_then(answer);
     m.headline = "green ready: approve the switchover".into();
     m.summary = format!(
         "Green is ready and in sync. Production still runs on blue, and nothing changes until you continue. Switchover drops connections briefly (usually under a minute); RDS rolls back if it takes more than {} s.",
@@ -344,99 +344,128 @@ fn awaiting_approval(event: &Event, m: &mut Message) {
             body: input,
         });
     }
-    if let Some(green) = green_name(event) {
+    if let Some(green) = green_name(event, poll.as_ref()) {
         m.facts.push(("Green".into(), green));
     }
 }
 
 fn snapshot_taken(event: &Event, m: &mut Message) {
-    let d = &event.detail;
-    let skipped = d.get("skipped").and_then(Value::as_bool).unwrap_or(false);
-    match text_at(d, &["snapshotId"]).filter(|_| !skipped) {
-        Some(id) => {
+    let snapshot: Option<switchover::Snapshot> = answer(&event.detail);
+    match snapshot {
+        Some(switchover::Snapshot {
+            snapshot_id: Some(id),
+            snapshot_status,
+            ..
+        }) => {
             m.headline = format!("blue snapshot {id} taken");
             m.summary = format!(
                 "Snapshot {id} of blue ({}) was taken right before switchover: it is the restore point if the upgrade must be undone.",
-                text_at(d, &["snapshotStatus"]).unwrap_or_else(|| "available".into())
+                snapshot_status.unwrap_or_else(|| "available".into())
             );
             m.facts.push(("Snapshot".into(), id));
         }
-        None => {
+        Some(skipped) => {
             m.headline = "blue snapshot skipped".into();
-            m.summary = "No snapshot of blue was taken before switchover (options.snapshotBeforeSwitchover is false).".into();
+            m.summary = format!(
+                "No snapshot of blue was taken before switchover: {}.",
+                skipped
+                    .skipped
+                    .unwrap_or_else(|| "the step gave no reason".into())
+            );
+        }
+        None => {
+            m.headline = "blue snapshot: no answer".into();
+            m.summary = "The snapshot step's answer did not reach this message; check the execution's history before relying on a snapshot.".into();
         }
     }
 }
 
 fn switchover_started(event: &Event, m: &mut Message) {
     let timeout = option(event, "switchoverTimeoutSeconds").unwrap_or_else(|| "300".into());
-    m.headline = "switchover started".into();
-    m.summary = format!(
-        "RDS is switching production from blue to green. Writes stop briefly (usually under a minute) and connections drop; clients reconnect to the same endpoints. If it takes more than {timeout} s, RDS rolls back and blue stays production."
-    );
+    let answer: Option<switchover::Switchover> = answer(&event.detail);
+    let earlier = match answer.as_ref().map(|a| a.action) {
+        Some(switchover::Action::SwitchoverRequested) => false,
+        Some(_) | None => true,
+    };
+    if earlier {
+        m.headline = "switchover under way".into();
+        m.summary = format!(
+            "A switchover of {} had already started (an earlier execution, or a person): no second one is requested, and this execution follows it to the end.{}",
+            m.database(),
+            answer.as_ref().map(|a| format!(" {}.", a.detail.trim_end_matches('.'))).unwrap_or_default()
+        );
+    } else {
+        m.headline = "switchover started".into();
+        m.summary = format!(
+            "RDS is switching production from blue to green. Writes stop briefly (usually under a minute) and connections drop; clients reconnect to the same endpoints. If it takes more than {timeout} s, RDS rolls back and blue stays production."
+        );
+    }
     m.facts
         .push(("Switchover timeout".into(), format!("{timeout} s")));
 }
 
 fn switchover_completed(event: &Event, m: &mut Message) {
-    let d = &event.detail;
-    let field = |name: &str| text_at(d, &[name]).or_else(|| text_at(d, &["switchover", name]));
-    let duration = number_at(d, &["durationSeconds"])
-        .or_else(|| number_at(d, &["switchover", "durationSeconds"]));
-    m.headline = match duration {
-        Some(s) => format!("switchover completed in {}", human_duration(s)),
-        None => "switchover completed".into(),
-    };
-    m.summary = "Production now runs on green under the original names and endpoints. Old blue is kept, renamed with an -old suffix, until cleanup.".into();
-    if let Some(s) = duration {
-        m.facts.push(("Switchover took".into(), human_duration(s)));
-    }
-    for (label, name) in [("Started at", "startedAt"), ("Completed at", "completedAt")] {
-        if let Some(at) = field(name) {
-            m.facts.push((label.into(), at));
-        }
+    let poll: Option<poll_status::Status> = answer(&event.detail);
+    m.headline = "switchover completed".into();
+    m.summary = "Production now runs on green under the original names and endpoints. Old blue is kept, renamed with an -old suffix, until cleanup. Verification follows, with how long the switchover took by RDS's events.".into();
+    if let Some(p) = poll {
+        m.facts.push(("Status".into(), p.status));
+        m.facts.push((
+            "Old blue".into(),
+            arn::name_of(&p.deployment.source_arn).to_owned(),
+        ));
     }
 }
 
-fn old_blue_name(event: &Event) -> Option<String> {
-    text_at(&event.detail, &["oldBlue", "identifier"])
-        .or_else(|| {
-            text_at(&event.detail, &["oldBlue", "arn"]).map(|a| arn::name_of(&a).to_owned())
-        })
-        .or_else(|| {
-            text_at(&event.deployment, &["sourceArn"])
-                .map(|a| arn::name_of(&a).to_owned())
-                .filter(|n| arn::old_suffix(n).is_some())
-        })
+/// How long the switchover took, by RDS's switchover events (0247 to 0248).
+fn switchover_facts(verified: &poll_status::Verified, m: &mut Message) {
+    match &verified.switchover {
+        Some(t) => {
+            m.facts
+                .push(("Switchover took".into(), human_seconds(t.duration_seconds)));
+            m.facts.push((
+                "Switchover".into(),
+                format!("{} to {}", t.started_at, t.completed_at),
+            ));
+        }
+        None => m.facts.push((
+            "Switchover took".into(),
+            "unknown (RDS recorded no switchover events)".into(),
+        )),
+    }
 }
 
 fn verified(event: &Event, m: &mut Message) {
-    let version = text_at(&event.detail, &["production", "engineVersion"])
-        .or_else(|| text_at(&event.detail, &["production", "version"]));
-    m.headline = match &version {
-        Some(v) => format!("production verified on {v}"),
-        None => "production verified".into(),
+    let Some(v) = answer::<poll_status::Verified>(&event.detail) else {
+        m.headline = "production verified".into();
+        m.summary = format!("{} was verified after switchover.", m.database());
+        return;
     };
-    m.summary = format!(
-        "Checked after switchover: {} is available and runs what the upgrade asked for.{}",
-        m.database(),
-        old_blue_name(event)
-            .map(|o| format!(" Old blue ({o}) is still there."))
-            .unwrap_or_default()
+    let version = &v.production.engine_version;
+    m.headline = format!("production verified on {version}");
+    m.summary =
+        format!(
+        "Checked after switchover: {} is {} and runs {version}{}. Old blue ({}) is still there.",
+        v.production.identifier,
+        v.production.status,
+        v.switchover
+            .as_ref()
+            .map(|t| format!("; the switchover took {}", human_seconds(t.duration_seconds)))
+            .unwrap_or_default(),
+        v.old_blue.identifier
     );
-    if let Some(v) = version {
-        m.facts.push(("Production version".into(), v));
-    }
-    if let Some(s) = number_at(&event.detail, &["switchover", "durationSeconds"]) {
-        m.facts.push(("Switchover took".into(), human_duration(s)));
-    }
-    if let Some(o) = old_blue_name(event) {
-        m.facts.push(("Old blue".into(), o));
-    }
+    m.facts.push(("Production version".into(), version.clone()));
+    switchover_facts(&v, m);
+    m.facts
+        .push(("Old blue".into(), v.old_blue.identifier.clone()));
 }
 
 fn cleanup_scheduled(event: &Event, m: &mut Message, now: SystemTime) {
-    let old = old_blue_name(event).unwrap_or_else(|| "old blue".into());
+    let verified: Option<poll_status::Verified> = event.detail.get("verify").and_then(answer);
+    let old = verified
+        .as_ref()
+        .map(|v| v.old_blue.identifier.clone())
+        .unwrap_or_else(|| "old blue".into());
     if option(event, "deleteOldBlue").as_deref() == Some("false") {
         m.headline = "old blue kept for a later cleanup".into();
         m.summary = format!(
@@ -448,8 +477,12 @@ fn cleanup_scheduled(event: &Event, m: &mut Message, now: SystemTime) {
     let grace = number_at(&event.detail, &["gracePeriodSeconds"])
         .or_else(|| number_at(&event.request, &["options", "gracePeriodSeconds"]))
         .unwrap_or(86_400);
-    let at = text_at(&event.detail, &["deleteAt"])
-        .unwrap_or_else(|| rfc3339(now + Duration::from_secs(grace)));
+    // The grace period's Wait starts right after this notification, when the state machine
+    // entered it (`$$.State.EnteredTime`).
+    let from = text_at(&event.detail, &["scheduledAt"])
+        .and_then(|t| parse_rfc3339(&t))
+        .unwrap_or(now);
+    let at = rfc3339(from + Duration::from_secs(grace));
     let snapshot = if option(event, "finalSnapshot").as_deref() == Some("false") {
         "without a final snapshot"
     } else {
@@ -465,60 +498,121 @@ fn cleanup_scheduled(event: &Event, m: &mut Message, now: SystemTime) {
     )];
     m.facts.push(("Delete at".into(), at));
     m.facts.push(("Grace period".into(), human_duration(grace)));
+    if let Some(v) = verified {
+        m.facts.push(("Old blue".into(), v.old_blue.identifier));
+    }
+}
+
+/// Old blue's name: the source of the deployment as delete-old re-read it after switchover.
+fn old_blue_of(cleanup: &delete_old::Answer) -> Option<String> {
+    cleanup
+        .deployment
+        .as_ref()
+        .map(|d| arn::name_of(&d.reference.source_arn).to_owned())
+        .filter(|n| arn::old_suffix(n).is_some())
 }
 
 fn old_blue_deleted(event: &Event, m: &mut Message) {
-    let snapshot = text_at(&event.detail, &["finalSnapshotId"]);
-    let deleted = list_at(&event.detail, &["deleted"]);
-    m.headline = match &snapshot {
+    let Some(cleanup) = answer::<delete_old::Answer>(&event.detail) else {
+        m.headline = "old blue deleted".into();
+        m.summary = "delete-old reported old blue deleted; its answer did not reach this message (check the execution's history for the final snapshot).".into();
+        return;
+    };
+    let old = old_blue_of(&cleanup).unwrap_or_else(|| "old blue".into());
+    m.headline = match &cleanup.final_snapshot_id {
         Some(s) => format!("old blue deleted (final snapshot {s})"),
-        None => "old blue deleted (no final snapshot)".into(),
+        None => "old blue deleted (no final snapshot: options.finalSnapshot is false)".into(),
     };
     m.summary = format!(
-        "Deleted: {}.{}",
-        if deleted.is_empty() { "old blue".to_owned() } else { deleted.join(", ") },
-        snapshot.as_deref().map(|s| format!(" Final snapshot {s} keeps its data; delete the snapshot when you no longer need it.")).unwrap_or_default()
+        "Deleted {old}{}.{}",
+        cleanup
+            .deployment
+            .as_ref()
+            .map(|d| format!(", then the Blue/Green deployment {}", d.reference.id))
+            .unwrap_or_default(),
+        cleanup.final_snapshot_id.as_deref().map(|s| format!(" Final snapshot {s} keeps its data; delete the snapshot when you no longer need it.")).unwrap_or_default()
     );
-    if let Some(s) = snapshot {
+    m.facts.push(("Old blue".into(), old));
+    if let Some(s) = cleanup.final_snapshot_id {
         m.facts.push(("Final snapshot".into(), s));
     }
 }
 
 fn done(event: &Event, m: &mut Message) {
     let action = event.action();
+    let d = &event.detail;
+    let snapshot: Option<switchover::Snapshot> = d.get("snapshot").and_then(answer);
+    let verified: Option<poll_status::Verified> = d.get("verify").and_then(answer);
+    let cleanup: Option<delete_old::Answer> = d.get("cleanup").and_then(answer);
     m.headline = match action.as_str() {
         "upgrade" => "upgrade complete".into(),
         "dry-run" => "dry run complete".into(),
         other => format!("{other} complete"),
     };
+    let version = verified
+        .as_ref()
+        .map(|v| v.production.engine_version.clone())
+        .or_else(|| option(event, "targetEngineVersion"));
+    let old_kept = cleanup.is_none() || option(event, "deleteOldBlue").as_deref() == Some("false");
     m.summary = match action.as_str() {
         "upgrade" | "switchover" => format!(
             "The Blue/Green workflow of {} finished: production runs on green{}.{}",
             m.database(),
-            option(event, "targetEngineVersion")
+            version
+                .as_deref()
                 .map(|v| format!(" ({v})"))
                 .unwrap_or_default(),
-            if option(event, "deleteOldBlue").as_deref() == Some("false") {
+            if old_kept {
                 " Old blue is kept; run \"action\": \"cleanup\" when ready."
             } else {
-                ""
+                " Old blue is deleted."
             }
         ),
         "cleanup" => "Old blue is gone; only the final snapshot (if any) remains.".into(),
         "abandon" => "Green is gone; blue serves production, unchanged.".into(),
         _ => "The execution finished.".into(),
     };
+    if let Some(v) = &verified {
+        m.facts.push((
+            "Production version".into(),
+            v.production.engine_version.clone(),
+        ));
+        switchover_facts(v, m);
+    }
+    if let Some(id) = snapshot.and_then(|s| s.snapshot_id) {
+        m.facts.push(("Snapshot before switchover".into(), id));
+    }
+    match &cleanup {
+        Some(c) => {
+            m.facts.push((
+                "Old blue".into(),
+                format!(
+                    "{} deleted",
+                    old_blue_of(c).unwrap_or_else(|| "old blue".into())
+                ),
+            ));
+            if let Some(s) = &c.final_snapshot_id {
+                m.facts.push(("Final snapshot".into(), s.clone()));
+            }
+        }
+        None => {
+            if let Some(v) = &verified {
+                m.facts
+                    .push(("Old blue".into(), format!("{} kept", v.old_blue.identifier)));
+            }
+        }
+    }
 }
 
 fn abandoned(event: &Event, m: &mut Message) {
-    let deleted = list_at(&event.detail, &["deleted"]);
+    let abandon: Option<delete_old::Answer> = answer(&event.detail);
     m.headline = "abandoned: green deleted, blue untouched".into();
     m.summary = format!(
         "The Blue/Green deployment{} and green were removed. Blue still serves production, unchanged.",
         event.deployment_id().map(|d| format!(" {d}")).unwrap_or_default()
     );
-    if !deleted.is_empty() {
-        m.facts.push(("Deleted".into(), deleted.join(", ")));
+    if let Some(a) = abandon.filter(|a| !a.deleted.is_empty()) {
+        m.facts.push(("Deleted".into(), a.deleted.join(", ")));
     }
 }
 

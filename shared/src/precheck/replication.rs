@@ -7,6 +7,7 @@ use crate::aws::arn;
 use crate::aws::database::{describe_instance, Database};
 use crate::aws::deployment;
 use crate::error::Error;
+use crate::resume;
 
 pub const SOURCE_IS_REPLICA: Rule = Rule {
     id: "source-is-replica",
@@ -35,9 +36,17 @@ pub const CASCADING_REPLICA: Rule = Rule {
 pub const EXISTING_DEPLOYMENT: Rule = Rule {
     id: "existing-deployment",
     severity: Severity::Block,
-    checks: "no Blue/Green deployment (other than one being deleted) already has this database as its source or target",
+    checks: "no Blue/Green deployment (other than one being deleted, or the one this input made: see resumed-deployment) already has this database as its source or target",
     fix: "finish or delete that deployment first (switch it over, or run the abandon or cleanup action), then run again",
     source: "aws-bluegreen-facts: Unsupported (an existing deployment on the same source)",
+};
+
+pub const RESUMED_DEPLOYMENT: Rule = Rule {
+    id: "resumed-deployment",
+    severity: Severity::Warn,
+    checks: "a deployment this product made for this input (the derived name, this database as source, or as target after switchover) exists: the run resumes it",
+    fix: "nothing to do to resume; to start over instead, remove it first (the abandon action before switchover, cleanup after)",
+    source: "docs/runbook.md (a re-run resumes)",
 };
 
 pub async fn check(ctx: &mut Context<'_>, db: &Database) -> Result<(), Error> {
@@ -72,12 +81,23 @@ pub async fn check(ctx: &mut Context<'_>, db: &Database) -> Result<(), Error> {
         }
         None => check_instance_replicas(ctx, db).await?,
     }
-    let blocking: Vec<String> = deployment::list(ctx.rds)
+    let (ours, blocking): (Vec<_>, Vec<_>) = deployment::list(ctx.rds)
         .await?
         .into_iter()
         .filter(|d| d.status != "DELETING" && (d.source_arn == db.arn || d.target_arn == db.arn))
-        .map(|d| format!("{} ({}, {})", d.id, d.name, d.status))
-        .collect();
+        .partition(|d| resume::made_for(d, ctx.request, &db.arn));
+    let describe = |d: &deployment::Deployment| format!("{} ({}, {})", d.id, d.name, d.status);
+    let blocking: Vec<String> = blocking.iter().map(describe).collect();
+    for d in &ours {
+        ctx.flag(
+            &RESUMED_DEPLOYMENT,
+            format!(
+                "{} is in the Blue/Green deployment {} this input made: the run resumes it",
+                db.identifier,
+                describe(d)
+            ),
+        );
+    }
     if !blocking.is_empty() {
         ctx.flag(
             &EXISTING_DEPLOYMENT,

@@ -46,6 +46,7 @@ pub const CATALOGUE: &[&Rule] = &[
     &super::replication::CROSS_REGION_REPLICA,
     &super::replication::CASCADING_REPLICA,
     &super::replication::EXISTING_DEPLOYMENT,
+    &super::replication::RESUMED_DEPLOYMENT,
     &super::versions::TARGET_VERSION_VALID,
     &super::versions::PG_MIN_VERSION,
     &super::versions::INSTANCE_CLASS_ORDERABLE,

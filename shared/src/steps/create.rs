@@ -4,15 +4,20 @@
 //! same request always gives the same name, and a retry that meets
 //! `BlueGreenDeploymentAlreadyExistsFault` adopts the existing deployment only when its
 //! source is this very database.
+//!
+//! It also records what the two sides ARE (their resource ids, see `aws::identity`) as tags
+//! on the deployment, so a cleanup days later deletes old blue by identity, not by name.
 
 use serde::{Deserialize, Serialize};
 
 use crate::aws::clients::ClientFactory;
 use crate::aws::database::Database;
 use crate::aws::deployment::{self, Deployment};
+use crate::aws::identity::{self, Identity, Side};
 use crate::error::Error;
 use crate::input::{Kind, Request};
 use crate::naming;
+use crate::resume;
 use crate::steps::{parse_event, parse_request};
 
 /// The event: the execution's request.
@@ -35,6 +40,8 @@ pub struct Created {
     pub status: String,
     /// True when a deployment made by an earlier run was found and reused.
     pub adopted: bool,
+    /// Blue's and green's resource ids, also recorded as tags on the deployment.
+    pub identity: Identity,
 }
 
 /// Runs the step for one Lambda event.
@@ -48,9 +55,15 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
 /// Creates green for the request's database, or adopts the deployment an earlier run made.
 pub async fn create(rds: &aws_sdk_rds::Client, request: &Request) -> Result<Created, Error> {
     let source = Database::load(rds, &request.target).await?;
+    let blue = Side::observe(rds, &source).await?;
     let name = naming::deployment_name(request);
-    let call = build_call(rds, request, &source.arn, &name);
-    match call.send().await {
+    let recorded = Identity {
+        kind: source.kind,
+        blue,
+        green: None,
+    };
+    let call = build_call(rds, request, &source.arn, &name, &recorded);
+    let (d, adopted) = match call.send().await {
         Ok(out) => {
             let made = out
                 .blue_green_deployment()
@@ -63,20 +76,46 @@ pub async fn create(rds: &aws_sdk_rds::Client, request: &Request) -> Result<Crea
                     hint: None,
                 })?;
             tracing::info!(deployment = %made.id, name = %made.name, source = %source.arn, "created Blue/Green deployment");
-            Ok(answer(made, false))
+            (made, false)
         }
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_blue_green_deployment_already_exists_fault()) =>
         {
-            adopt(rds, &name, &source.arn).await
+            (adopt(rds, &name, &source.arn).await?, true)
         }
-        Err(e) => Err(Error::from_sdk("CreateBlueGreenDeployment", e)),
+        Err(e) => return Err(Error::from_sdk("CreateBlueGreenDeployment", e)),
+    };
+    let identity = record_identity(rds, &d, recorded).await?;
+    Ok(answer(d, adopted, identity))
+}
+
+/// Completes the identity recorded on the deployment: blue as first recorded (an adopted
+/// deployment keeps its record), green once AWS has named it.
+async fn record_identity(
+    rds: &aws_sdk_rds::Client,
+    d: &Deployment,
+    observed: Identity,
+) -> Result<Identity, Error> {
+    let existing = identity::read(rds, &d.source_arn, &d.id).await?.identity;
+    let mut identity = existing.clone().unwrap_or(observed);
+    if identity.green.is_none() && !d.target_arn.is_empty() {
+        if let Some(green) = Database::find(rds, identity.kind, d.target_name()).await? {
+            identity.green = Some(Side::observe(rds, &green).await?);
+        }
     }
+    if existing.as_ref() != Some(&identity) {
+        identity::tag_deployment(rds, &d.source_arn, &d.id, identity.to_tags()).await?;
+    }
+    Ok(identity)
 }
 
 /// Reuses the deployment named `name` if, and only if, its source is this database.
-async fn adopt(rds: &aws_sdk_rds::Client, name: &str, source_arn: &str) -> Result<Created, Error> {
+async fn adopt(
+    rds: &aws_sdk_rds::Client,
+    name: &str,
+    source_arn: &str,
+) -> Result<Deployment, Error> {
     let existing = deployment::find_by_name(rds, name)
         .await?
         .ok_or_else(|| Error::Retryable {
@@ -84,7 +123,7 @@ async fn adopt(rds: &aws_sdk_rds::Client, name: &str, source_arn: &str) -> Resul
             code: "BlueGreenDeploymentAlreadyExistsFault".into(),
             message: format!("`{name}` exists but cannot be read yet"),
         })?;
-    if existing.source_arn != source_arn {
+    if !resume::belongs_to(&existing, source_arn) {
         return Err(Error::DeploymentConflict {
             name: name.to_owned(),
             existing_source: existing.source_arn,
@@ -92,10 +131,10 @@ async fn adopt(rds: &aws_sdk_rds::Client, name: &str, source_arn: &str) -> Resul
         });
     }
     tracing::info!(deployment = %existing.id, name, "adopted the deployment an earlier run created");
-    Ok(answer(existing, true))
+    Ok(existing)
 }
 
-fn answer(d: Deployment, adopted: bool) -> Created {
+fn answer(d: Deployment, adopted: bool, identity: Identity) -> Created {
     let reference = d.reference();
     Created {
         id: reference.id,
@@ -104,6 +143,7 @@ fn answer(d: Deployment, adopted: bool) -> Created {
         target_arn: reference.target_arn,
         status: d.status,
         adopted,
+        identity,
     }
 }
 
@@ -114,6 +154,7 @@ fn build_call(
     request: &Request,
     source_arn: &str,
     name: &str,
+    identity: &Identity,
 ) -> aws_sdk_rds::operation::create_blue_green_deployment::builders::CreateBlueGreenDeploymentFluentBuilder{
     let o = &request.options;
     let mut call = rds
@@ -142,6 +183,9 @@ fn build_call(
                 .value(value)
                 .build(),
         );
+    }
+    for tag in identity.to_tags() {
+        call = call.tags(tag);
     }
     call
 }
@@ -177,6 +221,7 @@ mod tests {
                         DbCluster::builder()
                             .db_cluster_identifier("orders")
                             .db_cluster_arn(SOURCE)
+                            .db_cluster_resource_id("cluster-BLUE")
                             .engine("aurora-mysql")
                             .build(),
                     )
@@ -203,6 +248,27 @@ mod tests {
         })
     }
 
+    /// AddTagsToResource, and ListTagsForResource that reads the recorded identity back.
+    fn identity_rules() -> [aws_smithy_mocks::Rule; 2] {
+        [
+            mock!(aws_sdk_rds::Client::add_tags_to_resource)
+                .match_requests(|r| {
+                    r.resource_name()
+                        == Some("arn:aws:rds:us-east-1:123456789012:deployment:bgd-new")
+                        || r.resource_name()
+                            == Some("arn:aws:rds:us-east-1:123456789012:deployment:bgd-existing")
+                })
+                .then_output(|| {
+                    aws_sdk_rds::operation::add_tags_to_resource::AddTagsToResourceOutput::builder()
+                        .build()
+                }),
+            mock!(aws_sdk_rds::Client::list_tags_for_resource).then_output(|| {
+                aws_sdk_rds::operation::list_tags_for_resource::ListTagsForResourceOutput::builder()
+                    .build()
+            }),
+        ]
+    }
+
     fn already_exists() -> aws_smithy_mocks::Rule {
         mock!(aws_sdk_rds::Client::create_blue_green_deployment).then_error(|| {
             CreateBlueGreenDeploymentError::BlueGreenDeploymentAlreadyExistsFault(
@@ -227,6 +293,7 @@ mod tests {
                         .iter()
                         .any(|t| t.key() == Some("team") && t.value() == Some("db"))
                     && r.target_db_instance_class().is_none()
+                    && r.tags().iter().any(|t| t.key() == Some("bluegreen:blue"))
             })
             .then_output(|| {
                 CreateBlueGreenDeploymentOutput::builder()
@@ -240,25 +307,29 @@ mod tests {
                     )
                     .build()
             });
+        let [tag, read] = identity_rules();
         let rds = mock_client!(
             aws_sdk_rds,
             RuleMode::MatchAny,
-            [&clusters, &instances, &create_rule]
+            [&clusters, &instances, &create_rule, &tag, &read]
         );
         let created = create(&rds, &request()).await.unwrap();
         assert_eq!(created.id, "bgd-new");
         assert!(!created.adopted);
         assert_eq!(create_rule.num_calls(), 1);
+        assert_eq!(created.identity.blue.resource_id, "cluster-BLUE");
+        assert_eq!(tag.num_calls(), 1, "identity recorded on the deployment");
     }
 
     #[tokio::test]
     async fn a_retry_adopts_the_deployment_of_this_database() {
         let [clusters, instances] = cluster_rules();
         let (exists, found) = (already_exists(), existing(SOURCE));
+        let [tag, read] = identity_rules();
         let rds = mock_client!(
             aws_sdk_rds,
             RuleMode::MatchAny,
-            [&clusters, &instances, &exists, &found]
+            [&clusters, &instances, &exists, &found, &tag, &read]
         );
         let created = create(&rds, &request()).await.unwrap();
         assert_eq!(created.id, "bgd-existing");

@@ -1,24 +1,31 @@
 //! Step `delete-old`: delete old blue after switchover (`cleanup`), or green before it
 //! (`abandon`). The only step that deletes anything, so it is built as guards first.
 //!
-//! Every call re-reads the deployment and the resources from the API right before acting,
-//! does at most one kind of deletion, and answers "in progress" until nothing is left:
-//! final snapshot → instances → cluster (or the one RDS instance) → the deployment object,
-//! last, because deleting it lifts old blue's read-only protection. It never turns deletion
-//! protection off and never deletes with `DeleteTarget` after switchover (that would be
-//! production). Every refusal is `UnsafeToDelete` with the reason, and nothing is deleted.
+//! Old blue is what its resource ids say, not what it is called: `create` recorded blue's and
+//! green's ids as tags on the deployment (`aws::identity`), and cleanup acts only on resources
+//! that carry blue's ids, at the deployment's source name. Every call re-reads the deployment
+//! and the resources right before acting, does at most one kind of deletion, and answers
+//! "in progress" until nothing is left: final snapshot (checked to be of old blue) →
+//! replicas or cluster instances → the cluster (or the RDS instance) → the deployment object,
+//! last and only once old blue is verifiably gone (re-read by id), because deleting it lifts
+//! old blue's read-only protection. It never turns deletion protection off and never deletes
+//! with `DeleteTarget` after switchover. Every refusal is `UnsafeToDelete` (or `InvalidInput`
+//! for a wrong engine) with the reason, and nothing is deleted. docs/safety.md lists the
+//! guards and the tests that prove them.
 
+use aws_sdk_rds::types::DbInstance;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::arn;
 use crate::aws::clients::ClientFactory;
-use crate::aws::database::Database;
+use crate::aws::database::{collect_pages, Database};
 use crate::aws::deployment::{self, Deployment, DeploymentRef};
+use crate::aws::identity::{self, Identity, Recorded, Side};
 use crate::aws::snapshot::{self, SnapshotState};
 use crate::error::Error;
 use crate::input::{Kind, Request};
 use crate::naming;
-use crate::steps::{parse_event, parse_request, DeploymentEvent, Poll, Progress, Tick};
+use crate::steps::{parse_event, parse_request, Poll, Progress, Tick};
 
 /// What the state machine asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -28,8 +35,29 @@ pub enum Operation {
     Abandon,
 }
 
-/// The event.
-pub type Event = DeploymentEvent<Operation>;
+/// The deployment the state data carries, with the identity this step read from the
+/// deployment's tags: once the deployment object is gone, the next call still knows which
+/// resource ids must be gone before it may say "done".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tracked {
+    #[serde(flatten)]
+    pub reference: DeploymentRef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+}
+
+/// The event (`deployment` absent when an execution starts at cleanup or abandon).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub operation: Operation,
+    pub request: serde_json::Value,
+    #[serde(default)]
+    pub deployment: Option<Tracked>,
+    #[serde(default)]
+    pub poll: Poll,
+}
 
 /// Where the deletion stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +65,7 @@ pub type Event = DeploymentEvent<Operation>;
 pub enum Stage {
     FinalSnapshot,
     DeleteInstances,
+    DeleteReplicas,
     DeleteCluster,
     DeleteInstance,
     DeleteDeployment,
@@ -54,8 +83,9 @@ pub struct Answer {
     /// Always present (null only if no deployment was ever found), so the state machine
     /// can keep it between calls.
     #[serde(default)]
-    pub deployment: Option<DeploymentRef>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Tracked>,
+    /// Null when `options.finalSnapshot` is false.
+    #[serde(default)]
     pub final_snapshot_id: Option<String>,
     /// What this call asked AWS to delete.
     pub deleted: Vec<String>,
@@ -78,18 +108,27 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
 struct Reply<'a> {
     request: &'a Request,
     poll: Poll,
-    deployment: Option<DeploymentRef>,
+    deployment: Option<Tracked>,
     final_snapshot_id: Option<String>,
 }
 
 impl<'a> Reply<'a> {
-    fn new(request: &'a Request, poll: Poll, given: Option<&DeploymentRef>) -> Self {
+    fn new(request: &'a Request, poll: Poll, given: Option<&Tracked>) -> Self {
         Reply {
             request,
             poll,
             deployment: given.cloned(),
             final_snapshot_id: None,
         }
+    }
+
+    /// Keeps the deployment as read now, with the identity it records (or the one carried).
+    fn track(&mut self, d: &Deployment, identity: Option<Identity>) {
+        let identity = identity.or_else(|| self.deployment.as_ref()?.identity.clone());
+        self.deployment = Some(Tracked {
+            reference: d.reference(),
+            identity,
+        });
     }
 
     fn in_progress(
@@ -134,73 +173,235 @@ impl<'a> Reply<'a> {
     }
 }
 
-/// Finds the deployment; `None` when the one the state data names is already gone.
+/// The deployment as the API shows it now.
+enum Found {
+    Live(Deployment),
+    /// The deployment the state data names no longer exists.
+    Gone(Tracked),
+}
+
+/// Re-reads the deployment: the one the state data names (by id), else the one of this
+/// database (by name or source/target), else one of this database still `DELETING`.
 async fn find_deployment(
     rds: &aws_sdk_rds::Client,
     request: &Request,
-    given: Option<&DeploymentRef>,
-) -> Result<Option<Deployment>, Error> {
-    match deployment::locate(rds, request, given).await {
-        Ok(d) => Ok(Some(d)),
-        // Gone after an earlier call of this step deleted it: nothing left to do.
-        Err(Error::NotFound { .. }) if given.is_some() => Ok(None),
+    given: Option<&Tracked>,
+) -> Result<Found, Error> {
+    if let Some(given) = given {
+        check_place(&given.reference.source_arn, request)?;
+        return Ok(
+            match deployment::describe(rds, &given.reference.id).await? {
+                Some(d) => Found::Live(d),
+                None => Found::Gone(given.clone()),
+            },
+        );
+    }
+    match deployment::locate(rds, request, None).await {
+        Ok(d) => Ok(Found::Live(d)),
+        Err(e @ Error::NotFound { .. }) => match deleting_deployment(rds, request).await? {
+            Some(d) => Ok(Found::Live(d)),
+            None => Err(e),
+        },
         Err(e) => Err(e),
     }
+}
+
+/// A deployment of this database that is being deleted (which `locate` leaves out), re-read
+/// by id: a re-run during `DELETING` waits for it instead of failing.
+async fn deleting_deployment(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+) -> Result<Option<Deployment>, Error> {
+    let name = request
+        .options
+        .deployment_name
+        .clone()
+        .unwrap_or_else(|| naming::deployment_name(request));
+    let production = &request.target.identifier;
+    let found = deployment::list(rds).await?.into_iter().find(|d| {
+        d.status == "DELETING"
+            && (d.name == name || d.source_name() == production || d.target_name() == production)
+    });
+    match found {
+        Some(d) => deployment::describe(rds, &d.id).await,
+        None => Ok(None),
+    }
+}
+
+/// A deployment (or a reference to one) from another Region or account is never acted on:
+/// an id looked up in the wrong Region reads as "gone", which must never become "deleted".
+fn check_place(arn_text: &str, request: &Request) -> Result<(), Error> {
+    let Some(a) = arn::parse(arn_text) else {
+        return Ok(());
+    };
+    let wrong_account = request
+        .target
+        .account_id
+        .as_deref()
+        .is_some_and(|acct| acct != a.account);
+    if a.region != request.target.region || wrong_account {
+        return Err(Error::unsafe_to_delete(
+            a.name,
+            format!(
+                "the deployment reference is for {} in {} (account {}), but target is {} in {}: a reference from another Region or account is never acted on; nothing deleted. Fix: start the action with that Region in target.region",
+                a.name, a.region, a.account, request.target.identifier, request.target.region
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The kind (cluster or instance) the deployment's source ARN says, which `target.engine`
+/// must match.
+fn check_kind(d: &Deployment, request: &Request) -> Result<Kind, Error> {
+    let kind = request.target.engine.kind();
+    let actual = match arn::parse(&d.source_arn).map(|a| a.resource_type) {
+        Some("cluster") => Kind::Cluster,
+        Some("db") => Kind::Instance,
+        _ => return Ok(kind),
+    };
+    if actual != kind {
+        return Err(Error::invalid(
+            "target.engine",
+            format!(
+                "is {:?}, the engine of an RDS {}, but deployment {}'s source {} is an {}",
+                request.target.engine,
+                describe_kind(kind),
+                d.id,
+                d.source_arn,
+                describe_kind(actual)
+            ),
+            "give the engine of the database the deployment belongs to; nothing was deleted",
+        ));
+    }
+    Ok(kind)
+}
+
+fn describe_kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Cluster => "Aurora DB cluster",
+        Kind::Instance => "DB instance",
+    }
+}
+
+/// The identity to act on: the deployment's tags (AWS's record), cross-checked with the one
+/// the state data carries. None, or two that disagree, is a refusal.
+fn identity_of(
+    d: &Deployment,
+    recorded: &Recorded,
+    carried: Option<&Tracked>,
+    kind: Kind,
+) -> Result<Identity, Error> {
+    let carried = carried.and_then(|t| t.identity.as_ref());
+    let refuse = |reason: String| Err(Error::unsafe_to_delete(d.source_name(), reason));
+    let identity = match (&recorded.identity, carried) {
+        (Some(tags), Some(state)) if tags.blue != state.blue => {
+            return refuse(format!("deployment {}'s tags record old blue as {}, the execution's state as {}: the record was altered; nothing deleted", d.id, tags.blue.resource_id, state.blue.resource_id));
+        }
+        (Some(tags), _) => tags.clone(),
+        (None, Some(state)) => state.clone(),
+        (None, None) => {
+            return refuse(format!("deployment {} records no resource ids (it was not made by this version, or its `bluegreen:` tags were removed): old blue cannot be told apart from a database that took its name; nothing deleted. Fix: check {} by hand and delete it and the deployment yourself", d.id, d.source_name()));
+        }
+    };
+    if identity.kind != kind {
+        return refuse(format!(
+            "deployment {} recorded an {}, not an {}; nothing deleted",
+            d.id,
+            describe_kind(identity.kind),
+            describe_kind(kind)
+        ));
+    }
+    Ok(identity)
 }
 
 /// Deletes old blue, one stage per call, after checking it really is old blue.
 pub async fn cleanup(
     rds: &aws_sdk_rds::Client,
     request: &Request,
-    given: Option<&DeploymentRef>,
+    given: Option<&Tracked>,
     poll: Poll,
 ) -> Result<Answer, Error> {
     let mut reply = Reply::new(request, poll, given);
-    let Some(d) = find_deployment(rds, request, given).await? else {
-        return Ok(reply.done(
-            Stage::Complete,
-            "the deployment is already deleted; nothing left to do".into(),
-            vec![],
-        ));
+    let d = match find_deployment(rds, request, given).await? {
+        Found::Live(d) => d,
+        Found::Gone(tracked) => return cleanup_after_deployment_gone(rds, &reply, &tracked).await,
     };
-    reply.deployment = Some(d.reference());
+    check_place(&d.source_arn, request)?;
+    check_place(&d.target_arn, request)?;
+    let kind = check_kind(&d, request)?;
+    let recorded = identity::read(rds, &d.source_arn, &d.id).await?;
+    reply.track(&d, recorded.identity.clone());
+    if d.status == "DELETING" {
+        return reply.in_progress(
+            Stage::DeleteDeployment,
+            format!("deployment {} is being deleted", d.id),
+            vec![],
+        );
+    }
     let old_name = check_cleanup_target(&d, request)?.to_owned();
-    let kind = request.target.engine.kind();
+    let identity = identity_of(&d, &recorded, given, kind)?;
+    reply.track(&d, Some(identity.clone()));
+    let blue = &identity.blue;
 
+    let production = Database::load(rds, &request.target).await?;
+    check_production(&d, &production, &identity)?;
+    if let Some(other) = Database::find(rds, kind, &old_name).await? {
+        if other.resource_id != blue.resource_id {
+            return Err(Error::unsafe_to_delete(
+                &old_name,
+                format!("{old_name} has resource id {}, but old blue's recorded id is {}: it is another database that took old blue's name; nothing deleted. Fix: find old blue by its resource id and delete it by hand", other.resource_id, blue.resource_id),
+            ));
+        }
+    }
     if request.options.final_snapshot {
         // Deterministic, so the answer names it on every call, the last one included.
         reply.final_snapshot_id = Some(naming::final_snapshot(&old_name, &d.id));
     }
-    let Some(old) = Database::find(rds, kind, &old_name).await? else {
-        // Old blue is gone: only now may the deployment object go (it kept old blue read-only).
-        delete_deployment(rds, &d.id, false).await?;
-        return Ok(reply.done(
-            Stage::Complete,
-            format!(
-                "old blue {old_name} is deleted; deleted the deployment object {}",
-                d.id
-            ),
-            vec![d.id.clone()],
-        ));
+    let Some(old) = Database::find_by_resource_id(rds, kind, &blue.resource_id).await? else {
+        return finish_when_old_blue_gone(rds, &reply, &d, blue, &recorded).await;
     };
-    let production = Database::load(rds, &request.target).await?;
-    check_old_blue(&d, &old, &production)?;
-
-    if old.status == "deleting" {
-        let stage = if kind == Kind::Cluster {
-            Stage::DeleteCluster
-        } else {
-            Stage::DeleteInstance
-        };
-        return reply.in_progress(
-            stage,
-            format!("{} is being deleted", old.identifier),
-            vec![],
-        );
+    if old.arn != d.source_arn {
+        return Err(Error::unsafe_to_delete(
+            &old.identifier,
+            format!("old blue {} is now called {}, not the deployment's source {}: it was renamed by hand; nothing deleted. Fix: rename it back, or delete it and the deployment by hand", blue.resource_id, old.identifier, d.source_name()),
+        ));
     }
+    if old.deletion_protection() {
+        return Err(Error::unsafe_to_delete(&old.identifier, "deletion protection is on; the product never turns it off: turn it off yourself if you mean to delete old blue, then run cleanup again"));
+    }
+    let members = check_topology(rds, &old, blue).await?;
+    let busy: Vec<String> = std::iter::once((&old.identifier, old.status.as_str()))
+        .chain(members.iter().map(|m| (&m.name, m.status.as_str())))
+        .filter(|(_, status)| *status == "deleting")
+        .map(|(name, _)| name.clone())
+        .collect();
+    if !busy.is_empty() {
+        let stage = match kind {
+            Kind::Cluster => Stage::DeleteInstances,
+            Kind::Instance => Stage::DeleteReplicas,
+        };
+        return reply.in_progress(stage, format!("being deleted: {}", busy.join(", ")), vec![]);
+    }
+
+    // From here on this cleanup acts: record when, so that a missing old blue later reads
+    // as this cleanup's work, and a final snapshot older than this cannot pass as its own.
+    let started = match recorded.cleanup_started {
+        Some(at) => at,
+        None => {
+            identity::mark_cleanup_started(rds, &d.source_arn, &d.id).await?;
+            aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+        }
+    };
     if let Some(id) = reply.final_snapshot_id.clone() {
+        let expected = snapshot::Expected {
+            resource_id: &blue.resource_id,
+            not_before: Some(aws_smithy_types::DateTime::from_secs(
+                started.secs() - CLOCK_SKEW_SECONDS,
+            )),
+        };
         if let SnapshotState::Creating(status) =
-            snapshot::ensure(rds, kind, &old.identifier, &id).await?
+            snapshot::ensure_of(rds, kind, &old.identifier, &id, expected).await?
         {
             return reply.in_progress(
                 Stage::FinalSnapshot,
@@ -209,85 +410,314 @@ pub async fn cleanup(
             );
         }
     }
-    match kind {
-        Kind::Cluster => delete_cluster_stage(rds, &reply, &old, &production).await,
-        Kind::Instance => {
-            rds.delete_db_instance()
-                .db_instance_identifier(&old.identifier)
-                .skip_final_snapshot(true)
-                .delete_automated_backups(false)
-                .send()
-                .await
-                .map_err(|e| Error::from_sdk("DeleteDBInstance", e))?;
-            reply.in_progress(
-                Stage::DeleteInstance,
-                format!("deleting old blue instance {}", old.identifier),
-                vec![old.identifier.clone()],
-            )
+    if !members.is_empty() {
+        let mut deleted = Vec::new();
+        for m in &members {
+            if delete_instance(rds, &m.name, kind == Kind::Instance).await? {
+                deleted.push(m.name.clone());
+            }
         }
+        let (stage, what) = match kind {
+            Kind::Cluster => (Stage::DeleteInstances, "instances"),
+            Kind::Instance => (Stage::DeleteReplicas, "read replicas"),
+        };
+        return reply.in_progress(
+            stage,
+            format!(
+                "deleting the {what} of old blue {}: {}",
+                old.identifier,
+                members
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            deleted,
+        );
     }
+    let (stage, deleted) = match kind {
+        Kind::Cluster => (
+            Stage::DeleteCluster,
+            delete_cluster(rds, &old.identifier).await?,
+        ),
+        Kind::Instance => (
+            Stage::DeleteInstance,
+            delete_instance(rds, &old.identifier, true).await?,
+        ),
+    };
+    reply.in_progress(
+        stage,
+        format!(
+            "deleting old blue {} ({})",
+            old.identifier, blue.resource_id
+        ),
+        if deleted {
+            vec![old.identifier.clone()]
+        } else {
+            vec![]
+        },
+    )
 }
 
-/// Aurora: every instance of the old cluster first, then the cluster itself.
-async fn delete_cluster_stage(
+/// Tolerance between this function's clock and RDS's when comparing a snapshot's time.
+const CLOCK_SKEW_SECONDS: i64 = 60;
+
+/// Old blue is not found by its id. If this deployment's cleanup started (its tag says so)
+/// and every recorded member is gone too, old blue is verifiably gone: only now may the
+/// deployment object go, and the answer is `done`. Otherwise nothing is deleted and a person
+/// is asked to look.
+async fn finish_when_old_blue_gone(
     rds: &aws_sdk_rds::Client,
     reply: &Reply<'_>,
-    old: &Database,
-    production: &Database,
+    d: &Deployment,
+    blue: &Side,
+    recorded: &Recorded,
 ) -> Result<Answer, Error> {
-    let production_instances = production.instance_ids();
-    let mut deleted = Vec::new();
-    let mut deleting = Vec::new();
-    for instance in &old.instances {
-        let id = instance.db_instance_identifier().unwrap_or_default();
-        if production_instances.iter().any(|p| p == id)
-            || instance.db_cluster_identifier() != Some(old.identifier.as_str())
-        {
-            return Err(Error::unsafe_to_delete(
-                id,
-                format!(
-                    "the instance is not (only) a member of old blue {}",
-                    old.identifier
-                ),
-            ));
+    if recorded.cleanup_started.is_none() {
+        return Err(Error::unsafe_to_delete(
+            &blue.resource_id,
+            format!("action needed: old blue {} (last called {}) not found by its resource id, and no cleanup of deployment {} has run; nothing deleted and the deployment object is kept. Fix: find out what happened to old blue (deleted or moved by hand?), then delete the deployment yourself", blue.resource_id, d.source_name(), d.id),
+        ));
+    }
+    let left = still_existing(rds, blue).await?;
+    if !left.is_empty() {
+        return Err(Error::unsafe_to_delete(
+            &blue.resource_id,
+            format!("old blue's cluster or instance {} is gone but its members still exist: {}; nothing more deleted and the deployment object is kept. Fix: look at them by hand", blue.resource_id, left.join(", ")),
+        ));
+    }
+    delete_deployment(rds, &d.id, false).await?;
+    // Old blue is verifiably gone: the claim "deleted" is true now. The deployment object
+    // reads DELETING for a while; a run started meanwhile waits for it.
+    Ok(reply.done(
+        Stage::Complete,
+        format!(
+            "old blue {} and its members are gone (checked by resource id); deleting the deployment object {} (it reads DELETING until AWS removes it)",
+            blue.resource_id, d.id
+        ),
+        vec![d.id.clone()],
+    ))
+}
+
+/// The deployment the state data names is gone: "done" only if every id of the side it
+/// removed is verifiably gone; without a record of those ids, never "done".
+async fn cleanup_after_deployment_gone(
+    rds: &aws_sdk_rds::Client,
+    reply: &Reply<'_>,
+    tracked: &Tracked,
+) -> Result<Answer, Error> {
+    let id = &tracked.reference.id;
+    let Some(identity) = &tracked.identity else {
+        return Err(Error::unsafe_to_delete(
+            id,
+            format!("action needed: deployment {id} no longer exists and this execution holds no record of old blue's resource ids, so old blue cannot be shown to be gone; nothing deleted. Fix: check {} by hand", arn::name_of(&tracked.reference.source_arn)),
+        ));
+    };
+    let left = still_existing(rds, &identity.blue).await?;
+    if !left.is_empty() {
+        return Err(Error::unsafe_to_delete(
+            &identity.blue.resource_id,
+            format!("action needed: deployment {id} was deleted (by hand?) while old blue still exists: {}; it is no longer read-only; nothing deleted. Fix: check old blue by hand, then delete it yourself", left.join(", ")),
+        ));
+    }
+    Ok(reply.done(
+        Stage::Complete,
+        format!(
+            "old blue {} and its members are gone (checked by resource id) and deployment {id} is deleted",
+            identity.blue.resource_id
+        ),
+        vec![],
+    ))
+}
+
+/// The ids of a side that still exist, each as `name (id)`.
+async fn still_existing(rds: &aws_sdk_rds::Client, side: &Side) -> Result<Vec<String>, Error> {
+    let mut left = Vec::new();
+    for id in side.all_ids() {
+        let name = if id.starts_with("cluster-") {
+            crate::aws::database::cluster_by_resource_id(rds, id)
+                .await?
+                .map(|c| c.db_cluster_identifier().unwrap_or_default().to_owned())
+        } else {
+            crate::aws::database::instance_by_resource_id(rds, id)
+                .await?
+                .map(|i| i.db_instance_identifier().unwrap_or_default().to_owned())
+        };
+        if let Some(name) = name {
+            left.push(format!("{name} ({id})"));
         }
-        if instance.deletion_protection() == Some(true) {
+    }
+    Ok(left)
+}
+
+/// Production is the deployment's target, not old blue, and (when recorded) the green this
+/// deployment made.
+fn check_production(
+    d: &Deployment,
+    production: &Database,
+    identity: &Identity,
+) -> Result<(), Error> {
+    let refuse = |reason: String| Err(Error::unsafe_to_delete(d.source_name(), reason));
+    if production.arn != d.target_arn {
+        return refuse(format!(
+            "production {} is not the deployment's target {}",
+            production.arn, d.target_arn
+        ));
+    }
+    if production.resource_id.is_empty() || production.resource_id == identity.blue.resource_id {
+        return refuse(format!(
+            "production {} has old blue's resource id {}; nothing deleted",
+            production.identifier, production.resource_id
+        ));
+    }
+    if let Some(green) = &identity.green {
+        if production.resource_id != green.resource_id {
+            return refuse(format!("production {} is {}, not the green {} this deployment made: the switchover did not give production to green; nothing deleted", production.identifier, production.resource_id, green.resource_id));
+        }
+    }
+    Ok(())
+}
+
+/// One instance cleanup deletes with old blue (a cluster instance, or a read replica).
+struct MemberToDelete {
+    name: String,
+    status: String,
+}
+
+/// The members that go with old blue, each one of blue's recorded ids; refuses a member
+/// the deployment did not cover, a cross-Region replica, a Global Database member and an
+/// RDS Proxy target, naming them and what a person does.
+async fn check_topology(
+    rds: &aws_sdk_rds::Client,
+    old: &Database,
+    blue: &Side,
+) -> Result<Vec<MemberToDelete>, Error> {
+    let refuse = |reason: String| Err(Error::unsafe_to_delete(&old.identifier, reason));
+    if let Some(global) = old
+        .cluster
+        .as_ref()
+        .and_then(|c| c.global_cluster_identifier())
+        .filter(|g| !g.is_empty())
+    {
+        return refuse(format!("old blue {} is a member of Aurora Global Database {global}: nothing deleted. Steps: remove it from the global database (aws rds remove-from-global-cluster --global-cluster-identifier {global} --db-cluster-identifier <its ARN>), make sure production is the global database's member you want, then run cleanup again", old.identifier));
+    }
+    let members: Vec<DbInstance> = match old.kind {
+        Kind::Cluster => old.instances.clone(),
+        Kind::Instance => {
+            let (local, remote) = old.replicas(rds).await?;
+            if !remote.is_empty() {
+                return refuse(format!("old blue {} has read replicas in other Regions: {}; deleting it would promote them to standalone writable databases; nothing deleted. Fix: delete or promote them yourself, then run cleanup again", old.identifier, remote.join(", ")));
+            }
+            local
+        }
+    };
+    let mut out = Vec::new();
+    for m in &members {
+        let name = m.db_instance_identifier().unwrap_or_default();
+        let id = m.dbi_resource_id().unwrap_or_default();
+        if !blue.members.iter().any(|b| b == id) {
+            let what = match old.kind {
+                Kind::Cluster => "instance",
+                Kind::Instance => "read replica",
+            };
+            return refuse(format!("{what} {name} ({id}) of old blue {} was not part of the deployment (added after it was made?): deleting old blue would orphan or promote it; nothing deleted. Fix: delete it or move it away yourself, then run cleanup again", old.identifier));
+        }
+        if m.deletion_protection() == Some(true) {
             return Err(Error::unsafe_to_delete(
-                id,
+                name,
                 "deletion protection is on; turn it off yourself if you mean to delete it",
             ));
         }
-        if instance.db_instance_status() == Some("deleting") {
-            deleting.push(id.to_owned());
-            continue;
+        out.push(MemberToDelete {
+            name: name.to_owned(),
+            status: m.db_instance_status().unwrap_or_default().to_owned(),
+        });
+    }
+    let names: Vec<&str> = std::iter::once(old.identifier.as_str())
+        .chain(out.iter().map(|m| m.name.as_str()))
+        .collect();
+    if let Some(proxy) = proxy_targeting(rds, &names).await? {
+        return refuse(format!("old blue {} is still a target of RDS Proxy {proxy}: nothing deleted. Fix: deregister it from the proxy (aws rds deregister-db-proxy-targets --db-proxy-name {proxy} ...), then run cleanup again", old.identifier));
+    }
+    Ok(out)
+}
+
+/// The first RDS Proxy with one of `names` among its targets.
+async fn proxy_targeting(
+    rds: &aws_sdk_rds::Client,
+    names: &[&str],
+) -> Result<Option<String>, Error> {
+    let pages = rds.describe_db_proxies().into_paginator().send();
+    let proxies = collect_pages(pages, "DescribeDBProxies", |p| p.db_proxies().to_vec()).await?;
+    for proxy in proxies {
+        let proxy_name = proxy.db_proxy_name().unwrap_or_default();
+        let pages = rds
+            .describe_db_proxy_targets()
+            .db_proxy_name(proxy_name)
+            .into_paginator()
+            .send();
+        let targets =
+            collect_pages(pages, "DescribeDBProxyTargets", |p| p.targets().to_vec()).await?;
+        let hit = targets.iter().any(|t| {
+            [t.rds_resource_id(), t.tracked_cluster_id()]
+                .into_iter()
+                .flatten()
+                .any(|n| names.contains(&n))
+        });
+        if hit {
+            return Ok(Some(proxy_name.to_owned()));
         }
-        rds.delete_db_instance()
-            .db_instance_identifier(id)
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk("DeleteDBInstance", e))?;
-        deleted.push(id.to_owned());
     }
-    if !deleted.is_empty() || !deleting.is_empty() {
-        let detail = format!(
-            "deleting the instances of old blue {}: {}",
-            old.identifier,
-            [deleted.clone(), deleting].concat().join(", ")
-        );
-        return reply.in_progress(Stage::DeleteInstances, detail, deleted);
+    Ok(None)
+}
+
+/// Deletes one DB instance; false when it is already gone or already being deleted (a
+/// racing cleanup got there first). `standalone`: an RDS instance or replica (no final
+/// snapshot here, it was taken before; automated backups kept).
+async fn delete_instance(
+    rds: &aws_sdk_rds::Client,
+    name: &str,
+    standalone: bool,
+) -> Result<bool, Error> {
+    let mut call = rds.delete_db_instance().db_instance_identifier(name);
+    if standalone {
+        call = call
+            .skip_final_snapshot(true)
+            .delete_automated_backups(false);
     }
-    // The cluster's final snapshot was taken above (or declined by options.finalSnapshot).
-    rds.delete_db_cluster()
-        .db_cluster_identifier(&old.identifier)
+    match call.send().await {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error().is_some_and(|s| {
+                s.is_db_instance_not_found_fault() || s.is_invalid_db_instance_state_fault()
+            }) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(Error::from_sdk("DeleteDBInstance", e)),
+    }
+}
+
+/// Deletes the old cluster, keeping its automated backups (as the instance path does);
+/// false when it is already gone.
+async fn delete_cluster(rds: &aws_sdk_rds::Client, name: &str) -> Result<bool, Error> {
+    match rds
+        .delete_db_cluster()
+        .db_cluster_identifier(name)
         .skip_final_snapshot(true)
+        .delete_automated_backups(false)
         .send()
         .await
-        .map_err(|e| Error::from_sdk("DeleteDBCluster", e))?;
-    reply.in_progress(
-        Stage::DeleteCluster,
-        format!("deleting old blue cluster {}", old.identifier),
-        vec![old.identifier.clone()],
-    )
+    {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(Error::from_sdk("DeleteDBCluster", e)),
+    }
 }
 
 /// The deployment must have switched over, from this database, leaving an `-oldN` source.
@@ -321,64 +751,36 @@ fn check_cleanup_target<'d>(d: &'d Deployment, request: &Request) -> Result<&'d 
     Ok(old)
 }
 
-/// What is about to be deleted is the deployment's source, not production, and deletable.
-fn check_old_blue(d: &Deployment, old: &Database, production: &Database) -> Result<(), Error> {
-    let refuse = |reason: String| Err(Error::unsafe_to_delete(&old.identifier, reason));
-    if old.arn != d.source_arn {
-        return refuse(format!(
-            "its ARN {} is not the deployment's source {}",
-            old.arn, d.source_arn
-        ));
-    }
-    if production.arn != d.target_arn {
-        return refuse(format!(
-            "production {} is not the deployment's target {}",
-            production.arn, d.target_arn
-        ));
-    }
-    if old.resource_id.is_empty() || old.resource_id == production.resource_id {
-        return refuse(format!(
-            "it cannot be told apart from production by resource id ({})",
-            old.resource_id
-        ));
-    }
-    if old.deletion_protection() {
-        return refuse("deletion protection is on; the product never turns it off: turn it off yourself if you mean to delete old blue, then run cleanup again".into());
-    }
-    Ok(())
-}
+/// Deployment statuses in which green is certainly not production: abandon acts only then.
+const ABANDON_ALLOWED: [&str; 3] = ["PROVISIONING", "AVAILABLE", "INVALID_CONFIGURATION"];
 
 /// Removes green before switchover: DeleteBlueGreenDeployment with DeleteTarget, which AWS
-/// applies to green only. Refused once switchover has started.
+/// applies to green only, and only when green's deletion protection is off.
 pub async fn abandon(
     rds: &aws_sdk_rds::Client,
     request: &Request,
-    given: Option<&DeploymentRef>,
+    given: Option<&Tracked>,
     poll: Poll,
 ) -> Result<Answer, Error> {
     let mut reply = Reply::new(request, poll, given);
-    let Some(d) = find_deployment(rds, request, given).await? else {
-        return Ok(reply.done(
-            Stage::Complete,
-            "the deployment is already deleted; green is gone".into(),
-            vec![],
-        ));
+    let d = match find_deployment(rds, request, given).await? {
+        Found::Live(d) => d,
+        Found::Gone(tracked) => return abandon_after_deployment_gone(rds, &reply, &tracked).await,
     };
-    reply.deployment = Some(d.reference());
+    check_place(&d.source_arn, request)?;
+    let recorded = identity::read(rds, &d.source_arn, &d.id).await?;
+    reply.track(&d, recorded.identity.clone());
     let production = &request.target.identifier;
     let refuse = |reason: String| Err(Error::unsafe_to_delete(d.target_name(), reason));
-    match d.status.as_str() {
-        "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED" | "SWITCHOVER_FAILED" => {
-            return refuse(format!("deployment {} is {}: after switchover starts, green may be production; abandon is refused", d.id, d.status));
-        }
-        "DELETING" => {
-            return reply.in_progress(
-                Stage::DeleteGreen,
-                format!("deployment {} is being deleted", d.id),
-                vec![],
-            )
-        }
-        _ => {}
+    if d.status == "DELETING" {
+        return reply.in_progress(
+            Stage::DeleteGreen,
+            format!("deployment {} is being deleted", d.id),
+            vec![],
+        );
+    }
+    if !ABANDON_ALLOWED.contains(&d.status.as_str()) {
+        return refuse(format!("deployment {} is {}: abandon acts only while green is certainly not production ({}); abandon is refused", d.id, d.status, ABANDON_ALLOWED.join(", ")));
     }
     if d.source_name() != production {
         return refuse(format!(
@@ -394,13 +796,50 @@ pub async fn abandon(
             d.target_name()
         ));
     }
-    // The target must still be green, not something that took the production name.
+    let kind = check_kind(&d, request)?;
+    // The source must still be blue, and the target green, by name and by recorded id.
     let blue = Database::load(rds, &request.target).await?;
     if blue.arn != d.source_arn {
         return refuse(format!(
             "production {} is not the deployment's source {}",
             blue.arn, d.source_arn
         ));
+    }
+    let identity = recorded
+        .identity
+        .clone()
+        .or_else(|| given.and_then(|t| t.identity.clone()));
+    reply.track(&d, identity.clone());
+    let green = Database::find(rds, kind, d.target_name()).await?;
+    if let Some(identity) = &identity {
+        if blue.resource_id != identity.blue.resource_id {
+            return refuse(format!("production {} is {}, not the blue {} this deployment was made from; nothing deleted", blue.identifier, blue.resource_id, identity.blue.resource_id));
+        }
+        if let (Some(green), Some(recorded_green)) = (&green, &identity.green) {
+            if green.resource_id != recorded_green.resource_id {
+                return refuse(format!(
+                    "{} is {}, not the green {} this deployment made; nothing deleted",
+                    green.identifier, green.resource_id, recorded_green.resource_id
+                ));
+            }
+        }
+    }
+    if let Some(green) = &green {
+        let protected: Vec<String> = green
+            .deletion_protection()
+            .then(|| green.identifier.clone())
+            .into_iter()
+            .chain(
+                green
+                    .instances
+                    .iter()
+                    .filter(|i| i.deletion_protection() == Some(true))
+                    .filter_map(|i| i.db_instance_identifier().map(str::to_owned)),
+            )
+            .collect();
+        if !protected.is_empty() {
+            return refuse(format!("green {} has deletion protection on ({}), copied from blue; AWS deletes green only with deletion protection off, and the product never turns it off; nothing deleted. Fix: check that {} is green (not production), turn deletion protection off on it (aws rds modify-db-{} --no-deletion-protection ...), then run abandon again", green.identifier, protected.join(", "), green.identifier, if kind == Kind::Cluster { "cluster" } else { "instance" }));
+        }
     }
     delete_deployment(rds, &d.id, true).await?;
     let green = d.target_name().to_owned();
@@ -409,6 +848,37 @@ pub async fn abandon(
         format!("deleting deployment {} and its green {green}", d.id),
         vec![d.id.clone(), green],
     )
+}
+
+/// The deployment the state data names is gone: "done" only when green's recorded ids are
+/// verifiably gone and blue's are still there.
+async fn abandon_after_deployment_gone(
+    rds: &aws_sdk_rds::Client,
+    reply: &Reply<'_>,
+    tracked: &Tracked,
+) -> Result<Answer, Error> {
+    let id = &tracked.reference.id;
+    let Some(green) = tracked.identity.as_ref().and_then(|i| i.green.as_ref()) else {
+        return Err(Error::unsafe_to_delete(
+            id,
+            format!("action needed: deployment {id} no longer exists and this execution holds no record of green's resource ids, so green cannot be shown to be gone; nothing deleted. Fix: look for {}'s green databases by hand", arn::name_of(&tracked.reference.source_arn)),
+        ));
+    };
+    let left = still_existing(rds, green).await?;
+    if !left.is_empty() {
+        return Err(Error::unsafe_to_delete(
+            &green.resource_id,
+            format!("action needed: deployment {id} is gone but green still exists: {}; it is a standalone database now; nothing deleted. Fix: delete it yourself if it is not needed", left.join(", ")),
+        ));
+    }
+    Ok(reply.done(
+        Stage::Complete,
+        format!(
+            "green {} and its members are gone (checked by resource id) and deployment {id} is deleted",
+            green.resource_id
+        ),
+        vec![],
+    ))
 }
 
 /// Deletes the deployment object; `delete_target` only ever before switchover.
@@ -437,13 +907,12 @@ async fn delete_deployment(
 
 #[cfg(test)]
 mod tests {
-    //! Guards moto cannot set up (a reused name, a shared resource id, a foreign member).
-    //! The happy path and the refusals moto can express are in tests/tests/delete_old.rs.
+    //! Guards moto cannot set up (a source not named `-oldN`, production sharing old blue's
+    //! resource id). Everything moto can express is in tests/tests/delete_old_guards.rs.
     use super::*;
     use aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsOutput;
     use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
-    use aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput;
-    use aws_sdk_rds::types::{BlueGreenDeployment, DbCluster, DbInstance};
+    use aws_sdk_rds::types::{BlueGreenDeployment, DbCluster};
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
     use serde_json::json;
 
@@ -470,6 +939,23 @@ mod tests {
         })
     }
 
+    /// The deployment's tags: old blue recorded as `blue`.
+    fn recorded_identity(blue: &'static str) -> Rule {
+        let identity = Identity {
+            kind: Kind::Cluster,
+            blue: Side {
+                resource_id: blue.into(),
+                members: vec![],
+            },
+            green: None,
+        };
+        mock!(aws_sdk_rds::Client::list_tags_for_resource).then_output(move || {
+            aws_sdk_rds::operation::list_tags_for_resource::ListTagsForResourceOutput::builder()
+                .set_tag_list(Some(identity.to_tags()))
+                .build()
+        })
+    }
+
     fn production(resource: &'static str) -> Rule {
         mock!(aws_sdk_rds::Client::describe_db_clusters)
             .match_requests(|r| r.db_cluster_identifier() == Some("orders"))
@@ -487,42 +973,6 @@ mod tests {
             })
     }
 
-    fn old_cluster(arn: &'static str, resource: &'static str) -> Rule {
-        mock!(aws_sdk_rds::Client::describe_db_clusters)
-            .match_requests(|r| r.db_cluster_identifier() == Some("orders-old1"))
-            .then_output(move || {
-                DescribeDbClustersOutput::builder()
-                    .db_clusters(
-                        DbCluster::builder()
-                            .db_cluster_identifier("orders-old1")
-                            .db_cluster_arn(arn)
-                            .db_cluster_resource_id(resource)
-                            .status("available")
-                            .build(),
-                    )
-                    .build()
-            })
-    }
-
-    fn instances(members: &'static [(&'static str, &'static str)]) -> Rule {
-        mock!(aws_sdk_rds::Client::describe_db_instances).then_output(move || {
-            DescribeDbInstancesOutput::builder()
-                .set_db_instances(Some(
-                    members
-                        .iter()
-                        .map(|(id, cluster)| {
-                            DbInstance::builder()
-                                .db_instance_identifier(*id)
-                                .db_cluster_identifier(*cluster)
-                                .db_instance_status("available")
-                                .build()
-                        })
-                        .collect(),
-                ))
-                .build()
-        })
-    }
-
     fn deletes() -> [Rule; 3] {
         [
             mock!(aws_sdk_rds::Client::delete_db_instance).then_output(|| aws_sdk_rds::operation::delete_db_instance::DeleteDbInstanceOutput::builder().build()),
@@ -531,20 +981,15 @@ mod tests {
         ]
     }
 
-    fn no_final_snapshot() -> Request {
-        let mut r = request();
-        r.options.final_snapshot = false;
-        r
-    }
-
     #[tokio::test]
     async fn a_source_not_named_old_is_refused() {
         let d = deployment(
             "SWITCHOVER_COMPLETED",
             "arn:aws:rds:us-east-1:123456789012:cluster:orders-archive",
         );
+        let tags = recorded_identity("cluster-SAME");
         let [di, dc, dd] = deletes();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &di, &dc, &dd]);
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &tags, &di, &dc, &dd]);
         let err = cleanup(&rds, &request(), None, Poll::default())
             .await
             .unwrap_err();
@@ -554,112 +999,92 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_old_name_with_another_arn_is_refused() {
-        // Someone recreated `orders-old1` in another account's ARN space: not the deployment's source.
+    async fn production_with_old_blues_resource_id_is_refused() {
         let d = deployment("SWITCHOVER_COMPLETED", OLD);
-        let old = old_cluster(
-            "arn:aws:rds:us-east-1:999999999999:cluster:orders-old1",
-            "cluster-OLD",
-        );
-        let prod = production("cluster-PROD");
-        let members = instances(&[("orders-old1-0", "orders-old1")]);
-        let [di, dc, dd] = deletes();
-        let rds = mock_client!(
-            aws_sdk_rds,
-            RuleMode::MatchAny,
-            [&d, &old, &prod, &members, &di, &dc, &dd]
-        );
-        let err = cleanup(&rds, &no_final_snapshot(), None, Poll::default())
-            .await
-            .unwrap_err();
-        assert_eq!(err.name(), "UnsafeToDelete");
-        assert!(
-            err.to_string().contains("not the deployment's source"),
-            "{err}"
-        );
-        assert_eq!(di.num_calls() + dc.num_calls() + dd.num_calls(), 0);
-    }
-
-    #[tokio::test]
-    async fn old_blue_sharing_production_resource_id_is_refused() {
-        let d = deployment("SWITCHOVER_COMPLETED", OLD);
-        let old = old_cluster(OLD, "cluster-SAME");
         let prod = production("cluster-SAME");
-        let members = instances(&[]);
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| {
+            aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput::builder()
+                .build()
+        });
+        let tags = recorded_identity("cluster-SAME");
         let [di, dc, dd] = deletes();
         let rds = mock_client!(
             aws_sdk_rds,
             RuleMode::MatchAny,
-            [&d, &old, &prod, &members, &di, &dc, &dd]
+            [&d, &tags, &prod, &instances, &di, &dc, &dd]
         );
-        let err = cleanup(&rds, &no_final_snapshot(), None, Poll::default())
+        let err = cleanup(&rds, &request(), None, Poll::default())
             .await
             .unwrap_err();
         assert_eq!(err.name(), "UnsafeToDelete");
-        assert!(err.to_string().contains("resource id"), "{err}");
+        assert!(err.to_string().contains("old blue's resource id"), "{err}");
         assert_eq!(di.num_calls() + dc.num_calls() + dd.num_calls(), 0);
     }
 
+    #[test]
+    fn the_tracked_reference_keeps_the_identity_and_reads_the_create_answer() {
+        // "Create green" puts create's whole answer (status, adopted, identity) in $.deployment.
+        let t: Tracked = serde_json::from_value(json!({
+            "id": "bgd-1", "name": "n", "sourceArn": PROD, "status": "AVAILABLE", "adopted": false,
+            "identity": {"kind": "cluster", "blue": {"resourceId": "cluster-A", "members": ["db-B"]}, "green": null}
+        }))
+        .unwrap();
+        assert_eq!(t.reference.id, "bgd-1");
+        assert_eq!(t.identity.unwrap().blue.members, ["db-B"]);
+    }
+
+    /// Old blue (by id) reads `deleting`: a re-run waits, and deletes nothing again.
+    /// (moto removes a deleted database at once, so this state is set up here.)
     #[tokio::test]
-    async fn a_member_of_another_cluster_is_never_deleted() {
+    async fn a_rerun_while_old_blue_is_deleting_waits() {
         let d = deployment("SWITCHOVER_COMPLETED", OLD);
-        let old = old_cluster(OLD, "cluster-OLD");
+        let tags = recorded_identity("cluster-OLD");
         let prod = production("cluster-PROD");
-        // An emulator or API change hands back production's instance among old blue's.
-        let members = instances(&[("orders-old1-0", "orders-old1"), ("orders-0", "orders")]);
-        let production_instance = mock!(aws_sdk_rds::Client::delete_db_instance)
-            .match_requests(|r| r.db_instance_identifier() == Some("orders-0"))
-            .then_output(|| {
-                aws_sdk_rds::operation::delete_db_instance::DeleteDbInstanceOutput::builder()
-                    .build()
-            });
+        let old = || {
+            DescribeDbClustersOutput::builder()
+                .db_clusters(
+                    DbCluster::builder()
+                        .db_cluster_identifier("orders-old1")
+                        .db_cluster_arn(OLD)
+                        .db_cluster_resource_id("cluster-OLD")
+                        .status("deleting")
+                        .build(),
+                )
+                .build()
+        };
+        let by_name = mock!(aws_sdk_rds::Client::describe_db_clusters)
+            .match_requests(|r| r.db_cluster_identifier() == Some("orders-old1"))
+            .then_output(old);
+        let by_id = mock!(aws_sdk_rds::Client::describe_db_clusters)
+            .match_requests(|r| {
+                r.filters()
+                    .iter()
+                    .any(|f| f.name() == Some("db-cluster-resource-id"))
+            })
+            .then_output(old);
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| {
+            aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput::builder()
+                .build()
+        });
+        let proxies = mock!(aws_sdk_rds::Client::describe_db_proxies).then_output(|| {
+            aws_sdk_rds::operation::describe_db_proxies::DescribeDbProxiesOutput::builder().build()
+        });
         let [di, dc, dd] = deletes();
         let rds = mock_client!(
             aws_sdk_rds,
             RuleMode::MatchAny,
-            [
-                &d,
-                &old,
-                &prod,
-                &members,
-                &production_instance,
-                &di,
-                &dc,
-                &dd
-            ]
+            [&d, &tags, &prod, &by_name, &by_id, &instances, &proxies, &di, &dc, &dd]
         );
-        let a = cleanup(&rds, &no_final_snapshot(), None, Poll::default())
-            .await
-            .unwrap();
-        assert_eq!(a.deleted, ["orders-old1-0"]);
-        assert_eq!(
-            production_instance.num_calls(),
-            0,
-            "production's instance was never deleted"
-        );
-        assert_eq!(
-            dc.num_calls() + dd.num_calls(),
-            0,
-            "the cluster waits for its instances"
-        );
-    }
-
-    #[tokio::test]
-    async fn the_deployment_object_goes_last_and_never_with_delete_target() {
-        let d = deployment("SWITCHOVER_COMPLETED", OLD);
-        let gone = mock!(aws_sdk_rds::Client::describe_db_clusters)
-            .match_requests(|r| r.db_cluster_identifier() == Some("orders-old1"))
-            .then_error(|| {
-                aws_sdk_rds::operation::describe_db_clusters::DescribeDBClustersError::DbClusterNotFoundFault(aws_sdk_rds::types::error::DbClusterNotFoundFault::builder().build())
-            });
-        let delete = mock!(aws_sdk_rds::Client::delete_blue_green_deployment)
-            .match_requests(|r| r.blue_green_deployment_identifier() == Some("bgd-1") && r.delete_target() == Some(false))
-            .then_output(|| aws_sdk_rds::operation::delete_blue_green_deployment::DeleteBlueGreenDeploymentOutput::builder().build());
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&d, &gone, &delete]);
         let a = cleanup(&rds, &request(), None, Poll::default())
             .await
             .unwrap();
-        assert_eq!((a.state, a.step), (Progress::Done, Stage::Complete));
-        assert_eq!(delete.num_calls(), 1);
+        assert_eq!(a.state, Progress::InProgress);
+        assert!(
+            a.detail.contains("being deleted: orders-old1"),
+            "{}",
+            a.detail
+        );
+        assert!(a.deleted.is_empty());
+        assert_eq!(di.num_calls() + dc.num_calls() + dd.num_calls(), 0);
     }
 }

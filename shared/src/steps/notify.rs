@@ -3,13 +3,17 @@
 //! The event (see docs/step-contracts.md) is read leniently, because a failure caused by a
 //! bad input must still reach someone. The answer reports each channel; delivery problems
 //! are reported there, never raised, so a notification never fails the workflow.
+//!
+//! The same function is the target of the EventBridge rule on every end of an execution
+//! (FAILED, TIMED_OUT, ABORTED): that event becomes an `execution-ended` message saying what
+//! is left running ([`crate::notify::ended`]).
 
 use std::time::SystemTime;
 
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::notify::{event::Event, stages, Notifier};
+use crate::notify::{ended::StatusChange, event::Event, stages, Notifier};
 
 /// Runs the step. The only error is an event that is not a JSON object at all.
 pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
@@ -20,7 +24,14 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             "send {\"stage\", \"outcome\", \"request\": $.request, ...} as docs/step-contracts.md describes for notify",
         ));
     };
-    let message = stages::compose(&Event::from_map(&map), SystemTime::now());
+    let event = match StatusChange::from_event(&map) {
+        Some(change) => {
+            let left = notifier.left_running(&change.request()).await;
+            change.notify_event(left)
+        }
+        None => Event::from_map(&map),
+    };
+    let message = stages::compose(&event, SystemTime::now());
     Ok(serde_json::json!(notifier.deliver(&message).await))
 }
 

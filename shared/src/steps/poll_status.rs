@@ -1,11 +1,16 @@
 //! Step `poll-status`: where the deployment stands (`status`), or, after switchover, whether
 //! production is what the upgrade asked for (`verify`). Only reads.
+//!
+//! While the state machine waits for a switchover it sends `switchoverRequestedAfter` (the
+//! execution's start): a deployment AVAILABLE again whose last switchover event since then is
+//! RDS-EVENT-0249 "Switchover canceled" was rolled back by RDS, which is reported as
+//! `SwitchoverRolledBack` (nothing changed), not waited for until the poll budget runs out.
 
 use serde::{Deserialize, Serialize};
 
 use crate::aws::clients::ClientFactory;
 use crate::aws::database::{Database, DatabaseSummary};
-use crate::aws::deployment::{self, DeploymentRef, Member, Task};
+use crate::aws::deployment::{self, Deployment, DeploymentRef, Member, Task};
 use crate::aws::{arn, events};
 use crate::error::Error;
 use crate::input::Request;
@@ -22,7 +27,16 @@ pub enum Operation {
 }
 
 /// The event (absent `operation` means `status` for poll-status).
-pub type Event = DeploymentEvent<Option<Operation>>;
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    #[serde(flatten)]
+    pub base: DeploymentEvent<Option<Operation>>,
+    /// Set while waiting for a switchover this execution requested (RFC 3339): events from
+    /// then on tell a rolled-back switchover.
+    #[serde(default)]
+    pub switchover_requested_after: Option<String>,
+}
 
 /// The answer of `status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +45,7 @@ pub struct Status {
     pub phase: Phase,
     pub deployment: DeploymentRef,
     pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub status_details: Option<String>,
     pub tasks: Vec<Task>,
     pub members: Vec<Member>,
@@ -63,15 +77,73 @@ pub enum Answer {
 /// Runs the step for one Lambda event.
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
+    let since = event
+        .switchover_requested_after
+        .as_deref()
+        .map(parse_time)
+        .transpose()?;
+    let event = event.base;
     let request = parse_request(&event.request)?;
     let rds = clients.rds(&request.target)?;
     match event.operation.unwrap_or_default() {
-        Operation::Status => Ok(Answer::Status(Box::new(
-            status(&rds, &request, event.deployment.as_ref(), event.poll).await?,
-        ))),
+        Operation::Status => {
+            let given = event.deployment.as_ref();
+            let answer = match since {
+                Some(since) => switchover_status(&rds, &request, given, event.poll, since).await?,
+                None => status(&rds, &request, given, event.poll).await?,
+            };
+            Ok(Answer::Status(Box::new(answer)))
+        }
         Operation::Verify => Ok(Answer::Verified(Box::new(
             verify(&rds, &request, event.deployment.as_ref()).await?,
         ))),
+    }
+}
+
+/// Step Functions' `$$.Execution.StartTime` (ISO 8601, `Z` or an offset; UTC when it has none).
+fn parse_time(text: &str) -> Result<aws_smithy_types::DateTime, Error> {
+    use aws_smithy_types::date_time::Format::DateTimeWithOffset;
+    aws_smithy_types::DateTime::from_str(text, DateTimeWithOffset)
+        .or_else(|e| {
+            aws_smithy_types::DateTime::from_str(&format!("{text}Z"), DateTimeWithOffset)
+                .map_err(|_| e)
+        })
+        .map_err(|e| {
+            Error::invalid(
+                "switchoverRequestedAfter",
+                format!("`{text}` is not an RFC 3339 time: {e}"),
+                "check the state machine's Parameters for this step ($$.Execution.StartTime)",
+            )
+        })
+}
+
+/// `status` while waiting for a switchover requested after `since`: a deployment back at
+/// AVAILABLE whose last switchover event since then is "Switchover canceled" (RDS-EVENT-0249)
+/// was rolled back by RDS: `SwitchoverRolledBack`.
+pub async fn switchover_status(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    poll: Poll,
+    since: aws_smithy_types::DateTime,
+) -> Result<Status, Error> {
+    let d = deployment::locate(rds, request, given).await?;
+    if d.status == "AVAILABLE" {
+        if let Some((events::SwitchoverEvent::Canceled, at)) =
+            events::last_switchover_event(rds, &d.id, Some(since)).await?
+        {
+            return Err(rolled_back(&d, &at));
+        }
+    }
+    assess_status(rds, request, d, poll).await
+}
+
+fn rolled_back(d: &Deployment, at: &aws_smithy_types::DateTime) -> Error {
+    Error::SwitchoverRolledBack {
+        deployment: d.id.clone(),
+        production: d.source_name().to_owned(),
+        green: d.target_name().to_owned(),
+        at: events::format_time(at),
     }
 }
 
@@ -84,6 +156,16 @@ pub async fn status(
     poll: Poll,
 ) -> Result<Status, Error> {
     let d = deployment::locate(rds, request, given).await?;
+    assess_status(rds, request, d, poll).await
+}
+
+/// Reads green when it matters and answers the deployment's phase.
+async fn assess_status(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    d: Deployment,
+    poll: Poll,
+) -> Result<Status, Error> {
     let green = if d.status == "AVAILABLE" {
         readiness::green_instances(rds, &d).await?
     } else {
@@ -147,6 +229,17 @@ pub async fn verify(
                 d.id
             )))
         }
+    }
+    // Every member, not only the deployment: a failed member is a partial switchover.
+    let members = readiness::assess(&d, &[])?;
+    if members.phase != Phase::Switched {
+        return Err(Error::NotReady {
+            reason: format!(
+                "switchover of {} is still settling: {}",
+                d.id,
+                members.waiting_for.join("; ")
+            ),
+        });
     }
     let production = Database::load(rds, &request.target).await?;
     if production.arn != d.target_arn {
@@ -386,6 +479,92 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn switchover_events() -> aws_sdk_rds::operation::describe_events::DescribeEventsOutput {
+        use aws_sdk_rds::types::Event as RdsEvent;
+        use aws_smithy_types::DateTime;
+        aws_sdk_rds::operation::describe_events::DescribeEventsOutput::builder()
+            .events(RdsEvent::builder().message("Switchover from orders to orders-green-abc started.").date(DateTime::from_secs(1000)).build())
+            .events(RdsEvent::builder().message("Switchover from primary/read replica orders to orders-green-abc was canceled due to replica lag.").date(DateTime::from_secs(1300)).build())
+            .events(RdsEvent::builder().message("Switchover canceled on blue/green deployment.").date(DateTime::from_secs(1300)).build())
+            .build()
+    }
+
+    #[tokio::test]
+    async fn available_again_after_a_canceled_switchover_is_a_rollback() {
+        use aws_smithy_types::DateTime;
+        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
+            .then_output(|| bgd("AVAILABLE", "COMPLETED"));
+        let instances =
+            mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available"));
+        let events = mock!(aws_sdk_rds::Client::describe_events).then_output(switchover_events);
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &instances, &events]
+        );
+        let err = switchover_status(
+            &rds,
+            &request(),
+            Some(&given()),
+            Poll::default(),
+            DateTime::from_secs(900),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.name(), "SwitchoverRolledBack", "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("orders is unchanged") && text.contains("orders-green-abc is kept"),
+            "{text}"
+        );
+
+        // Without a switchover of this execution (events before it), AVAILABLE is just ready.
+        let s = status(&rds, &request(), Some(&given()), Poll::default())
+            .await
+            .unwrap();
+        assert_eq!(s.phase, Phase::Ready);
+    }
+
+    #[tokio::test]
+    async fn a_switchover_not_yet_visible_is_waited_for() {
+        use aws_smithy_types::DateTime;
+        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
+            .then_output(|| bgd("AVAILABLE", "COMPLETED"));
+        let instances =
+            mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available"));
+        let events = mock!(aws_sdk_rds::Client::describe_events).then_output(|| {
+            aws_sdk_rds::operation::describe_events::DescribeEventsOutput::builder().build()
+        });
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &instances, &events]
+        );
+        let s = switchover_status(
+            &rds,
+            &request(),
+            Some(&given()),
+            Poll::default(),
+            DateTime::from_secs(2000),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.phase,
+            Phase::Ready,
+            "the state machine waits (bounded by maxPolls)"
+        );
+    }
+
+    #[test]
+    fn the_request_time_must_be_rfc3339() {
+        assert_eq!(parse_time("yesterday").unwrap_err().name(), "InvalidInput");
+        assert_eq!(
+            parse_time("2026-12-02T09:00:00.123Z").unwrap().secs(),
+            1_796_202_000
+        );
     }
 
     #[tokio::test]

@@ -3,7 +3,8 @@
 //! Event `{"request": R}`; answer [`Report`]. With a blocking finding the step fails with
 //! `PrecheckFailed` carrying the whole report as JSON, except for the `dry-run` action, whose
 //! purpose is the report itself. It only reads (`Describe*`); it changes nothing, so it is
-//! safe to run any number of times.
+//! safe to run any number of times. As the first step of an upgrade or a dry run, it also
+//! checks what depends on the start time (the switchover window) before any AWS call.
 
 use std::future::Future;
 
@@ -35,6 +36,7 @@ where
 {
     let event: Event = super::parse_event(event)?;
     let request = super::parse_request(&event.request)?;
+    request.validate_start(std::time::SystemTime::now())?;
     let rds = rds_for(request.target.clone()).await?;
     // Boxed: the rules' futures nest deeply enough to exceed the compiler's layout limit.
     let report = Box::pin(precheck::run(&rds, &request)).await?;
@@ -92,6 +94,18 @@ mod tests {
         assert_eq!(err.name(), "InvalidInput");
         assert!(err.to_string().contains("target.engine"), "{err}");
         assert!(!asked.load(Ordering::SeqCst), "no client was even made");
+        let past = json!({"request": {"target": {"region": "us-east-1", "identifier": "orders", "engine": "mysql"}, "options": {"switchoverMode": "window", "switchoverAt": "2020-01-01T00:00:00Z"}}});
+        let err = handle_with(past, |_| async {
+            asked.store(true, Ordering::SeqCst);
+            Ok(mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[]))
+        })
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("options.switchoverAt"), "{err}");
+        assert!(
+            !asked.load(Ordering::SeqCst),
+            "a past window reaches no AWS call"
+        );
         let err = handle_with(json!({"request": {}, "extra": 1}), |_| async {
             Ok(mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[]))
         })

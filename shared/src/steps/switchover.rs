@@ -1,10 +1,14 @@
 //! Step `switchover`: snapshot blue (`snapshot-blue`), then switch over once green is really
-//! ready (`switchover`).
+//! ready (`switchover`); `check-window` checks a resumed execution's window when it starts.
 //!
 //! The readiness gate re-reads everything right before the call: the deployment AVAILABLE,
 //! every task COMPLETED, every green instance available and in sync with its parameter
 //! groups. A green member pending a reboot is rebooted (as the runbooks do) and waited for.
 //! A deployment already switching or switched gets no second call: the same answer.
+//! In `window` mode both operations re-check the window against the clock right before they
+//! act: too early waits, too late fails with `WindowMissed` (nothing switched, green kept).
+
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,11 +20,14 @@ use crate::input::Request;
 use crate::naming;
 use crate::readiness::{self, GreenInstance, Phase};
 use crate::steps::{parse_event, parse_request, DeploymentEvent, Poll, Progress, Tick};
+use crate::window::{Position, Window};
 
 /// What the state machine asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Operation {
+    /// The start rules of the window (not past, not too far ahead); no AWS call.
+    CheckWindow,
     SnapshotBlue,
     Switchover,
 }
@@ -28,19 +35,34 @@ pub enum Operation {
 /// The event.
 pub type Event = DeploymentEvent<Operation>;
 
-/// The answer of `snapshot-blue`.
+/// The answer of `check-window`: the window the execution waits for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowCheck {
+    pub state: Progress,
+    /// When the window opens and closes (RFC 3339); null without a window.
+    pub opens_at: Option<String>,
+    pub closes_at: Option<String>,
+}
+
+/// The answer of `snapshot-blue`. Every field is always present (null when there is none):
+/// the state machine reads them whatever the answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     pub state: Progress,
     pub deployment: DeploymentRef,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Null when no snapshot was taken (see `skipped`).
+    #[serde(default)]
     pub snapshot_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub snapshot_status: Option<String>,
     /// Why no snapshot was taken, when none was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub skipped: Option<String>,
+    /// What an in-progress answer waits for (the snapshot, or the window to open).
+    #[serde(default)]
+    pub waiting_for: Option<String>,
     #[serde(flatten)]
     pub tick: Tick,
 }
@@ -51,6 +73,7 @@ pub struct Snapshot {
 pub enum Action {
     RebootingGreen,
     WaitingForGreen,
+    WaitingForWindow,
     SwitchoverRequested,
     AlreadySwitching,
     AlreadySwitched,
@@ -68,10 +91,11 @@ pub struct Switchover {
     pub tick: Tick,
 }
 
-/// Either answer.
+/// Any answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Answer {
+    Window(WindowCheck),
     Snapshot(Snapshot),
     Switchover(Switchover),
 }
@@ -80,14 +104,52 @@ pub enum Answer {
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
     let request = parse_request(&event.request)?;
-    let rds = clients.rds(&request.target)?;
+    let now = SystemTime::now();
+    let (given, poll) = (event.deployment.as_ref(), event.poll);
     match event.operation {
-        Operation::SnapshotBlue => Ok(Answer::Snapshot(
-            snapshot_blue(&rds, &request, event.deployment.as_ref(), event.poll).await?,
-        )),
-        Operation::Switchover => Ok(Answer::Switchover(
-            switchover(&rds, &request, event.deployment.as_ref(), event.poll).await?,
-        )),
+        // No client: the window's rules need the clock only.
+        Operation::CheckWindow => Ok(Answer::Window(check_window(&request, now)?)),
+        Operation::SnapshotBlue => {
+            let rds = clients.rds(&request.target)?;
+            let answer = snapshot_blue(&rds, &request, given, poll, now).await?;
+            Ok(Answer::Snapshot(answer))
+        }
+        Operation::Switchover => {
+            let rds = clients.rds(&request.target)?;
+            let answer = switchover(&rds, &request, given, poll, now).await?;
+            Ok(Answer::Switchover(answer))
+        }
+    }
+}
+
+/// The start rules of a resumed execution's window, before it waits for it.
+pub fn check_window(request: &Request, now: SystemTime) -> Result<WindowCheck, Error> {
+    request.validate_start(now)?;
+    let window = request.window()?;
+    let format = crate::notify::format::rfc3339;
+    Ok(WindowCheck {
+        state: Progress::Done,
+        opens_at: window.map(|w| format(w.opens)),
+        closes_at: window.map(|w| format(w.closes)),
+    })
+}
+
+/// Where `now` stands in the request's window: `Ok(None)` to go on (no window, or open),
+/// `Ok(Some(tick))` to wait for it to open, `WindowMissed` once it has closed.
+fn window_wait(request: &Request, poll: Poll, now: SystemTime) -> Result<Option<Tick>, Error> {
+    let Some(window): Option<Window> = request.window()? else {
+        return Ok(None);
+    };
+    match window.position(now) {
+        Position::Open => Ok(None),
+        Position::Missed => Err(window.missed(now)),
+        Position::Early(left) => {
+            let mut tick = poll.tick("the switchover window", request.options.max_polls)?;
+            // Whole seconds, rounded up, so the next call finds the window open.
+            let seconds = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            tick.next_wait_seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
+            Ok(Some(tick))
+        }
     }
 }
 
@@ -114,12 +176,14 @@ async fn own_deployment(
     Ok(d)
 }
 
-/// Takes a manual snapshot of blue right before switchover and waits until it is available.
+/// Takes a manual snapshot of blue right before switchover (inside the window, in `window`
+/// mode) and waits until it is available.
 pub async fn snapshot_blue(
     rds: &aws_sdk_rds::Client,
     request: &Request,
     given: Option<&DeploymentRef>,
     poll: Poll,
+    now: SystemTime,
 ) -> Result<Snapshot, Error> {
     let d = own_deployment(rds, request, given).await?;
     let done = |skipped: &str| Snapshot {
@@ -128,6 +192,7 @@ pub async fn snapshot_blue(
         snapshot_id: None,
         snapshot_status: None,
         skipped: Some(skipped.to_owned()),
+        waiting_for: None,
         tick: Tick {
             attempt: poll.attempt,
             next_wait_seconds: 0,
@@ -138,6 +203,17 @@ pub async fn snapshot_blue(
         "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED"
     ) {
         return Ok(done("the deployment has already switched over"));
+    }
+    if let Some(tick) = window_wait(request, poll, now)? {
+        return Ok(Snapshot {
+            state: Progress::InProgress,
+            snapshot_id: None,
+            snapshot_status: None,
+            skipped: None,
+            waiting_for: Some("the switchover window to open".to_owned()),
+            tick,
+            ..done("")
+        });
     }
     if !request.options.snapshot_before_switchover {
         return Ok(done("options.snapshotBeforeSwitchover is false"));
@@ -169,6 +245,7 @@ pub async fn snapshot_blue(
     Ok(Snapshot {
         state: progress,
         deployment: d.reference(),
+        waiting_for: (progress == Progress::InProgress).then(|| format!("snapshot {id}")),
         snapshot_id: Some(id),
         snapshot_status: Some(status),
         skipped: None,
@@ -176,12 +253,13 @@ pub async fn snapshot_blue(
     })
 }
 
-/// Re-checks readiness and calls SwitchoverBlueGreenDeployment exactly once.
+/// Re-checks the window and readiness and calls SwitchoverBlueGreenDeployment exactly once.
 pub async fn switchover(
     rds: &aws_sdk_rds::Client,
     request: &Request,
     given: Option<&DeploymentRef>,
     poll: Poll,
+    now: SystemTime,
 ) -> Result<Switchover, Error> {
     let d = own_deployment(rds, request, given).await?;
     let answer = |state, action, detail: String, tick| Switchover {
@@ -218,19 +296,27 @@ pub async fn switchover(
                 settled,
             ))
         }
-        Phase::Provisioning => {
-            let tick = poll.tick(
-                &format!("green of {} to be ready", d.id),
-                request.options.max_polls,
-            )?;
-            return Ok(answer(
-                Progress::InProgress,
-                Action::WaitingForGreen,
-                assessment.waiting_for.join("; "),
-                tick,
-            ));
-        }
-        Phase::Ready => {}
+        Phase::Provisioning | Phase::Ready => {}
+    }
+    if let Some(tick) = window_wait(request, poll, now)? {
+        return Ok(answer(
+            Progress::InProgress,
+            Action::WaitingForWindow,
+            "waiting for the switchover window to open".to_owned(),
+            tick,
+        ));
+    }
+    if assessment.phase == Phase::Provisioning {
+        let tick = poll.tick(
+            &format!("green of {} to be ready", d.id),
+            request.options.max_polls,
+        )?;
+        return Ok(answer(
+            Progress::InProgress,
+            Action::WaitingForGreen,
+            assessment.waiting_for.join("; "),
+            tick,
+        ));
     }
     let pending: Vec<&GreenInstance> = green.iter().filter(|g| g.pending_reboot()).collect();
     if !pending.is_empty() {
@@ -370,7 +456,9 @@ mod tests {
         let mut poll = Poll::default();
         let mut actions = Vec::new();
         for _ in 0..3 {
-            let a = switchover(&rds, &r, None, poll).await.unwrap();
+            let a = switchover(&rds, &r, None, poll, SystemTime::now())
+                .await
+                .unwrap();
             actions.push((a.action, a.state));
             poll = Poll {
                 attempt: a.tick.attempt,
@@ -404,7 +492,7 @@ mod tests {
                 source_arn: SOURCE.into(),
                 target_arn: None,
             };
-            let a = switchover(&rds, &r, Some(&given), Poll::default())
+            let a = switchover(&rds, &r, Some(&given), Poll::default(), SystemTime::now())
                 .await
                 .unwrap();
             assert_eq!(a.action, action);
@@ -429,6 +517,7 @@ mod tests {
             &request(json!({"rebootPendingGreen": false})),
             None,
             Poll::default(),
+            SystemTime::now(),
         )
         .await
         .unwrap_err();
@@ -452,10 +541,154 @@ mod tests {
             RuleMode::MatchAny,
             [&deployments, &instances, &switch]
         );
-        let err = switchover(&rds, &request(json!({})), None, Poll::default())
-            .await
-            .unwrap_err();
+        let err = switchover(
+            &rds,
+            &request(json!({})),
+            None,
+            Poll::default(),
+            SystemTime::now(),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.name(), "Retryable", "{err}");
+    }
+
+    fn at(text: &str) -> SystemTime {
+        crate::window::parse_instant("now", text).unwrap()
+    }
+
+    fn windowed() -> Request {
+        request(
+            json!({"switchoverMode": "window", "switchoverAt": "2026-12-01T02:00:00Z", "switchoverNotAfter": "2026-12-01T03:00:00Z", "switchoverTimeoutSeconds": 120}),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_switchover_waits_for_the_window_and_never_switches_after_it() {
+        let deployments = bgd("AVAILABLE");
+        let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
+            .then_output(|| green("available", "in-sync"));
+        let switch = switch_rule();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &instances, &switch]
+        );
+        let early = switchover(
+            &rds,
+            &windowed(),
+            None,
+            Poll::default(),
+            at("2026-12-01T01:59:00.5Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (early.action, early.state),
+            (Action::WaitingForWindow, Progress::InProgress)
+        );
+        assert_eq!(
+            early.tick.next_wait_seconds, 60,
+            "until it opens, rounded up"
+        );
+        let late = switchover(
+            &rds,
+            &windowed(),
+            None,
+            Poll::default(),
+            at("2026-12-01T03:00:01Z"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(late.name(), "WindowMissed");
+        assert_eq!(switch.num_calls(), 0, "no call outside the window");
+        let open = switchover(
+            &rds,
+            &windowed(),
+            None,
+            Poll::default(),
+            at("2026-12-01T02:30:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(open.action, Action::SwitchoverRequested);
+        assert_eq!(switch.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_missed_window_takes_no_snapshot_and_a_switched_deployment_is_skipped() {
+        let available = bgd("AVAILABLE");
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&available]);
+        let err = snapshot_blue(
+            &rds,
+            &windowed(),
+            None,
+            Poll::default(),
+            at("2026-12-01T04:00:00Z"),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.name(),
+            "WindowMissed",
+            "no snapshot call was mocked: none was made"
+        );
+        let early = snapshot_blue(
+            &rds,
+            &windowed(),
+            None,
+            Poll::default(),
+            at("2026-12-01T01:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(early.state, Progress::InProgress);
+        assert_eq!(early.tick.next_wait_seconds, 3600);
+        let switched = bgd("SWITCHOVER_COMPLETED");
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&switched]);
+        let given = DeploymentRef {
+            id: "bgd-1".into(),
+            name: "n".into(),
+            source_arn: SOURCE.into(),
+            target_arn: None,
+        };
+        let skipped = snapshot_blue(
+            &rds,
+            &windowed(),
+            Some(&given),
+            Poll::default(),
+            at("2026-12-01T04:00:00Z"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(skipped.state, Progress::Done);
+        let answer = serde_json::to_value(&skipped).unwrap();
+        for field in [
+            "snapshotId",
+            "snapshotStatus",
+            "skipped",
+            "waitingFor",
+            "attempt",
+            "nextWaitSeconds",
+        ] {
+            assert!(
+                answer.get(field).is_some(),
+                "{field} is always answered: {answer}"
+            );
+        }
+        assert_eq!(answer["snapshotId"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn check_window_applies_the_start_rules() {
+        let ok = check_window(&windowed(), at("2026-12-01T01:00:00Z")).unwrap();
+        assert_eq!(ok.opens_at.as_deref(), Some("2026-12-01T02:00:00Z"));
+        assert_eq!(ok.closes_at.as_deref(), Some("2026-12-01T03:00:00Z"));
+        let err = check_window(&windowed(), at("2026-12-01T02:10:00Z")).unwrap_err();
+        assert_eq!(err.name(), "InvalidInput");
+        assert!(err.to_string().contains("options.switchoverAt"), "{err}");
+        let none = check_window(&request(json!({})), at("2026-12-01T02:10:00Z")).unwrap();
+        assert_eq!(none.opens_at, None);
     }
 
     #[tokio::test]
@@ -463,7 +696,7 @@ mod tests {
         let deployments = bgd("AVAILABLE");
         let rds = mock_client!(aws_sdk_rds, [&deployments]);
         let r = Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "payments", "engine": "mysql"}, "options": {"deploymentName": "n"}})).unwrap();
-        let err = switchover(&rds, &r, None, Poll::default())
+        let err = switchover(&rds, &r, None, Poll::default(), SystemTime::now())
             .await
             .unwrap_err();
         assert_eq!(err.name(), "InvalidInput");

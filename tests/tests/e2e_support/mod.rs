@@ -165,6 +165,7 @@ pub async fn run(input: &Value) -> Run {
         "the execution did not end within {RUN_TIMEOUT:?}: {:?}",
         execution.states
     );
+    assert_version_rule_checked(input, &execution);
     let mine = notifications_about(stack, &database).await;
     Run {
         execution,
@@ -176,6 +177,36 @@ pub async fn run(input: &Value) -> Run {
     }
 }
 
+/// A run that prechecked a target version checked it against the emulator's catalogue
+/// (precheck rule `target-version-valid`) rather than reporting it not checked: end-to-end
+/// tests use only versions the catalogue knows (tests/tools/moto_patches/engine_catalog.py).
+fn assert_version_rule_checked(input: &Value, execution: &e2e::stepfunctions::Execution) {
+    if input["options"]["targetEngineVersion"].is_null()
+        || !execution.states.iter().any(|s| s == "Dry run?")
+    {
+        return; // no target version, or the precheck did not answer (it failed)
+    }
+    let prechecked: Vec<Value> = execution
+        .events
+        .iter()
+        .filter(|e| e["stateExitedEventDetails"]["name"] == "Precheck")
+        .filter_map(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
+        .collect();
+    assert!(
+        !prechecked.is_empty(),
+        "the Precheck state's output is in the history"
+    );
+    for output in prechecked {
+        let not_checked = &output["precheck"]["notChecked"];
+        assert!(
+            not_checked
+                .as_array()
+                .is_some_and(|n| n.iter().all(|n| n["id"] != "target-version-valid")),
+            "the version rule was skipped (a version the catalogue does not know?): {not_checked}"
+        );
+    }
+}
+
 fn attribute(message: &Received, name: &str) -> String {
     message.attributes.get(name).cloned().unwrap_or_default()
 }
@@ -184,7 +215,7 @@ fn attribute(message: &Received, name: &str) -> String {
 /// and its queue and run in parallel: one reader at a time drains the queue into a mailbox
 /// (a message being read by one is invisible to another), and each test takes only the
 /// messages about its own database.
-async fn notifications_about(stack: &Stack, database: &str) -> Vec<Received> {
+pub async fn notifications_about(stack: &Stack, database: &str) -> Vec<Received> {
     static MAILBOX: tokio::sync::Mutex<Vec<Received>> = tokio::sync::Mutex::const_new(Vec::new());
     let mut mailbox = MAILBOX.lock().await;
     mailbox.extend(seed::drain_queue(&stack.moto, &stack.queue_url).await);
@@ -253,12 +284,15 @@ pub fn ids(found: &[(String, String)]) -> Vec<&str> {
     found.iter().map(|(id, _)| id.as_str()).collect()
 }
 
-/// The Blue/Green deployments whose source or target is the database `id` (or a relative).
+/// The Blue/Green deployments whose source or target is the database `id` (or a relative),
+/// leaving out those already being deleted (AWS shows `DELETING` for a while after
+/// DeleteBlueGreenDeployment; see moto_patches/delete_target.py).
 pub async fn deployments(stack: &Stack, id: &str) -> Vec<bluegreen::aws::deployment::Deployment> {
     bluegreen::aws::deployment::list(&stack.moto.rds())
         .await
         .expect("list deployments")
         .into_iter()
+        .filter(|d| d.status != "DELETING")
         .filter(|d| is_named(d.source_name(), id) || is_named(d.target_name(), id))
         .collect()
 }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use bluegreen::notify::{config::Config, Notifier};
-use e2e::moto::{Moto, REGION};
+use e2e::moto::{Moto, ACCOUNT, REGION};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -158,7 +158,7 @@ pub fn notifier(moto: &Moto, topic_arn: &str, slack_secret: Option<String>) -> N
 pub fn request(identifier: &str) -> Value {
     serde_json::json!({
         "action": "upgrade",
-        "target": {"accountId": e2e::moto::ACCOUNT, "region": REGION, "identifier": identifier, "engine": "aurora-mysql"},
+        "target": {"accountId": ACCOUNT, "region": REGION, "identifier": identifier, "engine": "aurora-mysql"},
         "options": {"targetEngineVersion": "8.0.mysql_aurora.3.08.0"}
     })
 }
@@ -166,8 +166,31 @@ pub fn request(identifier: &str) -> Value {
 /// The execution block the state machine sends.
 pub fn execution(name: &str) -> Value {
     serde_json::json!({
-        "id": format!("arn:aws:states:{REGION}:{}:execution:bluegreen:{name}", e2e::moto::ACCOUNT),
+        "id": format!("arn:aws:states:{REGION}:{}:execution:bluegreen:{name}", ACCOUNT),
         "name": name,
         "startTime": "2026-03-01T10:00:00Z"
     })
+}
+
+/// poll-status's `verify` answer, as the state machine passes it to notify.
+pub fn verified(db: &str, seconds: f64) -> Value {
+    let summary = |identifier: String| bluegreen::aws::database::DatabaseSummary {
+        arn: format!("arn:aws:rds:{REGION}:{ACCOUNT}:cluster:{identifier}"),
+        identifier,
+        engine: "aurora-mysql".into(),
+        engine_version: "8.0.mysql_aurora.3.08.0".into(),
+        status: "available".into(),
+        instances: vec![],
+    };
+    serde_json::to_value(bluegreen::steps::poll_status::Verified {
+        verified: true,
+        production: summary(db.to_owned()),
+        old_blue: summary(format!("{db}-old1")),
+        switchover: Some(bluegreen::aws::events::SwitchoverTiming {
+            started_at: "2026-03-01T10:00:00Z".into(),
+            completed_at: "2026-03-01T10:00:42Z".into(), // the duration is the step's own figure
+            duration_seconds: seconds,
+        }),
+    })
+    .unwrap()
 }

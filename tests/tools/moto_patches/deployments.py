@@ -1,21 +1,43 @@
-"""What a Blue/Green deployment pairs: each blue resource with its green counterpart.
+"""What a Blue/Green deployment pairs, and how long it takes AWS to build green.
 
-AWS reports one `SwitchoverDetails` entry per member (the cluster and every instance), and a
-switchover moves the production name of each blue member to its green counterpart. moto 5.2.5
-keeps only the cluster-to-cluster pair. This module records the pairs (as moto objects, so
-their ARNs follow renames) and the production name at creation, and reports every member in
-`SwitchoverDetails`. The switchover, delete-target and fault patches build on it.
+Members: AWS reports one `SwitchoverDetails` entry per member (the cluster and every
+instance; for an RDS instance, also each read replica, which RDS copies to green as replicas
+of the green instance: "Creating a blue/green deployment", RDS User Guide) and a switchover
+moves the production name of each blue member to its green counterpart. moto 5.2.5 keeps only
+the cluster-to-cluster pair and copies no replica. This module records the pairs (as moto
+objects, so their ARNs follow renames) and the production name at creation, creates green
+replicas, and reports every member in `SwitchoverDetails` with its own status, MISSING_SOURCE
+or MISSING_TARGET once its blue or green resource is deleted (API_SwitchoverDetail). (Custom
+cluster endpoints, AWS's `cluster-endpoint:` members, cannot be created in moto 5.2.5: no
+such member is reported.)
+
+Creation takes time: CreateBlueGreenDeployment answers PROVISIONING and the deployment reads
+PROVISIONING with its tasks IN_PROGRESS and green's instances `creating`, then `modifying`
+while RDS applies the requested changes (engine version, parameter groups, class), until
+green is built: then AVAILABLE, tasks COMPLETED, instances `available`, and RDS-EVENT-0244
+"Blue/green deployment tasks completed" ("Blue/green deployment events", RDS User Guide).
+AWS documents from about 15 minutes to hours; the emulated build takes CREATE_SECONDS on the
+scaled clock (`timeline`), enough for several polls of the product.
 """
 
 from __future__ import annotations
 
+import random
 import re
+import string
+from datetime import datetime
 from typing import Any
 
-from moto.rds.models import BlueGreenDeployment, DBCluster, SwitchoverDetails
+from moto.rds.models import BlueGreenDeployment, DBCluster, RDSBackend, SwitchoverDetails
+
+from . import switchover_events, timeline
 
 # moto (like AWS) names green resources `<blue name>-green-<6 random characters>`.
 _GREEN_SUFFIX = re.compile(r"-green-[a-z0-9]{6}$")
+# Emulated AWS seconds from CreateBlueGreenDeployment to AVAILABLE, and the share of it green
+# spends `creating` before RDS applies the changes (`modifying`).
+CREATE_SECONDS = 300.0
+CREATING_SHARE = 0.5
 
 _original_init = BlueGreenDeployment.__init__
 
@@ -32,6 +54,29 @@ def blue_name_of_green(green_identifier: str) -> str:
     return _GREEN_SUFFIX.sub("", green_identifier)
 
 
+def _green_name(blue_name: str) -> str:
+    return f"{blue_name}-green-" + "".join(random.choices(string.ascii_lowercase, k=6))
+
+
+def _green_replicas(bg: BlueGreenDeployment, blue: Any, green: Any) -> list[tuple[Any, Any]]:
+    """Copies each read replica of a blue RDS instance as a replica of the green instance."""
+    backend = bg.backend
+    pairs = []
+    for name in list(getattr(blue, "replicas", [])):
+        replica = backend.databases.get(name.split(":")[-1])
+        if replica is None:
+            continue
+        copy = backend.create_db_instance_read_replica(
+            {
+                "db_instance_identifier": _green_name(identifier(replica)),
+                "source_db_instance_identifier": identifier(green),
+                "db_instance_class": replica.db_instance_class,
+            }
+        )
+        pairs.append((replica, copy))
+    return pairs
+
+
 def _compute_pairs(bg: BlueGreenDeployment) -> list[tuple[Any, Any]]:
     blue = bg._get_valid_instance_or_raise(bg.source)
     green = bg._get_valid_instance_or_raise(bg.target)
@@ -42,11 +87,13 @@ def _compute_pairs(bg: BlueGreenDeployment) -> list[tuple[Any, Any]]:
             counterpart = green_by_blue_name.get(identifier(member))
             if counterpart is not None:
                 pairs.append((member, counterpart))
+    else:
+        pairs.extend(_green_replicas(bg, blue, green))
     return pairs
 
 
 def pairs(bg: BlueGreenDeployment) -> list[tuple[Any, Any]]:
-    """(blue, green) moto objects: the cluster or instance first, then each cluster member."""
+    """(blue, green) moto objects: the cluster or instance first, then each member or replica."""
     return getattr(bg, "_member_pairs", None) or []
 
 
@@ -60,11 +107,52 @@ def green_instances(bg: BlueGreenDeployment) -> list[Any]:
     return [green for _, green in pairs(bg) if not isinstance(green, DBCluster)]
 
 
+def set_member_status(bg: BlueGreenDeployment, blue: Any, status: str) -> None:
+    """Sets the SwitchoverDetails status of the member whose blue side is `blue`."""
+    for (b, _), detail in zip(pairs(bg), bg.switchover_details):
+        if b is blue:
+            detail.Status = status
+
+
+def set_tasks(bg: BlueGreenDeployment, status: str) -> None:
+    for task in bg.tasks:
+        task.Status = status
+
+
+def set_green_status(bg: BlueGreenDeployment, status: str) -> None:
+    for instance in green_instances(bg):
+        instance.status = status
+
+
+def built(bg: BlueGreenDeployment) -> bool:
+    """Whether green's build (the emulated creation time) is over."""
+    return getattr(bg, "_built", False)
+
+
+def _built(bg: BlueGreenDeployment, at: datetime) -> None:
+    bg._built = True
+    if bg.status != "PROVISIONING":
+        return  # deleted, or a fault put it elsewhere meanwhile
+    set_tasks(bg, "COMPLETED")
+    set_green_status(bg, "available")
+    bg.set_status(bg.SupportedStates.AVAILABLE)
+    switchover_events.record(bg.backend, bg, "RDS-EVENT-0244", at)
+
+
+def _applying_changes(bg: BlueGreenDeployment, _: datetime) -> None:
+    if bg.status == "PROVISIONING" and not built(bg):
+        set_green_status(bg, "modifying")
+
+
 def _init(self: BlueGreenDeployment, *args: Any, **kwargs: Any) -> None:
     _original_init(self, *args, **kwargs)
     self._member_pairs = _compute_pairs(self)
     self._production_name = identifier(self._member_pairs[0][0])
-    self.set_status(self.SupportedStates[self.status])
+    set_tasks(self, "IN_PROGRESS")
+    set_green_status(self, "creating")
+    self.set_status(self.SupportedStates.PROVISIONING)
+    timeline.after(CREATE_SECONDS * CREATING_SHARE, lambda at: _applying_changes(self, at))
+    timeline.after(CREATE_SECONDS, lambda at: _built(self, at))
 
 
 def _set_status(self: BlueGreenDeployment, value: Any, member_status: str | None = None) -> None:
@@ -81,7 +169,33 @@ def _set_status(self: BlueGreenDeployment, value: Any, member_status: str | None
     ]
 
 
+def _exists(backend: Any, resource: Any) -> bool:
+    found = backend.clusters if isinstance(resource, DBCluster) else backend.databases
+    return found.get(identifier(resource)) is resource
+
+
+def _mark_missing(bg: BlueGreenDeployment) -> None:
+    """MISSING_SOURCE / MISSING_TARGET for a member whose blue / green resource is gone."""
+    for (blue, green), detail in zip(pairs(bg), bg.switchover_details):
+        if not _exists(bg.backend, blue):
+            detail.Status = "MISSING_SOURCE"
+        elif not _exists(bg.backend, green):
+            detail.Status = "MISSING_TARGET"
+
+
+_original_describe = RDSBackend.describe_blue_green_deployments
+
+
+def _describe_blue_green_deployments(self: RDSBackend, *args: Any, **kwargs: Any) -> list[BlueGreenDeployment]:
+    found = _original_describe(self, *args, **kwargs)
+    for bg in found:
+        if bg.status != "DELETING":
+            _mark_missing(bg)
+    return found
+
+
 def apply() -> None:
     if BlueGreenDeployment.__init__ is not _init:
         BlueGreenDeployment.__init__ = _init
         BlueGreenDeployment.set_status = _set_status
+        RDSBackend.describe_blue_green_deployments = _describe_blue_green_deployments

@@ -3,7 +3,12 @@ tests and the demo use.
 
 - DescribeDBEngineVersions: moto has none. AWS answers each version with its parameter group
   family and its ValidUpgradeTarget list; here a version's valid targets are the later versions
-  of the same engine in CATALOGUE (a change of family is a major version upgrade).
+  of its own family (minor upgrades) and of the families AWS offers as a major upgrade from it
+  (MAJOR_UPGRADES): RDS for MySQL goes 5.7 -> 8.0 -> 8.4 one major at a time ("Major version
+  upgrades for RDS for MySQL", RDS User Guide: "upgrade to each major version, for example,
+  5.7 to 8.0 and then 8.0 to 8.4"); PostgreSQL and MariaDB offer later majors directly
+  ("Choosing a major version for an RDS for PostgreSQL upgrade"; "Upgrading the MariaDB DB
+  engine"). A change of family is a major version upgrade (IsMajorVersionUpgrade).
 - DescribePendingMaintenanceActions: moto has none; a fresh emulated account has no pending
   maintenance, so the answer is an empty list.
 - DescribeOptionGroups without OptionGroupName: moto 5.2.5 raises KeyError; AWS lists them all.
@@ -54,6 +59,19 @@ CATALOGUE: dict[str, list[tuple[str, str]]] = {
 }
 
 
+# family -> the families a major version upgrade from it may go to.
+MAJOR_UPGRADES: dict[str, tuple[str, ...]] = {
+    "mysql5.7": ("mysql8.0",),
+    "mysql8.0": ("mysql8.4",),
+    "postgres14": ("postgres15", "postgres16"),
+    "postgres15": ("postgres16",),
+    "aurora-postgresql14": ("aurora-postgresql15", "aurora-postgresql16"),
+    "aurora-postgresql15": ("aurora-postgresql16",),
+    "mariadb10.6": ("mariadb10.11", "mariadb11.4"),
+    "mariadb10.11": ("mariadb11.4",),
+}
+
+
 def _version(engine: str, index: int) -> dict[str, Any]:
     version, family = CATALOGUE[engine][index]
     targets = [
@@ -65,6 +83,7 @@ def _version(engine: str, index: int) -> dict[str, Any]:
             "IsMajorVersionUpgrade": later_family != family,
         }
         for later, later_family in CATALOGUE[engine][index + 1 :]
+        if later_family == family or later_family in MAJOR_UPGRADES.get(family, ())
     ]
     return {
         "Engine": engine,

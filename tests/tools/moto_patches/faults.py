@@ -8,10 +8,17 @@ or a deployment of it, so tests sharing one server do not disturb each other.
 
 Kinds:
 - `provisioning` {describes}: the deployment reads PROVISIONING for that many
-  DescribeBlueGreenDeployments calls, then AVAILABLE.
+  DescribeBlueGreenDeployments calls, then AVAILABLE (once green's build, `deployments`, is
+  over too).
 - `invalid-configuration` {details}: the deployment reads INVALID_CONFIGURATION with that
   StatusDetails until the fault is cleared.
 - `switchover-failed` {details}: the next switchover ends in SWITCHOVER_FAILED, nothing renamed.
+- `switchover-rolled-back` {details?}: the next switchover outlives its SwitchoverTimeout and
+  is rolled back: AVAILABLE again, nothing renamed, RDS-EVENT-0249 (see `switchover`).
+- `switchover-partial` {member}: the next switchover completes except for the member whose
+  blue side is named `member`, which reads SWITCHOVER_FAILED (see `switchover`).
+- `create-refused` {reason}: the next CreateBlueGreenDeployment of the database is refused
+  as AWS refuses it for `reason` (see `create_refusals`).
 - `green-instance-status` {status, describes, instance?}: green instances (or only the green
   counterpart of blue instance `instance`) read `status` for that many DescribeDBInstances
   calls, then `available`; a switchover is refused meanwhile.
@@ -21,6 +28,9 @@ listing, such as another test's inventory on the shared server, sees the fault's
 but does not use it up.
 - `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
   `action` naming the key fail with AWS error code `code`.
+
+Before each RDS request the emulated clock (`timeline`) runs what has become due, then the
+faults tick.
 """
 
 from __future__ import annotations
@@ -35,13 +45,16 @@ from moto.rds.exceptions import RDSClientError
 from moto.rds.models import BlueGreenDeployment, RDSBackend
 from moto.rds.responses import RDSResponse
 
-from . import deployments
+from . import deployments, timeline
 
 ROUTE = "/moto-api/faults"
 KINDS = {
     "provisioning": ("describes",),
     "invalid-configuration": ("details",),
     "switchover-failed": (),
+    "switchover-rolled-back": (),
+    "switchover-partial": ("member",),
+    "create-refused": ("reason",),
     "green-instance-status": ("status", "describes"),
     "fail-action": ("action", "code", "times"),
 }
@@ -96,12 +109,30 @@ def _of_kind(kind: str, names: Iterable[str]) -> list[dict[str, Any]]:
     return [f for f in _faults if f["kind"] == kind and _names_match(f["key"], names)]
 
 
-def take_switchover_failure(bg: BlueGreenDeployment) -> str | None:
-    """Consumes a `switchover-failed` fault for this deployment: its StatusDetails, or None."""
+_SWITCHOVER_KINDS = ("switchover-failed", "switchover-rolled-back", "switchover-partial")
+_DEFAULT_DETAILS = {
+    "switchover-failed": "Switchover failed; all changes were rolled back.",
+    "switchover-rolled-back": "the switchover timeout was reached",
+}
+
+
+def take_switchover_outcome(bg: BlueGreenDeployment) -> tuple[str, str] | None:
+    """Consumes the first switchover fault of this deployment: (kind, details or member)."""
     with _lock:
-        for fault in _of_kind("switchover-failed", _deployment_names(bg)):
+        names = _deployment_names(bg)
+        for fault in [f for f in _faults if f["kind"] in _SWITCHOVER_KINDS and _names_match(f["key"], names)]:
             _faults.remove(fault)
-            return fault.get("details") or "Switchover timed out; all changes were rolled back."
+            kind = fault["kind"]
+            return kind, fault.get("member") or fault.get("details") or _DEFAULT_DETAILS[kind]
+    return None
+
+
+def take_create_refusal(key_names: Iterable[str]) -> str | None:
+    """Consumes a `create-refused` fault for a database named in `key_names`: its reason."""
+    with _lock:
+        for fault in _of_kind("create-refused", key_names):
+            _faults.remove(fault)
+            return str(fault["reason"])
     return None
 
 
@@ -135,16 +166,15 @@ def _tick_deployments(backend: RDSBackend, params: Any) -> None:
                 bg.set_status(bg.SupportedStates.PROVISIONING)
             else:
                 _faults.remove(fault)
-                _set_tasks(bg, "COMPLETED")
-                bg.set_status(bg.SupportedStates.AVAILABLE)
+                if deployments.built(bg):  # else green's build (timeline) ends it
+                    _set_tasks(bg, "COMPLETED")
+                    bg.set_status(bg.SupportedStates.AVAILABLE)
         for fault in _of_kind("invalid-configuration", names):
             bg.set_status(bg.SupportedStates.INVALID_CONFIGURATION)
             bg.status_details = fault["details"]
 
 
-def _set_tasks(bg: BlueGreenDeployment, status: str) -> None:
-    for task in bg.tasks:
-        task.Status = status
+_set_tasks = deployments.set_tasks
 
 
 def _tick_instances(backend: RDSBackend, params: Any) -> None:
@@ -197,6 +227,7 @@ def _request_names(backend: RDSBackend, params: Any) -> list[str]:
 
 
 def _injected_failure(action: str, backend: RDSBackend, params: Any) -> RDSClientError | None:
+    timeline.advance()
     with _lock:
         if action == "DescribeBlueGreenDeployments":
             _tick_deployments(backend, params)

@@ -1,0 +1,266 @@
+//! The product's state machine with the real functions against the emulator where it is as
+//! unkind as AWS (tests/tools/moto_patches/, docs/emulator.md): a switchover RDS rolls back, a
+//! switchover that completes with one member failed, and CreateBlueGreenDeployment refusing
+//! the source. Each ends as a product error that says what happened, what is left and what to
+//! do, and deletes nothing.
+
+mod e2e_support;
+
+use e2e::faults::Fault;
+use e2e::seed;
+use e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
+use serde_json::json;
+
+const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";
+const AURORA_SOURCE: &str = "8.0.mysql_aurora.3.05.2";
+
+/// The execution failed with `error` at `stage`, whose failure notification (the only one)
+/// and the cause both contain every one of `words`.
+fn assert_failed_with(run: &Run, error: &str, stage: &str, words: &[&str]) {
+    assert_eq!(run.execution.status, "FAILED", "{:?}", run.states());
+    assert_eq!(
+        run.execution.error.as_deref(),
+        Some(error),
+        "cause: {:?}",
+        run.execution.cause
+    );
+    let failed_at = format!("Failed at {stage}");
+    assert_eq!(
+        run.states()[run.states().len() - 3..],
+        [failed_at.as_str(), "Notify failure", "Failed"]
+    );
+    assert_eq!(
+        run.notifications.last(),
+        Some(&(stage.to_owned(), "failure".to_owned())),
+        "{:?}",
+        run.notifications
+    );
+    let cause = run.execution.cause.as_deref().unwrap_or_default();
+    let body = run.body_of(stage);
+    for word in words {
+        assert!(cause.contains(word), "cause lacks `{word}`: {cause}");
+        assert!(body.contains(word), "notification lacks `{word}`: {body}");
+    }
+}
+
+/// API_SwitchoverBlueGreenDeployment: past SwitchoverTimeout RDS rolls everything back; the
+/// deployment is AVAILABLE again and RDS-EVENT-0249 is recorded. The product says so
+/// (SwitchoverRolledBack) instead of waiting for a switchover that will not come.
+#[tokio::test]
+async fn a_rolled_back_switchover_is_reported_with_production_unchanged_and_green_kept() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2erollback");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::SwitchoverRolledBack {
+                details: Some("replica lag".into()),
+            },
+        )
+        .await;
+
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET, "switchoverTimeoutSeconds": 60}),
+    ))
+    .await;
+
+    assert_failed_with(
+        &run,
+        "SwitchoverRolledBack",
+        "switchover-completed",
+        &[
+            "rolled back",
+            "RDS-EVENT-0249",
+            &format!("production {id} is unchanged"),
+            "is kept",
+            "start an execution with the same input",
+            "abandon",
+        ],
+    );
+    run.assert_path(&[
+        "Switch over",
+        "Notify switchover started",
+        "Poll switchover",
+        "Wait for switchover",
+        "Poll switchover",
+    ]);
+    run.assert_never(&["Verify", "Delete old blue", "Notify switchover completed"]);
+    assert!(
+        run.task_errors().iter().all(|e| e != "WaitTimedOut"),
+        "{:?}",
+        run.task_errors()
+    );
+    // Production is blue, unrenamed, at its version; green is still there, ready to retry.
+    let found = clusters(stack, &id).await;
+    assert!(
+        found.contains(&(id.clone(), AURORA_SOURCE.to_owned())),
+        "{found:?}"
+    );
+    assert!(
+        ids(&found)
+            .iter()
+            .chain(ids(&instances(stack, &id).await).iter())
+            .all(|n| !n.contains("-old")),
+        "{found:?}"
+    );
+    let kept = deployments(stack, &id).await;
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].status, "AVAILABLE");
+    assert!(
+        found.contains(&(kept[0].target_name().to_owned(), AURORA_TARGET.to_owned())),
+        "green kept: {found:?}"
+    );
+}
+
+/// A deployment reading SWITCHOVER_COMPLETED with one member SWITCHOVER_FAILED is not a
+/// success: the product reads every member and stops before verify and cleanup.
+#[tokio::test]
+async fn a_partial_switchover_stops_the_workflow_and_deletes_nothing() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2epartial");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    let reader = format!("{id}-1");
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::SwitchoverPartial {
+                member: reader.clone(),
+            },
+        )
+        .await;
+
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+
+    assert_failed_with(
+        &run,
+        "DeploymentFailed",
+        "switchover-completed",
+        &["partial switchover", &reader, "SWITCHOVER_FAILED"],
+    );
+    run.assert_never(&["Verify", "Delete old blue", "Notify switchover completed"]);
+    assert!(
+        ids(&clusters(stack, &id).await).contains(&format!("{id}-old1").as_str()),
+        "old blue is kept"
+    );
+    assert_eq!(
+        deployments(stack, &id).await.len(),
+        1,
+        "the deployment is kept for a person to look at"
+    );
+}
+
+/// CreateBlueGreenDeployment's documented refusals (API_CreateBlueGreenDeployment, Errors)
+/// end the run at green-creating with AWS's code, AWS's message and the product's fix, and
+/// nothing is created.
+async fn refused(run: &Run, id: &str, code: &str, words: &[&str]) {
+    let (stack, _) = state_machine().await;
+    let mut all = vec!["AwsCallFailed", "CreateBlueGreenDeployment", code, "Fix: "];
+    all.extend_from_slice(words);
+    assert_failed_with(run, "AwsCallFailed", "green-creating", &all);
+    run.assert_never(&["Notify green creating", "Poll green"]);
+    assert!(deployments(stack, id).await.is_empty(), "nothing created");
+}
+
+#[tokio::test]
+async fn a_source_rds_does_not_support_is_refused_at_create() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2enotsupp");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::CreateRefused {
+                reason: "source-not-supported".into(),
+            },
+        )
+        .await;
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    refused(
+        &run,
+        &id,
+        "SourceClusterNotSupportedFault",
+        &["isn't supported for a blue/green deployment", "dry-run"],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_inaccessible_kms_key_is_refused_at_create() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2ekms");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::CreateRefused {
+                reason: "kms-key-not-accessible".into(),
+            },
+        )
+        .await;
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    refused(&run, &id, "KMSKeyNotAccessibleFault", &["KMS key"]).await;
+}
+
+/// terraform-provider-aws #49132: without a target parameter group green gets the default
+/// one, and RDS refuses a MySQL source whose lower_case_table_names it would change.
+#[tokio::test]
+async fn a_lower_case_table_names_change_is_refused_at_create() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2elctn");
+    seed::rds_instance(&stack.moto, &id, "mysql", "8.0.36").await;
+    stack
+        .moto
+        .rds()
+        .modify_db_parameter_group()
+        .db_parameter_group_name(format!("{id}-pg"))
+        .parameters(
+            aws_sdk_rds::types::Parameter::builder()
+                .parameter_name("lower_case_table_names")
+                .parameter_value("1")
+                .apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("set lower_case_table_names on blue's group");
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "mysql",
+        json!({"targetEngineVersion": "8.0.40"}),
+    ))
+    .await;
+    refused(
+        &run,
+        &id,
+        "SourceDatabaseNotSupportedFault",
+        &["lower_case_table_names", "targetDbParameterGroupName"],
+    )
+    .await;
+}
