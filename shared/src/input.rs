@@ -455,6 +455,11 @@ impl Options {
             if key.is_empty() || key.len() > 128 || key.starts_with("aws:") || value.len() > 256 {
                 return Err(Error::invalid(format!("options.tags.{key}"), "is not a valid tag (key 1-128 characters, not starting with `aws:`; value at most 256)", "shorten or rename the tag"));
             }
+            // The product's own records on the deployment (identity, enrolment) are not the
+            // user's to set: a look-alike could make a deployment seem to cover other databases.
+            if key.starts_with("bluegreen:") || key.starts_with("rds-bluegreen:") {
+                return Err(Error::invalid(format!("options.tags.{key}"), "uses a prefix this product reserves for its own tags (`bluegreen:`, `rds-bluegreen:`)", "rename the tag"));
+            }
         }
         Ok(())
     }
@@ -813,6 +818,15 @@ mod tests {
             manual.validate_start(late).is_ok(),
             "no window, no clock rule"
         );
+    }
+
+    #[test]
+    fn the_products_own_tag_prefixes_are_refused() {
+        for key in ["bluegreen:blue", "rds-bluegreen:enrolled"] {
+            let mut v = base();
+            v["options"] = json!({"tags": {key: "x"}});
+            assert_eq!(field_of(v), format!("options.tags.{key}"));
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub async fn aurora_mysql(moto: &Moto, id: &str, readers: usize) -> Vec<String> 
     cluster_parameter_group(moto, &group, "aurora-mysql8.0", &[("binlog_format", "ROW")]).await;
     rds.create_db_cluster()
         .db_cluster_identifier(id)
+        .tags(bluegreen::aws::enrolment::tag())
         .engine("aurora-mysql")
         .engine_version("8.0.mysql_aurora.3.05.2")
         .master_username("admin")
@@ -37,6 +38,7 @@ pub async fn aurora_postgres(moto: &Moto, id: &str, readers: usize) -> Vec<Strin
     .await;
     rds.create_db_cluster()
         .db_cluster_identifier(id)
+        .tags(bluegreen::aws::enrolment::tag())
         .engine("aurora-postgresql")
         .engine_version("15.6")
         .master_username("postgres")
@@ -89,6 +91,7 @@ pub async fn rds_instance(moto: &Moto, id: &str, engine: &str, version: &str) ->
     moto.rds()
         .create_db_instance()
         .db_instance_identifier(id)
+        .tags(bluegreen::aws::enrolment::tag())
         .engine(engine)
         .engine_version(version)
         .db_instance_class("db.m6g.large")

@@ -152,7 +152,7 @@ async fn dry_run_reports_blockers_and_a_clean_database_and_changes_nothing() {
             run.execution.cause
         );
         assert_eq!(
-            run.states(),
+            run.path(),
             [
                 "Keep the request",
                 "Which action?",
@@ -312,7 +312,7 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
 
     second.assert_succeeded();
     assert_eq!(
-        second.states()[..3],
+        second.path()[..3],
         ["Keep the request", "Which action?", "Delete old blue"]
     );
     second.assert_never(&["Precheck", "Snapshot blue", "Switch over", "Verify"]);
@@ -446,7 +446,7 @@ async fn a_past_window_and_an_impossible_date_are_refused_before_anything_change
 
     assert_refused_before_any_change(stack, &refused, &id, "options.switchoverAt").await;
     assert_eq!(
-        refused.states(),
+        refused.path(),
         [
             "Keep the request",
             "Which action?",
@@ -584,6 +584,7 @@ async fn a_missed_window_keeps_green_tells_a_human_and_a_new_window_resumes() {
 
 #[tokio::test]
 async fn a_switchover_resumed_twice_or_twice_at_once_switches_once_and_succeeds() {
+    // (Twice at once: one acts, the other is Locked; twice in a row: both succeed.)
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2etwice");
     let upgrade = mysql_upgrade(
@@ -595,12 +596,25 @@ async fn a_switchover_resumed_twice_or_twice_at_once_switches_once_and_succeeds(
     run(&upgrade).await.assert_succeeded();
     let resume = with_action(&upgrade, "switchover");
 
-    // Two executions at once, then a third after both.
+    // Two executions at once: the database's lock lets one act and ends the other as
+    // Locked, having touched nothing. Then a third after both.
     let (first, second) = tokio::join!(run(&resume), run(&resume));
     let third = run(&resume).await;
+    let (acted, locked) = if first.execution.error.as_deref() == Some("Locked") {
+        (&second, &first)
+    } else {
+        (&first, &second)
+    };
+    assert_eq!(
+        locked.execution.error.as_deref(),
+        Some("Locked"),
+        "{:?}",
+        locked.execution.cause
+    );
+    locked.assert_never(&["Snapshot blue", "Switch over", "Verify"]);
 
     let mut requested = 0;
-    for resumed in [&first, &second, &third] {
+    for resumed in [acted, &third] {
         resumed.assert_succeeded();
         resumed.assert_never(&["Notify failure", "Failed"]);
         resumed.assert_path(&[
@@ -635,7 +649,7 @@ async fn a_switchover_resumed_twice_or_twice_at_once_switches_once_and_succeeds(
     );
     assert_eq!(
         requested, 1,
-        "one execution switched over; the others found it done"
+        "one execution switched over; the next found it done"
     );
     assert_eq!(third.output()["switchover"]["action"], "already-switched");
     let snapshot = &third.output()["snapshot"];

@@ -26,7 +26,7 @@ fn assert_failed_with(run: &Run, error: &str, stage: &str, words: &[&str]) {
     );
     let failed_at = format!("Failed at {stage}");
     assert_eq!(
-        run.states()[run.states().len() - 3..],
+        run.path()[run.path().len() - 3..],
         [failed_at.as_str(), "Notify failure", "Failed"]
     );
     assert_eq!(

@@ -68,7 +68,7 @@ fn assert_failed(run: &Run, error: &str, stage: &str) {
     );
     let failed_at = format!("Failed at {stage}");
     assert_eq!(
-        run.states()[run.states().len() - 3..],
+        run.path()[run.path().len() - 3..],
         [failed_at.as_str(), "Notify failure", "Failed"]
     );
     assert_eq!(
@@ -105,7 +105,7 @@ async fn a_blocking_precheck_stops_before_anything_is_created() {
 
     assert_failed(&run, "PrecheckFailed", "precheck-report");
     assert_eq!(
-        run.states(),
+        run.path(),
         [
             "Keep the request",
             "Which action?",

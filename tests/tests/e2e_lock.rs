@@ -156,13 +156,11 @@ async fn the_lock_is_released_after_a_success_and_after_a_failure() {
     ]);
     assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
 
-    // Nothing left to clean up: the cleanup action fails (no deployment), and still releases.
-    let mut cleanup = upgrade(&id);
-    cleanup["action"] = json!("cleanup");
-    let mut cleanup_again = cleanup.clone();
-    cleanup_again["options"]["deploymentName"] = json!("no-such-deployment");
-    let failed = run(&cleanup_again).await;
-    assert_eq!(failed.execution.status, "FAILED");
+    // A failed execution (blocked by the precheck: no such target version) releases it too.
+    let mut blocked = upgrade(&id);
+    blocked["options"]["targetEngineVersion"] = json!("8.0.mysql_aurora.9.99.9");
+    let failed = run(&blocked).await;
+    assert_eq!(failed.execution.error.as_deref(), Some("PrecheckFailed"));
     failed.assert_path(&[
         "Take the lock",
         "Notify failure",

@@ -232,7 +232,7 @@ async fn a_step_that_fails_once_on_a_transient_error_is_retried() {
         .count();
     assert_eq!(create_calls, 2, "create was called twice");
     run.assert_never(&["Notify failure", "Failed"]);
-    assert_eq!(run.states().last(), Some(&"Ready for switchover"));
+    assert_eq!(run.path().last(), Some(&"Ready for switchover"));
     assert_eq!(
         deployments(stack, &id).await.len(),
         1,

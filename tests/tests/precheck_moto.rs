@@ -575,3 +575,31 @@ async fn bad_request_is_invalid_input() {
     assert_eq!(err.name(), "InvalidInput");
     assert!(err.to_string().contains("target.identifier"), "{err}");
 }
+
+#[tokio::test]
+async fn a_database_without_the_enrolment_tag_blocks_with_the_fix() {
+    let id = unique("pc-enrol");
+    shapes::instance(moto(), &id, MYSQL, &[("binlog_format", "ROW")], |c| {
+        // Tagged, but not enrolled: another key, and the key with another value.
+        c.set_tags(Some(vec![
+            aws_sdk_rds::types::Tag::builder()
+                .key("team")
+                .value("db")
+                .build(),
+            aws_sdk_rds::types::Tag::builder()
+                .key(bluegreen::aws::enrolment::KEY)
+                .value("yes")
+                .build(),
+        ]))
+    })
+    .await;
+    let report = dry_run(&id, "mysql", json!({})).await;
+    assert_finding(&report, "enrolled", Severity::Block, &id);
+    assert_eq!(report.blocking, 1, "{}", report.report);
+    assert!(
+        report.report.contains("rds-bluegreen:enrolled=true"),
+        "{}",
+        report.report
+    );
+    assert_nothing_created(moto(), &format!(":{id}")).await;
+}

@@ -1363,3 +1363,17 @@ fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
         );
     }
 }
+
+#[test]
+fn every_function_learns_the_execution_it_works_for() {
+    // The functions name the execution in their member-account session (session name and
+    // SourceIdentity), so CloudTrail ties each RDS call to it: bluegreen-runtime takes a
+    // step's `execution` (the name) out of its event; notify reads its `execution` object.
+    let def = definition();
+    for (name, task) in lambda_tasks(&def) {
+        let payload = &task["Parameters"]["Payload"];
+        let named = payload["execution.$"] == "$$.Execution.Name"
+            || payload["execution"]["name.$"] == "$$.Execution.Name";
+        assert!(named, "{name} does not pass the execution's name");
+    }
+}

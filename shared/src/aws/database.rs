@@ -193,6 +193,18 @@ impl Database {
         }
     }
 
+    /// The database's tags (the cluster's for Aurora).
+    pub fn tags(&self) -> &[aws_sdk_rds::types::Tag] {
+        match &self.cluster {
+            Some(c) => c.tag_list(),
+            None => self
+                .instances
+                .first()
+                .map(DbInstance::tag_list)
+                .unwrap_or_default(),
+        }
+    }
+
     /// The identifiers of the instances.
     pub fn instance_ids(&self) -> Vec<String> {
         self.instances

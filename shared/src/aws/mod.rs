@@ -4,6 +4,7 @@ pub mod arn;
 pub mod clients;
 pub mod database;
 pub mod deployment;
+pub mod enrolment;
 pub mod events;
 pub mod identity;
 pub mod snapshot;

@@ -32,6 +32,7 @@ pub const CATALOGUE: &[&Rule] = &[
     &super::source::SOURCE_EXISTS,
     &super::source::ENGINE_SUPPORTED,
     &super::source::ENGINE_MATCHES,
+    &super::source::ENROLLED,
     &super::source::SOURCE_AVAILABLE,
     &super::source::AUTOMATED_BACKUPS,
     &super::source::DELETION_PROTECTION,

@@ -1,9 +1,10 @@
-//! The source itself: it exists, runs the engine the request names, is available, keeps
-//! automated backups; and deletion protection, which will matter at cleanup.
+//! The source itself: it exists, runs the engine the request names, is enrolled, is available,
+//! keeps automated backups; and deletion protection, which will matter at cleanup.
 
 use super::rule::Rule;
 use super::{unsupported, Context, Severity};
 use crate::aws::database::{describe_cluster, Database};
+use crate::aws::enrolment;
 use crate::error::Error;
 use crate::input::{Engine, Kind};
 
@@ -53,6 +54,14 @@ pub const DELETION_PROTECTION: Rule = Rule {
     checks: "deletion protection on blue, which will block deleting old blue after switchover",
     fix: "turn deletion protection off on old blue (the -old1 database) before cleanup; the product never turns it off itself",
     source: "aws-bluegreen-facts: Deleting (deletion protection must be off)",
+};
+
+pub const ENROLLED: Rule = Rule {
+    id: "enrolled",
+    severity: Severity::Block,
+    checks: "the database carries the enrolment tag rds-bluegreen:enrolled = true (its cluster's tags for Aurora)",
+    fix: "tag the database rds-bluegreen:enrolled=true (add-tags-to-resource) to let this product change it; the templates' IAM conditions refuse every change to a database without it",
+    source: "product rule: opt-in by tag (docs/security.md)",
 };
 
 /// No database by that name: a Multi-AZ DB cluster named as an instance gets its own finding.
@@ -126,6 +135,17 @@ pub fn check(ctx: &mut Context<'_>, db: &Database) -> bool {
             format!(
                 "{} has automated backups off (BackupRetentionPeriod = {days})",
                 db.identifier
+            ),
+        );
+    }
+    if !enrolment::is_enrolled(db.tags()) {
+        ctx.flag(
+            &ENROLLED,
+            format!(
+                "{} does not carry the enrolment tag {}={}",
+                db.identifier,
+                enrolment::KEY,
+                enrolment::VALUE
             ),
         );
     }

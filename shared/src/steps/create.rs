@@ -184,6 +184,9 @@ fn build_call(
                 .build(),
         );
     }
+    // The deployment is enrolled too: the templates' IAM conditions switch over and delete
+    // only enrolled deployments.
+    call = call.tags(crate::aws::enrolment::tag());
     for tag in identity.to_tags() {
         call = call.tags(tag);
     }

@@ -212,15 +212,20 @@ async fn deleting_deployment(
     rds: &aws_sdk_rds::Client,
     request: &Request,
 ) -> Result<Option<Deployment>, Error> {
-    let name = request
-        .options
-        .deployment_name
-        .clone()
-        .unwrap_or_else(|| naming::deployment_name(request));
     let production = &request.target.identifier;
+    let named = request.options.deployment_name.as_deref();
+    let derived = naming::deployment_name(request);
     let found = deployment::list(rds).await?.into_iter().find(|d| {
         d.status == "DELETING"
-            && (d.name == name || d.source_name() == production || d.target_name() == production)
+            && match named {
+                // A deployment the input names is the only one it may mean.
+                Some(name) => d.name == name,
+                None => {
+                    d.name == derived
+                        || d.source_name() == production
+                        || d.target_name() == production
+                }
+            }
     });
     match found {
         Some(d) => deployment::describe(rds, &d.id).await,

@@ -65,6 +65,26 @@ impl Run {
         self.execution.states.iter().map(String::as_str).collect()
     }
 
+    /// The states entered, without the lock's bookkeeping (taking it, how the run ends,
+    /// releasing it: tests/tests/e2e_lock.rs and the contract test prove those): the path of
+    /// the workflow itself.
+    pub fn path(&self) -> Vec<&str> {
+        const LOCK: &[&str] = &[
+            "Take the lock?",
+            "Lock key of the account",
+            "Lock key of this account",
+            "Take the lock",
+            "Holding the lock",
+            "Holding the lock?",
+            "Release the lock",
+            "How it ends",
+        ];
+        self.states()
+            .into_iter()
+            .filter(|s| !LOCK.contains(s) && !s.starts_with("End: "))
+            .collect()
+    }
+
     /// How often `state` was entered.
     pub fn entered(&self, state: &str) -> usize {
         self.execution.states.iter().filter(|s| *s == state).count()
