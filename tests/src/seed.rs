@@ -2,14 +2,20 @@
 //! account would have them.
 
 use aws_sdk_rds::types::Parameter;
+use aws_sdk_rds::Client;
 
 use crate::moto::Moto;
 
 /// A seeded Aurora MySQL 3 cluster with a writer and `readers` readers; returns the instance ids.
 pub async fn aurora_mysql(moto: &Moto, id: &str, readers: usize) -> Vec<String> {
-    let rds = moto.rds();
+    aurora_mysql_with(&moto.rds(), id, readers).await
+}
+
+/// The same cluster (binary logging on, as Blue/Green needs) created through `rds`, a client
+/// of another Region.
+pub async fn aurora_mysql_with(rds: &Client, id: &str, readers: usize) -> Vec<String> {
     let group = format!("{id}-cpg");
-    cluster_parameter_group(moto, &group, "aurora-mysql8.0", &[("binlog_format", "ROW")]).await;
+    cluster_parameter_group_with(rds, &group, "aurora-mysql8.0", &[("binlog_format", "ROW")]).await;
     rds.create_db_cluster()
         .db_cluster_identifier(id)
         .tags(bluegreen::aws::enrolment::tag())
@@ -22,7 +28,7 @@ pub async fn aurora_mysql(moto: &Moto, id: &str, readers: usize) -> Vec<String> 
         .send()
         .await
         .expect("create cluster");
-    cluster_instances(moto, id, "aurora-mysql", readers).await
+    cluster_instances_with(rds, id, "aurora-mysql", readers).await
 }
 
 /// A seeded Aurora PostgreSQL cluster with logical replication on.
@@ -58,11 +64,19 @@ pub async fn cluster_instances(
     engine: &str,
     readers: usize,
 ) -> Vec<String> {
+    cluster_instances_with(&moto.rds(), cluster, engine, readers).await
+}
+
+async fn cluster_instances_with(
+    rds: &Client,
+    cluster: &str,
+    engine: &str,
+    readers: usize,
+) -> Vec<String> {
     let mut ids = Vec::new();
     for n in 0..=readers {
         let instance = format!("{cluster}-{n}");
-        moto.rds()
-            .create_db_instance()
+        rds.create_db_instance()
             .db_instance_identifier(&instance)
             .db_cluster_identifier(cluster)
             .engine(engine)
@@ -113,7 +127,15 @@ pub async fn cluster_parameter_group(
     family: &str,
     params: &[(&str, &str)],
 ) {
-    let rds = moto.rds();
+    cluster_parameter_group_with(&moto.rds(), name, family, params).await
+}
+
+async fn cluster_parameter_group_with(
+    rds: &Client,
+    name: &str,
+    family: &str,
+    params: &[(&str, &str)],
+) {
     rds.create_db_cluster_parameter_group()
         .db_cluster_parameter_group_name(name)
         .db_parameter_group_family(family)

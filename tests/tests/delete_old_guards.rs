@@ -672,22 +672,8 @@ async fn a_stale_deployment_reference_is_never_done() {
 async fn a_reference_from_another_region_is_refused() {
     let id = unique("region");
     let west = aws_sdk_rds::Client::new(&moto().sdk_config("eu-west-1"));
-    west.create_db_cluster()
-        .db_cluster_identifier(&id)
-        .engine("aurora-mysql")
-        .master_username("admin")
-        .master_user_password("password123")
-        .send()
-        .await
-        .unwrap();
-    west.create_db_instance()
-        .db_instance_identifier(format!("{id}-0"))
-        .db_cluster_identifier(&id)
-        .engine("aurora-mysql")
-        .db_instance_class("db.r6g.large")
-        .send()
-        .await
-        .unwrap();
+    // Binary logging on, as CreateBlueGreenDeployment requires of Aurora MySQL.
+    seed::aurora_mysql_with(&west, &id, 0).await;
     let mut west_req = aurora(&id, json!({}));
     west_req["target"]["region"] = json!("eu-west-1");
     let west_request = bluegreen::input::Request::from_value(west_req).unwrap();

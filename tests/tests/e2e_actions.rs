@@ -385,30 +385,42 @@ fn with_action(input: &Value, action: &str) -> Value {
     other
 }
 
-/// How many switchovers RDS started on the deployments of `id` (RDS-EVENT-0247, which the
-/// emulator records for every SwitchoverBlueGreenDeployment it accepts).
+/// How many switchovers RDS started on the deployments of `id`: its RDS-EVENT-0247, which
+/// the emulator records for every SwitchoverBlueGreenDeployment it accepts, in AWS's words
+/// ("Blue/green deployment events", USER_Events.Messages).
 async fn switchovers_started(stack: &Stack, id: &str) -> usize {
     let mut started = 0;
     for d in deployments(stack, id).await {
-        let out = stack
+        let events: Vec<_> = stack
             .moto
             .rds()
             .describe_events()
             .source_type(aws_sdk_rds::types::SourceType::BlueGreenDeployment)
             .source_identifier(&d.id)
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<_, _>>()
             .await
             .expect("describe events");
-        started += out
-            .events()
+        started += events
             .iter()
-            .filter(|e| {
-                e.message()
-                    .is_some_and(|m| m.contains("Switchover started"))
-            })
+            .filter(|e| e.message().is_some_and(|m| is_switchover_started(m, id)))
             .count();
     }
     started
+}
+
+/// RDS-EVENT-0247 for production `blue`: "Switchover from <blue> to <blue>-green-<6 characters>
+/// started.". Not the per-instance RDS-EVENT-0250 ("Switchover from primary/read replica
+/// <blue> to <green> started."), which RDS records in the same switchover.
+fn is_switchover_started(message: &str, blue: &str) -> bool {
+    message
+        .strip_prefix(&format!("Switchover from {blue} to {blue}-green-"))
+        .and_then(|rest| rest.strip_suffix(" started."))
+        .is_some_and(|suffix| {
+            suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+        })
 }
 
 /// Asserts the run failed at its first step with InvalidInput naming `field`, told a human,

@@ -4,7 +4,7 @@ plus the test-only fault route and the Step Functions wiring to `cargo lambda wa
 Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
-from . import deployment_tags, deployments, delete_target, engine_catalog, faults, replicas, resource_ids, sfn_context, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
+from . import deployment_tags, deployments, delete_target, engine_catalog, faults, resource_ids, sfn_context, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
 from . import create_refusals, pagination
 
 
@@ -13,7 +13,6 @@ def apply() -> None:
     resource_ids.apply()
     deployments.apply()
     switchover.apply()
-    replicas.apply()
     deployment_tags.apply()
     switchover_events.apply()
     create_refusals.apply()

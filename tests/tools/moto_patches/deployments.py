@@ -59,11 +59,14 @@ def _green_name(blue_name: str) -> str:
 
 
 def _green_replicas(bg: BlueGreenDeployment, blue: Any, green: Any) -> list[tuple[Any, Any]]:
-    """Copies each read replica of a blue RDS instance as a replica of the green instance."""
+    """Copies each same-Region read replica of a blue RDS instance as a replica of the green
+    instance. moto lists a cross-Region replica by its ARN: it is no member (the "Limitations
+    for blue/green deployments" exclude cross-Region read replicas), and its name must not be
+    looked up as a local instance."""
     backend = bg.backend
     pairs = []
     for name in list(getattr(blue, "replicas", [])):
-        replica = backend.databases.get(name.split(":")[-1])
+        replica = None if name.startswith("arn:") else backend.databases.get(name)
         if replica is None:
             continue
         copy = backend.create_db_instance_read_replica(

@@ -7,7 +7,10 @@ rolled back, and no changes are made to the environments". "Switching a blue/gre
 deployment" (RDS and Aurora User Guides), "Switchover actions": RDS renames every blue
 resource (the cluster, each instance, a blue RDS instance and its read replicas) to
 `<name>-old1` (or the next free `-oldN`) and gives each green resource the production name of
-its blue counterpart; resource ids stay with the resources. "Blue/green deployment events"
+its blue counterpart; resource ids stay with the resources, and replication links follow the
+renames (old blue's replicas stay replicas of old blue, green's of production: each
+instance's `ReadReplicaSourceDBInstanceIdentifier` / `ReadReplicaDBInstanceIdentifiers`
+report the new names, `resource_ids.fix_replica_links`). "Blue/green deployment events"
 (USER_Events.Messages): the events recorded on the way (see `switchover_events`).
 
 moto 5.2.5 renames only the two clusters, at once. Here the call answers (and the deployment
@@ -37,7 +40,7 @@ from typing import Any
 from moto.rds.exceptions import BlueGreenDeploymentNotFoundFault, RDSClientError
 from moto.rds.models import BlueGreenDeployment, DBCluster, DBInstanceClustered, RDSBackend
 
-from . import deployments, faults, switchover_events, timeline
+from . import deployments, faults, resource_ids, switchover_events, timeline
 
 # Emulated AWS seconds a switchover that succeeds stays SWITCHOVER_IN_PROGRESS ("typically
 # under a minute", RDS User Guide).
@@ -55,7 +58,8 @@ def _free_old_name(backend: RDSBackend, resource: Any) -> str:
 
 
 def _rename(backend: RDSBackend, resource: Any, new_name: str) -> None:
-    """Renames a cluster (keeping its members attached) or an instance."""
+    """Renames a cluster (keeping its members attached) or an instance (keeping its
+    replication links)."""
     if isinstance(resource, DBCluster):
         backend.clusters.pop(resource.db_cluster_identifier)
         resource.db_cluster_identifier = new_name
@@ -64,9 +68,11 @@ def _rename(backend: RDSBackend, resource: Any, new_name: str) -> None:
             if isinstance(instance, DBInstanceClustered) and instance.cluster is resource:
                 instance.db_cluster_identifier = new_name
     else:
-        backend.databases.pop(resource.db_instance_identifier)
+        old_name = resource.db_instance_identifier
+        backend.databases.pop(old_name)
         resource.db_instance_identifier = new_name
         backend.databases[new_name] = resource
+        resource_ids.fix_replica_links(backend, old_name, new_name)
 
 
 def _refuse_unless_green_ready(bg: BlueGreenDeployment) -> None:
