@@ -66,4 +66,7 @@ node tests/iam/export-policies.cjs > "$policies"
 echo "validate: IAM evaluation of both templates' policies (tests/iam)" >&2
 node --test --test-reporter=dot tests/iam/
 
+echo "validate: docs/statemachine.md drawn from the definitions" >&2
+python3 scripts/diagram.py --check
+
 echo "validate: all clean" >&2
