@@ -198,3 +198,31 @@ test('only the state machine may invoke the functions, and only the notify role 
   assert.deepEqual(invokers, ['StateMachine']);
   assert.deepEqual(publishers, ['NotifyFunction']);
 });
+
+// ---------------------------------------------------------------- the topic: only notify publishes, only over TLS
+function topicPolicy() {
+  const res = hubTemplate.Resources.TopicPolicy.Properties;
+  return hub.resolve(res.PolicyDocument);
+}
+const TOPIC = `arn:aws:sns:${REGION}:${HUB}:hub-topic`;
+const publishAnything = [{ name: 'broad', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' }] } }];
+
+for (const [who, principal, policies, tls, expected] of [
+  ['the notify role', hubRole('NotifyFunction'), () => hubFunctionPolicies('NotifyFunction'), 'true', A],
+  ['the notify role without TLS', hubRole('NotifyFunction'), () => hubFunctionPolicies('NotifyFunction'), 'false', D],
+  ['another role of the account allowed to publish anywhere', hubRole('SwitchoverFunction'), () => publishAnything, 'true', D],
+]) {
+  test(`publishing to the topic by ${who} is ${expected}`, async () => {
+    const result = await decide({
+      principal,
+      identityPolicies: policies(),
+      action: 'sns:Publish',
+      resource: TOPIC,
+      account: HUB,
+      context: { 'aws:SecureTransport': tls, 'aws:PrincipalArn': principal },
+      resourcePolicy: topicPolicy(),
+    });
+    if (expected === A) assert.equal(result, A);
+    else assert.notEqual(result, A);
+  });
+}

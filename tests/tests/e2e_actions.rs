@@ -249,6 +249,68 @@ async fn abandon_deletes_green_and_keeps_blue() {
     assert!(deployments(stack, &id).await.is_empty());
 }
 
+/// Green inherits blue's deletion protection, and AWS refuses DeleteTarget while it is on; the
+/// product never turns it off: abandon is refused naming green and the fix, notified, and
+/// nothing is deleted. Turned off by hand, the same abandon then removes green.
+#[tokio::test]
+async fn abandon_with_green_protected_is_refused_until_protection_is_turned_off() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2eprotect");
+    let upgrade = mysql_upgrade(stack, &id, json!({"switchoverMode": "manual"})).await;
+    run(&upgrade).await.assert_succeeded();
+    let green =
+        bluegreen::aws::arn::name_of(&deployments(stack, &id).await[0].target_arn).to_owned();
+    let protect = |on: bool| {
+        let green = green.clone();
+        async move {
+            stack
+                .moto
+                .rds()
+                .modify_db_instance()
+                .db_instance_identifier(&green)
+                .deletion_protection(on)
+                .send()
+                .await
+                .expect("set green's deletion protection");
+        }
+    };
+    protect(true).await;
+    let abandon = with_action(&upgrade, "abandon");
+
+    let refused = run(&abandon).await;
+    assert_eq!(refused.execution.error.as_deref(), Some("UnsafeToDelete"));
+    let cause = refused.execution.cause.clone().unwrap_or_default();
+    assert!(
+        cause.contains(&green) && cause.contains("deletion protection"),
+        "{cause}"
+    );
+    assert_eq!(
+        refused.outcome_of("abandoned"),
+        Some("failure"),
+        "{:?}",
+        refused.notifications
+    );
+    assert_eq!(
+        instances(stack, &id).await.len(),
+        2,
+        "blue and green both kept"
+    );
+    assert_eq!(
+        deployments(stack, &id).await.len(),
+        1,
+        "the deployment is kept"
+    );
+
+    protect(false).await;
+    let abandoned = run(&abandon).await;
+    abandoned.assert_succeeded();
+    assert_eq!(
+        instances(stack, &id).await,
+        [(id.clone(), "8.0.35".to_owned())],
+        "green is gone; blue untouched"
+    );
+}
+
 #[tokio::test]
 async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_cleanup_action() {
     let (stack, _) = state_machine().await;

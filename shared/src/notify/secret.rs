@@ -21,7 +21,9 @@ impl fmt::Debug for WebhookUrl {
 
 impl WebhookUrl {
     /// Reads a secret's value: the URL itself, or a JSON object with `webhookUrl` (or `url`).
-    /// It must be HTTPS; plain HTTP is accepted only on the loopback interface (local tests).
+    /// It must be `https://hooks.slack.com/...` (a secret pointing anywhere else would send
+    /// the workflow's messages there); plain HTTP is accepted only on the loopback interface
+    /// (local tests).
     pub fn parse(secret: &str) -> Result<WebhookUrl, String> {
         let secret = secret.trim();
         let text = if secret.starts_with('{') {
@@ -37,9 +39,9 @@ impl WebhookUrl {
         let url = Url::parse(&text).map_err(|_| "the secret's value is not a URL".to_owned())?;
         let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
         match url.scheme() {
-            "https" => Ok(WebhookUrl(url)),
+            "https" if url.host_str() == Some("hooks.slack.com") => Ok(WebhookUrl(url)),
             "http" if loopback => Ok(WebhookUrl(url)),
-            _ => Err("the webhook URL must use https".to_owned()),
+            _ => Err("the webhook URL must be an https://hooks.slack.com/ URL".to_owned()),
         }
     }
 
@@ -148,6 +150,8 @@ mod tests {
     fn refusals_never_quote_the_value() {
         for bad in [
             "http://hooks.slack.com/services/T/B/SECRETTOKEN",
+            "https://hooks.slack.com.attacker.example/services/T/B/SECRETTOKEN",
+            "https://example.com/services/T/B/SECRETTOKEN",
             "SECRETTOKEN",
             "{\"hook\": \"SECRETTOKEN\"}",
             "{SECRETTOKEN",
