@@ -78,7 +78,8 @@ async fn a_secret_that_is_not_a_webhook_url_is_refused_without_quoting_it() {
     assert_eq!(answer["slack"]["status"], "failed", "{answer}");
     let error = answer["slack"]["error"].as_str().unwrap();
     assert!(
-        error.contains("must use https") && !error.contains("PLAINHTTPTOKEN"),
+        error.contains("must be an https://hooks.slack.com/ URL")
+            && !error.contains("PLAINHTTPTOKEN"),
         "{error}"
     );
 }
