@@ -67,7 +67,8 @@ pub struct Target {
     pub identifier: String,
     /// The engine the database is expected to run; a mismatch stops the workflow.
     pub engine: Engine,
-    /// A role to assume in the target account (for a database in another account).
+    /// The member account's roles without their kind (`arn:aws:iam::ACCOUNT:role/rds-bluegreen`,
+    /// member-account.yaml): each function assumes `<roleArn>-read`, `-change` or `-delete`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
 }
@@ -334,7 +335,7 @@ impl Target {
             let ok =
                 role.starts_with("arn:aws") && role.contains(":iam::") && role.contains(":role/");
             if !ok {
-                return Err(Error::invalid("target.roleArn", format!("`{role}` is not an IAM role ARN"), "give a role ARN such as `arn:aws:iam::123456789012:role/bluegreen-target`, or omit the field"));
+                return Err(Error::invalid("target.roleArn", format!("`{role}` is not an IAM role ARN"), "name the member account's roles without their kind, e.g. `arn:aws:iam::123456789012:role/rds-bluegreen` (member-account.yaml), or omit the field"));
             }
             if let (Some(account), Some(role_account)) = (&self.account_id, role.split(':').nth(4))
             {

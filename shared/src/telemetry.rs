@@ -1,5 +1,6 @@
 //! Logging set-up for the functions: JSON lines (Lambda's JSON log format), level from
-//! `RUST_LOG` (or `AWS_LAMBDA_LOG_LEVEL`), no ANSI colours, no timestamps (Lambda adds them).
+//! `AWS_LAMBDA_LOG_LEVEL` (the function's LoggingConfig.ApplicationLogLevel; `RUST_LOG`, when
+//! set, overrides it for local runs), no ANSI colours, no timestamps (Lambda adds them).
 
 use tracing_subscriber::EnvFilter;
 
