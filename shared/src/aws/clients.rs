@@ -343,6 +343,53 @@ mod tests {
         assert_eq!(source_identity(Some(""), &t), "--");
     }
 
+    /// What reaches STS: the role of the function's kind, the execution as session name and
+    /// SourceIdentity, and the external id the member roles require.
+    #[tokio::test]
+    async fn the_assume_role_call_carries_kind_execution_and_external_id() {
+        use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+        let call = mock!(aws_sdk_sts::Client::assume_role)
+            .match_requests(|r| {
+                r.role_arn() == Some("arn:aws:iam::222222222222:role/rds-bluegreen-delete")
+                    && r.role_session_name() == Some("bluegreen-delete-upgrade-orders-7")
+                    && r.source_identity() == Some("upgrade-orders-7")
+                    && r.external_id() == Some("hub-external-id-0123")
+            })
+            .then_output(|| {
+                AssumeRoleOutput::builder()
+                    .credentials(
+                        aws_sdk_sts::types::Credentials::builder()
+                            .access_key_id("AKID")
+                            .secret_access_key("SECRET")
+                            .session_token("TOKEN")
+                            .expiration(aws_smithy_types::DateTime::from_secs(4_102_444_800))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+            });
+        let sts = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&call]);
+        let t = target(
+            Some("222222222222"),
+            Some("arn:aws:iam::222222222222:role/rds-bluegreen"),
+        );
+        let role = AssumedRole {
+            sts,
+            role_arn: format!(
+                "{}-{}",
+                t.role_arn.as_deref().unwrap(),
+                RoleKind::Delete.suffix()
+            ),
+            session_name: session_name(RoleKind::Delete, Some("upgrade-orders-7"), &t),
+            source_identity: source_identity(Some("upgrade-orders-7"), &t),
+            external_id: Some("hub-external-id-0123".into()),
+        };
+        let credentials = role.provide_credentials().await.expect("credentials");
+        assert_eq!(credentials.access_key_id(), "AKID");
+        assert_eq!(call.num_calls(), 1);
+    }
+
     #[test]
     fn the_allow_list_refuses_other_accounts_naming_the_field() {
         let access = Access::parse(
