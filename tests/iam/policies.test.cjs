@@ -67,6 +67,10 @@ for (const side of ['hub', 'member']) {
     [del, 'rds:DeleteDBInstance', 'db', 'payments-old1', 'false', D],
     [del, 'rds:DeleteBlueGreenDeployment', 'deployment', 'bgd-abc', 'true', A],
     [del, 'rds:DeleteBlueGreenDeployment', 'deployment', 'bgd-abc', undefined, D],
+    [del, 'rds:AddTagsToResource', 'deployment', 'bgd-abc', 'true', A, { 'aws:TagKeys': ['bluegreen:cleanup-started'] }],
+    [del, 'rds:AddTagsToResource', 'deployment', 'bgd-abc', 'true', D, { 'aws:TagKeys': ['rds-bluegreen:enrolled'] }],
+    [del, 'rds:AddTagsToResource', 'deployment', 'bgd-abc', undefined, D, { 'aws:TagKeys': ['bluegreen:cleanup-started'] }],
+    [del, 'rds:AddTagsToResource', 'cluster', 'payments', undefined, D, { 'aws:TagKeys': ['rds-bluegreen:enrolled'] }],
     [del, 'rds:CreateDBClusterSnapshot', 'cluster-snapshot', 'orders-old1-final-abc', undefined, A],
     [del, 'rds:CreateDBClusterSnapshot', 'cluster-snapshot', 'anything-else', undefined, D],
     [del, 'rds:ModifyDBCluster', 'cluster', 'orders-old1', 'true', D], // never turns protection off

@@ -78,6 +78,7 @@ async fn cluster_instances_with(
         let instance = format!("{cluster}-{n}");
         rds.create_db_instance()
             .db_instance_identifier(&instance)
+            .tags(bluegreen::aws::enrolment::tag())
             .db_cluster_identifier(cluster)
             .engine(engine)
             .db_instance_class("db.r6g.large")

@@ -43,6 +43,7 @@ pub async fn cluster(
     moto.rds()
         .create_db_instance()
         .db_instance_identifier(format!("{id}-0"))
+        .tags(bluegreen::aws::enrolment::tag())
         .db_cluster_identifier(id)
         .engine(engine)
         .db_instance_class("db.r6g.large")

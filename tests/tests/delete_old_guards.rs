@@ -564,33 +564,7 @@ async fn old_blue_not_found_by_id_is_never_a_success_and_the_deployment_is_kept(
 #[tokio::test]
 async fn a_deployment_without_recorded_identity_is_refused() {
     let (id, req, created) = aurora_deployed("notags", true).await;
-    let arn = format!(
-        "arn:aws:rds:{REGION}:{}:deployment:{}",
-        e2e::moto::ACCOUNT,
-        deployment_id(&created)
-    );
-    let rds = moto().rds();
-    let keys: Vec<String> = rds
-        .list_tags_for_resource()
-        .resource_name(&arn)
-        .send()
-        .await
-        .unwrap()
-        .tag_list()
-        .iter()
-        .filter_map(|t| t.key().map(str::to_owned))
-        .filter(|k| k.starts_with("bluegreen:"))
-        .collect();
-    assert!(
-        keys.len() >= 3,
-        "create recorded the identity as tags: {keys:?}"
-    );
-    rds.remove_tags_from_resource()
-        .resource_name(&arn)
-        .set_tag_keys(Some(keys))
-        .send()
-        .await
-        .unwrap();
+    strip_identity_tags(&created).await;
     let before = inventory(&id).await;
     let result = fresh("cleanup", &req).await;
     assert_refused(
@@ -1317,4 +1291,55 @@ async fn switchover_waits_for_a_green_member_in_storage_optimization() {
     );
     let second = serde_json::to_value(switchover::handle(json!({"operation": "switchover", "request": req, "poll": {"attempt": first["attempt"]}}), &moto().factory()).await.unwrap()).unwrap();
     assert_eq!(second["action"], "switchover-requested");
+}
+
+/// Removes the identity tags `create` recorded on the deployment (as if someone did by hand).
+async fn strip_identity_tags(created: &Value) {
+    let arn = format!(
+        "arn:aws:rds:{REGION}:{}:deployment:{}",
+        e2e::moto::ACCOUNT,
+        deployment_id(created)
+    );
+    let rds = moto().rds();
+    let keys: Vec<String> = rds
+        .list_tags_for_resource()
+        .resource_name(&arn)
+        .send()
+        .await
+        .unwrap()
+        .tag_list()
+        .iter()
+        .filter_map(|t| t.key().map(str::to_owned))
+        .filter(|k| k.starts_with("bluegreen:"))
+        .collect();
+    assert!(
+        keys.len() >= 3,
+        "create recorded the identity as tags: {keys:?}"
+    );
+    rds.remove_tags_from_resource()
+        .resource_name(&arn)
+        .set_tag_keys(Some(keys))
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Abandon deletes green only when it can tell green by its recorded resource ids.
+#[tokio::test]
+async fn abandon_of_a_deployment_without_recorded_identity_is_refused() {
+    let (id, req, created) = aurora_deployed("abnotags", false).await;
+    strip_identity_tags(&created).await;
+    let before = inventory(&id).await;
+    let result = fresh("abandon", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[
+            "no record of blue's and green's resource ids",
+            "nothing deleted",
+        ],
+        &id,
+        &before,
+    )
+    .await;
 }

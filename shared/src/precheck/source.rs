@@ -59,8 +59,8 @@ pub const DELETION_PROTECTION: Rule = Rule {
 pub const ENROLLED: Rule = Rule {
     id: "enrolled",
     severity: Severity::Block,
-    checks: "the database carries the enrolment tag rds-bluegreen:enrolled = true (its cluster's tags for Aurora)",
-    fix: "tag the database rds-bluegreen:enrolled=true (add-tags-to-resource) to let this product change it; the templates' IAM conditions refuse every change to a database without it",
+    checks: "the database carries the enrolment tag rds-bluegreen:enrolled = true (for Aurora, the cluster and each of its instances)",
+    fix: "tag the database (for Aurora, the cluster and each instance) rds-bluegreen:enrolled=true with add-tags-to-resource to let this product change it; the templates' IAM conditions refuse every change to a database without it",
     source: "product rule: opt-in by tag (docs/security.md)",
 };
 
@@ -138,12 +138,27 @@ pub fn check(ctx: &mut Context<'_>, db: &Database) -> bool {
             ),
         );
     }
+    // Aurora: the cluster and each instance (IAM checks each resource's own tags, and
+    // delete-old deletes old blue's instances one by one).
+    let mut unenrolled: Vec<&str> = Vec::new();
     if !enrolment::is_enrolled(db.tags()) {
+        unenrolled.push(&db.identifier);
+    }
+    if db.cluster.is_some() {
+        unenrolled.extend(
+            db.instances
+                .iter()
+                .filter(|i| !enrolment::is_enrolled(i.tag_list()))
+                .filter_map(|i| i.db_instance_identifier()),
+        );
+    }
+    if !unenrolled.is_empty() {
         ctx.flag(
             &ENROLLED,
             format!(
-                "{} does not carry the enrolment tag {}={}",
+                "{}: {} do(es) not carry the enrolment tag {}={}",
                 db.identifier,
+                unenrolled.join(", "),
                 enrolment::KEY,
                 enrolment::VALUE
             ),

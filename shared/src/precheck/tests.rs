@@ -390,6 +390,7 @@ fn aurora_postgres() -> World {
         DbInstance::builder()
             .db_instance_identifier(id)
             .db_instance_arn(arn("db", id))
+            .tag_list(crate::aws::enrolment::tag())
             .db_cluster_identifier("ledger")
             .engine("aurora-postgresql")
             .engine_version("15.6")

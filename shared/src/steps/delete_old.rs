@@ -186,6 +186,7 @@ async fn find_deployment(
     rds: &aws_sdk_rds::Client,
     request: &Request,
     given: Option<&Tracked>,
+    operation: Operation,
 ) -> Result<Found, Error> {
     if let Some(given) = given {
         check_place(&given.reference.source_arn, request)?;
@@ -198,34 +199,32 @@ async fn find_deployment(
     }
     match deployment::locate(rds, request, None).await {
         Ok(d) => Ok(Found::Live(d)),
-        Err(e @ Error::NotFound { .. }) => match deleting_deployment(rds, request).await? {
-            Some(d) => Ok(Found::Live(d)),
-            None => Err(e),
-        },
+        Err(e @ Error::NotFound { .. }) => {
+            match deleting_deployment(rds, request, operation).await? {
+                Some(d) => Ok(Found::Live(d)),
+                None => Err(e),
+            }
+        }
         Err(e) => Err(e),
     }
 }
 
 /// A deployment of this database that is being deleted (which `locate` leaves out), re-read
-/// by id: a re-run during `DELETING` waits for it instead of failing.
+/// by id: a re-run during `DELETING` waits for it instead of failing. Only a deployment in the
+/// relation the operation acts on: for cleanup, production is its target and its source an
+/// `-oldN` of production; for abandon, production is its source. (Another relation would let
+/// a stray run adopt, say, a switched-over deployment for abandon and end up naming
+/// production as "green left behind".)
 async fn deleting_deployment(
     rds: &aws_sdk_rds::Client,
     request: &Request,
+    operation: Operation,
 ) -> Result<Option<Deployment>, Error> {
-    let production = &request.target.identifier;
     let named = request.options.deployment_name.as_deref();
-    let derived = naming::deployment_name(request);
     let found = deployment::list(rds).await?.into_iter().find(|d| {
         d.status == "DELETING"
-            && match named {
-                // A deployment the input names is the only one it may mean.
-                Some(name) => d.name == name,
-                None => {
-                    d.name == derived
-                        || d.source_name() == production
-                        || d.target_name() == production
-                }
-            }
+            && named.is_none_or(|name| d.name == name)
+            && in_relation(d, request, operation)
     });
     match found {
         Some(d) => deployment::describe(rds, &d.id).await,
@@ -233,11 +232,25 @@ async fn deleting_deployment(
     }
 }
 
+/// Whether the deployment relates to the request's database as the operation needs.
+fn in_relation(d: &Deployment, request: &Request, operation: Operation) -> bool {
+    let production = &request.target.identifier;
+    match operation {
+        Operation::Cleanup => {
+            d.target_name() == production && arn::is_old_name_of(d.source_name(), production)
+        }
+        Operation::Abandon => d.source_name() == production && d.target_name() != production,
+    }
+}
+
 /// A deployment (or a reference to one) from another Region or account is never acted on:
 /// an id looked up in the wrong Region reads as "gone", which must never become "deleted".
 fn check_place(arn_text: &str, request: &Request) -> Result<(), Error> {
     let Some(a) = arn::parse(arn_text) else {
-        return Ok(());
+        return Err(Error::unsafe_to_delete(
+            arn_text,
+            "the deployment reference is not an RDS ARN, so its Region and account cannot be checked; nothing deleted. Fix: start the action without a hand-edited deployment reference",
+        ));
     };
     let wrong_account = request
         .target
@@ -328,7 +341,7 @@ pub async fn cleanup(
     poll: Poll,
 ) -> Result<Answer, Error> {
     let mut reply = Reply::new(request, poll, given);
-    let d = match find_deployment(rds, request, given).await? {
+    let d = match find_deployment(rds, request, given, Operation::Cleanup).await? {
         Found::Live(d) => d,
         Found::Gone(tracked) => return cleanup_after_deployment_gone(rds, &reply, &tracked).await,
     };
@@ -338,6 +351,9 @@ pub async fn cleanup(
     let recorded = identity::read(rds, &d.source_arn, &d.id).await?;
     reply.track(&d, recorded.identity.clone());
     if d.status == "DELETING" {
+        if !in_relation(&d, request, Operation::Cleanup) {
+            return Err(Error::unsafe_to_delete(d.source_name(), format!("deployment {} is being deleted, but it did not switch {} over from an -oldN old blue; nothing deleted", d.id, request.target.identifier)));
+        }
         return reply.in_progress(
             Stage::DeleteDeployment,
             format!("deployment {} is being deleted", d.id),
@@ -768,7 +784,7 @@ pub async fn abandon(
     poll: Poll,
 ) -> Result<Answer, Error> {
     let mut reply = Reply::new(request, poll, given);
-    let d = match find_deployment(rds, request, given).await? {
+    let d = match find_deployment(rds, request, given, Operation::Abandon).await? {
         Found::Live(d) => d,
         Found::Gone(tracked) => return abandon_after_deployment_gone(rds, &reply, &tracked).await,
     };
@@ -778,6 +794,9 @@ pub async fn abandon(
     let production = &request.target.identifier;
     let refuse = |reason: String| Err(Error::unsafe_to_delete(d.target_name(), reason));
     if d.status == "DELETING" {
+        if !in_relation(&d, request, Operation::Abandon) {
+            return refuse(format!("deployment {} is being deleted, but its source is not {production}; nothing deleted", d.id));
+        }
         return reply.in_progress(
             Stage::DeleteGreen,
             format!("deployment {} is being deleted", d.id),
@@ -810,25 +829,36 @@ pub async fn abandon(
             blue.arn, d.source_arn
         ));
     }
-    let identity = recorded
+    let Some(mut identity) = recorded
         .identity
         .clone()
-        .or_else(|| given.and_then(|t| t.identity.clone()));
-    reply.track(&d, identity.clone());
+        .or_else(|| given.and_then(|t| t.identity.clone()))
+    else {
+        return refuse(format!("deployment {} carries no record of blue's and green's resource ids (it was not made by this product, or its tags were removed), so green cannot be told apart by identity; nothing deleted. Fix: delete it by hand in the console after checking which database is green", d.id));
+    };
     let green = Database::find(rds, kind, d.target_name()).await?;
-    if let Some(identity) = &identity {
-        if blue.resource_id != identity.blue.resource_id {
-            return refuse(format!("production {} is {}, not the blue {} this deployment was made from; nothing deleted", blue.identifier, blue.resource_id, identity.blue.resource_id));
-        }
-        if let (Some(green), Some(recorded_green)) = (&green, &identity.green) {
-            if green.resource_id != recorded_green.resource_id {
-                return refuse(format!(
-                    "{} is {}, not the green {} this deployment made; nothing deleted",
-                    green.identifier, green.resource_id, recorded_green.resource_id
-                ));
-            }
-        }
+    if blue.resource_id != identity.blue.resource_id {
+        return refuse(format!(
+            "production {} is {}, not the blue {} this deployment was made from; nothing deleted",
+            blue.identifier, blue.resource_id, identity.blue.resource_id
+        ));
     }
+    match (&green, &identity.green) {
+        (Some(green), Some(recorded_green)) if green.resource_id != recorded_green.resource_id => {
+            return refuse(format!(
+                "{} is {}, not the green {} this deployment made; nothing deleted",
+                green.identifier, green.resource_id, recorded_green.resource_id
+            ));
+        }
+        // AWS names green after CreateBlueGreenDeployment answers: record it now, before
+        // DeleteTarget, so the end of the abandon can show green gone by its resource ids.
+        (Some(green), None) => {
+            identity.green = Some(identity::Side::observe(rds, green).await?);
+            identity::tag_deployment(rds, &d.source_arn, &d.id, identity.to_tags()).await?;
+        }
+        _ => {}
+    }
+    reply.track(&d, Some(identity.clone()));
     if let Some(green) = &green {
         let protected: Vec<String> = green
             .deletion_protection()
@@ -905,6 +935,17 @@ async fn delete_deployment(
                 .is_some_and(|s| s.is_blue_green_deployment_not_found_fault()) =>
         {
             Ok(())
+        }
+        // Another run (two cleanups racing) already asked: the deletion is under way.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_invalid_blue_green_deployment_state_fault()) =>
+        {
+            match deployment::describe(rds, id).await? {
+                None => Ok(()),
+                Some(d) if d.status == "DELETING" => Ok(()),
+                Some(_) => Err(Error::from_sdk("DeleteBlueGreenDeployment", e)),
+            }
         }
         Err(e) => Err(Error::from_sdk("DeleteBlueGreenDeployment", e)),
     }
