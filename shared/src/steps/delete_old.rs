@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::arn;
 use crate::aws::clients::ClientFactory;
-use crate::aws::database::{collect_pages, Database};
+use crate::aws::database::{collect_pages, describe_instance, Database};
 use crate::aws::deployment::{self, Deployment, DeploymentRef};
 use crate::aws::identity::{self, Identity, Recorded, Side};
 use crate::aws::snapshot::{self, SnapshotState};
@@ -709,11 +709,28 @@ async fn delete_instance(
     match call.send().await {
         Ok(_) => Ok(true),
         Err(e)
-            if e.as_service_error().is_some_and(|s| {
-                s.is_db_instance_not_found_fault() || s.is_invalid_db_instance_state_fault()
-            }) =>
+            if e.as_service_error()
+                .is_some_and(|s| s.is_db_instance_not_found_fault()) =>
         {
             Ok(false)
+        }
+        // Already being deleted (a racing run) counts as done by the other run; any other
+        // state (modifying, storage-optimization...) is waited for, naming it, by the state
+        // machine's NotReady retries, never taken for "deleting".
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_invalid_db_instance_state_fault()) =>
+        {
+            match describe_instance(rds, name).await? {
+                None => Ok(false),
+                Some(i) if i.db_instance_status() == Some("deleting") => Ok(false),
+                Some(i) => Err(Error::NotReady {
+                    reason: format!(
+                        "{name} is `{}`, which RDS does not delete in; the deletion is tried again",
+                        i.db_instance_status().unwrap_or("unknown")
+                    ),
+                }),
+            }
         }
         Err(e) => Err(Error::from_sdk("DeleteDBInstance", e)),
     }
