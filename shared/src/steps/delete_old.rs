@@ -622,6 +622,29 @@ async fn check_topology(
     {
         return refuse(format!("old blue {} is a member of Aurora Global Database {global}: nothing deleted. Steps: remove it from the global database (aws rds remove-from-global-cluster --global-cluster-identifier {global} --db-cluster-identifier <its ARN>), make sure production is the global database's member you want, then run cleanup again", old.identifier));
     }
+    // Replica clusters (an Aurora cluster's in- or cross-Region binlog replicas, an RDS
+    // instance's Aurora read-replica clusters) are never part of a deployment: deleting old
+    // blue would orphan or promote them.
+    let replica_clusters: Vec<&str> = match &old.cluster {
+        Some(c) => c
+            .read_replica_identifiers()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+        None => old
+            .instances
+            .first()
+            .map(|i| {
+                i.read_replica_db_cluster_identifiers()
+                    .iter()
+                    .map(String::as_str)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    if !replica_clusters.is_empty() {
+        return refuse(format!("old blue {} has replica clusters: {}; deleting it would leave them without a source (promoted to standalone writable clusters); nothing deleted. Fix: promote or delete them yourself, then run cleanup again", old.identifier, replica_clusters.join(", ")));
+    }
     let members: Vec<DbInstance> = match old.kind {
         Kind::Cluster => old.instances.clone(),
         Kind::Instance => {
@@ -1042,6 +1065,40 @@ mod tests {
             mock!(aws_sdk_rds::Client::delete_db_cluster).then_output(|| aws_sdk_rds::operation::delete_db_cluster::DeleteDbClusterOutput::builder().build()),
             mock!(aws_sdk_rds::Client::delete_blue_green_deployment).then_output(|| aws_sdk_rds::operation::delete_blue_green_deployment::DeleteBlueGreenDeploymentOutput::builder().build()),
         ]
+    }
+
+    #[tokio::test]
+    async fn old_blue_with_replica_clusters_is_refused_naming_them() {
+        // moto cannot make an Aurora binlog replica cluster; AWS lists them in
+        // DBCluster.ReadReplicaIdentifiers (and an RDS instance's Aurora replicas in
+        // DBInstance.ReadReplicaDBClusterIdentifiers).
+        let cluster = DbCluster::builder()
+            .db_cluster_identifier("orders-old1")
+            .read_replica_identifiers("arn:aws:rds:eu-west-1:123456789012:cluster:orders-dr")
+            .build();
+        let old = Database {
+            kind: Kind::Cluster,
+            identifier: "orders-old1".into(),
+            arn: OLD.into(),
+            resource_id: "cluster-OLD".into(),
+            engine: "aurora-mysql".into(),
+            engine_version: "8.0.mysql_aurora.3.05.2".into(),
+            status: "available".into(),
+            cluster: Some(cluster),
+            instances: vec![],
+        };
+        let blue = Side {
+            resource_id: "cluster-OLD".into(),
+            members: vec![],
+        };
+        // No rules: the refusal comes before any call.
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, &[]);
+        let Err(err) = check_topology(&rds, &old, &blue).await else {
+            panic!("old blue with a replica cluster was not refused");
+        };
+        assert_eq!(err.name(), "UnsafeToDelete");
+        assert!(err.to_string().contains("orders-dr"), "{err}");
+        assert!(err.to_string().contains("nothing deleted"), "{err}");
     }
 
     #[tokio::test]
