@@ -344,6 +344,7 @@ mod tests {
             target_arn: "arn:aws:rds:us-east-1:1:cluster:orders-green-x".into(),
             status: status.into(),
             status_details: None,
+            create_time: None,
             tasks: vec![Task {
                 name: "CREATE_DB_INSTANCES_FOR_CLUSTER".into(),
                 status: "COMPLETED".into(),

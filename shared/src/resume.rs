@@ -45,6 +45,7 @@ mod tests {
             target_arn: target.into(),
             status: status.into(),
             status_details: None,
+            create_time: None,
             tasks: Vec::new(),
             members: Vec::new(),
         }

@@ -1343,3 +1343,61 @@ async fn abandon_of_a_deployment_without_recorded_identity_is_refused() {
     )
     .await;
 }
+
+/// The deployment's `bluegreen:blue` tag edited to point at a newcomer that took old blue's
+/// name: the newcomer passes the id and name checks, but it was created after the
+/// deployment, and blue cannot have been. Refused, nothing deleted.
+#[tokio::test]
+async fn a_newcomer_named_by_edited_tags_is_refused_by_its_creation_time() {
+    let (id, req, created) = aurora_deployed("tamper", true).await;
+    let old = format!("{id}-old1");
+    let rds = moto().rds();
+    rds.modify_db_cluster()
+        .db_cluster_identifier(&old)
+        .new_db_cluster_identifier(format!("{id}-kept"))
+        .apply_immediately(true)
+        .send()
+        .await
+        .unwrap();
+    // Creation times have one-second resolution: the newcomer is surely later.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let newcomer = rds
+        .create_db_cluster()
+        .db_cluster_identifier(&old)
+        .engine("aurora-mysql")
+        .master_username("admin")
+        .master_user_password("password123")
+        .send()
+        .await
+        .unwrap()
+        .db_cluster()
+        .and_then(|c| c.db_cluster_resource_id())
+        .unwrap()
+        .to_owned();
+    let arn = format!(
+        "arn:aws:rds:{REGION}:{}:deployment:{}",
+        e2e::moto::ACCOUNT,
+        deployment_id(&created)
+    );
+    rds.add_tags_to_resource()
+        .resource_name(&arn)
+        .tags(
+            aws_sdk_rds::types::Tag::builder()
+                .key("bluegreen:blue")
+                .value(&newcomer)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let before = inventory(&id).await;
+    let result = fresh("cleanup", &req).await;
+    assert_refused(
+        result,
+        "UnsafeToDelete",
+        &[&newcomer, "was created after deployment", "nothing deleted"],
+        &id,
+        &before,
+    )
+    .await;
+}

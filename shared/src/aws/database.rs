@@ -193,6 +193,18 @@ impl Database {
         }
     }
 
+    /// When the database was created (the cluster's time for Aurora); a rename keeps it.
+    pub fn created(&self) -> Option<aws_smithy_types::DateTime> {
+        match &self.cluster {
+            Some(c) => c.cluster_create_time().cloned(),
+            None => self
+                .instances
+                .first()
+                .and_then(DbInstance::instance_create_time)
+                .cloned(),
+        }
+    }
+
     /// The database's tags (the cluster's for Aurora).
     pub fn tags(&self) -> &[aws_sdk_rds::types::Tag] {
         match &self.cluster {

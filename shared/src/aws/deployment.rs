@@ -22,6 +22,10 @@ pub struct Deployment {
     pub status_details: Option<String>,
     pub tasks: Vec<Task>,
     pub members: Vec<Member>,
+    /// When AWS created the deployment: old blue existed before it, which no tag can fake.
+    /// Not part of any answer (the state machine never reads it).
+    #[serde(skip)]
+    pub create_time: Option<aws_smithy_types::DateTime>,
 }
 
 /// One of the tasks RDS runs to build green.
@@ -89,6 +93,7 @@ impl From<BlueGreenDeployment> for Deployment {
                     status: m.status().unwrap_or_default().to_owned(),
                 })
                 .collect(),
+            create_time: d.create_time().cloned(),
         }
     }
 }

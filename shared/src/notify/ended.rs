@@ -286,6 +286,7 @@ mod tests {
             target_arn: format!("arn:aws:rds:us-east-1:123456789012:cluster:{target}"),
             status: status.into(),
             status_details: None,
+            create_time: None,
             tasks: vec![],
             members: vec![],
         }

@@ -388,6 +388,16 @@ pub async fn cleanup(
             format!("old blue {} is now called {}, not the deployment's source {}: it was renamed by hand; nothing deleted. Fix: rename it back, or delete it and the deployment by hand", blue.resource_id, old.identifier, d.source_name()),
         ));
     }
+    // Blue existed before its deployment: a database created after it cannot be old blue,
+    // whatever the deployment's tags say (tags can be edited; creation times cannot).
+    if let (Some(created), Some(deployed)) = (old.created(), d.create_time) {
+        if created.secs() > deployed.secs() {
+            return Err(Error::unsafe_to_delete(
+                &old.identifier,
+                format!("{} ({}) was created after deployment {} (at {created} vs {deployed}), so it cannot be the blue the deployment was made from: the deployment's recorded ids do not hold; nothing deleted. Fix: check the deployment's bluegreen:* tags and old blue by hand", old.identifier, old.resource_id, d.id),
+            ));
+        }
+    }
     if old.deletion_protection() {
         return Err(Error::unsafe_to_delete(&old.identifier, "deletion protection is on; the product never turns it off: turn it off yourself if you mean to delete old blue, then run cleanup again"));
     }
