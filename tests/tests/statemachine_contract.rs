@@ -1392,3 +1392,32 @@ fn the_diagrams_are_drawn_from_the_definitions() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn the_template_sets_every_variable_the_functions_read_at_start_up() {
+    // shared/src/aws/clients.rs (Access::from_env) reads these in every function; notify's
+    // Config reads its own two. A name changed on one side only would silently turn the
+    // allow-list or the external id off.
+    let template = std::fs::read_to_string(root().join("template.yaml")).unwrap();
+    for (variable, value) in [
+        ("TARGET_EXTERNAL_ID", "!Ref TargetExternalId"),
+        (
+            "ALLOWED_ACCOUNT_IDS",
+            "!Join [\",\", !Ref AllowedAccountIds]",
+        ),
+        ("TOPIC_ARN", "!Ref Topic"),
+        ("SLACK_WEBHOOK_SECRET_ARN", "!Ref SlackWebhookSecretArn"),
+    ] {
+        assert!(
+            template.contains(&format!("{variable}: {value}")),
+            "template.yaml does not set {variable}: {value}"
+        );
+    }
+    let clients = std::fs::read_to_string(root().join("shared/src/aws/clients.rs")).unwrap();
+    for variable in ["TARGET_EXTERNAL_ID", "ALLOWED_ACCOUNT_IDS"] {
+        assert!(
+            clients.contains(&format!("var(\"{variable}\")")),
+            "clients.rs no longer reads {variable}"
+        );
+    }
+}
