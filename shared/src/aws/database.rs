@@ -309,20 +309,28 @@ pub async fn instance_by_resource_id(
     rds: &aws_sdk_rds::Client,
     resource_id: &str,
 ) -> Result<Option<DbInstance>, Error> {
+    Ok(instances_where(rds, "dbi-resource-id", resource_id)
+        .await?
+        .into_iter()
+        .find(|i| i.dbi_resource_id() == Some(resource_id)))
+}
+
+/// DescribeDBInstances with one server-side filter, every page.
+async fn instances_where(
+    rds: &aws_sdk_rds::Client,
+    filter: &str,
+    value: &str,
+) -> Result<Vec<DbInstance>, Error> {
     let filter = aws_sdk_rds::types::Filter::builder()
-        .name("dbi-resource-id")
-        .values(resource_id)
+        .name(filter)
+        .values(value)
         .build();
     let pages = rds
         .describe_db_instances()
         .filters(filter)
         .into_paginator()
         .send();
-    let instances =
-        collect_pages(pages, "DescribeDBInstances", |p| p.db_instances().to_vec()).await?;
-    Ok(instances
-        .into_iter()
-        .find(|i| i.dbi_resource_id() == Some(resource_id)))
+    collect_pages(pages, "DescribeDBInstances", |p| p.db_instances().to_vec()).await
 }
 
 /// The instances whose `DBClusterIdentifier` is this cluster, read from the instances
@@ -331,17 +339,7 @@ pub async fn describe_cluster_instances(
     rds: &aws_sdk_rds::Client,
     cluster: &str,
 ) -> Result<Vec<DbInstance>, Error> {
-    let filter = aws_sdk_rds::types::Filter::builder()
-        .name("db-cluster-id")
-        .values(cluster)
-        .build();
-    let pages = rds
-        .describe_db_instances()
-        .filters(filter)
-        .into_paginator()
-        .send();
-    let instances: Vec<DbInstance> =
-        collect_pages(pages, "DescribeDBInstances", |p| p.db_instances().to_vec()).await?;
+    let instances = instances_where(rds, "db-cluster-id", cluster).await?;
     // The filter is applied by AWS; check again so an emulator or a future change cannot
     // hand us another cluster's instances.
     Ok(instances
