@@ -313,6 +313,14 @@ async fn assert_refused(
     assert_eq!(&inventory(id).await, before, "nothing changed");
 }
 
+/// Runs `action` once on a fresh execution and asserts the refusal (its name and words)
+/// and that the inventory of `id` did not change.
+async fn refused_unchanged(action: &str, req: &Value, name: &str, words: &[&str], id: &str) {
+    let before = inventory(id).await;
+    let result = fresh(action, req).await;
+    assert_refused(result, name, words, id, &before).await;
+}
+
 fn deployment_id(created: &Value) -> String {
     created["id"].as_str().unwrap().to_owned()
 }
@@ -509,10 +517,9 @@ async fn old_blue_renamed_by_hand_is_refused_not_reported_deleted() {
         .send()
         .await
         .unwrap();
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &[
             &blue_ids(&created)[0],
@@ -520,7 +527,6 @@ async fn old_blue_renamed_by_hand_is_refused_not_reported_deleted() {
             "renamed by hand",
         ],
         &id,
-        &before,
     )
     .await;
 }
@@ -565,14 +571,12 @@ async fn old_blue_not_found_by_id_is_never_a_success_and_the_deployment_is_kept(
 async fn a_deployment_without_recorded_identity_is_refused() {
     let (id, req, created) = aurora_deployed("notags", true).await;
     strip_identity_tags(&created).await;
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &["records no resource ids"],
         &id,
-        &before,
     )
     .await;
 }
@@ -681,14 +685,12 @@ async fn a_reference_from_another_region_is_refused() {
 #[tokio::test]
 async fn cleanup_before_switchover_is_refused() {
     let (id, req, _) = aurora_deployed("guardpre", false).await;
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &["not SWITCHOVER_COMPLETED"],
         &id,
-        &before,
     )
     .await;
 }
@@ -732,14 +734,12 @@ async fn a_member_added_by_hand_to_old_blue_is_refused_and_named() {
         .send()
         .await
         .unwrap();
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &[&extra, "not part of the deployment"],
         &id,
-        &before,
     )
     .await;
 }
@@ -756,14 +756,12 @@ async fn a_replica_of_old_blue_outside_the_deployment_is_refused_and_named() {
         .send()
         .await
         .unwrap();
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &[&replica, "read replica", "promote"],
         &id,
-        &before,
     )
     .await;
 }
@@ -788,14 +786,12 @@ async fn old_blue_in_a_global_database_is_refused_with_the_steps() {
         .send()
         .await
         .unwrap();
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &["Global Database", "remove-from-global-cluster"],
         &id,
-        &before,
     )
     .await;
 }
@@ -861,14 +857,12 @@ async fn old_blue_behind_an_rds_proxy_is_refused_naming_the_proxy() {
         .send()
         .await
         .unwrap();
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &[&proxy, "deregister"],
         &id,
-        &before,
     )
     .await;
     rds.delete_db_proxy()
@@ -890,13 +884,12 @@ async fn deletion_protection_on_old_blue_is_never_turned_off() {
         .await
         .unwrap();
     let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &["deletion protection"],
         &id,
-        &before,
     )
     .await;
     assert!(
@@ -1137,14 +1130,12 @@ async fn abandon_before_switchover_removes_green_only() {
 #[tokio::test]
 async fn abandon_after_switchover_is_refused() {
     let (id, req, _) = aurora_deployed("guardab", true).await;
-    let before = inventory(&id).await;
-    let result = fresh("abandon", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "abandon",
+        &req,
         "UnsafeToDelete",
         &["SWITCHOVER_COMPLETED", "certainly not production"],
         &id,
-        &before,
     )
     .await;
 }
@@ -1209,14 +1200,12 @@ async fn abandon_with_deletion_protection_on_green_is_refused_naming_green() {
         .send()
         .await
         .unwrap();
-    let before = inventory(&id).await;
-    let result = fresh("abandon", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "abandon",
+        &req,
         "UnsafeToDelete",
         &[&green_name, "deletion protection", "run abandon again"],
         &id,
-        &before,
     )
     .await;
 }
@@ -1329,17 +1318,15 @@ async fn strip_identity_tags(created: &Value) {
 async fn abandon_of_a_deployment_without_recorded_identity_is_refused() {
     let (id, req, created) = aurora_deployed("abnotags", false).await;
     strip_identity_tags(&created).await;
-    let before = inventory(&id).await;
-    let result = fresh("abandon", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "abandon",
+        &req,
         "UnsafeToDelete",
         &[
             "no record of blue's and green's resource ids",
             "nothing deleted",
         ],
         &id,
-        &before,
     )
     .await;
 }
@@ -1390,14 +1377,12 @@ async fn a_newcomer_named_by_edited_tags_is_refused_by_its_creation_time() {
         .send()
         .await
         .unwrap();
-    let before = inventory(&id).await;
-    let result = fresh("cleanup", &req).await;
-    assert_refused(
-        result,
+    refused_unchanged(
+        "cleanup",
+        &req,
         "UnsafeToDelete",
         &[&newcomer, "was created after deployment", "nothing deleted"],
         &id,
-        &before,
     )
     .await;
 }

@@ -71,11 +71,44 @@ def _marker(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
-def page(params: Any, items: list[Any]) -> tuple[list[Any], str | None]:
-    """The page `Marker`/`MaxRecords` ask for, and the marker of the next one."""
+# Listings other tests change while one reads them (instances, deployments: every test of a
+# binary shares one server) page by key, in identifier order as RDS lists them: a marker names
+# the last item returned, so an item present for the whole listing is never skipped or
+# repeated when others are created or deleted between pages (an offset would shift).
+KEYED: dict[str, Callable[[Any], str]] = {
+    "DBInstances": lambda i: str(getattr(i, "db_instance_identifier", "")),
+    "BlueGreenDeployments": lambda d: str(getattr(d, "blue_green_deployment_identifier", "")),
+}
+
+
+def _after(marker: Any) -> str | None:
+    if not marker:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(str(marker).encode()).decode()
+    except ValueError as e:
+        raise RDSClientError("InvalidParameterValue", f"Invalid Marker: {marker}") from e
+    if not text.startswith("after:"):
+        raise RDSClientError("InvalidParameterValue", f"Invalid Marker: {marker}")
+    return text.removeprefix("after:")
+
+
+def _size(params: Any) -> int:
     size = int(params.get("MaxRecords") or DEFAULT_MAX_RECORDS)
     if not 20 <= size <= 100:
         raise RDSClientError("InvalidParameterValue", f"Invalid value {size} for MaxRecords: must be between 20 and 100")
+    return size
+
+
+def page(params: Any, items: list[Any], key_of: Callable[[Any], str] | None = None) -> tuple[list[Any], str | None]:
+    """The page `Marker`/`MaxRecords` ask for, and the marker of the next one."""
+    size = _size(params)
+    if key_of is not None:
+        after = _after(params.get("Marker"))
+        rest = [i for i in sorted(items, key=key_of) if after is None or key_of(i) > after]
+        chunk = rest[:size]
+        more = len(rest) > size
+        return chunk, (base64.urlsafe_b64encode(f"after:{key_of(chunk[-1])}".encode()).decode() if more else None)
     start = _offset(params.get("Marker"))
     end = start + size
     return items[start:end], (_marker(end) if end < len(items) else None)
@@ -89,7 +122,7 @@ def _paged(original: Callable[[RDSResponse], ActionResult], key: str) -> Callabl
         items = list(result.get(key) or [])
         if key == "Events":
             items = _in_window(self.params, items)
-        result[key], result["Marker"] = page(paging, items)
+        result[key], result["Marker"] = page(paging, items, KEYED.get(key))
         return ActionResult(result)
 
     method._paged = True  # type: ignore[attr-defined]
