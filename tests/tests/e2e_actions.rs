@@ -249,6 +249,38 @@ async fn abandon_deletes_green_and_keeps_blue() {
     assert!(deployments(stack, &id).await.is_empty());
 }
 
+/// A cleanup started again right after another ended finds the deployment still `DELETING`
+/// (AWS deletes it over time): it waits for the deletion and ends in success once the
+/// deployment is gone and old blue is re-read by id and found gone, never refusing.
+#[tokio::test]
+async fn a_cleanup_rerun_while_the_deployment_is_deleting_waits_and_succeeds() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2edeleting");
+    let upgrade = mysql_upgrade(stack, &id, json!({"deleteOldBlue": false})).await;
+    run(&upgrade).await.assert_succeeded();
+    let cleanup = with_action(&upgrade, "cleanup");
+    run(&cleanup).await.assert_succeeded();
+    assert_eq!(
+        deployments(stack, &id).await.len(),
+        0,
+        "the first cleanup deleted the deployment object (it reads DELETING for a while)"
+    );
+
+    let again = run(&cleanup).await;
+    again.assert_succeeded();
+    assert!(
+        again.entered("Wait for deletion") >= 1,
+        "the re-run waited for the deletion: {:?}",
+        again.states()
+    );
+    again.assert_never(&["Notify failure"]);
+    assert_eq!(
+        instances(stack, &id).await,
+        [(id.clone(), "8.4.3".to_owned())],
+        "production only; old blue gone"
+    );
+}
+
 /// Green inherits blue's deletion protection, and AWS refuses DeleteTarget while it is on; the
 /// product never turns it off: abandon is refused naming green and the fix, notified, and
 /// nothing is deleted. Turned off by hand, the same abandon then removes green.
