@@ -17,24 +17,7 @@ const AURORA_SOURCE: &str = "8.0.mysql_aurora.3.05.2";
 /// The execution failed with `error` at `stage`, whose failure notification (the only one)
 /// and the cause both contain every one of `words`.
 fn assert_failed_with(run: &Run, error: &str, stage: &str, words: &[&str]) {
-    assert_eq!(run.execution.status, "FAILED", "{:?}", run.states());
-    assert_eq!(
-        run.execution.error.as_deref(),
-        Some(error),
-        "cause: {:?}",
-        run.execution.cause
-    );
-    let failed_at = format!("Failed at {stage}");
-    assert_eq!(
-        run.path()[run.path().len() - 3..],
-        [failed_at.as_str(), "Notify failure", "Failed"]
-    );
-    assert_eq!(
-        run.notifications.last(),
-        Some(&(stage.to_owned(), "failure".to_owned())),
-        "{:?}",
-        run.notifications
-    );
+    run.assert_failed_at(error, stage);
     let cause = run.execution.cause.as_deref().unwrap_or_default();
     let body = run.body_of(stage);
     for word in words {

@@ -49,43 +49,6 @@ fn assert_says(stage: &str, text: &str, expected: &[String]) {
     }
 }
 
-/// The execution failed with `error`, notified `stage` as a failure (last), and ended in Fail.
-fn assert_failed(run: &Run, error: &str, stage: &str) {
-    assert_eq!(run.execution.status, "FAILED", "{:?}", run.states());
-    assert_eq!(
-        run.execution.error.as_deref(),
-        Some(error),
-        "cause: {:?}",
-        run.execution.cause
-    );
-    assert!(
-        run.execution
-            .cause
-            .as_deref()
-            .is_some_and(|c| c.contains(error)),
-        "the cause is the step's own error: {:?}",
-        run.execution.cause
-    );
-    let failed_at = format!("Failed at {stage}");
-    assert_eq!(
-        run.path()[run.path().len() - 3..],
-        [failed_at.as_str(), "Notify failure", "Failed"]
-    );
-    assert_eq!(
-        run.notifications.last(),
-        Some(&(stage.to_owned(), "failure".to_owned())),
-        "{:?}",
-        run.notifications
-    );
-    assert_eq!(
-        run.notifications
-            .iter()
-            .filter(|(_, o)| o == "failure")
-            .count(),
-        1
-    );
-}
-
 #[tokio::test]
 async fn a_blocking_precheck_stops_before_anything_is_created() {
     let (stack, _) = state_machine().await;
@@ -103,7 +66,7 @@ async fn a_blocking_precheck_stops_before_anything_is_created() {
     ))
     .await;
 
-    assert_failed(&run, "PrecheckFailed", "precheck-report");
+    run.assert_failed_at("PrecheckFailed", "precheck-report");
     assert_eq!(
         run.path(),
         [
@@ -151,7 +114,7 @@ async fn green_that_fails_to_provision_fails_the_execution_and_leaves_blue() {
     .await;
     stack.moto.clear_faults(&id).await;
 
-    assert_failed(&run, "DeploymentFailed", "green-creating");
+    run.assert_failed_at("DeploymentFailed", "green-creating");
     run.assert_path(&[
         "Precheck",
         "Create green",
@@ -215,7 +178,7 @@ async fn green_that_never_gets_ready_times_out_at_max_polls() {
     .await;
     stack.moto.clear_faults(&id).await;
 
-    assert_failed(&run, "WaitTimedOut", "green-creating");
+    run.assert_failed_at("WaitTimedOut", "green-creating");
     let polls = run.entered("Poll green");
     assert!(
         (3..=4).contains(&polls),
@@ -276,7 +239,7 @@ async fn a_failed_switchover_fails_the_execution_and_production_stays_blue() {
         "{:?}",
         run.notifications
     );
-    assert_failed(&run, "DeploymentFailed", &stage);
+    run.assert_failed_at("DeploymentFailed", &stage);
     // Nothing renamed: production is blue at its old version, no -old1 anywhere.
     let found = clusters(stack, &id).await;
     assert!(

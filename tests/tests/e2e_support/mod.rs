@@ -128,6 +128,45 @@ impl Run {
         );
     }
 
+    /// Asserts the execution failed with the step's own `error`, notified `stage` as its one
+    /// failure (last), and ended through `Failed at <stage>`, `Notify failure`, `Failed`.
+    pub fn assert_failed_at(&self, error: &str, stage: &str) {
+        let execution = &self.execution;
+        assert_eq!(execution.status, "FAILED", "{:?}", self.states());
+        assert_eq!(
+            execution.error.as_deref(),
+            Some(error),
+            "cause: {:?}",
+            execution.cause
+        );
+        assert!(
+            execution
+                .cause
+                .as_deref()
+                .is_some_and(|c| c.contains(error)),
+            "the cause is the step's own error: {:?}",
+            execution.cause
+        );
+        let failed_at = format!("Failed at {stage}");
+        assert_eq!(
+            self.path()[self.path().len() - 3..],
+            [failed_at.as_str(), "Notify failure", "Failed"]
+        );
+        assert_eq!(
+            self.notifications.last(),
+            Some(&(stage.to_owned(), "failure".to_owned())),
+            "{:?}",
+            self.notifications
+        );
+        assert_eq!(
+            self.notifications
+                .iter()
+                .filter(|(_, o)| o == "failure")
+                .count(),
+            1
+        );
+    }
+
     /// Asserts `expected` were entered in this order (other states may come between).
     pub fn assert_path(&self, expected: &[&str]) {
         let states = self.states();
