@@ -74,7 +74,7 @@ pub struct Target {
 }
 
 /// The engines Blue/Green supports and this product automates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Engine {
     AuroraMysql,
@@ -224,6 +224,21 @@ pub struct Options {
     /// How many times a wait loop polls before giving up (`WaitTimedOut`).
     #[serde(default = "default_max_polls")]
     pub max_polls: u32,
+    /// Which of this execution's messages are sent: `all` (every stage), or `failures` (what
+    /// fails; a fleet reports the rest in its own summary).
+    #[serde(default)]
+    pub notifications: Notifications,
+}
+
+/// Which messages an execution sends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Notifications {
+    /// Every stage.
+    #[default]
+    All,
+    /// Failures only.
+    Failures,
 }
 
 fn default_switchover_timeout() -> i32 {

@@ -1,4 +1,5 @@
-//! Lambda function `precheck`: checks the database against every Blue/Green prerequisite readable from the API.
+//! Lambda function `precheck`: checks the database against every Blue/Green prerequisite readable from the API,
+//! and plans fleets (both only read).
 //! The logic is `bluegreen::steps::precheck`; `bluegreen-runtime` wires it to the Lambda runtime.
 
 use bluegreen::{aws::clients::RoleKind, steps::precheck};
@@ -7,7 +8,7 @@ use bluegreen::{aws::clients::RoleKind, steps::precheck};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let clients = bluegreen_runtime::start(RoleKind::Read).await?;
     bluegreen_runtime::serve(clients, |event, clients| async move {
-        precheck::handle(event, &clients).await
+        precheck::handle_any(event, &clients).await
     })
     .await
 }

@@ -9,6 +9,7 @@
 pub mod chatbot;
 pub mod config;
 pub mod ended;
+pub mod fleet;
 pub mod event;
 pub mod failure;
 pub mod findings;

@@ -8,6 +8,7 @@
 
 pub mod create;
 pub mod delete_old;
+pub mod fleet;
 pub mod notify;
 pub mod poll_status;
 pub mod precheck;

@@ -24,6 +24,9 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             "send {\"stage\", \"outcome\", \"request\": $.request, ...} as docs/step-contracts.md describes for notify",
         ));
     };
+    if super::fleet::is_fleet_event(&Value::Object(map.clone())) {
+        return super::fleet::notify(Value::Object(map), notifier).await;
+    }
     let event = match StatusChange::from_event(&map) {
         Some(change) => {
             let left = notifier.left_running(&change.request()).await;
@@ -32,7 +35,21 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         None => Event::from_map(&map),
     };
     let message = stages::compose(&event, SystemTime::now());
+    if !wanted(&event.request, &message) {
+        return Ok(serde_json::json!({
+            "skipped": "options.notifications is `failures` and this is not a failure"
+        }));
+    }
     Ok(serde_json::json!(notifier.deliver(&message).await))
+}
+
+/// Whether the request's `options.notifications` lets this message out: `failures` keeps only
+/// failures (a fleet reports everything else in its own summary). Read leniently: a request
+/// that does not parse sends everything.
+fn wanted(request: &Value, message: &crate::notify::message::Message) -> bool {
+    let failures_only = request.pointer("/options/notifications").and_then(Value::as_str)
+        == Some("failures");
+    !failures_only || message.outcome == crate::notify::event::Outcome::Failure
 }
 
 fn kind_of(value: &Value) -> &'static str {

@@ -22,6 +22,20 @@ struct Event {
     request: serde_json::Value,
 }
 
+/// Runs the precheck function's event: a fleet plan (`{"fleet": ...}`, [`super::fleet::plan`])
+/// or one database's precheck.
+pub async fn handle_any(
+    event: serde_json::Value,
+    clients: &ClientFactory,
+) -> Result<serde_json::Value, Error> {
+    let answer = if super::fleet::is_plan(&event) {
+        serde_json::to_value(super::fleet::plan(event, clients).await?)
+    } else {
+        serde_json::to_value(handle(event, clients).await?)
+    };
+    answer.map_err(|e| Error::Configuration(format!("cannot serialize the answer: {e}")))
+}
+
 /// Runs the step for one event.
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Report, Error> {
     handle_with(event, |target| async move { clients.rds(&target) }).await

@@ -1,0 +1,326 @@
+//! What a fleet execution carries: which databases (a list, a manifest in S3, or a selection
+//! by the enrolment tag), the options common to them, and how the waves run.
+//!
+//! ```json
+//! { "fleet": "pg16-december", "action": "upgrade",
+//!   "targets": [ { "accountId": "111111111111", "region": "eu-west-1", "identifier": "orders",
+//!                  "engine": "postgres", "wave": 1 } ],
+//!   "options": { "targetEngineVersion": "16.4" },
+//!   "waves": { "maxConcurrency": 4, "perAccountRegion": 2, "toleratedFailures": 0 } }
+//! ```
+//!
+//! Unknown fields are refused, as for one database; every field is checked before anything is
+//! started ([`FleetRequest::validate`]), and each database's own request is checked by the plan.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Error;
+use crate::input::{Engine, Notifications};
+
+/// One fleet execution's request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FleetRequest {
+    /// The fleet's name: 1-16 letters, digits and hyphens. It starts every child execution's
+    /// name, so the same fleet started again finds its children instead of starting new ones.
+    pub fleet: String,
+    /// `upgrade` (default) or `dry-run` (prechecks of every database, one report).
+    #[serde(default)]
+    pub action: FleetAction,
+    /// The databases, listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<FleetTarget>>,
+    /// The databases, as a CSV file in S3 (header row; see [`super::manifest`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<Manifest>,
+    /// Every enrolled database of these accounts and Regions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selection: Option<Vec<Selection>>,
+    /// The role name of member-account.yaml's roles (without `-read`/`-change`/`-delete`):
+    /// a database in another account without its own `roleArn` gets
+    /// `arn:aws:iam::<accountId>:role/<memberRoleName>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_role_name: Option<String>,
+    /// Options for every database (a database's own `options` win).
+    #[serde(default)]
+    pub options: serde_json::Map<String, Value>,
+    /// Options per engine, between the common ones and a database's own (target versions and
+    /// parameter groups differ by engine).
+    #[serde(default)]
+    pub engine_options: BTreeMap<Engine, serde_json::Map<String, Value>>,
+    /// How the waves run.
+    #[serde(default)]
+    pub waves: WavePolicy,
+    /// The per-database messages: `failures` (default for a fleet: the fleet reports the rest)
+    /// or `all`.
+    #[serde(default = "failures_only")]
+    pub database_notifications: Notifications,
+}
+
+fn failures_only() -> Notifications {
+    Notifications::Failures
+}
+
+/// What a fleet does to each database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FleetAction {
+    #[default]
+    Upgrade,
+    DryRun,
+}
+
+impl FleetAction {
+    /// The per-database action.
+    pub fn name(self) -> &'static str {
+        match self {
+            FleetAction::Upgrade => "upgrade",
+            FleetAction::DryRun => "dry-run",
+        }
+    }
+}
+
+/// One database of a listed fleet: the per-database target, its wave and its own options.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FleetTarget {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    pub region: String,
+    pub identifier: String,
+    pub engine: Engine,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// The wave (1 when omitted); waves run in ascending order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<u32>,
+    /// This database's options, over the engine's and the common ones.
+    #[serde(default)]
+    pub options: serde_json::Map<String, Value>,
+}
+
+/// Where the manifest is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Manifest {
+    pub bucket: String,
+    pub key: String,
+    /// Columns to skip (e.g. `secret_name` of an older toolkit's `accounts.csv`); any other
+    /// column that is not a field or an option is refused.
+    #[serde(default)]
+    pub ignore_columns: Vec<String>,
+}
+
+/// Every enrolled database of one account and Region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Selection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    /// Only these engines (all five when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<Engine>,
+    /// The wave of a database without its own `rds-bluegreen:wave` tag (1 when omitted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<u32>,
+}
+
+/// How the waves run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WavePolicy {
+    /// Databases in flight at once, over the whole fleet (1-40, Step Functions' inline Map).
+    #[serde(default = "default_max_concurrency")]
+    pub max_concurrency: u32,
+    /// Databases in flight at once in one account and Region (the RDS API's limits are per
+    /// account and Region).
+    #[serde(default = "default_per_account_region")]
+    pub per_account_region: u32,
+    /// Failed databases a wave may have; one more stops the fleet before the next wave.
+    #[serde(default)]
+    pub tolerated_failures: u32,
+    /// Seconds to wait between one wave's end and the next wave's start.
+    #[serde(default)]
+    pub soak_seconds: u32,
+}
+
+fn default_max_concurrency() -> u32 {
+    4
+}
+fn default_per_account_region() -> u32 {
+    2
+}
+
+impl Default for WavePolicy {
+    fn default() -> Self {
+        serde_json::from_str("{}").expect("every wave option has a default")
+    }
+}
+
+/// Step Functions' inline Map runs at most 40 iterations at once.
+pub const MAX_CONCURRENCY: u32 = 40;
+/// The longest soak between waves: a week.
+pub const MAX_SOAK_SECONDS: u32 = 7 * 24 * 60 * 60;
+/// The fleet name's limit: child names must fit a CloudTrail session name whole.
+pub const MAX_FLEET_NAME: usize = 16;
+
+impl FleetRequest {
+    /// Parses and validates a fleet request.
+    pub fn from_value(value: Value) -> Result<FleetRequest, Error> {
+        let request: FleetRequest = crate::input::deserialize(
+            value,
+            "compare the fleet input with examples/fleet-*.json and the README's fleet section",
+        )?;
+        request.validate()?;
+        Ok(request)
+    }
+
+    /// Checks what serde cannot.
+    pub fn validate(&self) -> Result<(), Error> {
+        let name_ok = (1..=MAX_FLEET_NAME).contains(&self.fleet.len())
+            && self.fleet.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && self
+                .fleet
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if !name_ok {
+            return Err(Error::invalid(
+                "fleet",
+                format!("`{}` is not a fleet name", self.fleet),
+                "give 1-16 letters, digits and hyphens, e.g. `pg16-december` (it starts every child execution's name)",
+            ));
+        }
+        let sources = [
+            self.targets.is_some(),
+            self.manifest.is_some(),
+            self.selection.is_some(),
+        ];
+        if sources.iter().filter(|s| **s).count() != 1 {
+            return Err(Error::invalid(
+                "targets",
+                "exactly one of targets, manifest and selection must be given",
+                "list the databases in `targets`, name a CSV in `manifest`, or select enrolled databases by account and Region in `selection`",
+            ));
+        }
+        if matches!(&self.targets, Some(t) if t.is_empty())
+            || matches!(&self.selection, Some(s) if s.is_empty())
+        {
+            return Err(Error::invalid(
+                if self.targets.is_some() { "targets" } else { "selection" },
+                "is empty",
+                "name at least one database (or one account and Region)",
+            ));
+        }
+        if let Some(role) = &self.member_role_name {
+            let ok = !role.is_empty()
+                && role.len() <= 50
+                && role
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+            if !ok {
+                return Err(Error::invalid(
+                    "memberRoleName",
+                    format!("`{role}` is not an IAM role name"),
+                    "give the RolePrefix of member-account.yaml, e.g. `rds-bluegreen`",
+                ));
+            }
+        }
+        for (field, options) in std::iter::once(("options".to_owned(), &self.options)).chain(
+            self.engine_options
+                .iter()
+                .map(|(engine, o)| (format!("engineOptions.{}", engine.api_name()), o)),
+        ) {
+            if options.contains_key("notifications") {
+                return Err(Error::invalid(
+                    format!("{field}.notifications"),
+                    "is set by the fleet",
+                    "use the fleet's databaseNotifications (`failures` or `all`)",
+                ));
+            }
+        }
+        self.waves.validate()
+    }
+}
+
+impl WavePolicy {
+    fn validate(&self) -> Result<(), Error> {
+        if !(1..=MAX_CONCURRENCY).contains(&self.max_concurrency) {
+            return Err(Error::invalid(
+                "waves.maxConcurrency",
+                format!("is {}, outside 1-{MAX_CONCURRENCY}", self.max_concurrency),
+                "give 1 to 40 databases in flight at once",
+            ));
+        }
+        if !(1..=self.max_concurrency).contains(&self.per_account_region) {
+            return Err(Error::invalid(
+                "waves.perAccountRegion",
+                format!(
+                    "is {}, outside 1-{} (waves.maxConcurrency)",
+                    self.per_account_region, self.max_concurrency
+                ),
+                "give at least 1 and at most maxConcurrency",
+            ));
+        }
+        if self.soak_seconds > MAX_SOAK_SECONDS {
+            return Err(Error::invalid(
+                "waves.soakSeconds",
+                format!("is {}, more than a week", self.soak_seconds),
+                "give at most 604800 seconds",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<FleetRequest, Error> {
+        FleetRequest::from_value(v)
+    }
+
+    fn field(e: Error) -> String {
+        match e {
+            Error::InvalidInput { field, .. } => field,
+            other => panic!("not InvalidInput: {other}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let r = parse(json!({"fleet": "f1", "selection": [{"region": "us-east-1"}]})).unwrap();
+        assert_eq!(r.action, FleetAction::Upgrade);
+        assert_eq!(r.waves.max_concurrency, 4);
+        assert_eq!(r.waves.per_account_region, 2);
+        assert_eq!(r.waves.tolerated_failures, 0);
+        assert_eq!(r.database_notifications, Notifications::Failures);
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let cases = [
+            (json!({"fleet": "no spaces", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "mysql"}]}), "fleet"),
+            (json!({"fleet": "f"}), "targets"),
+            (json!({"fleet": "f", "targets": [], "selection": [{"region": "us-east-1"}]}), "targets"),
+            (json!({"fleet": "f", "targets": []}), "targets"),
+            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"maxConcurrency": 0}}), "waves.maxConcurrency"),
+            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"maxConcurrency": 2, "perAccountRegion": 3}}), "waves.perAccountRegion"),
+            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"soakSeconds": 999999999}}), "waves.soakSeconds"),
+            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "wave": 2}), "wave"),
+            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "options": {"notifications": "all"}}), "options.notifications"),
+            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "memberRoleName": "a/b"}), "memberRoleName"),
+            (json!({"fleet": "f", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "oracle"}]}), "targets[0].engine"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(field(parse(input.clone()).unwrap_err()), expected, "{input}");
+        }
+    }
+}

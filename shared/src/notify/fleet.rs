@@ -1,0 +1,298 @@
+//! The fleet's own messages: when it starts, after each wave, and at its end (or when it cannot
+//! run at all). Per-database lines are trimmed to what chat and mail show well; the full
+//! report is in S3 and the message says where.
+
+use super::event::{Outcome, TargetFacts};
+use super::format::truncate;
+use super::links::{self, Link};
+use super::message::{Details, Message};
+use crate::fleet::outcome::{counts_line, Outcome as DatabaseOutcome};
+use crate::fleet::plan::Summary;
+
+/// Database lines a message lists before "and N more".
+pub const MAX_LINES: usize = 20;
+/// Child execution links a message carries at most.
+const MAX_LINKS: usize = 10;
+
+fn base(stage: &str, fleet: &str, outcome: Outcome, execution_arn: Option<&str>) -> Message {
+    Message {
+        stage: stage.to_owned(),
+        outcome,
+        target: TargetFacts {
+            identifier: Some(format!("fleet {fleet}")),
+            ..TargetFacts::default()
+        },
+        headline: String::new(),
+        summary: String::new(),
+        facts: Vec::new(),
+        details: None,
+        next_steps: Vec::new(),
+        links: execution_arn
+            .and_then(links::execution)
+            .map(|l| Link {
+                label: "Fleet execution in Step Functions".into(),
+                ..l
+            })
+            .into_iter()
+            .collect(),
+        error: None,
+        execution_arn: execution_arn.map(str::to_owned),
+    }
+}
+
+fn summary_facts(s: &Summary) -> Vec<(String, String)> {
+    vec![
+        ("Action".into(), s.action.clone()),
+        ("Databases".into(), s.database_count.to_string()),
+        ("Waves".into(), s.wave_count.to_string()),
+        (
+            "Concurrency".into(),
+            format!(
+                "{} at once, {} per account and Region",
+                s.max_concurrency, s.per_account_region
+            ),
+        ),
+        (
+            "Tolerated failures".into(),
+            format!("{} per wave", s.tolerated_failures),
+        ),
+    ]
+}
+
+/// The fleet starts.
+pub fn started(s: &Summary, execution_arn: Option<&str>) -> Message {
+    let mut m = base("fleet-started", &s.fleet, Outcome::Info, execution_arn);
+    m.headline = format!(
+        "{} of {} databases started, in {} waves",
+        s.action, s.database_count, s.wave_count
+    );
+    m.summary = format!(
+        "The fleet runs its waves in order; each database is its own execution of the per-database workflow. A wave with more than {} failed databases stops the fleet before the next wave.",
+        s.tolerated_failures
+    );
+    m.facts = summary_facts(s);
+    if !s.skipped.is_empty() {
+        m.details = Some(Details {
+            title: format!("Passed over ({})", s.skipped.len()),
+            body: lines(s.skipped.iter().map(|k| format!("{}: {}", k.database, k.reason))),
+        });
+    }
+    m
+}
+
+/// A wave ended; `stop` says the fleet stops here.
+pub fn wave(
+    s: &Summary,
+    wave: u32,
+    outcomes: &[DatabaseOutcome],
+    stop: bool,
+    execution_arn: Option<&str>,
+) -> Message {
+    let failed: Vec<&DatabaseOutcome> = outcomes.iter().filter(|o| o.status.is_failure()).collect();
+    let outcome = match (stop, failed.is_empty()) {
+        (true, _) => Outcome::Failure,
+        (false, false) => Outcome::Warning,
+        (false, true) => Outcome::Success,
+    };
+    let mut m = base("fleet-wave", &s.fleet, outcome, execution_arn);
+    m.headline = format!("wave {wave} of {}: {}", s.wave_count, counts_line(outcomes));
+    m.summary = if stop {
+        format!(
+            "{} databases failed in wave {wave}, more than the {} tolerated: the fleet stops, and no later wave starts.",
+            failed.len(),
+            s.tolerated_failures
+        )
+    } else if failed.is_empty() {
+        format!("Wave {wave} finished with no failure.")
+    } else {
+        format!(
+            "{} databases failed in wave {wave}, within the {} tolerated: the fleet goes on.",
+            failed.len(),
+            s.tolerated_failures
+        )
+    };
+    m.details = Some(Details {
+        title: format!("Wave {wave}"),
+        body: lines(outcomes.iter().map(line)),
+    });
+    m.links.extend(child_links(&failed));
+    if stop {
+        m.error = Some("FleetStopped".into());
+        m.next_steps = vec![
+            "Open each failed database's execution (links below) and fix what it names.".into(),
+            "Start the fleet again under a new name with the failed and the not-started databases.".into(),
+        ];
+    }
+    m
+}
+
+/// The fleet's end: every database's outcome, and where the full report is.
+pub fn finished(
+    s: &Summary,
+    all: &[DatabaseOutcome],
+    stopped: bool,
+    report: &str,
+    execution_arn: Option<&str>,
+) -> Message {
+    let failed: Vec<&DatabaseOutcome> = all.iter().filter(|o| o.status.is_failure()).collect();
+    let blocked = all
+        .iter()
+        .filter(|o| o.status == crate::fleet::outcome::Status::Blocked)
+        .count();
+    let outcome = if stopped || !failed.is_empty() {
+        Outcome::Failure
+    } else if blocked > 0 {
+        Outcome::ActionNeeded
+    } else {
+        Outcome::Success
+    };
+    let mut m = base("fleet-finished", &s.fleet, outcome, execution_arn);
+    m.headline = format!(
+        "{} {}: {}",
+        s.action,
+        if stopped { "stopped" } else { "finished" },
+        counts_line(all)
+    );
+    m.summary = match (stopped, failed.len(), blocked) {
+        (true, _, _) => "The fleet stopped after a wave over its failure tolerance; later waves were not started.".to_owned(),
+        (false, 0, 0) => "Every database of the fleet is done.".to_owned(),
+        (false, 0, b) => format!("The dry run found blockers on {b} databases: fix them before the upgrade."),
+        (false, f, _) => format!("{f} databases failed; the others are done."),
+    };
+    m.facts = summary_facts(s);
+    m.facts.push(("Full report".into(), report.to_owned()));
+    m.details = Some(Details {
+        title: "Databases".into(),
+        body: lines(all.iter().map(line)),
+    });
+    m.links.extend(child_links(&failed));
+    if stopped {
+        m.error = Some("FleetStopped".into());
+    } else if !failed.is_empty() {
+        m.error = Some("FleetIncomplete".into());
+    }
+    if !failed.is_empty() || stopped {
+        m.next_steps = vec![
+            "Open each failed database's execution and fix what it names (its own failure message says what is left running).".into(),
+            format!("Retry them with a new fleet name (the report lists them: {report})."),
+        ];
+    }
+    m
+}
+
+/// The fleet could not run (a bad input, a manifest that cannot be read, an unexpected error).
+pub fn failed(fleet: &str, error: &str, cause: &str, execution_arn: Option<&str>) -> Message {
+    let mut m = base("fleet-failed", fleet, Outcome::Failure, execution_arn);
+    m.headline = format!("fleet failed: {error}");
+    m.summary = truncate(cause, 2_000);
+    m.error = Some(error.to_owned());
+    m.next_steps = vec![
+        "Fix what the error names; nothing was started for a database the fleet did not reach.".into(),
+    ];
+    m
+}
+
+/// One database's line: `account/Region/identifier: failed (DeploymentFailed: ...)`.
+fn line(o: &DatabaseOutcome) -> String {
+    let mut text = format!("{}: {}", o.database, o.status.name());
+    if let Some(ending) = &o.ending {
+        text.push_str(&format!(" ({ending})"));
+    }
+    match (&o.error, &o.cause) {
+        (Some(e), Some(c)) => text.push_str(&format!(" - {e}: {c}")),
+        (Some(e), None) => text.push_str(&format!(" - {e}")),
+        (None, Some(c)) if o.status.is_failure() => text.push_str(&format!(" - {c}")),
+        _ => {}
+    }
+    if !o.blockers.is_empty() {
+        text.push_str(&format!(" - blockers: {}", o.blockers.join("; ")));
+    }
+    truncate(&text, 300)
+}
+
+/// At most [`MAX_LINES`] lines, then how many more.
+fn lines(all: impl Iterator<Item = String>) -> String {
+    let all: Vec<String> = all.collect();
+    let mut out: Vec<String> = all.iter().take(MAX_LINES).cloned().collect();
+    if all.len() > MAX_LINES {
+        out.push(format!(
+            "... and {} more (the full report lists every database)",
+            all.len() - MAX_LINES
+        ));
+    }
+    out.join("\n")
+}
+
+fn child_links(failed: &[&DatabaseOutcome]) -> Vec<Link> {
+    failed
+        .iter()
+        .filter_map(|o| {
+            let link = links::execution(o.execution_arn.as_deref()?)?;
+            Some(Link {
+                label: format!("{} execution", o.database),
+                url: link.url,
+            })
+        })
+        .take(MAX_LINKS)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::outcome::Status;
+
+    fn summary() -> Summary {
+        Summary {
+            fleet: "dec".into(),
+            action: "upgrade".into(),
+            max_concurrency: 2,
+            per_account_region: 1,
+            tolerated_failures: 0,
+            soak_seconds: 0,
+            database_count: 30,
+            wave_count: 2,
+            skipped: vec![],
+        }
+    }
+
+    fn outcome(i: usize, status: Status) -> DatabaseOutcome {
+        DatabaseOutcome {
+            database: format!("111111111111/us-east-1/db{i}"),
+            wave: 1,
+            name: format!("n{i}"),
+            status,
+            execution_arn: Some(format!("arn:aws:states:us-east-1:123456789012:execution:bg:n{i}")),
+            ending: None,
+            error: status.is_failure().then(|| "DeploymentFailed".to_owned()),
+            cause: None,
+            blockers: vec![],
+            start_date: None,
+            stop_date: None,
+        }
+    }
+
+    #[test]
+    fn a_wave_over_tolerance_says_the_fleet_stops_and_links_the_failures() {
+        let outcomes = vec![outcome(1, Status::Succeeded), outcome(2, Status::Failed)];
+        let m = wave(&summary(), 1, &outcomes, true, Some("arn:aws:states:us-east-1:123456789012:execution:fleet:f1"));
+        assert_eq!(m.outcome, Outcome::Failure);
+        assert_eq!(m.headline, "wave 1 of 2: 1 succeeded, 1 failed");
+        assert!(m.summary.contains("the fleet stops"));
+        assert_eq!(m.error.as_deref(), Some("FleetStopped"));
+        assert!(m.links.iter().any(|l| l.label == "111111111111/us-east-1/db2 execution"));
+        assert!(!m.links.iter().any(|l| l.label.contains("db1")));
+    }
+
+    #[test]
+    fn long_lists_are_trimmed_with_the_report_named() {
+        let all: Vec<DatabaseOutcome> = (0..30).map(|i| outcome(i, Status::Failed)).collect();
+        let m = finished(&summary(), &all, false, "s3://b/k.json", None);
+        let body = &m.details.as_ref().unwrap().body;
+        assert_eq!(body.lines().count(), MAX_LINES + 1);
+        assert!(body.ends_with("... and 10 more (the full report lists every database)"));
+        assert!(m.facts.contains(&("Full report".into(), "s3://b/k.json".into())));
+        assert_eq!(m.links.len(), MAX_LINKS);
+        assert_eq!(m.error.as_deref(), Some("FleetIncomplete"));
+    }
+}
