@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "statemachine.md"
-DEFINITIONS = ["bluegreen.asl.json", "release-lock.asl.json"]
+DEFINITIONS = sorted(p.name for p in (ROOT / "statemachine").glob("*.asl.json"))
 FAILED_AT = "Failed at …"
 
 
@@ -89,12 +89,8 @@ def edges_of(name: str, state: dict) -> list[tuple[str, str, str]]:
     return out
 
 
-def mermaid(definition: dict) -> str:
-    states = definition["States"]
-    ids = {node_id(fold(n)) for n in states}
-    if len(ids) != len({fold(n) for n in states}):
-        raise SystemExit("two state names draw as the same node id: rename one")
-    lines = ["```mermaid", "flowchart TD"]
+def draw(states: dict, lines: list[str], drawn: set, indent: str = "    ") -> None:
+    """The nodes and edges of `states`; a Map's item states as a subgraph under it."""
     seen: set[str] = set()
     for name, state in states.items():
         shown = fold(name)
@@ -102,11 +98,16 @@ def mermaid(definition: dict) -> str:
             continue
         seen.add(shown)
         if shown == FAILED_AT:
-            lines.append(f'    {node_id(FAILED_AT)}["Failed at &lt;stage&gt; (one per stage)"]')
+            lines.append(f'{indent}{node_id(FAILED_AT)}["Failed at &lt;stage&gt; (one per stage)"]')
         else:
-            lines.append(f"    {shape(name, state)}")
-    lines.append(f'    start((start)) --> {node_id(definition["StartAt"])}')
-    drawn: set[tuple[str, str, str]] = set()
+            lines.append(f"{indent}{shape(name, state)}")
+        processor = state.get("ItemProcessor") or state.get("Iterator")
+        if processor:
+            inner = node_id(name) + "_items"
+            lines.append(f'{indent}subgraph {inner}["each item of {label(name)}"]')
+            draw(processor["States"], lines, drawn, indent + "    ")
+            lines.append(f"{indent}end")
+            lines.append(f"{indent}{node_id(name)} -.-> {node_id(processor['StartAt'])}")
     for name, state in states.items():
         for source, target, text in edges_of(name, state):
             edge = (fold(source), fold(target), text if fold(source) != FAILED_AT else "")
@@ -114,7 +115,17 @@ def mermaid(definition: dict) -> str:
                 continue
             drawn.add(edge)
             arrow = f' -->|"{label(edge[2])}"| ' if edge[2] else " --> "
-            lines.append(f"    {node_id(edge[0])}{arrow}{node_id(edge[1])}")
+            lines.append(f"{indent}{node_id(edge[0])}{arrow}{node_id(edge[1])}")
+
+
+def mermaid(definition: dict) -> str:
+    states = definition["States"]
+    ids = {node_id(fold(n)) for n in states}
+    if len(ids) != len({fold(n) for n in states}):
+        raise SystemExit("two state names draw as the same node id: rename one")
+    lines = ["```mermaid", "flowchart TD"]
+    lines.append(f'    start((start)) --> {node_id(definition["StartAt"])}')
+    draw(states, lines, set())
     lines.append("```")
     return "\n".join(lines)
 

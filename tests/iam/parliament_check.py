@@ -14,11 +14,13 @@ SPLIT = "an action with several resource types is granted one resource type per 
 BUILD = "calls RDS makes on the caller's behalf while it builds green: green's members have internal names while created (AWS's Blue/Green authorization page), so no name or tag can scope them; they create, never delete"
 KMS = "green of an encrypted database uses blue's key; limited to calls through RDS by kms:ViaService"
 
+STANDARD = "states:DescribeExecution applies to standard and express executions; the fleet follows the per-database state machine's executions, which are standard, so only that resource type is granted"
 ACCEPTED = [
     # (policy name prefix, issue, actions that may appear in it, reason)
     ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets"}, DESCRIBE),
     ("", "RESOURCE_STAR", {"rds:CreateDBCluster", "rds:CreateDBClusterEndpoint", "rds:CreateDBInstance", "rds:CreateDBInstanceReadReplica"}, BUILD),
     ("", "RESOURCE_STAR", {"kms:CreateGrant", "kms:DescribeKey"}, KMS),
+    ("template.yaml/FleetStateMachine", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, STANDARD),
     ("", "RESOURCE_MISMATCH", {"rds:CreateBlueGreenDeployment", "rds:CreateDBClusterSnapshot", "rds:CreateDBSnapshot", "rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:DeleteDBCluster"}, SPLIT),
 ]
 

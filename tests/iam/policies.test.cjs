@@ -187,7 +187,7 @@ test('with an organization id, the member roles also require the principal to be
   assert.notEqual(await assume({ ...base }), A);
 });
 
-test('only the state machine may invoke the functions, and only the notify role may publish', () => {
+test('only the state machines may invoke the functions, and only the notify role may publish', () => {
   const invokers = [];
   const publishers = [];
   for (const [id, res] of Object.entries(hubTemplate.Resources)) {
@@ -199,8 +199,54 @@ test('only the state machine may invoke the functions, and only the notify role 
       }
     }
   }
-  assert.deepEqual(invokers, ['StateMachine']);
+  assert.deepEqual(invokers, ['FleetStateMachine', 'StateMachine']);
   assert.deepEqual(publishers, ['NotifyFunction']);
+});
+
+// ---------------------------------------------------------------- the fleet state machine: plans, starts, reports
+// It plans with the read-only precheck and reports with notify; it starts only the per-database
+// state machine; it reads manifests and writes reports in its own bucket, nowhere else.
+const fleetPolicies = () => (hubTemplate.Resources.FleetStateMachine.Properties.Policies || []).map((p, i) => ({ name: `FleetStateMachine-${i}`, policy: { Version: '2012-10-17', ...hub.resolve(p) } }));
+const FLEET_ROLE = hubRole('FleetStateMachine');
+const fn = (name) => `arn:aws:lambda:${REGION}:${HUB}:function:hub-${name}`;
+const BUCKET = 'arn:aws:s3:::hub-reportbucket';
+for (const [action, resource, expected] of [
+  ['lambda:InvokeFunction', fn('PrecheckFunction'), A],
+  ['lambda:InvokeFunction', fn('NotifyFunction'), A],
+  ['lambda:InvokeFunction', fn('CreateFunction'), D],
+  ['lambda:InvokeFunction', fn('SwitchoverFunction'), D],
+  ['lambda:InvokeFunction', fn('DeleteOldFunction'), D],
+  ['states:StartExecution', `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-bluegreen`, A],
+  ['states:StartExecution', `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-fleet`, D],
+  ['states:StartExecution', `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-release-lock`, D],
+  ['states:DescribeExecution', `arn:aws:states:${REGION}:${HUB}:execution:hub-bluegreen:pg16-orders-1a2b3c4d`, A],
+  ['states:DescribeExecution', `arn:aws:states:${REGION}:${HUB}:execution:other-machine:x`, D],
+  ['s3:GetObject', `${BUCKET}/manifests/fleet.csv`, A],
+  ['s3:GetObject', `${BUCKET}/fleet/pg16/run-1/report.json`, D],
+  ['s3:GetObject', 'arn:aws:s3:::someone-elses-bucket/manifests/fleet.csv', D],
+  ['s3:PutObject', `${BUCKET}/fleet/pg16/run-1/report.json`, A],
+  ['s3:PutObject', `${BUCKET}/manifests/fleet.csv`, D],
+  ['s3:DeleteObject', `${BUCKET}/fleet/pg16/run-1/report.json`, D],
+  ['rds:DescribeDBClusters', '*', D],
+  ['rds:DeleteDBCluster', `arn:aws:rds:${REGION}:${HUB}:cluster:orders-old1`, D],
+]) {
+  test(`the fleet state machine: ${action} on ${resource} is ${expected}`, async () => {
+    const result = await decide({ principal: FLEET_ROLE, identityPolicies: fleetPolicies(), action, resource, account: HUB });
+    if (expected === A) assert.equal(result, A);
+    else assert.notEqual(result, A);
+  });
+}
+
+test('the report bucket refuses every request without TLS', async () => {
+  const policy = hub.resolve(hubTemplate.Resources.ReportBucketPolicy.Properties.PolicyDocument);
+  for (const [tls, expected] of [['true', A], ['false', D]]) {
+    const result = await decide({
+      principal: FLEET_ROLE, identityPolicies: fleetPolicies(), action: 's3:PutObject', resource: `${BUCKET}/fleet/f/r/report.csv`,
+      account: HUB, context: { 'aws:SecureTransport': tls }, resourcePolicy: policy,
+    });
+    if (expected === A) assert.equal(result, A);
+    else assert.notEqual(result, A);
+  }
 });
 
 // ---------------------------------------------------------------- the topic: only notify publishes, only over TLS

@@ -28,6 +28,10 @@ const hub = resolver(hubTemplate, {
     if (attr === 'Arn' && id.endsWith('Function')) return `arn:aws:lambda:${REGION}:${HUB}:function:hub-${id}`;
     if (attr === 'Arn' && id.endsWith('Table')) return `arn:aws:dynamodb:${REGION}:${HUB}:table/hub-${id}`;
     if (attr === 'Arn' && id.endsWith('LogGroup')) return `arn:aws:logs:${REGION}:${HUB}:log-group:hub-${id}`;
+    if (attr === 'Arn' && id.endsWith('Bucket')) return `arn:aws:s3:::hub-${id.toLowerCase()}`;
+    if (attr === 'Ref' && id.endsWith('Bucket')) return `hub-${id.toLowerCase()}`;
+    if (attr === 'Ref' && id === 'StateMachine') return `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-bluegreen`;
+    if (attr === 'Ref' && id === 'FleetStateMachine') return `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-fleet`;
     if (attr === 'Arn') return `arn:aws:kms:${REGION}:${HUB}:key/${id}`;
     if (attr === 'Ref' && id === 'Topic') return `arn:aws:sns:${REGION}:${HUB}:hub-topic`;
     return `${id}.${attr}`;

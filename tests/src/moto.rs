@@ -107,6 +107,32 @@ impl Moto {
         aws_sdk_dynamodb::Client::new(&self.sdk_config(REGION))
     }
 
+    /// An SDK configuration acting in another account, as moto keeps one world per account:
+    /// the credentials of an AssumeRole into `role` there.
+    pub async fn sdk_config_in(&self, account: &str, region: &str, role: &str) -> SdkConfig {
+        let sts = aws_sdk_sts::Client::new(&self.sdk_config(region));
+        let out = sts
+            .assume_role()
+            .role_arn(format!("arn:aws:iam::{account}:role/{role}"))
+            .role_session_name("tests")
+            .send()
+            .await
+            .expect("assume a role in the member account");
+        let c = out.credentials().expect("credentials");
+        self.sdk_config(region)
+            .to_builder()
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                    c.access_key_id(),
+                    c.secret_access_key(),
+                    Some(c.session_token().to_owned()),
+                    None,
+                    "tests",
+                )),
+            )
+            .build()
+    }
+
     /// An RDS client for assertions and seeding.
     pub fn rds(&self) -> aws_sdk_rds::Client {
         aws_sdk_rds::Client::new(&self.sdk_config(REGION))

@@ -93,6 +93,18 @@ async fn cluster_instances_with(
 /// A seeded RDS instance (`mysql`, `postgres` or `mariadb`) with backups on and a custom
 /// parameter group that has the replication settings Blue/Green needs.
 pub async fn rds_instance(moto: &Moto, id: &str, engine: &str, version: &str) -> String {
+    rds_instance_with(&moto.rds(), id, engine, version, 7).await
+}
+
+/// The same instance through `rds` (another account or Region), with `backup_days` of
+/// automated backups (0 turns them off, which Blue/Green refuses).
+pub async fn rds_instance_with(
+    rds: &Client,
+    id: &str,
+    engine: &str,
+    version: &str,
+    backup_days: i32,
+) -> String {
     let (family, params): (String, &[(&str, &str)]) = match engine {
         "postgres" => (
             format!("postgres{}", version.split('.').next().unwrap_or("16")),
@@ -102,9 +114,8 @@ pub async fn rds_instance(moto: &Moto, id: &str, engine: &str, version: &str) ->
         _ => ("mysql8.0".to_owned(), &[("binlog_format", "ROW")]),
     };
     let group = format!("{id}-pg");
-    parameter_group(moto, &group, &family, params).await;
-    moto.rds()
-        .create_db_instance()
+    parameter_group_with(rds, &group, &family, params).await;
+    rds.create_db_instance()
         .db_instance_identifier(id)
         .tags(bluegreen::aws::enrolment::tag())
         .engine(engine)
@@ -113,7 +124,7 @@ pub async fn rds_instance(moto: &Moto, id: &str, engine: &str, version: &str) ->
         .allocated_storage(100)
         .master_username("admin")
         .master_user_password("password123")
-        .backup_retention_period(7)
+        .backup_retention_period(backup_days)
         .db_parameter_group_name(&group)
         .send()
         .await
@@ -156,7 +167,11 @@ async fn cluster_parameter_group_with(
 
 /// A DB parameter group with the given parameters.
 pub async fn parameter_group(moto: &Moto, name: &str, family: &str, params: &[(&str, &str)]) {
-    let rds = moto.rds();
+    parameter_group_with(&moto.rds(), name, family, params).await
+}
+
+/// The same through `rds` (another account or Region).
+pub async fn parameter_group_with(rds: &Client, name: &str, family: &str, params: &[(&str, &str)]) {
     rds.create_db_parameter_group()
         .db_parameter_group_name(name)
         .db_parameter_group_family(family)

@@ -24,7 +24,10 @@ pub enum Found {
 }
 
 /// Every database of the selection, in identifier order.
-pub async fn discover(rds: &aws_sdk_rds::Client, selection: &Selection) -> Result<Vec<Found>, Error> {
+pub async fn discover(
+    rds: &aws_sdk_rds::Client,
+    selection: &Selection,
+) -> Result<Vec<Found>, Error> {
     let clusters = collect_pages(
         rds.describe_db_clusters().into_paginator().send(),
         "DescribeDBClusters",

@@ -79,9 +79,7 @@ fn column(name: &str, ignored: &[String]) -> Option<Column> {
         "rolearn" => Column::RoleArn,
         "wave" => Column::Wave,
         _ => {
-            let (option, numeric) = OPTION_COLUMNS
-                .iter()
-                .find(|(o, _)| normalise(o) == n)?;
+            let (option, numeric) = OPTION_COLUMNS.iter().find(|(o, _)| normalise(o) == n)?;
             Column::Option(option, *numeric)
         }
     })
@@ -191,7 +189,11 @@ impl Rows {
                 Column::Option(option, numeric) => {
                     let v = if *numeric {
                         Value::from(value.parse::<i64>().map_err(|_| {
-                            Error::invalid(at(), format!("`{value}` is not a whole number"), "give a whole number")
+                            Error::invalid(
+                                at(),
+                                format!("`{value}` is not a whole number"),
+                                "give a whole number",
+                            )
                         })?)
                     } else {
                         Value::from(value)
@@ -217,15 +219,18 @@ impl Rows {
                         "give the engine (aurora-mysql, aurora-postgresql, mysql, postgres, mariadb)",
                     )
                 })?;
-                self.targets.push((line, FleetTarget {
-                    account_id,
-                    region,
-                    identifier,
-                    engine,
-                    role_arn,
-                    wave,
-                    options,
-                }));
+                self.targets.push((
+                    line,
+                    FleetTarget {
+                        account_id,
+                        region,
+                        identifier,
+                        engine,
+                        role_arn,
+                        wave,
+                        options,
+                    },
+                ));
             }
             None => {
                 if !options.is_empty() {
@@ -235,13 +240,16 @@ impl Rows {
                         "set options for a selection in the fleet's options or engineOptions, or name the database",
                     ));
                 }
-                self.selections.push((line, Selection {
-                    account_id,
-                    region,
-                    role_arn,
-                    engines: engine.into_iter().collect(),
-                    wave,
-                }));
+                self.selections.push((
+                    line,
+                    Selection {
+                        account_id,
+                        region,
+                        role_arn,
+                        engines: engine.into_iter().collect(),
+                        wave,
+                    },
+                ));
             }
         }
         Ok(())
@@ -310,18 +318,33 @@ mod tests {
         assert_eq!(rows.targets.len(), 2);
         assert_eq!(rows.targets[0].1.identifier, "orders");
         assert_eq!(rows.targets[0].1.engine, Engine::AuroraPostgresql);
-        assert_eq!(rows.targets[0].1.options, json!({"targetEngineVersion": "16.4"}).as_object().unwrap().clone());
-        assert_eq!(rows.targets[1].1.options["targetAllocatedStorage"], json!(200));
+        assert_eq!(
+            rows.targets[0].1.options,
+            json!({"targetEngineVersion": "16.4"})
+                .as_object()
+                .unwrap()
+                .clone()
+        );
+        assert_eq!(
+            rows.targets[1].1.options["targetAllocatedStorage"],
+            json!(200)
+        );
         assert_eq!(rows.targets[1].1.wave, Some(2));
         assert_eq!(rows.selections.len(), 1);
-        assert_eq!(rows.selections[0].1.account_id.as_deref(), Some("333333333333"));
+        assert_eq!(
+            rows.selections[0].1.account_id.as_deref(),
+            Some("333333333333")
+        );
         assert_eq!(rows.selections[0].1.wave, Some(3));
     }
 
     #[test]
     fn an_older_toolkits_accounts_file_works_with_its_extra_column_ignored() {
         let text = "account_id,secret_name,region\n111111111111,db-secret,ap-northeast-2\n";
-        assert_eq!(field(parse(text, &[]).unwrap_err()), "manifest column `secret_name`");
+        assert_eq!(
+            field(parse(text, &[]).unwrap_err()),
+            "manifest column `secret_name`"
+        );
         let rows = parse(text, &["secret_name".into()]).unwrap();
         assert_eq!(rows.selections.len(), 1);
         assert_eq!(rows.selections[0].1.region, "ap-northeast-2");
@@ -333,13 +356,28 @@ mod tests {
             ("", "manifest"),
             ("region\n", "manifest"),
             ("accountId,identifier\n1,a\n", "manifest"),
-            ("region,identifier,engine\nus-east-1,a,oracle\n", "manifest row 2 column engine"),
-            ("region,identifier,engine\nus-east-1,a,\n", "manifest row 2 column engine"),
-            ("region,identifier,engine,wave\nus-east-1,a,mysql,first\n", "manifest row 2 column wave"),
+            (
+                "region,identifier,engine\nus-east-1,a,oracle\n",
+                "manifest row 2 column engine",
+            ),
+            (
+                "region,identifier,engine\nus-east-1,a,\n",
+                "manifest row 2 column engine",
+            ),
+            (
+                "region,identifier,engine,wave\nus-east-1,a,mysql,first\n",
+                "manifest row 2 column wave",
+            ),
             ("region,identifier\nus-east-1,a,b\n", "manifest row 2"),
-            ("region,identifier,engine\n,a,mysql\n", "manifest row 2 column region"),
+            (
+                "region,identifier,engine\n,a,mysql\n",
+                "manifest row 2 column region",
+            ),
             ("region,targetIops\nus-east-1,3000\n", "manifest row 2"),
-            ("region,identifier,engine,targetIops\nus-east-1,a,mysql,lots\n", "manifest row 2 column targetIops"),
+            (
+                "region,identifier,engine,targetIops\nus-east-1,a,mysql,lots\n",
+                "manifest row 2 column targetIops",
+            ),
             ("region,identifier\n\"us-east-1,a\n", "manifest"),
         ];
         for (text, expected) in cases {
@@ -350,6 +388,9 @@ mod tests {
     #[test]
     fn quoted_fields_keep_commas_and_quotes() {
         let r = records("a,\"b,c\",\"d\"\"e\"\n").unwrap();
-        assert_eq!(r, vec![vec!["a".to_owned(), "b,c".to_owned(), "d\"e".to_owned()]]);
+        assert_eq!(
+            r,
+            vec![vec!["a".to_owned(), "b,c".to_owned(), "d\"e".to_owned()]]
+        );
     }
 }

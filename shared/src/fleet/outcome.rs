@@ -157,7 +157,21 @@ pub fn read(result: &Value) -> Outcome {
                 outcome.error = text(&child, "Error")
                     .or_else(|| text(&child, "Status"))
                     .or(Some(error));
-                outcome.cause = text(&child, "Cause").map(|c| short(&lambda_message(&c)));
+                let message = text(&child, "Cause").map(|c| lambda_message(&c));
+                // A precheck's failure carries its whole report: keep its blockers instead.
+                match message
+                    .as_deref()
+                    .and_then(|m| serde_json::from_str::<Value>(m).ok())
+                {
+                    Some(report) if report.get("findings").is_some() => {
+                        outcome.blockers = blockers(&report);
+                        outcome.cause = Some(format!(
+                            "{} blocking precheck findings",
+                            outcome.blockers.len()
+                        ));
+                    }
+                    _ => outcome.cause = message.map(|m| short(&m)),
+                }
             }
             _ => {
                 outcome.status = Status::NotStarted;
@@ -189,7 +203,11 @@ fn blockers(precheck: &Value) -> Vec<String> {
 fn lambda_message(cause: &str) -> String {
     serde_json::from_str::<Value>(cause)
         .ok()
-        .and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|v| {
+            v.get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_else(|| cause.to_owned())
 }
 
@@ -251,20 +269,40 @@ mod tests {
     fn each_kind_of_result_is_read() {
         let ok = json!({"name": "n", "database": "a/r/x", "wave": 2, "run": {"executionArn": "arn1", "startDate": 1, "stopDate": 2, "ending": "Done", "precheck": {"findings": []}}, "failure": null, "earlier": null});
         let o = read(&ok);
-        assert_eq!((o.status, o.wave, o.ending.as_deref()), (Status::Succeeded, 2, Some("Done")));
+        assert_eq!(
+            (o.status, o.wave, o.ending.as_deref()),
+            (Status::Succeeded, 2, Some("Done"))
+        );
         let dry = json!({"name": "n", "database": "d", "wave": 1, "run": {"executionArn": "a", "ending": null, "precheck": {"findings": [{"id": "binlog", "severity": "block", "message": "binlog off"}, {"id": "w", "severity": "warn", "message": "m"}]}}});
         let o = read(&dry);
-        assert_eq!((o.status, o.blockers.clone()), (Status::Blocked, vec!["binlog: binlog off".to_owned()]));
+        assert_eq!(
+            (o.status, o.blockers.clone()),
+            (Status::Blocked, vec!["binlog: binlog off".to_owned()])
+        );
         let child = json!({"ExecutionArn": "arn2", "Status": "FAILED", "Error": "DeploymentFailed", "Cause": "{\"errorType\":\"DeploymentFailed\",\"errorMessage\":\"green failed\"}", "StartDate": 5, "StopDate": 9});
         let failed = json!({"name": "n", "database": "d", "wave": 1, "run": null, "failure": {"Error": "States.TaskFailed", "Cause": child.to_string()}});
         let o = read(&failed);
-        assert_eq!((o.status, o.error.as_deref(), o.cause.as_deref(), o.stop_date), (Status::Failed, Some("DeploymentFailed"), Some("green failed"), Some(9)));
+        assert_eq!(
+            (
+                o.status,
+                o.error.as_deref(),
+                o.cause.as_deref(),
+                o.stop_date
+            ),
+            (
+                Status::Failed,
+                Some("DeploymentFailed"),
+                Some("green failed"),
+                Some(9)
+            )
+        );
         assert!(o.status.is_failure());
         let throttled = json!({"name": "n", "database": "d", "wave": 1, "failure": {"Error": "StepFunctions.AccessDeniedException", "Cause": "no"}});
         assert_eq!(read(&throttled).status, Status::NotStarted);
         let earlier = json!({"name": "n", "database": "d", "wave": 1, "failure": {"Error": "StepFunctions.ExecutionAlreadyExistsException"}, "earlier": {"status": "SUCCEEDED", "executionArn": "arn3"}});
         assert_eq!(read(&earlier).status, Status::SucceededEarlier);
-        let running = json!({"name": "n", "database": "d", "wave": 1, "earlier": {"status": "RUNNING"}});
+        let running =
+            json!({"name": "n", "database": "d", "wave": 1, "earlier": {"status": "RUNNING"}});
         assert_eq!(read(&running).status, Status::Conflict);
     }
 

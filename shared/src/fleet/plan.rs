@@ -103,7 +103,11 @@ pub const MAX_PLAN_BYTES: usize = 150_000;
 pub const MAX_CHILD_NAME: usize = 47;
 
 /// Builds the plan; every database's request is validated as a single execution would be.
-pub fn build(request: &FleetRequest, targets: Vec<Sourced>, skipped: Vec<Skipped>) -> Result<Plan, Error> {
+pub fn build(
+    request: &FleetRequest,
+    targets: Vec<Sourced>,
+    skipped: Vec<Skipped>,
+) -> Result<Plan, Error> {
     if targets.is_empty() {
         return Err(Error::invalid(
             "selection",
@@ -135,12 +139,17 @@ pub fn build(request: &FleetRequest, targets: Vec<Sourced>, skipped: Vec<Skipped
         }
         let input = child_request(request, &target, &origin)?;
         let lane = lane(&target);
-        by_wave.entry(wave).or_default().entry(lane).or_default().push(Item {
-            name: child_name(request, &target),
-            database,
-            wave,
-            input,
-        });
+        by_wave
+            .entry(wave)
+            .or_default()
+            .entry(lane)
+            .or_default()
+            .push(Item {
+                name: child_name(request, &target),
+                database,
+                wave,
+                input,
+            });
     }
     let per_lane = request.waves.per_account_region as usize;
     let mut waves = Vec::new();
@@ -162,7 +171,11 @@ pub fn build(request: &FleetRequest, targets: Vec<Sourced>, skipped: Vec<Skipped
             .collect();
         // Longest queues first: the wave ends soonest when they start first.
         queues.sort_by(|a, b| b.items.len().cmp(&a.items.len()).then(a.lane.cmp(&b.lane)));
-        waves.push(Wave { wave, databases, queues });
+        waves.push(Wave {
+            wave,
+            databases,
+            queues,
+        });
     }
     let roster = waves
         .iter()
@@ -189,7 +202,9 @@ pub fn build(request: &FleetRequest, targets: Vec<Sourced>, skipped: Vec<Skipped
         waves,
         roster,
     };
-    let bytes = serde_json::to_vec(&plan).map(|v| v.len()).unwrap_or(usize::MAX);
+    let bytes = serde_json::to_vec(&plan)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
     if bytes > MAX_PLAN_BYTES {
         return Err(Error::invalid(
             "fleet",
@@ -204,7 +219,10 @@ pub fn build(request: &FleetRequest, targets: Vec<Sourced>, skipped: Vec<Skipped
 fn deal(lane: &str, items: Vec<Item>, queues: usize) -> Vec<Queue> {
     let count = queues.min(items.len()).max(1);
     let mut out: Vec<Queue> = (0..count)
-        .map(|_| Queue { lane: lane.to_owned(), items: Vec::new() })
+        .map(|_| Queue {
+            lane: lane.to_owned(),
+            items: Vec::new(),
+        })
         .collect();
     for (i, item) in items.into_iter().enumerate() {
         out[i % count].items.push(item);
@@ -214,19 +232,28 @@ fn deal(lane: &str, items: Vec<Item>, queues: usize) -> Vec<Queue> {
 
 /// The child's request: options from the fleet, then the engine's, then the database's own;
 /// the role from `memberRoleName` when the database names none; validated as one execution's.
-fn child_request(request: &FleetRequest, target: &FleetTarget, origin: &str) -> Result<Value, Error> {
+fn child_request(
+    request: &FleetRequest,
+    target: &FleetTarget,
+    origin: &str,
+) -> Result<Value, Error> {
     let mut options: Map<String, Value> = request.options.clone();
     if let Some(engine) = request.engine_options.get(&target.engine) {
         options.extend(engine.clone());
     }
     options.extend(target.options.clone());
-    options.insert("notifications".into(), json!(request.database_notifications));
-    let role_arn = target.role_arn.clone().or_else(|| {
-        match (&request.member_role_name, &target.account_id) {
-            (Some(role), Some(account)) => Some(format!("arn:aws:iam::{account}:role/{role}")),
-            _ => None,
-        }
-    });
+    options.insert(
+        "notifications".into(),
+        json!(request.database_notifications),
+    );
+    let role_arn =
+        target
+            .role_arn
+            .clone()
+            .or_else(|| match (&request.member_role_name, &target.account_id) {
+                (Some(role), Some(account)) => Some(format!("arn:aws:iam::{account}:role/{role}")),
+                _ => None,
+            });
     let mut t = Map::new();
     if let Some(a) = &target.account_id {
         t.insert("accountId".into(), json!(a));
@@ -239,7 +266,11 @@ fn child_request(request: &FleetRequest, target: &FleetTarget, origin: &str) -> 
     }
     let value = json!({"action": request.action.name(), "target": t, "options": options});
     Request::from_value(value.clone()).map_err(|e| match e {
-        Error::InvalidInput { field, problem, fix } => Error::InvalidInput {
+        Error::InvalidInput {
+            field,
+            problem,
+            fix,
+        } => Error::InvalidInput {
             field: format!("{origin} ({}): {field}", database_label(target)),
             problem,
             fix,
@@ -279,12 +310,18 @@ pub fn child_name(request: &FleetRequest, target: &FleetTarget) -> String {
     let hash = fnv1a(key.as_bytes());
     let room = MAX_CHILD_NAME - request.fleet.len() - 10;
     let identifier: String = target.identifier.chars().take(room).collect();
-    format!("{}-{}-{hash:08x}", request.fleet, identifier.trim_end_matches('-'))
+    format!(
+        "{}-{}-{hash:08x}",
+        request.fleet,
+        identifier.trim_end_matches('-')
+    )
 }
 
 /// FNV-1a, 32 bits: stable across Rust versions and platforms, unlike `DefaultHasher`.
 fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(*b)).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 #[cfg(test)]
@@ -294,7 +331,9 @@ mod tests {
 
     fn request(extra: Value) -> FleetRequest {
         let mut v = json!({"fleet": "dec", "targets": [{"region": "us-east-1", "identifier": "x", "engine": "mysql"}], "options": {"targetEngineVersion": "8.4.3"}, "waves": {"maxConcurrency": 2, "perAccountRegion": 1}});
-        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
         FleetRequest::from_value(v).unwrap()
     }
 
@@ -323,16 +362,29 @@ mod tests {
             target("111111111111", "us-east-1", "z", 1),
         ];
         let plan = build(&r, targets, vec![]).unwrap();
-        assert_eq!(plan.waves.iter().map(|w| w.wave).collect::<Vec<_>>(), vec![1, 2]);
+        assert_eq!(
+            plan.waves.iter().map(|w| w.wave).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         let wave2 = &plan.waves[1];
         assert_eq!(wave2.databases, 3);
         // perAccountRegion 1: one queue per lane, the longer first.
         assert_eq!(wave2.queues.len(), 2);
         assert_eq!(wave2.queues[0].lane, "111111111111/us-east-1");
-        let names: Vec<&str> = wave2.queues[0].items.iter().map(|i| i.database.as_str()).collect();
-        assert_eq!(names, vec!["111111111111/us-east-1/a", "111111111111/us-east-1/b"]);
+        let names: Vec<&str> = wave2.queues[0]
+            .items
+            .iter()
+            .map(|i| i.database.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            vec!["111111111111/us-east-1/a", "111111111111/us-east-1/b"]
+        );
         let input = &wave2.queues[0].items[0].input;
-        assert_eq!(input["target"]["roleArn"], "arn:aws:iam::111111111111:role/rds-bluegreen");
+        assert_eq!(
+            input["target"]["roleArn"],
+            "arn:aws:iam::111111111111:role/rds-bluegreen"
+        );
         assert_eq!(input["options"]["notifications"], "failures");
         assert_eq!(input["options"]["targetEngineVersion"], "8.4.3");
         assert_eq!(input["action"], "upgrade");
@@ -356,20 +408,36 @@ mod tests {
     fn a_bad_database_or_a_duplicate_is_named_before_anything_starts() {
         let r = request(json!({}));
         let mut bad = target("111111111111", "us-east-1", "a", 1);
-        bad.target.options.insert("targetIops".into(), json!("many"));
+        bad.target
+            .options
+            .insert("targetIops".into(), json!("many"));
         match build(&r, vec![bad], vec![]).unwrap_err() {
-            Error::InvalidInput { field, .. } => assert!(field.starts_with("targets[a] (111111111111/us-east-1/a): options"), "{field}"),
+            Error::InvalidInput { field, .. } => assert!(
+                field.starts_with("targets[a] (111111111111/us-east-1/a): options"),
+                "{field}"
+            ),
             e => panic!("{e}"),
         }
-        let dup = vec![target("111111111111", "us-east-1", "a", 1), target("111111111111", "us-east-1", "a", 2)];
-        assert!(matches!(build(&r, dup, vec![]), Err(Error::InvalidInput { .. })));
-        assert!(matches!(build(&r, vec![], vec![]), Err(Error::InvalidInput { .. })));
+        let dup = vec![
+            target("111111111111", "us-east-1", "a", 1),
+            target("111111111111", "us-east-1", "a", 2),
+        ];
+        assert!(matches!(
+            build(&r, dup, vec![]),
+            Err(Error::InvalidInput { .. })
+        ));
+        assert!(matches!(
+            build(&r, vec![], vec![]),
+            Err(Error::InvalidInput { .. })
+        ));
     }
 
     #[test]
     fn per_lane_queues_split_a_lane() {
         let r = request(json!({"waves": {"maxConcurrency": 4, "perAccountRegion": 2}}));
-        let targets = (0..5).map(|i| target("111111111111", "us-east-1", &format!("d{i}"), 1)).collect();
+        let targets = (0..5)
+            .map(|i| target("111111111111", "us-east-1", &format!("d{i}"), 1))
+            .collect();
         let plan = build(&r, targets, vec![]).unwrap();
         let sizes: Vec<usize> = plan.waves[0].queues.iter().map(|q| q.items.len()).collect();
         assert_eq!(sizes, vec![3, 2]);

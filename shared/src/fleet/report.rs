@@ -117,11 +117,22 @@ mod tests {
     #[test]
     fn the_roster_fills_in_what_never_started() {
         let roster = vec![
-            Entry { database: "a".into(), wave: 1, name: "na".into() },
-            Entry { database: "b".into(), wave: 2, name: "nb".into() },
+            Entry {
+                database: "a".into(),
+                wave: 1,
+                name: "na".into(),
+            },
+            Entry {
+                database: "b".into(),
+                wave: 2,
+                name: "nb".into(),
+            },
         ];
         let all = complete(&roster, &[outcome("a", 1, Status::Failed)]);
-        assert_eq!(all.iter().map(|o| o.status).collect::<Vec<_>>(), vec![Status::Failed, Status::Skipped]);
+        assert_eq!(
+            all.iter().map(|o| o.status).collect::<Vec<_>>(),
+            vec![Status::Failed, Status::Skipped]
+        );
     }
 
     #[test]

@@ -212,7 +212,11 @@ impl FleetRequest {
             || matches!(&self.selection, Some(s) if s.is_empty())
         {
             return Err(Error::invalid(
-                if self.targets.is_some() { "targets" } else { "selection" },
+                if self.targets.is_some() {
+                    "targets"
+                } else {
+                    "selection"
+                },
                 "is empty",
                 "name at least one database (or one account and Region)",
             ));
@@ -307,20 +311,51 @@ mod tests {
     #[test]
     fn bad_fields_are_named() {
         let cases = [
-            (json!({"fleet": "no spaces", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "mysql"}]}), "fleet"),
+            (
+                json!({"fleet": "no spaces", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "mysql"}]}),
+                "fleet",
+            ),
             (json!({"fleet": "f"}), "targets"),
-            (json!({"fleet": "f", "targets": [], "selection": [{"region": "us-east-1"}]}), "targets"),
+            (
+                json!({"fleet": "f", "targets": [], "selection": [{"region": "us-east-1"}]}),
+                "targets",
+            ),
             (json!({"fleet": "f", "targets": []}), "targets"),
-            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"maxConcurrency": 0}}), "waves.maxConcurrency"),
-            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"maxConcurrency": 2, "perAccountRegion": 3}}), "waves.perAccountRegion"),
-            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"soakSeconds": 999999999}}), "waves.soakSeconds"),
-            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "wave": 2}), "wave"),
-            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "options": {"notifications": "all"}}), "options.notifications"),
-            (json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "memberRoleName": "a/b"}), "memberRoleName"),
-            (json!({"fleet": "f", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "oracle"}]}), "targets[0].engine"),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"maxConcurrency": 0}}),
+                "waves.maxConcurrency",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"maxConcurrency": 2, "perAccountRegion": 3}}),
+                "waves.perAccountRegion",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"soakSeconds": 999999999}}),
+                "waves.soakSeconds",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "wave": 2}),
+                "wave",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "options": {"notifications": "all"}}),
+                "options.notifications",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "memberRoleName": "a/b"}),
+                "memberRoleName",
+            ),
+            (
+                json!({"fleet": "f", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "oracle"}]}),
+                "targets[0].engine",
+            ),
         ];
         for (input, expected) in cases {
-            assert_eq!(field(parse(input.clone()).unwrap_err()), expected, "{input}");
+            assert_eq!(
+                field(parse(input.clone()).unwrap_err()),
+                expected,
+                "{input}"
+            );
         }
     }
 }

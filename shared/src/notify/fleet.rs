@@ -74,7 +74,11 @@ pub fn started(s: &Summary, execution_arn: Option<&str>) -> Message {
     if !s.skipped.is_empty() {
         m.details = Some(Details {
             title: format!("Passed over ({})", s.skipped.len()),
-            body: lines(s.skipped.iter().map(|k| format!("{}: {}", k.database, k.reason))),
+            body: lines(
+                s.skipped
+                    .iter()
+                    .map(|k| format!("{}: {}", k.database, k.reason)),
+            ),
         });
     }
     m
@@ -120,7 +124,8 @@ pub fn wave(
         m.error = Some("FleetStopped".into());
         m.next_steps = vec![
             "Open each failed database's execution (links below) and fix what it names.".into(),
-            "Start the fleet again under a new name with the failed and the not-started databases.".into(),
+            "Start the fleet again under a new name with the failed and the not-started databases."
+                .into(),
         ];
     }
     m
@@ -187,7 +192,8 @@ pub fn failed(fleet: &str, error: &str, cause: &str, execution_arn: Option<&str>
     m.summary = truncate(cause, 2_000);
     m.error = Some(error.to_owned());
     m.next_steps = vec![
-        "Fix what the error names; nothing was started for a database the fleet did not reach.".into(),
+        "Fix what the error names; nothing was started for a database the fleet did not reach."
+            .into(),
     ];
     m
 }
@@ -262,7 +268,9 @@ mod tests {
             wave: 1,
             name: format!("n{i}"),
             status,
-            execution_arn: Some(format!("arn:aws:states:us-east-1:123456789012:execution:bg:n{i}")),
+            execution_arn: Some(format!(
+                "arn:aws:states:us-east-1:123456789012:execution:bg:n{i}"
+            )),
             ending: None,
             error: status.is_failure().then(|| "DeploymentFailed".to_owned()),
             cause: None,
@@ -275,12 +283,21 @@ mod tests {
     #[test]
     fn a_wave_over_tolerance_says_the_fleet_stops_and_links_the_failures() {
         let outcomes = vec![outcome(1, Status::Succeeded), outcome(2, Status::Failed)];
-        let m = wave(&summary(), 1, &outcomes, true, Some("arn:aws:states:us-east-1:123456789012:execution:fleet:f1"));
+        let m = wave(
+            &summary(),
+            1,
+            &outcomes,
+            true,
+            Some("arn:aws:states:us-east-1:123456789012:execution:fleet:f1"),
+        );
         assert_eq!(m.outcome, Outcome::Failure);
         assert_eq!(m.headline, "wave 1 of 2: 1 succeeded, 1 failed");
         assert!(m.summary.contains("the fleet stops"));
         assert_eq!(m.error.as_deref(), Some("FleetStopped"));
-        assert!(m.links.iter().any(|l| l.label == "111111111111/us-east-1/db2 execution"));
+        assert!(m
+            .links
+            .iter()
+            .any(|l| l.label == "111111111111/us-east-1/db2 execution"));
         assert!(!m.links.iter().any(|l| l.label.contains("db1")));
     }
 
@@ -291,7 +308,9 @@ mod tests {
         let body = &m.details.as_ref().unwrap().body;
         assert_eq!(body.lines().count(), MAX_LINES + 1);
         assert!(body.ends_with("... and 10 more (the full report lists every database)"));
-        assert!(m.facts.contains(&("Full report".into(), "s3://b/k.json".into())));
+        assert!(m
+            .facts
+            .contains(&("Full report".into(), "s3://b/k.json".into())));
         assert_eq!(m.links.len(), MAX_LINKS);
         assert_eq!(m.error.as_deref(), Some("FleetIncomplete"));
     }

@@ -9,10 +9,10 @@
 pub mod chatbot;
 pub mod config;
 pub mod ended;
-pub mod fleet;
 pub mod event;
 pub mod failure;
 pub mod findings;
+pub mod fleet;
 pub mod format;
 pub mod links;
 pub mod message;

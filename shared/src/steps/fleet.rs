@@ -100,12 +100,13 @@ pub async fn plan(event: Value, clients: &ClientFactory) -> Result<Plan, Error> 
 /// The target whose clients read a selection's account and Region (its role from the
 /// selection or `memberRoleName`), checked as a database's target would be.
 fn selection_target(request: &FleetRequest, s: &Selection, origin: &str) -> Result<Target, Error> {
-    let role_arn = s.role_arn.clone().or_else(|| {
-        match (&request.member_role_name, &s.account_id) {
-            (Some(role), Some(account)) => Some(format!("arn:aws:iam::{account}:role/{role}")),
-            _ => None,
-        }
-    });
+    let role_arn =
+        s.role_arn
+            .clone()
+            .or_else(|| match (&request.member_role_name, &s.account_id) {
+                (Some(role), Some(account)) => Some(format!("arn:aws:iam::{account}:role/{role}")),
+                _ => None,
+            });
     let target = Target {
         account_id: s.account_id.clone(),
         region: s.region.clone(),
@@ -115,7 +116,11 @@ fn selection_target(request: &FleetRequest, s: &Selection, origin: &str) -> Resu
     };
     let check = json!({"action": "dry-run", "target": target});
     Request::from_value(check).map_err(|e| match e {
-        Error::InvalidInput { field, problem, fix } => Error::InvalidInput {
+        Error::InvalidInput {
+            field,
+            problem,
+            fix,
+        } => Error::InvalidInput {
             field: format!("{origin}: {}", field.trim_start_matches("target.")),
             problem,
             fix,
@@ -169,7 +174,11 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
     let arn = event.execution.get("id").and_then(Value::as_str);
     let summary = || {
         event.summary.clone().ok_or_else(|| {
-            Error::invalid("summary", "is missing", "pass $.plan.summary to this fleet stage")
+            Error::invalid(
+                "summary",
+                "is missing",
+                "pass $.plan.summary to this fleet stage",
+            )
         })
     };
     match event.fleet_stage.as_str() {
@@ -188,12 +197,18 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
                 .await;
             let mut all = event.outcomes;
             all.extend(now);
-            Ok(json!({"verdict": if stop { "stop" } else { "continue" }, "failed": failed, "outcomes": all}))
+            Ok(
+                json!({"verdict": if stop { "stop" } else { "continue" }, "failed": failed, "outcomes": all}),
+            )
         }
         "report" => {
             let summary = summary()?;
             let all = report::complete(&event.roster, &event.outcomes);
-            let name = event.execution.get("name").and_then(Value::as_str).unwrap_or("");
+            let name = event
+                .execution
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             Ok(json!({"json": report::json(&summary, name, &all), "csv": report::csv(&all)}))
         }
         "finished" => {
@@ -214,12 +229,27 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             Ok(json!({"result": result, "failed": failed}))
         }
         "failed" => {
-            let fleet = event.request.get("fleet").and_then(Value::as_str).unwrap_or("unknown");
-            let text = |k: &str| event.error.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+            let fleet = event
+                .request
+                .get("fleet")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown");
+            let text = |k: &str| {
+                event
+                    .error
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned()
+            };
             let cause = text("Cause");
             let cause = serde_json::from_str::<Value>(&cause)
                 .ok()
-                .and_then(|v| v.get("errorMessage").and_then(Value::as_str).map(str::to_owned))
+                .and_then(|v| {
+                    v.get("errorMessage")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
                 .unwrap_or(cause);
             let message = messages::failed(fleet, &text("Error"), &cause, arn);
             Ok(json!(notifier.deliver(&message).await))

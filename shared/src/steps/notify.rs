@@ -28,6 +28,27 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         return super::fleet::notify(Value::Object(map), notifier).await;
     }
     let event = match StatusChange::from_event(&map) {
+        // A fleet that ended badly from outside (stopped, timed out): its children report
+        // themselves; this says the fleet itself ended and what to look at.
+        Some(change) if change.request().get("fleet").is_some() => {
+            let fleet = change.request()["fleet"]
+                .as_str()
+                .unwrap_or("unknown")
+                .to_owned();
+            let cause = format!(
+                "The fleet execution ended {}{}. Each database execution it started reports its own end (look for them by the fleet name in the Step Functions console); databases of later waves were not started.",
+                change.status,
+                change.cause.as_deref().filter(|c| !c.is_empty()).map(|c| format!(": {c}")).unwrap_or_default()
+            );
+            let error = change
+                .error
+                .clone()
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| change.status.clone());
+            let message =
+                crate::notify::fleet::failed(&fleet, &error, &cause, Some(&change.execution_arn));
+            return Ok(serde_json::json!(notifier.deliver(&message).await));
+        }
         Some(change) => {
             let left = notifier.left_running(&change.request()).await;
             change.notify_event(left)
@@ -47,7 +68,9 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
 /// failures (a fleet reports everything else in its own summary). Read leniently: a request
 /// that does not parse sends everything.
 fn wanted(request: &Value, message: &crate::notify::message::Message) -> bool {
-    let failures_only = request.pointer("/options/notifications").and_then(Value::as_str)
+    let failures_only = request
+        .pointer("/options/notifications")
+        .and_then(Value::as_str)
         == Some("failures");
     !failures_only || message.outcome == crate::notify::event::Outcome::Failure
 }

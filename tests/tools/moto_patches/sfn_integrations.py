@@ -13,6 +13,10 @@ moto 5.2.5's copy of the engine keeps the conversion helpers (`_to_boto_request`
 boto receives `StateMachineArn` where it expects `stateMachineArn` and every Step Functions
 task fails with `KeyError`. This restores the conversion from the service's own botocore
 model. Services whose members are already PascalCase (DynamoDB, S3) are unchanged by it.
+
+A blob parameter given as a string (`"Body.$": "$.report.csv"` of `s3:putObject`) is sent as
+that text, as Step Functions does; moto's helper JSON-encoded it, so the object held the
+string in quotes with its line breaks escaped. Other values (objects) are still sent as JSON.
 """
 
 from __future__ import annotations
@@ -38,6 +42,15 @@ def _operation(service: str, snake_action: str) -> Any:
         if botocore.xform_name(name) == snake_action:
             return model.operation_model(name)
     return None
+
+
+_original_to_boto_request_value = StateTaskService._to_boto_request_value
+
+
+def _to_boto_request_value(self, request_value, value_shape):
+    if getattr(value_shape, "type_name", None) == "blob" and isinstance(request_value, str):
+        return request_value.encode("utf-8")
+    return _original_to_boto_request_value(self, request_value, value_shape)
 
 
 def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None) -> None:
@@ -75,6 +88,7 @@ def _sfn_normalise_response(self, response, boto_service_name=None, service_acti
 
 
 def apply() -> None:
+    StateTaskService._to_boto_request_value = _to_boto_request_value
     StateTaskService._normalise_parameters = _normalise_parameters
     StateTaskService._normalise_response = _normalise_response
     StateTaskServiceSfn._normalise_response = _sfn_normalise_response

@@ -1,0 +1,775 @@
+//! The fleet end to end: statemachine/fleet.asl.json and the per-database state machine on
+//! moto's Step Functions engine with the real functions, over member accounts that each have
+//! member-account.yaml deployed (CloudFormation in moto; its roles are what the functions
+//! assume) and two Regions. Each test uses its own databases (and the dry run its own account),
+//! so they run side by side.
+
+mod e2e_support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use e2e::faults::Fault;
+use e2e::moto::{python, root, unique, Moto, ACCOUNT, REGION};
+use e2e::seed;
+use e2e::stack::{stack, Stack};
+use e2e::stepfunctions::{product_definition, statemachine_definition, Execution};
+use e2e_support::notifications_about;
+use serde_json::{json, Value};
+use tokio::sync::OnceCell;
+
+/// The upgrade fleet's accounts; the dry run has its own (its selection finds every enrolled
+/// database of an account and Region).
+const MEMBERS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
+const DRY_RUN_ACCOUNT: &str = "444444444444";
+const REGIONS: [&str; 2] = ["us-east-1", "us-west-2"];
+const ROLE: &str = "rds-bluegreen";
+const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";
+const MYSQL_TARGET: &str = "8.4.3";
+const FLEET_TIMEOUT: Duration = Duration::from_secs(900);
+
+/// The hub: both state machines and the report bucket, on the shared stack, with the member
+/// accounts deployed.
+struct Hub {
+    stack: &'static Stack,
+    database_machine: String,
+    fleet_machine: String,
+    bucket: String,
+}
+
+async fn hub() -> &'static Hub {
+    static HUB: OnceCell<Hub> = OnceCell::const_new();
+    HUB.get_or_init(|| async {
+        let stack = stack().await;
+        let mut accounts: Vec<&str> = MEMBERS.to_vec();
+        accounts.push(DRY_RUN_ACCOUNT);
+        deploy_member_accounts(&stack.moto, &accounts);
+        let bucket = unique("fleet-reports");
+        s3(&stack.moto, &["mkbucket", &bucket], None);
+        let sfn = stack.sfn();
+        let database_name = unique("bluegreen");
+        let database_machine = sfn
+            .create_state_machine(&database_name, &product_definition(&BTreeMap::new()))
+            .await;
+        let values = BTreeMap::from([
+            (
+                "BlueGreenStateMachineArn".to_owned(),
+                database_machine.clone(),
+            ),
+            (
+                "ChildExecutionArnPrefix".to_owned(),
+                format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{database_name}:"),
+            ),
+            ("ReportBucket".to_owned(), bucket.clone()),
+        ]);
+        let fleet_machine = sfn
+            .create_state_machine(
+                &unique("fleet"),
+                &statemachine_definition("fleet.asl.json", &values),
+            )
+            .await;
+        Hub {
+            stack,
+            database_machine,
+            fleet_machine,
+            bucket,
+        }
+    })
+    .await
+}
+
+/// member-account.yaml in each account, as StackSets would deploy it (tests/tools/member_accounts.py).
+fn deploy_member_accounts(moto: &Moto, accounts: &[&str]) {
+    let script = root().join("tests/tools/member_accounts.py");
+    let out = Command::new(python())
+        .arg(script)
+        .args([
+            moto.endpoint.as_str(),
+            ACCOUNT,
+            "fleet-tests-external-id",
+            REGION,
+        ])
+        .args(accounts)
+        .output()
+        .expect("run member_accounts.py");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for account in accounts {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(account))
+            .unwrap_or_default();
+        assert_eq!(
+            line,
+            format!("{account} CREATE_COMPLETE {ROLE}-change,{ROLE}-delete,{ROLE}-read"),
+            "{text}"
+        );
+    }
+}
+
+/// S3 through tests/tools/s3_objects.py; the body of a `get`.
+fn s3(moto: &Moto, args: &[&str], body: Option<&str>) -> String {
+    let mut child = Command::new(python())
+        .arg(root().join("tests/tools/s3_objects.py"))
+        .arg(&moto.endpoint)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run s3_objects.py");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(body.unwrap_or("").as_bytes())
+            .expect("write body");
+    }
+    let out = child.wait_with_output().expect("s3_objects.py ends");
+    assert!(
+        out.status.success(),
+        "s3 {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// An RDS client acting in `account` and `region`, through the member account's change role.
+async fn rds_in(moto: &Moto, account: &str, region: &str) -> aws_sdk_rds::Client {
+    aws_sdk_rds::Client::new(
+        &moto
+            .sdk_config_in(account, region, &format!("{ROLE}-change"))
+            .await,
+    )
+}
+
+/// One database of a fleet test.
+#[derive(Debug, Clone)]
+struct Db {
+    account: &'static str,
+    region: &'static str,
+    id: String,
+    engine: &'static str,
+    wave: u32,
+}
+
+impl Db {
+    fn label(&self) -> String {
+        format!("{}/{}/{}", self.account, self.region, self.id)
+    }
+
+    fn target(&self) -> Value {
+        json!({"accountId": self.account, "region": self.region, "identifier": self.id, "engine": self.engine, "wave": self.wave})
+    }
+
+    /// Seeds it enrolled: an Aurora MySQL cluster with one instance, or a MySQL instance with
+    /// `backup_days` of backups (0 is a precheck blocker).
+    async fn seed(&self, moto: &Moto, backup_days: i32) {
+        let rds = rds_in(moto, self.account, self.region).await;
+        match self.engine {
+            "aurora-mysql" => {
+                seed::aurora_mysql_with(&rds, &self.id, 0).await;
+            }
+            _ => {
+                seed::rds_instance_with(&rds, &self.id, "mysql", "8.0.35", backup_days).await;
+            }
+        }
+    }
+
+    /// (engine version, live Blue/Green deployments of it, identifiers starting with it) in its account.
+    async fn inventory(&self, moto: &Moto) -> (String, usize, Vec<String>) {
+        let rds = rds_in(moto, self.account, self.region).await;
+        let (version, mut names) = if self.engine == "aurora-mysql" {
+            let out = rds.describe_db_clusters().send().await.expect("clusters");
+            let names: Vec<String> = out
+                .db_clusters()
+                .iter()
+                .filter_map(|c| c.db_cluster_identifier())
+                .filter(|n| n.starts_with(&self.id))
+                .map(str::to_owned)
+                .collect();
+            let version = out
+                .db_clusters()
+                .iter()
+                .find(|c| c.db_cluster_identifier() == Some(&self.id))
+                .and_then(|c| c.engine_version())
+                .unwrap_or("gone")
+                .to_owned();
+            (version, names)
+        } else {
+            let out = rds.describe_db_instances().send().await.expect("instances");
+            let names: Vec<String> = out
+                .db_instances()
+                .iter()
+                .filter_map(|i| i.db_instance_identifier())
+                .filter(|n| n.starts_with(&self.id))
+                .map(str::to_owned)
+                .collect();
+            let version = out
+                .db_instances()
+                .iter()
+                .find(|i| i.db_instance_identifier() == Some(&self.id))
+                .and_then(|i| i.engine_version())
+                .unwrap_or("gone")
+                .to_owned();
+            (version, names)
+        };
+        names.sort();
+        let deployments = rds
+            .describe_blue_green_deployments()
+            .send()
+            .await
+            .expect("deployments");
+        // A deployment being deleted (DELETING) is on its way out (moto_patches/delete_target.py).
+        let mine = deployments
+            .blue_green_deployments()
+            .iter()
+            .filter(|d| d.status() != Some("DELETING"))
+            .filter(|d| {
+                [d.source(), d.target()].iter().any(|arn| {
+                    arn.unwrap_or_default()
+                        .rsplit(':')
+                        .next()
+                        .is_some_and(|n| n == self.id || n.starts_with(&format!("{}-", self.id)))
+                })
+            })
+            .count();
+        (version, mine, names)
+    }
+}
+
+/// The MySQL 8.4 parameter group of this fleet (`<fleet>-my84`), in every account and Region
+/// of `dbs` that has a MySQL database.
+async fn mysql_groups(moto: &Moto, fleet: &str, dbs: &[Db]) {
+    let places: BTreeSet<(&str, &str)> = dbs
+        .iter()
+        .filter(|d| d.engine == "mysql")
+        .map(|d| (d.account, d.region))
+        .collect();
+    for (account, region) in places {
+        let rds = rds_in(moto, account, region).await;
+        seed::parameter_group_with(
+            &rds,
+            &format!("{fleet}-my84"),
+            "mysql8.4",
+            &[("binlog_format", "ROW")],
+        )
+        .await;
+    }
+}
+
+/// Fleet options: upgrade targets per engine, no grace period (a day would take minutes even scaled).
+fn upgrade_input(fleet: &str, dbs: &[Db], waves: Value) -> Value {
+    json!({
+        "fleet": fleet,
+        "action": "upgrade",
+        "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
+        "memberRoleName": ROLE,
+        "options": {"gracePeriodSeconds": 0},
+        "engineOptions": {
+            "aurora-mysql": {"targetEngineVersion": AURORA_TARGET},
+            "mysql": {"targetEngineVersion": MYSQL_TARGET, "targetDbParameterGroupName": format!("{fleet}-my84")}
+        },
+        "waves": waves,
+    })
+}
+
+/// One child execution of a fleet, as Step Functions describes it.
+#[derive(Debug)]
+struct Child {
+    name: String,
+    status: String,
+    start: f64,
+    stop: f64,
+}
+
+/// The per-database executions whose name starts with `fleet-`.
+async fn children(hub: &Hub, fleet: &str) -> Vec<Child> {
+    let sfn = hub.stack.sfn();
+    let listed = sfn
+        .call(
+            "ListExecutions",
+            json!({"stateMachineArn": hub.database_machine, "maxResults": 1000}),
+        )
+        .await;
+    let mut out = Vec::new();
+    for e in listed["executions"].as_array().cloned().unwrap_or_default() {
+        let name = e["name"].as_str().unwrap_or_default().to_owned();
+        if !name.starts_with(&format!("{fleet}-")) {
+            continue;
+        }
+        let d = sfn
+            .call(
+                "DescribeExecution",
+                json!({"executionArn": e["executionArn"]}),
+            )
+            .await;
+        out.push(Child {
+            name,
+            status: d["status"].as_str().unwrap_or_default().to_owned(),
+            start: d["startDate"].as_f64().unwrap_or_default(),
+            stop: d["stopDate"].as_f64().unwrap_or(f64::MAX),
+        });
+    }
+    out
+}
+
+/// The most children running at once among `children`.
+fn most_at_once<'a>(children: impl Iterator<Item = &'a Child>) -> usize {
+    let mut edges: Vec<(f64, i32)> = children
+        .flat_map(|c| [(c.start, 1), (c.stop, -1)])
+        .collect();
+    // An end at the same instant as a start frees its place first.
+    edges.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut now, mut most) = (0, 0);
+    for (_, delta) in edges {
+        now += delta;
+        most = most.max(now);
+    }
+    most as usize
+}
+
+/// Runs the fleet to its end.
+async fn run_fleet(hub: &Hub, input: &Value) -> Execution {
+    let name = unique(input["fleet"].as_str().unwrap_or("fleet"));
+    let execution = hub
+        .stack
+        .sfn()
+        .run(&hub.fleet_machine, &name, input, FLEET_TIMEOUT)
+        .await;
+    assert_ne!(
+        execution.status, "RUNNING",
+        "the fleet did not end: {:?}",
+        execution.states
+    );
+    execution
+}
+
+/// The fleet report this execution wrote (JSON).
+fn report(hub: &Hub, fleet: &str, execution: &Execution) -> (Value, String) {
+    let name = execution.arn.rsplit(':').next().unwrap_or_default();
+    let key = |ext: &str| format!("fleet/{fleet}/{name}/report.{ext}");
+    let json: Value = serde_json::from_str(&s3(
+        &hub.stack.moto,
+        &["get", &hub.bucket, &key("json")],
+        None,
+    ))
+    .expect("report JSON");
+    (
+        json,
+        s3(&hub.stack.moto, &["get", &hub.bucket, &key("csv")], None),
+    )
+}
+
+/// The report's status of each database, by `account/Region/identifier`.
+fn statuses(report: &Value) -> BTreeMap<String, String> {
+    report["databases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["database"].as_str().unwrap_or_default().to_owned(),
+                d["status"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_regions() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let fleet = unique("waves");
+    // 12 databases over 3 accounts and 2 Regions; waves of 2, 4 and 6.
+    let dbs: Vec<Db> = (0..12)
+        .map(|i| Db {
+            account: MEMBERS[i % 3],
+            region: REGIONS[(i / 3) % 2],
+            id: format!("{fleet}-db{i}"),
+            engine: if i % 2 == 0 { "aurora-mysql" } else { "mysql" },
+            wave: match i {
+                0..=1 => 1,
+                2..=5 => 2,
+                _ => 3,
+            },
+        })
+        .collect();
+    let blocked = dbs[3].clone(); // wave 2, MySQL with backups off: the precheck blocks it
+    let failing = dbs[8].clone(); // wave 3, Aurora: green breaks while it is built
+    mysql_groups(moto, &fleet, &dbs).await;
+    for db in &dbs {
+        db.seed(moto, if db.id == blocked.id { 0 } else { 7 }).await;
+    }
+    moto.inject(
+        &failing.id,
+        Fault::InvalidConfiguration {
+            details: "Replication is broken: the green DB cluster was promoted manually.".into(),
+        },
+    )
+    .await;
+
+    let input = upgrade_input(
+        &fleet,
+        &dbs,
+        json!({"maxConcurrency": 2, "perAccountRegion": 1, "toleratedFailures": 1}),
+    );
+    let execution = run_fleet(hub, &input).await;
+    moto.clear_faults(&failing.id).await;
+
+    // Two databases failed, each within its wave's tolerance: every wave ran, the fleet ends incomplete.
+    assert_eq!(execution.status, "FAILED", "{:?}", execution.states);
+    let (report, csv) = report(hub, &fleet, &execution);
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("FleetIncomplete"),
+        "{report}"
+    );
+    assert_eq!(
+        execution
+            .states
+            .iter()
+            .filter(|s| *s == "Judge the wave")
+            .count(),
+        3
+    );
+
+    // One child per database, in wave order, never more than 2 at once nor 2 in one account and Region.
+    let kids = children(hub, &fleet).await;
+    assert_eq!(kids.len(), 12, "{kids:?}");
+    assert!(
+        kids.iter()
+            .all(|c| c.status == "SUCCEEDED" || c.status == "FAILED"),
+        "{kids:?}"
+    );
+    let by_name: BTreeMap<String, (u32, String)> = report["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap().to_owned(),
+                (
+                    d["wave"].as_u64().unwrap() as u32,
+                    d["database"].as_str().unwrap().to_owned(),
+                ),
+            )
+        })
+        .collect();
+    for wave in 1..3 {
+        let last_stop = kids
+            .iter()
+            .filter(|c| by_name[&c.name].0 == wave)
+            .map(|c| c.stop)
+            .fold(0.0, f64::max);
+        let next_start = kids
+            .iter()
+            .filter(|c| by_name[&c.name].0 == wave + 1)
+            .map(|c| c.start)
+            .fold(f64::MAX, f64::min);
+        assert!(
+            last_stop <= next_start,
+            "wave {} started before wave {wave} ended",
+            wave + 1
+        );
+    }
+    assert!(
+        most_at_once(kids.iter()) <= 2,
+        "more than maxConcurrency at once: {kids:?}"
+    );
+    assert_eq!(
+        most_at_once(kids.iter()),
+        2,
+        "the fleet ran databases side by side"
+    );
+    for lane in dbs
+        .iter()
+        .map(|d| (d.account, d.region))
+        .collect::<BTreeSet<_>>()
+    {
+        let in_lane = kids.iter().filter(|c| {
+            by_name[&c.name]
+                .1
+                .starts_with(&format!("{}/{}/", lane.0, lane.1))
+        });
+        assert!(
+            most_at_once(in_lane) <= 1,
+            "more than perAccountRegion in {lane:?}"
+        );
+    }
+
+    // The report: 10 succeeded, the blocked and the failing one failed with their own errors.
+    let status = statuses(&report);
+    for db in &dbs {
+        let expected = if db.id == blocked.id || db.id == failing.id {
+            "failed"
+        } else {
+            "succeeded"
+        };
+        assert_eq!(status[&db.label()], expected, "{}", db.label());
+    }
+    let error_of = |db: &Db| {
+        report["databases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["database"] == db.label())
+            .and_then(|d| d["error"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(error_of(&blocked), "PrecheckFailed");
+    assert_eq!(error_of(&failing), "DeploymentFailed");
+    assert_eq!(csv.lines().count(), 13, "{csv}");
+    assert!(csv.starts_with(
+        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate"
+    ));
+
+    // The world: upgraded databases run the target with old blue and the deployment gone;
+    // the blocked and the failing one still run their version (the failing one's green stays for a human).
+    for db in &dbs {
+        let (version, deployments, names) = db.inventory(moto).await;
+        if db.id == blocked.id {
+            assert_eq!((version.as_str(), deployments), ("8.0.35", 0), "{}", db.id);
+        } else if db.id == failing.id {
+            assert_eq!(version, "8.0.mysql_aurora.3.05.2", "{}", db.id);
+        } else {
+            let target = if db.engine == "mysql" {
+                MYSQL_TARGET
+            } else {
+                AURORA_TARGET
+            };
+            assert_eq!((version.as_str(), deployments), (target, 0), "{}", db.id);
+            assert_eq!(names, vec![db.id.clone()], "old blue of {} is gone", db.id);
+        }
+    }
+
+    // People heard of the fleet at its start, after each wave and at its end; of the
+    // databases, only the two failures (the fleet sends per-database failures only).
+    let fleet_messages = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+    let stages: Vec<&str> = fleet_messages
+        .iter()
+        .map(|m| m.attributes["stage"].as_str())
+        .collect();
+    assert_eq!(
+        stages,
+        vec![
+            "fleet-started",
+            "fleet-wave",
+            "fleet-wave",
+            "fleet-wave",
+            "fleet-finished"
+        ]
+    );
+    let last = &fleet_messages[4].body;
+    assert!(last.contains("10 succeeded, 2 failed"), "{last}");
+    assert!(
+        last.contains(&format!("s3://{}/fleet/{fleet}/", hub.bucket)),
+        "{last}"
+    );
+    for db in &dbs {
+        let stages: Vec<String> = notifications_about(hub.stack, &db.id)
+            .await
+            .iter()
+            .map(|m| m.attributes["outcome"].clone())
+            .collect();
+        let expected: Vec<&str> = if db.id == blocked.id || db.id == failing.id {
+            vec!["failure"]
+        } else {
+            vec![]
+        };
+        assert_eq!(stages, expected, "{}", db.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_nothing_twice() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let fleet = unique("stop");
+    let db = |i: usize, engine: &'static str, wave: u32| Db {
+        account: MEMBERS[1],
+        region: REGIONS[1],
+        id: format!("{fleet}-db{i}"),
+        engine,
+        wave,
+    };
+    let dbs = vec![
+        db(0, "mysql", 1),
+        db(1, "aurora-mysql", 2),
+        db(2, "aurora-mysql", 2),
+    ];
+    mysql_groups(moto, &fleet, &dbs).await;
+    dbs[0].seed(moto, 0).await; // blocked
+    dbs[1].seed(moto, 7).await;
+    dbs[2].seed(moto, 7).await;
+    let input = upgrade_input(
+        &fleet,
+        &dbs,
+        json!({"maxConcurrency": 2, "perAccountRegion": 2, "toleratedFailures": 0}),
+    );
+
+    let first = run_fleet(hub, &input).await;
+    assert_eq!(
+        first.error.as_deref(),
+        Some("FleetStopped"),
+        "{:?}",
+        first.cause
+    );
+    assert_eq!(
+        first.states.iter().filter(|s| *s == "Run the wave").count(),
+        1,
+        "wave 2 never ran"
+    );
+    let (first_report, _) = report(hub, &fleet, &first);
+    let status = statuses(&first_report);
+    assert_eq!(status[&dbs[0].label()], "failed");
+    assert_eq!(status[&dbs[1].label()], "skipped");
+    assert_eq!(status[&dbs[2].label()], "skipped");
+    for later in &dbs[1..] {
+        assert_eq!(
+            later.inventory(moto).await.0,
+            "8.0.mysql_aurora.3.05.2",
+            "{} untouched",
+            later.id
+        );
+        assert_eq!(
+            later.inventory(moto).await.1,
+            0,
+            "{} has no deployment",
+            later.id
+        );
+    }
+    let messages = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+    let wave = messages
+        .iter()
+        .find(|m| m.attributes["stage"] == "fleet-wave")
+        .expect("wave message");
+    assert!(wave.body.contains("the fleet stops"), "{}", wave.body);
+    assert_eq!(wave.attributes["outcome"], "failure");
+
+    // The same fleet again: the failed child is found, not started a second time.
+    let again = run_fleet(hub, &input).await;
+    assert_eq!(again.error.as_deref(), Some("FleetStopped"));
+    assert_eq!(
+        children(hub, &fleet).await.len(),
+        1,
+        "one child, however often the fleet starts"
+    );
+    let (again_report, _) = report(hub, &fleet, &again);
+    assert_eq!(statuses(&again_report)[&dbs[0].label()], "failed-earlier");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_dry_run_from_an_accounts_file_reports_every_database_it_finds() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let fleet = unique("dry");
+    let db = |name: &str, region: &'static str, engine: &'static str| Db {
+        account: DRY_RUN_ACCOUNT,
+        region,
+        id: format!("{fleet}-{name}"),
+        engine,
+        wave: 1,
+    };
+    let ok_east = db("ok", REGIONS[0], "aurora-mysql");
+    let blocked = db("nobackup", REGIONS[0], "mysql");
+    let ok_west = db("west", REGIONS[1], "mysql");
+    ok_east.seed(moto, 7).await;
+    blocked.seed(moto, 0).await;
+    ok_west.seed(moto, 7).await;
+    // Not enrolled: found, passed over, never touched.
+    let stranger = format!("{fleet}-stranger");
+    rds_in(moto, DRY_RUN_ACCOUNT, REGIONS[0])
+        .await
+        .create_db_instance()
+        .db_instance_identifier(&stranger)
+        .engine("mysql")
+        .engine_version("8.0.35")
+        .db_instance_class("db.m6g.large")
+        .allocated_storage(20)
+        .master_username("admin")
+        .master_user_password("password123")
+        .send()
+        .await
+        .expect("create");
+    // An older toolkit's accounts.csv: account, secret, Region.
+    let manifest = format!("account_id,secret_name,region\n{DRY_RUN_ACCOUNT},db-secret,{}\n{DRY_RUN_ACCOUNT},db-secret,{}\n", REGIONS[0], REGIONS[1]);
+    let key = format!("manifests/{fleet}.csv");
+    s3(moto, &["put", &hub.bucket, &key], Some(&manifest));
+    let input = json!({
+        "fleet": fleet, "action": "dry-run",
+        "manifest": {"bucket": hub.bucket, "key": key, "ignoreColumns": ["secret_name"]},
+        "memberRoleName": ROLE,
+        "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}, "mysql": {"targetEngineVersion": MYSQL_TARGET}},
+        "waves": {"maxConcurrency": 4, "perAccountRegion": 2}
+    });
+
+    let execution = run_fleet(hub, &input).await;
+    assert_eq!(
+        execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        execution.error, execution.cause
+    );
+    let (report, csv) = report(hub, &fleet, &execution);
+    let status = statuses(&report);
+    assert_eq!(status.len(), 3, "{report}");
+    assert_eq!(status[&ok_east.label()], "passed");
+    assert_eq!(status[&ok_west.label()], "passed");
+    assert_eq!(status[&blocked.label()], "blocked");
+    let blockers = report["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["database"] == blocked.label())
+        .unwrap()["blockers"]
+        .clone();
+    assert!(
+        blockers.as_array().is_some_and(|b| !b.is_empty()),
+        "{blockers}"
+    );
+    let passed_over = &report["passedOver"];
+    assert!(
+        passed_over.as_array().unwrap().iter().any(|p| p["database"]
+            == format!("{DRY_RUN_ACCOUNT}/{}/{stranger}", REGIONS[0])
+            && p["reason"].as_str().unwrap().contains("not enrolled")),
+        "{passed_over}"
+    );
+    assert!(csv.contains(",blocked,"), "{csv}");
+    let messages = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+    let last = messages.last().expect("a summary");
+    assert_eq!(last.attributes["stage"], "fleet-finished");
+    assert_eq!(last.attributes["outcome"], "action-needed");
+    assert!(last.body.contains(&blocked.label()), "{}", last.body);
+    assert!(last.body.contains("2 passed, 1 blocked"), "{}", last.body);
+    // A dry run changes nothing.
+    for d in [&ok_east, &blocked, &ok_west] {
+        assert_eq!(d.inventory(moto).await.1, 0, "{} has no deployment", d.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_fleet_input_is_refused_and_notified_before_anything_starts() {
+    let hub = hub().await;
+    let fleet = unique("bad");
+    let input = json!({"fleet": fleet, "targets": [
+        {"accountId": MEMBERS[0], "region": REGIONS[0], "identifier": "fine", "engine": "mysql"},
+        {"accountId": MEMBERS[0], "region": REGIONS[0], "identifier": "bad", "engine": "mysql", "options": {"targetIops": -1}}
+    ]});
+    let execution = run_fleet(hub, &input).await;
+    assert_eq!(execution.error.as_deref(), Some("FleetFailed"));
+    assert!(children(hub, &fleet).await.is_empty(), "nothing started");
+    let messages = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].attributes["stage"], "fleet-failed");
+    assert!(
+        messages[0].body.contains("targets[1]"),
+        "{}",
+        messages[0].body
+    );
+}
