@@ -48,7 +48,9 @@ async fn a_rolled_back_switchover_is_reported_with_production_unchanged_and_gree
         "upgrade",
         &id,
         "aurora-mysql",
-        json!({"targetEngineVersion": AURORA_TARGET, "switchoverTimeoutSeconds": 60}),
+        // RDS rolls back when the timeout passes: 900 s, 9 s scaled, so the execution polls
+        // "in progress" at least once even on a loaded machine (60 s, 0.6 s scaled, did not).
+        json!({"targetEngineVersion": AURORA_TARGET, "switchoverTimeoutSeconds": 900}),
     ))
     .await;
 

@@ -185,6 +185,7 @@ fn every_example_is_a_valid_request_and_all_cases_are_shown() {
     let mut upgrade_engines = BTreeSet::new();
     let mut modes = BTreeSet::new();
     let mut count = 0;
+    let mut fleets = 0;
     for entry in std::fs::read_dir(&dir).expect("examples/") {
         let path = entry.expect("entry").path();
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
@@ -193,6 +194,16 @@ fn every_example_is_a_valid_request_and_all_cases_are_shown() {
         let text = std::fs::read_to_string(&path).expect("read example");
         let value: Value =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("fleet-"))
+        {
+            bluegreen::fleet::request::FleetRequest::from_value(value)
+                .unwrap_or_else(|e| panic!("{} is not a valid fleet request: {e}", path.display()));
+            fleets += 1;
+            continue;
+        }
         let request = Request::from_value(value)
             .unwrap_or_else(|e| panic!("{} is not a valid request: {e}", path.display()));
         if request.action == Action::Upgrade {
@@ -228,6 +239,14 @@ fn every_example_is_a_valid_request_and_all_cases_are_shown() {
         "an example per switchover mode"
     );
     assert!(count >= 11, "{count} examples");
+    assert!(
+        fleets >= 4,
+        "{fleets} fleet examples (inline, manifest, selection, dry run)"
+    );
+    let csv =
+        std::fs::read_to_string(dir.join("fleet-manifest.csv")).expect("the example manifest");
+    let rows = bluegreen::fleet::manifest::parse(&csv, &[]).expect("the example manifest parses");
+    assert_eq!((rows.targets.len(), rows.selections.len()), (4, 1));
 }
 
 #[test]

@@ -295,13 +295,14 @@ fn lane(target: &FleetTarget) -> String {
 }
 
 /// The child execution's name: the fleet, the database and a hash of what makes it unique
-/// (fleet, action, account, Region, identifier). The same fleet started again gives the same
+/// (fleet, run key, action, account, Region, identifier). The same fleet started again gives the same
 /// names, so Step Functions joins a running child or refuses a finished one instead of
 /// starting a second.
 pub fn child_name(request: &FleetRequest, target: &FleetTarget) -> String {
     let key = format!(
-        "{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}",
         request.fleet,
+        request.run_key.as_deref().unwrap_or(""),
         request.action.name(),
         target.account_id.as_deref().unwrap_or(""),
         target.region,
@@ -402,6 +403,13 @@ mod tests {
         other.region = "eu-west-1".into();
         assert_ne!(name, child_name(&r, &other));
         assert!(name.starts_with("dec-aaaa"));
+        let mut next_week = r.clone();
+        next_week.run_key = Some("2026-12-12T02:00:00Z".into());
+        assert_ne!(
+            name,
+            child_name(&next_week, &t),
+            "another run of the fleet, other children"
+        );
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct FleetRequest {
     /// `upgrade` (default) or `dry-run` (prechecks of every database, one report).
     #[serde(default)]
     pub action: FleetAction,
+    /// What makes this run of the fleet another run (a schedule sends
+    /// `<aws.scheduler.scheduled-time>`): part of every child's name, so next week's start of
+    /// the same fleet starts new children while a repeated start of this one finds its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_key: Option<String>,
     /// The databases, listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub targets: Option<Vec<FleetTarget>>,
@@ -220,6 +225,15 @@ impl FleetRequest {
                 "is empty",
                 "name at least one database (or one account and Region)",
             ));
+        }
+        if let Some(key) = &self.run_key {
+            if key.is_empty() || key.len() > 64 {
+                return Err(Error::invalid(
+                    "runKey",
+                    format!("is {} characters, not 1-64", key.len()),
+                    "give a short text such as the scheduled time (`<aws.scheduler.scheduled-time>`)",
+                ));
+            }
         }
         if let Some(role) = &self.member_role_name {
             let ok = !role.is_empty()
