@@ -417,7 +417,7 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
     let input = upgrade_input(
         &fleet,
         &dbs,
-        json!({"maxConcurrency": 2, "perAccountRegion": 1, "toleratedFailures": 1}),
+        json!({"maxConcurrency": 2, "perAccountRegion": 1, "toleratedFailures": 1, "soakSeconds": 100}),
     );
     let execution = run_fleet(hub, &input).await;
     moto.clear_faults(&failing.id).await;
@@ -438,6 +438,9 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
             .count(),
         3
     );
+    // A soak of 100 s (1 s scaled) before waves 2 and 3.
+    let soaks = execution.states.iter().filter(|s| *s == "Soak").count();
+    assert_eq!(soaks, 2);
 
     // One child per database, in wave order, never more than 2 at once nor 2 in one account and Region.
     let kids = children(hub, &fleet).await;
@@ -473,8 +476,8 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
             .map(|c| c.start)
             .fold(f64::MAX, f64::min);
         assert!(
-            last_stop <= next_start,
-            "wave {} started before wave {wave} ended",
+            last_stop + 0.9 <= next_start,
+            "wave {} started before wave {wave} ended and soaked",
             wave + 1
         );
     }
