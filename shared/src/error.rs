@@ -166,6 +166,14 @@ impl Error {
         (self.name(), self.to_string())
     }
 
+    /// The field an `InvalidInput` names (tests and messages read it).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid(
         field: impl Into<String>,

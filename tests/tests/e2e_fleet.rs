@@ -184,41 +184,41 @@ impl Db {
     /// (engine version, live Blue/Green deployments of it, identifiers starting with it) in its account.
     async fn inventory(&self, moto: &Moto) -> (String, usize, Vec<String>) {
         let rds = rds_in(moto, self.account, self.region).await;
-        let (version, mut names) = if self.engine == "aurora-mysql" {
+        // (identifier, engine version) of every database of its kind in the account and Region.
+        let all: Vec<(String, String)> = if self.engine == "aurora-mysql" {
             let out = rds.describe_db_clusters().send().await.expect("clusters");
-            let names: Vec<String> = out
-                .db_clusters()
+            out.db_clusters()
                 .iter()
-                .filter_map(|c| c.db_cluster_identifier())
-                .filter(|n| n.starts_with(&self.id))
-                .map(str::to_owned)
-                .collect();
-            let version = out
-                .db_clusters()
-                .iter()
-                .find(|c| c.db_cluster_identifier() == Some(&self.id))
-                .and_then(|c| c.engine_version())
-                .unwrap_or("gone")
-                .to_owned();
-            (version, names)
+                .map(|c| (c.db_cluster_identifier(), c.engine_version()))
+                .map(|(i, v)| {
+                    (
+                        i.unwrap_or_default().to_owned(),
+                        v.unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
         } else {
             let out = rds.describe_db_instances().send().await.expect("instances");
-            let names: Vec<String> = out
-                .db_instances()
+            out.db_instances()
                 .iter()
-                .filter_map(|i| i.db_instance_identifier())
-                .filter(|n| n.starts_with(&self.id))
-                .map(str::to_owned)
-                .collect();
-            let version = out
-                .db_instances()
-                .iter()
-                .find(|i| i.db_instance_identifier() == Some(&self.id))
-                .and_then(|i| i.engine_version())
-                .unwrap_or("gone")
-                .to_owned();
-            (version, names)
+                .map(|i| (i.db_instance_identifier(), i.engine_version()))
+                .map(|(i, v)| {
+                    (
+                        i.unwrap_or_default().to_owned(),
+                        v.unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
         };
+        let version = all
+            .iter()
+            .find(|(i, _)| *i == self.id)
+            .map_or("gone".to_owned(), |(_, v)| v.clone());
+        let mut names: Vec<String> = all
+            .into_iter()
+            .map(|(i, _)| i)
+            .filter(|i| i.starts_with(&self.id))
+            .collect();
         names.sort();
         let deployments = rds
             .describe_blue_green_deployments()

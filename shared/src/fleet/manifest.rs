@@ -302,10 +302,9 @@ mod tests {
     use serde_json::json;
 
     fn field(e: Error) -> String {
-        match e {
-            Error::InvalidInput { field, .. } => field,
-            other => panic!("not InvalidInput: {other}"),
-        }
+        e.field()
+            .unwrap_or_else(|| panic!("not InvalidInput: {e}"))
+            .to_owned()
     }
 
     #[test]

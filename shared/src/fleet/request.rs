@@ -306,10 +306,9 @@ mod tests {
     }
 
     fn field(e: Error) -> String {
-        match e {
-            Error::InvalidInput { field, .. } => field,
-            other => panic!("not InvalidInput: {other}"),
-        }
+        e.field()
+            .unwrap_or_else(|| panic!("not InvalidInput: {e}"))
+            .to_owned()
     }
 
     #[test]

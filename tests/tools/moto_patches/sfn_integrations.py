@@ -53,20 +53,21 @@ def _to_boto_request_value(self, request_value, value_shape):
     return _original_to_boto_request_value(self, request_value, value_shape)
 
 
-def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None) -> None:
-    operation = _operation(
+def _operation_of(self, boto_service_name, service_action_name) -> Any:
+    return _operation(
         self._get_boto_service_name(boto_service_name),
         self._get_boto_service_action(service_action_name),
     )
+
+
+def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None) -> None:
+    operation = _operation_of(self, boto_service_name, service_action_name)
     if operation is not None and operation.input_shape is not None:
         self._to_boto_request(parameters, operation.input_shape)
 
 
 def _normalise_response(self, response, boto_service_name=None, service_action_name=None) -> None:
-    operation = _operation(
-        self._get_boto_service_name(boto_service_name),
-        self._get_boto_service_action(service_action_name),
-    )
+    operation = _operation_of(self, boto_service_name, service_action_name)
     if operation is not None and operation.output_shape is not None:
         self._from_boto_response(response, operation.output_shape)
 
