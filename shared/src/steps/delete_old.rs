@@ -1004,7 +1004,7 @@ async fn delete_deployment(
 #[cfg(test)]
 mod tests {
     //! Guards moto cannot set up (a source not named `-oldN`, production sharing old blue's
-    //! resource id). Everything moto can express is in tests/tests/delete_old_guards.rs.
+    //! resource id). Everything moto can express is in tests/tests/emulator/delete_old_guards.rs.
     use super::*;
     use aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsOutput;
     use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;

@@ -3,12 +3,10 @@
 //! (a slow green, a failed switchover, a throttled call); the AWS behaviour each kind follows,
 //! and its source, are in tests/tools/moto_patches/faults.py and docs/emulator.md.
 
-mod harness_support;
-
+use crate::harness_support::*;
 use e2e::faults::Fault;
 use e2e::moto::{moto, unique};
 use e2e::seed;
-use harness_support::*;
 
 /// A seeded Aurora cluster with one reader and its deployment (created after `fault`).
 async fn cluster_with_deployment(prefix: &str, fault: Option<Fault>) -> (String, String) {

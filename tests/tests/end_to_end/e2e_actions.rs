@@ -3,18 +3,16 @@
 //! once, with one switchover), `dry-run`, `abandon`, and switchover windows (waited for,
 //! refused when past or impossible, missed with green kept, resumed with a new window).
 
-mod e2e_support;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::e2e_support::{
+    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine, Run,
+};
 use bluegreen::notify::format::rfc3339;
 use e2e::faults::Fault;
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
 use e2e::stack::Stack;
-use e2e_support::{
-    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine, Run,
-};
 use serde_json::{json, Value};
 
 #[tokio::test]

@@ -4,20 +4,18 @@
 //! end-of-execution rule's event. And the text of every message of a full upgrade: each fact
 //! it shows travelled from the step that knows it.
 
-mod e2e_support;
-
 use std::time::{Duration, Instant};
 
+use crate::e2e_support::{
+    cluster_snapshots, clusters, deployments, ids, instances, notifications_about, request, run,
+    state_machine, Run,
+};
 use e2e::faults::Fault;
 use e2e::moto::{unique, REGION};
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
 use e2e::stepfunctions::{
     entered_state, history_events_per_run, EVENTS_PER_RETRY, EXECUTION_EVENTS,
-};
-use e2e_support::{
-    cluster_snapshots, clusters, deployments, ids, instances, notifications_about, request, run,
-    state_machine, Run,
 };
 use serde_json::{json, Value};
 

@@ -54,9 +54,17 @@ async fn verify(req: &Value, deployment: Option<&Value>) -> Value {
 }
 
 async fn instance_names(prefix: &str) -> Vec<String> {
-    let out = moto().rds().describe_db_instances().send().await.unwrap();
-    let mut names: Vec<String> = out
-        .db_instances()
+    // Every page: the server holds every emulator test's instances.
+    let all: Vec<_> = moto()
+        .rds()
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    let mut names: Vec<String> = all
         .iter()
         .filter_map(|i| i.db_instance_identifier())
         .filter(|n| n.starts_with(prefix))

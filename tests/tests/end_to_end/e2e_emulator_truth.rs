@@ -4,11 +4,9 @@
 //! the source. Each ends as a product error that says what happened, what is left and what to
 //! do, and deletes nothing.
 
-mod e2e_support;
-
+use crate::e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
 use e2e::faults::Fault;
 use e2e::seed;
-use e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
 use serde_json::json;
 
 const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";

@@ -3,8 +3,6 @@
 //! timeouts and catches, the values its Choices test, and that every loop is bounded.
 //! statelint and asl-validator (scripts/validate.sh) check the language; this checks the product.
 
-mod contract_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use bluegreen::input::{Action, Engine, Options, Request, SwitchoverMode, MAX_POLLS};
@@ -462,8 +460,14 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
         ("$.request.options.gracePeriodSeconds", BTreeSet::new()),
         ("$.deployment", BTreeSet::new()),
         ("$.precheck.passed", booleans),
-        ("$.greenPoll.phase", names(contract_support::phases())),
-        ("$.switchPoll.phase", names(contract_support::phases())),
+        (
+            "$.greenPoll.phase",
+            names(crate::contract_support::phases()),
+        ),
+        (
+            "$.switchPoll.phase",
+            names(crate::contract_support::phases()),
+        ),
         ("$.snapshot.state", progress.clone()),
         ("$.switchover.state", progress.clone()),
         ("$.cleanup.state", progress.clone()),
@@ -546,7 +550,7 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
     }
     assert_eq!(
         tested["$.greenPoll.phase"],
-        names(contract_support::phases()),
+        names(crate::contract_support::phases()),
         "while green is built every phase has its own branch"
     );
     assert!(
@@ -1047,7 +1051,7 @@ fn every_path_read_from_an_answer_exists_in_every_answer_of_that_step() {
             "{task_name}: answers are kept at a top-level path"
         );
         let (function, operation) = call_of(task);
-        for answer in contract_support::answers(function, operation) {
+        for answer in crate::contract_support::answers(function, operation) {
             variants += 1;
             let fields: BTreeSet<&str> = answer
                 .json

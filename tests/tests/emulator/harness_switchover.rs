@@ -8,11 +8,9 @@
 //! (API_SwitchoverBlueGreenDeployment, API_SwitchoverDetail); RDS records its events in the
 //! words of "Blue/green deployment events" (USER_Events.Messages).
 
-mod harness_support;
-
+use crate::harness_support::*;
 use e2e::moto::{moto, unique};
 use e2e::seed;
-use harness_support::*;
 
 const TARGET_VERSION: &str = "8.0.mysql_aurora.3.08.0";
 

@@ -3,8 +3,6 @@
 //! `cargo lambda watch`), one run of it, the notifications the run published, and the
 //! databases it left in moto.
 
-#![allow(dead_code)] // each e2e test binary uses a part of it
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -19,7 +17,8 @@ use tokio::sync::OnceCell;
 /// well under a minute).
 const RUN_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The product's state machine, created once per test binary; with the stack it runs on.
+/// The product's state machine, created once per run of the end-to-end binary; with the stack
+/// it runs on.
 pub async fn state_machine() -> (&'static Stack, &'static str) {
     static ARN: OnceCell<String> = OnceCell::const_new();
     let stack = stack().await;
@@ -66,7 +65,7 @@ impl Run {
     }
 
     /// The states entered, without the lock's bookkeeping (taking it, how the run ends,
-    /// releasing it: tests/tests/e2e_lock.rs and the contract test prove those): the path of
+    /// releasing it: tests/tests/end_to_end/e2e_lock.rs and the contract test prove those): the path of
     /// the workflow itself.
     pub fn path(&self) -> Vec<&str> {
         const LOCK: &[&str] = &[
@@ -286,34 +285,40 @@ pub async fn notifications_about(stack: &Stack, database: &str) -> Vec<Received>
 }
 
 /// The DB clusters whose identifier starts with `prefix`: (identifier, engine version), sorted.
+/// Every page: the server holds what every end-to-end test created (more than one page).
 pub async fn clusters(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
-    let out = stack
+    let all: Vec<_> = stack
         .moto
         .rds()
         .describe_db_clusters()
+        .into_paginator()
+        .items()
         .send()
+        .collect::<Result<_, _>>()
         .await
         .expect("describe clusters");
     named_versions(
-        out.db_clusters()
-            .iter()
+        all.iter()
             .map(|c| (c.db_cluster_identifier(), c.engine_version())),
         prefix,
     )
 }
 
 /// The DB instances whose identifier starts with `prefix`: (identifier, engine version), sorted.
+/// Every page, as for [`clusters`].
 pub async fn instances(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
-    let out = stack
+    let all: Vec<_> = stack
         .moto
         .rds()
         .describe_db_instances()
+        .into_paginator()
+        .items()
         .send()
+        .collect::<Result<_, _>>()
         .await
         .expect("describe instances");
     named_versions(
-        out.db_instances()
-            .iter()
+        all.iter()
             .map(|i| (i.db_instance_identifier(), i.engine_version())),
         prefix,
     )
