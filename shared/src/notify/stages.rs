@@ -12,7 +12,7 @@ use super::links;
 use super::message::{Details, Message};
 use super::{ended, failure};
 use crate::aws::arn;
-use crate::aws::deployment::DeploymentRef;
+use crate::aws::deployment::{DeploymentRef, DeploymentStatus};
 use crate::steps::{create, delete_old, poll_status, switchover};
 
 /// Builds the message for an event. `now` dates what is scheduled (the end of the grace period).
@@ -237,7 +237,7 @@ fn green_creating(event: &Event, m: &mut Message) {
         .as_ref()
         .map(|p| p.status.clone())
         .or_else(|| created.as_ref().map(|c| c.status.clone()))
-        .unwrap_or_else(|| "PROVISIONING".into());
+        .unwrap_or(DeploymentStatus::Provisioning);
     m.headline = "green environment being created".into();
     let mut summary = format!(
         "RDS is building green for {} (deployment status {status}).",
@@ -280,7 +280,7 @@ fn green_creating(event: &Event, m: &mut Message) {
         summary.push_str(" This takes from about 15 minutes to several hours.");
     }
     m.summary = summary;
-    m.facts.push(("Status".into(), status));
+    m.facts.push(("Status".into(), status.to_string()));
 }
 
 /// Green's name: the target of the deployment as poll-status last read it, else as created.
@@ -305,7 +305,7 @@ fn green_ready(event: &Event, m: &mut Message) {
         m.facts.push(("Green".into(), green));
     }
     if let Some(p) = &poll {
-        m.facts.push(("Status".into(), p.status.clone()));
+        m.facts.push(("Status".into(), p.status.to_string()));
     }
     m.facts.push(("Switchover".into(), switchover_plan(event)));
 }
@@ -409,7 +409,7 @@ fn switchover_completed(event: &Event, m: &mut Message) {
     m.headline = "switchover completed".into();
     m.summary = "Production now runs on green under the original names and endpoints. Old blue is kept, renamed with an -old suffix, until cleanup. Verification follows, with how long the switchover took by RDS's events.".into();
     if let Some(p) = poll {
-        m.facts.push(("Status".into(), p.status));
+        m.facts.push(("Status".into(), p.status.to_string()));
         m.facts.push((
             "Old blue".into(),
             arn::name_of(&p.deployment.source_arn).to_owned(),

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::arn;
 use crate::aws::clients::ClientFactory;
 use crate::aws::database::{collect_pages, describe_instance, Database};
-use crate::aws::deployment::{self, Deployment, DeploymentRef};
+use crate::aws::deployment::{self, Deployment, DeploymentRef, DeploymentStatus};
 use crate::aws::identity::{self, Identity, Recorded, Side};
 use crate::aws::snapshot::{self, SnapshotState};
 use crate::error::Error;
@@ -145,11 +145,7 @@ impl<'a> Reply<'a> {
     }
 
     fn done(&self, step: Stage, detail: String, deleted: Vec<String>) -> Answer {
-        let tick = Tick {
-            attempt: self.poll.attempt,
-            next_wait_seconds: 0,
-        };
-        self.answer(Progress::Done, step, detail, deleted, tick)
+        self.answer(Progress::Done, step, detail, deleted, self.poll.settled())
     }
 
     fn answer(
@@ -222,7 +218,7 @@ async fn deleting_deployment(
 ) -> Result<Option<Deployment>, Error> {
     let named = request.options.deployment_name.as_deref();
     let found = deployment::list(rds).await?.into_iter().find(|d| {
-        d.status == "DELETING"
+        d.status == DeploymentStatus::Deleting
             && named.is_none_or(|name| d.name == name)
             && in_relation(d, request, operation)
     });
@@ -350,7 +346,7 @@ pub async fn cleanup(
     let kind = check_kind(&d, request)?;
     let recorded = identity::read(rds, &d.source_arn, &d.id).await?;
     reply.track(&d, recorded.identity.clone());
-    if d.status == "DELETING" {
+    if d.status == DeploymentStatus::Deleting {
         if !in_relation(&d, request, Operation::Cleanup) {
             return Err(Error::unsafe_to_delete(d.source_name(), format!("deployment {} is being deleted, but it did not switch {} over from an -oldN old blue; nothing deleted", d.id, request.target.identifier)));
         }
@@ -796,8 +792,8 @@ async fn delete_cluster(rds: &aws_sdk_rds::Client, name: &str) -> Result<bool, E
 fn check_cleanup_target<'d>(d: &'d Deployment, request: &Request) -> Result<&'d str, Error> {
     let production = &request.target.identifier;
     let refuse = |reason: String| Err(Error::unsafe_to_delete(d.source_name(), reason));
-    if d.status != "SWITCHOVER_COMPLETED" {
-        return refuse(format!("deployment {} is {}, not SWITCHOVER_COMPLETED: old blue exists only after switchover (use the abandon action to remove green)", d.id, d.status));
+    if d.status != DeploymentStatus::SwitchoverCompleted {
+        return refuse(format!("deployment {} is {}, not {}: old blue exists only after switchover (use the abandon action to remove green)", d.id, d.status, DeploymentStatus::SwitchoverCompleted));
     }
     if d.target_name() != production {
         return refuse(format!(
@@ -823,7 +819,11 @@ fn check_cleanup_target<'d>(d: &'d Deployment, request: &Request) -> Result<&'d 
 }
 
 /// Deployment statuses in which green is certainly not production: abandon acts only then.
-const ABANDON_ALLOWED: [&str; 3] = ["PROVISIONING", "AVAILABLE", "INVALID_CONFIGURATION"];
+const ABANDON_ALLOWED: [DeploymentStatus; 3] = [
+    DeploymentStatus::Provisioning,
+    DeploymentStatus::Available,
+    DeploymentStatus::InvalidConfiguration,
+];
 
 /// Removes green before switchover: DeleteBlueGreenDeployment with DeleteTarget, which AWS
 /// applies to green only, and only when green's deletion protection is off.
@@ -843,7 +843,7 @@ pub async fn abandon(
     reply.track(&d, recorded.identity.clone());
     let production = &request.target.identifier;
     let refuse = |reason: String| Err(Error::unsafe_to_delete(d.target_name(), reason));
-    if d.status == "DELETING" {
+    if d.status == DeploymentStatus::Deleting {
         if !in_relation(&d, request, Operation::Abandon) {
             return refuse(format!("deployment {} is being deleted, but its source is not {production}; nothing deleted", d.id));
         }
@@ -853,8 +853,12 @@ pub async fn abandon(
             vec![],
         );
     }
-    if !ABANDON_ALLOWED.contains(&d.status.as_str()) {
-        return refuse(format!("deployment {} is {}: abandon acts only while green is certainly not production ({}); abandon is refused", d.id, d.status, ABANDON_ALLOWED.join(", ")));
+    if !ABANDON_ALLOWED.contains(&d.status) {
+        let allowed: Vec<&str> = ABANDON_ALLOWED
+            .iter()
+            .map(DeploymentStatus::as_str)
+            .collect();
+        return refuse(format!("deployment {} is {}: abandon acts only while green is certainly not production ({}); abandon is refused", d.id, d.status, allowed.join(", ")));
     }
     if d.source_name() != production {
         return refuse(format!(
@@ -903,7 +907,7 @@ pub async fn abandon(
         // AWS names green after CreateBlueGreenDeployment answers: record it now, before
         // DeleteTarget, so the end of the abandon can show green gone by its resource ids.
         (Some(green), None) => {
-            identity.green = Some(identity::Side::observe(rds, green).await?);
+            identity.green = Some(Side::observe(rds, green).await?);
             identity::tag_deployment(rds, &d.source_arn, &d.id, identity.to_tags()).await?;
         }
         _ => {}
@@ -993,7 +997,7 @@ async fn delete_deployment(
         {
             match deployment::describe(rds, id).await? {
                 None => Ok(()),
-                Some(d) if d.status == "DELETING" => Ok(()),
+                Some(d) if d.status == DeploymentStatus::Deleting => Ok(()),
                 Some(_) => Err(Error::from_sdk("DeleteBlueGreenDeployment", e)),
             }
         }
@@ -1019,7 +1023,7 @@ mod tests {
         Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "aurora-postgresql"}})).unwrap()
     }
 
-    fn deployment(status: &'static str, source: &'static str) -> Rule {
+    fn deployment(status: DeploymentStatus, source: &'static str) -> Rule {
         mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(move || {
             DescribeBlueGreenDeploymentsOutput::builder()
                 .blue_green_deployments(
@@ -1028,7 +1032,7 @@ mod tests {
                         .blue_green_deployment_name("n")
                         .source(source)
                         .target(PROD)
-                        .status(status)
+                        .status(status.as_str())
                         .build(),
                 )
                 .build()
@@ -1114,7 +1118,7 @@ mod tests {
     #[tokio::test]
     async fn a_source_not_named_old_is_refused() {
         let d = deployment(
-            "SWITCHOVER_COMPLETED",
+            DeploymentStatus::SwitchoverCompleted,
             "arn:aws:rds:us-east-1:123456789012:cluster:orders-archive",
         );
         let tags = recorded_identity("cluster-SAME");
@@ -1130,7 +1134,7 @@ mod tests {
 
     #[tokio::test]
     async fn production_with_old_blues_resource_id_is_refused() {
-        let d = deployment("SWITCHOVER_COMPLETED", OLD);
+        let d = deployment(DeploymentStatus::SwitchoverCompleted, OLD);
         let prod = production("cluster-SAME");
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| {
             aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput::builder()
@@ -1167,7 +1171,7 @@ mod tests {
     /// (moto removes a deleted database at once, so this state is set up here.)
     #[tokio::test]
     async fn a_rerun_while_old_blue_is_deleting_waits() {
-        let d = deployment("SWITCHOVER_COMPLETED", OLD);
+        let d = deployment(DeploymentStatus::SwitchoverCompleted, OLD);
         let tags = recorded_identity("cluster-OLD");
         let prod = production("cluster-PROD");
         let old = || {

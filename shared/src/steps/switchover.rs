@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::clients::ClientFactory;
-use crate::aws::deployment::{self, Deployment, DeploymentRef};
+use crate::aws::deployment::{self, Deployment, DeploymentRef, DeploymentStatus};
 use crate::aws::snapshot::{self, SnapshotState};
 use crate::error::Error;
 use crate::input::Request;
@@ -161,9 +161,7 @@ async fn own_deployment(
 ) -> Result<Deployment, Error> {
     let d = deployment::locate(rds, request, given).await?;
     let production = &request.target.identifier;
-    let ours = d.source_name() == production
-        || (d.status == "SWITCHOVER_COMPLETED" && d.target_name() == production);
-    if !ours {
+    if !d.belongs_to_name(production) {
         return Err(Error::invalid(
             "deployment.id",
             format!(
@@ -193,15 +191,9 @@ pub async fn snapshot_blue(
         snapshot_status: None,
         skipped: Some(skipped.to_owned()),
         waiting_for: None,
-        tick: Tick {
-            attempt: poll.attempt,
-            next_wait_seconds: 0,
-        },
+        tick: poll.settled(),
     };
-    if matches!(
-        d.status.as_str(),
-        "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED"
-    ) {
+    if d.status.switchover_started() {
         return Ok(done("the deployment has already switched over"));
     }
     if let Some(tick) = window_wait(request, poll, now)? {
@@ -227,14 +219,7 @@ pub async fn snapshot_blue(
     )
     .await?;
     let (progress, status, tick) = match state {
-        SnapshotState::Available => (
-            Progress::Done,
-            "available".to_owned(),
-            Tick {
-                attempt: poll.attempt,
-                next_wait_seconds: 0,
-            },
-        ),
+        SnapshotState::Available => (Progress::Done, "available".to_owned(), poll.settled()),
         SnapshotState::Creating(status) => (
             Progress::InProgress,
             status,
@@ -269,11 +254,8 @@ pub async fn switchover(
         detail,
         tick,
     };
-    let settled = Tick {
-        attempt: poll.attempt,
-        next_wait_seconds: 0,
-    };
-    let green = if d.status == "AVAILABLE" {
+    let settled = poll.settled();
+    let green = if d.status == DeploymentStatus::Available {
         readiness::green_instances(rds, &d).await?
     } else {
         Vec::new()
@@ -386,7 +368,7 @@ mod tests {
         Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "mysql"}, "options": options})).unwrap()
     }
 
-    fn bgd(status: &'static str) -> aws_smithy_mocks::Rule {
+    fn bgd(status: DeploymentStatus) -> aws_smithy_mocks::Rule {
         mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(move || {
             DescribeBlueGreenDeploymentsOutput::builder()
                 .blue_green_deployments(
@@ -395,7 +377,7 @@ mod tests {
                         .blue_green_deployment_name("n")
                         .source(SOURCE)
                         .target(TARGET)
-                        .status(status)
+                        .status(status.as_str())
                         .tasks(
                             BlueGreenDeploymentTask::builder()
                                 .name("CONFIGURE_BACKUPS")
@@ -436,7 +418,7 @@ mod tests {
 
     #[tokio::test]
     async fn pending_reboot_green_is_rebooted_waited_for_then_switched() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .sequence()
             .output(|| green("available", "pending-reboot"))
@@ -479,8 +461,14 @@ mod tests {
     #[tokio::test]
     async fn already_switching_or_switched_makes_no_second_call() {
         for (status, action) in [
-            ("SWITCHOVER_IN_PROGRESS", Action::AlreadySwitching),
-            ("SWITCHOVER_COMPLETED", Action::AlreadySwitched),
+            (
+                DeploymentStatus::SwitchoverInProgress,
+                Action::AlreadySwitching,
+            ),
+            (
+                DeploymentStatus::SwitchoverCompleted,
+                Action::AlreadySwitched,
+            ),
         ] {
             let deployments = bgd(status);
             let switch = switch_rule();
@@ -503,7 +491,7 @@ mod tests {
 
     #[tokio::test]
     async fn reboot_disabled_refuses_instead_of_switching() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .then_output(|| green("available", "pending-reboot"));
         let switch = switch_rule();
@@ -528,7 +516,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_state_fault_right_after_available_is_retryable() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .then_output(|| green("available", "in-sync"));
         let body = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidBlueGreenDeploymentStateFault</Code><Message>green member not available</Message></Error></ErrorResponse>";
@@ -565,7 +553,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_switchover_waits_for_the_window_and_never_switches_after_it() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .then_output(|| green("available", "in-sync"));
         let switch = switch_rule();
@@ -617,7 +605,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_missed_window_takes_no_snapshot_and_a_switched_deployment_is_skipped() {
-        let available = bgd("AVAILABLE");
+        let available = bgd(DeploymentStatus::Available);
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&available]);
         let err = snapshot_blue(
             &rds,
@@ -644,7 +632,7 @@ mod tests {
         .unwrap();
         assert_eq!(early.state, Progress::InProgress);
         assert_eq!(early.tick.next_wait_seconds, 3600);
-        let switched = bgd("SWITCHOVER_COMPLETED");
+        let switched = bgd(DeploymentStatus::SwitchoverCompleted);
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&switched]);
         let given = DeploymentRef {
             id: "bgd-1".into(),
@@ -693,7 +681,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_deployment_of_another_database_is_refused() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let rds = mock_client!(aws_sdk_rds, [&deployments]);
         let r = Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "payments", "engine": "mysql"}, "options": {"deploymentName": "n"}})).unwrap();
         let err = switchover(&rds, &r, None, Poll::default(), SystemTime::now())

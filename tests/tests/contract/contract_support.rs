@@ -5,7 +5,7 @@
 //! does not compile until it is added here (and so tested against the definition).
 
 use bluegreen::aws::database::DatabaseSummary;
-use bluegreen::aws::deployment::{DeploymentRef, Member, Task};
+use bluegreen::aws::deployment::{DeploymentRef, DeploymentStatus, Member, Task};
 use bluegreen::aws::events::SwitchoverTiming;
 use bluegreen::precheck::{Finding, NotChecked, Report, Severity};
 use bluegreen::readiness::Phase;
@@ -117,7 +117,7 @@ fn create() -> Vec<Answer> {
                     name: "bg-orders".into(),
                     source_arn: SOURCE.into(),
                     target_arn: target.map(str::to_owned),
-                    status: "PROVISIONING".into(),
+                    status: DeploymentStatus::Provisioning,
                     adopted,
                     identity: identity(target.is_some()),
                 },
@@ -166,7 +166,7 @@ fn status() -> Vec<Answer> {
                 poll_status::Status {
                     phase,
                     deployment: deployment(details.map(|_| TARGET), SOURCE),
-                    status: "AVAILABLE".into(),
+                    status: DeploymentStatus::Available,
                     status_details: details.map(str::to_owned),
                     tasks: vec![Task {
                         name: "CREATING_READ_REPLICA_OF_SOURCE".into(),

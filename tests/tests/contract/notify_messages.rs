@@ -77,7 +77,7 @@ mod answers {
         json(poll_status::Status {
             phase,
             deployment: deployment("orders", "orders-green-x1"),
-            status: "PROVISIONING".into(),
+            status: bluegreen::aws::deployment::DeploymentStatus::Provisioning,
             status_details: None,
             tasks: tasks
                 .iter()

@@ -9,6 +9,7 @@
 //! words of "Blue/green deployment events" (USER_Events.Messages).
 
 use crate::harness_support::*;
+use bluegreen::aws::deployment::DeploymentStatus;
 use e2e::moto::{moto, unique};
 use e2e::seed;
 
@@ -49,7 +50,7 @@ async fn aurora_switchover_renames_every_member_and_keeps_resource_ids() {
     )
     .await;
     let before = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(before.status, "AVAILABLE");
+    assert_eq!(before.status, DeploymentStatus::Available);
     assert_eq!(
         before.members.len(),
         3,
@@ -86,7 +87,7 @@ async fn aurora_switchover_renames_every_member_and_keeps_resource_ids() {
         .expect("switchover");
 
     let after = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(after.status, "SWITCHOVER_COMPLETED");
+    assert_eq!(after.status, DeploymentStatus::SwitchoverCompleted);
     assert_eq!(
         after.source_arn,
         blue_arn.replace(&format!(":{id}"), &format!(":{id}-old1"))
@@ -252,7 +253,7 @@ async fn delete_target_after_switchover_is_refused_and_keeps_the_deployment() {
     );
     assert_eq!(
         read_deployment(moto, &bg).await.unwrap().status,
-        "SWITCHOVER_COMPLETED"
+        DeploymentStatus::SwitchoverCompleted
     );
     assert_eq!(
         cluster_instance_ids(moto, &id).await,
@@ -267,7 +268,10 @@ async fn delete_target_after_switchover_is_refused_and_keeps_the_deployment() {
         .await
         .expect("delete without target");
     // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
-    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
+    assert_eq!(
+        read_deployment(moto, &bg).await.unwrap().status,
+        DeploymentStatus::Deleting
+    );
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &format!("{id}-old1")).await.is_some(),
@@ -306,7 +310,10 @@ async fn delete_target_before_switchover_deletes_green_only() {
         .expect("abandon");
 
     // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
-    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
+    assert_eq!(
+        read_deployment(moto, &bg).await.unwrap().status,
+        DeploymentStatus::Deleting
+    );
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &green).await.is_none(),
@@ -385,7 +392,7 @@ async fn watch(
     loop {
         let d = read_deployment(moto, bg).await.expect("deployment");
         let now = (
-            d.status.clone(),
+            d.status.to_string(),
             d.members.iter().map(|m| m.status.clone()).collect(),
         );
         if seen.last() != Some(&now) {
@@ -428,7 +435,7 @@ async fn timed_deployment(prefix: &str) -> (String, String) {
         None,
     )
     .await;
-    watch(moto, &bg, 20, |d| d.status == "AVAILABLE").await;
+    watch(moto, &bg, 20, |d| d.status == DeploymentStatus::Available).await;
     (id, bg)
 }
 
@@ -460,7 +467,7 @@ async fn green_is_built_over_time_creating_then_modifying() {
     )
     .await;
     let first = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(first.status, "PROVISIONING");
+    assert_eq!(first.status, DeploymentStatus::Provisioning);
     assert!(
         first.tasks.iter().all(|t| t.status == "IN_PROGRESS"),
         "{:?}",
@@ -487,7 +494,7 @@ async fn green_is_built_over_time_creating_then_modifying() {
     }
     assert_eq!(statuses, ["creating", "modifying", "available"]);
     let built = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(built.status, "AVAILABLE");
+    assert_eq!(built.status, DeploymentStatus::Available);
     assert!(built.tasks.iter().all(|t| t.status == "COMPLETED"));
     assert_eq!(
         event_messages(moto, &bg).await,
@@ -508,7 +515,10 @@ async fn a_switchover_is_in_progress_for_a_while_and_records_aws_events() {
         .target_name()
         .to_owned();
     switch_over(moto, &bg, 300).await;
-    let seen = watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    let seen = watch(moto, &bg, 10, |d| {
+        d.status != DeploymentStatus::SwitchoverInProgress
+    })
+    .await;
     assert_eq!(
         seen,
         [
@@ -554,7 +564,10 @@ async fn a_rolled_back_switchover_is_available_again_with_nothing_renamed() {
     .await;
     let started = std::time::Instant::now();
     switch_over(moto, &bg, 30).await;
-    let seen = watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    let seen = watch(moto, &bg, 10, |d| {
+        d.status != DeploymentStatus::SwitchoverInProgress
+    })
+    .await;
     assert!(
         started.elapsed() >= std::time::Duration::from_millis(250),
         "in progress for the timeout (30 s at 1/100)"
@@ -602,9 +615,12 @@ async fn a_partial_switchover_completes_with_one_member_failed() {
     )
     .await;
     switch_over(moto, &bg, 300).await;
-    watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    watch(moto, &bg, 10, |d| {
+        d.status != DeploymentStatus::SwitchoverInProgress
+    })
+    .await;
     let after = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(after.status, "SWITCHOVER_COMPLETED");
+    assert_eq!(after.status, DeploymentStatus::SwitchoverCompleted);
     let failed: Vec<_> = after
         .members
         .iter()
@@ -697,7 +713,7 @@ async fn a_postgres_switchover_records_member_and_sequence_sync_events() {
     switch_over(moto, &bg, 300).await;
     assert_eq!(
         read_deployment(moto, &bg).await.unwrap().status,
-        "SWITCHOVER_COMPLETED"
+        DeploymentStatus::SwitchoverCompleted
     );
     assert_eq!(
         event_messages(moto, &bg).await[1..],

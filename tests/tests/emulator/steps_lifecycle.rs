@@ -2,6 +2,7 @@
 //! against moto over HTTP: the whole life of a deployment for an Aurora cluster and an RDS
 //! instance, and what a second run of each step does (nothing twice).
 
+use bluegreen::aws::deployment::DeploymentStatus;
 use bluegreen::steps::{create, delete_old, poll_status, switchover};
 use e2e::moto::{moto, unique};
 use e2e::seed;
@@ -227,7 +228,7 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
         bluegreen::aws::deployment::describe(&moto.rds(), created["id"].as_str().unwrap())
             .await
             .unwrap()
-            .is_none_or(|d| d.status == "DELETING")
+            .is_none_or(|d| d.status == DeploymentStatus::Deleting)
     );
 
     // Cleanup again (a redrive): nothing to do, nothing deleted.

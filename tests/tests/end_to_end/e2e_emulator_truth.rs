@@ -5,6 +5,7 @@
 //! do, and deletes nothing.
 
 use crate::e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
+use bluegreen::aws::deployment::DeploymentStatus;
 use e2e::faults::Fault;
 use e2e::seed;
 use serde_json::json;
@@ -91,7 +92,7 @@ async fn a_rolled_back_switchover_is_reported_with_production_unchanged_and_gree
     );
     let kept = deployments(stack, &id).await;
     assert_eq!(kept.len(), 1);
-    assert_eq!(kept[0].status, "AVAILABLE");
+    assert_eq!(kept[0].status, DeploymentStatus::Available);
     assert!(
         found.contains(&(kept[0].target_name().to_owned(), AURORA_TARGET.to_owned())),
         "green kept: {found:?}"

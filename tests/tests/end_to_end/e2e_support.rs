@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bluegreen::aws::deployment::DeploymentStatus;
 use e2e::moto::{unique, ACCOUNT, REGION};
 use e2e::seed::{self, Received};
 use e2e::stack::{stack, Stack};
@@ -238,7 +239,7 @@ pub async fn run(input: &Value) -> Run {
 /// A run that prechecked a target version checked it against the emulator's catalogue
 /// (precheck rule `target-version-valid`) rather than reporting it not checked: end-to-end
 /// tests use only versions the catalogue knows (tests/tools/moto_patches/engine_catalog.py).
-fn assert_version_rule_checked(input: &Value, execution: &e2e::stepfunctions::Execution) {
+fn assert_version_rule_checked(input: &Value, execution: &Execution) {
     if input["options"]["targetEngineVersion"].is_null()
         || !execution.states.iter().any(|s| s == "Dry run?")
     {
@@ -356,7 +357,7 @@ pub async fn deployments(stack: &Stack, id: &str) -> Vec<bluegreen::aws::deploym
         .await
         .expect("list deployments")
         .into_iter()
-        .filter(|d| d.status != "DELETING")
+        .filter(|d| d.status != DeploymentStatus::Deleting)
         .filter(|d| is_named(d.source_name(), id) || is_named(d.target_name(), id))
         .collect()
 }
