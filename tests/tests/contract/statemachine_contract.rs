@@ -5,7 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bluegreen::input::{Action, Engine, Options, Request, SwitchoverMode, MAX_POLLS};
+use bluegreen::input::{
+    Action, Engine, Options, Request, SwitchoverMode, DEFAULT_GRACE_PERIOD_SECONDS,
+    DEFAULT_SWITCHOVER_TIMEOUT_SECONDS, MAX_POLLS,
+};
 use bluegreen::notify::event::Stage;
 use bluegreen::steps::Progress;
 use bluegreen::Error;
@@ -767,9 +770,17 @@ fn defaults_the_definition_applies_are_the_input_models() {
     let def = definition();
     let all = states(&def);
     let defaults = Options::default();
+    // The definition repeats the grace period's default: it must be the input's constant,
+    // which is also what an input without the option gets.
     assert_eq!(
         all["Use the default grace period"]["Result"]["seconds"].as_u64(),
-        Some(u64::from(defaults.grace_period_seconds))
+        Some(u64::from(DEFAULT_GRACE_PERIOD_SECONDS)),
+        "the definition's default grace period is not input::DEFAULT_GRACE_PERIOD_SECONDS"
+    );
+    assert_eq!(defaults.grace_period_seconds, DEFAULT_GRACE_PERIOD_SECONDS);
+    assert_eq!(
+        defaults.switchover_timeout_seconds,
+        DEFAULT_SWITCHOVER_TIMEOUT_SECONDS
     );
     // Options the definition treats as "true unless false": their defaults must be true.
     assert!(defaults.snapshot_before_switchover && defaults.delete_old_blue);
