@@ -25,7 +25,7 @@ pub const DETAIL_TYPE: &str = "Step Functions Execution Status Change";
 /// The event's `detail`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StatusChange {
+pub(crate) struct StatusChange {
     pub execution_arn: String,
     #[serde(default)]
     pub state_machine_arn: Option<String>,
@@ -64,7 +64,7 @@ fn at(epoch_millis: Option<u64>) -> Option<String> {
 
 impl StatusChange {
     /// The status change an EventBridge event carries; `None` for any other event.
-    pub fn from_event(event: &Map<String, Value>) -> Option<StatusChange> {
+    pub(crate) fn from_event(event: &Map<String, Value>) -> Option<StatusChange> {
         if event.get("detail-type").and_then(Value::as_str) != Some(DETAIL_TYPE) {
             return None;
         }
@@ -80,7 +80,7 @@ impl StatusChange {
     }
 
     /// The notify event for this end, as the state machine's own events look.
-    pub fn notify_event(&self, left: Result<Vec<Deployment>, String>) -> Event {
+    pub(crate) fn notify_event(&self, left: Result<Vec<Deployment>, String>) -> Event {
         let (left_running, unread) = match left {
             Ok(found) => (Some(found), None),
             Err(why) => (None, Some(why)),
@@ -129,7 +129,7 @@ impl StatusChange {
 
 /// The deployments of the request's database that still exist, read with
 /// DescribeBlueGreenDeployments only; the reason when they cannot be read.
-pub async fn left_running(
+pub(crate) async fn left_running(
     clients: Option<&ClientFactory>,
     request: &Value,
 ) -> Result<Vec<Deployment>, String> {
