@@ -391,7 +391,7 @@ fn switchover_started(event: &Event, m: &mut Message) {
     let timeout = switchover_timeout(event);
     let answer: Option<switchover::Switchover> = answer(&event.detail);
     let earlier = match answer.as_ref().map(|a| a.action) {
-        Some(switchover::Action::SwitchoverRequested) => false,
+        Some(switchover::SwitchoverAction::SwitchoverRequested) => false,
         Some(_) | None => true,
     };
     if earlier {

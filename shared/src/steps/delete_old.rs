@@ -62,7 +62,7 @@ pub struct Event {
 /// Where the deletion stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Stage {
+pub enum DeletionStep {
     FinalSnapshot,
     DeleteInstances,
     DeleteReplicas,
@@ -78,7 +78,7 @@ pub enum Stage {
 #[serde(rename_all = "camelCase")]
 pub struct Answer {
     pub state: Progress,
-    pub step: Stage,
+    pub step: DeletionStep,
     pub detail: String,
     /// Always present (null only if no deployment was ever found), so the state machine
     /// can keep it between calls.
@@ -133,7 +133,7 @@ impl<'a> Reply<'a> {
 
     fn in_progress(
         &self,
-        step: Stage,
+        step: DeletionStep,
         detail: String,
         deleted: Vec<String>,
     ) -> Result<Answer, Error> {
@@ -144,14 +144,14 @@ impl<'a> Reply<'a> {
         Ok(self.answer(Progress::InProgress, step, detail, deleted, tick))
     }
 
-    fn done(&self, step: Stage, detail: String, deleted: Vec<String>) -> Answer {
+    fn done(&self, step: DeletionStep, detail: String, deleted: Vec<String>) -> Answer {
         self.answer(Progress::Done, step, detail, deleted, self.poll.settled())
     }
 
     fn answer(
         &self,
         state: Progress,
-        step: Stage,
+        step: DeletionStep,
         detail: String,
         deleted: Vec<String>,
         tick: Tick,
@@ -351,7 +351,7 @@ pub async fn cleanup(
             return Err(Error::unsafe_to_delete(d.source_name(), format!("deployment {} is being deleted, but it did not switch {} over from an -oldN old blue; nothing deleted", d.id, request.target.identifier)));
         }
         return reply.in_progress(
-            Stage::DeleteDeployment,
+            DeletionStep::DeleteDeployment,
             format!("deployment {} is being deleted", d.id),
             vec![],
         );
@@ -405,8 +405,8 @@ pub async fn cleanup(
         .collect();
     if !busy.is_empty() {
         let stage = match kind {
-            Kind::Cluster => Stage::DeleteInstances,
-            Kind::Instance => Stage::DeleteReplicas,
+            Kind::Cluster => DeletionStep::DeleteInstances,
+            Kind::Instance => DeletionStep::DeleteReplicas,
         };
         return reply.in_progress(stage, format!("being deleted: {}", busy.join(", ")), vec![]);
     }
@@ -431,7 +431,7 @@ pub async fn cleanup(
             snapshot::ensure_of(rds, kind, &old.identifier, &id, expected).await?
         {
             return reply.in_progress(
-                Stage::FinalSnapshot,
+                DeletionStep::FinalSnapshot,
                 format!("final snapshot {id} of {} is {status}", old.identifier),
                 vec![],
             );
@@ -445,8 +445,8 @@ pub async fn cleanup(
             }
         }
         let (stage, what) = match kind {
-            Kind::Cluster => (Stage::DeleteInstances, "instances"),
-            Kind::Instance => (Stage::DeleteReplicas, "read replicas"),
+            Kind::Cluster => (DeletionStep::DeleteInstances, "instances"),
+            Kind::Instance => (DeletionStep::DeleteReplicas, "read replicas"),
         };
         return reply.in_progress(
             stage,
@@ -464,11 +464,11 @@ pub async fn cleanup(
     }
     let (stage, deleted) = match kind {
         Kind::Cluster => (
-            Stage::DeleteCluster,
+            DeletionStep::DeleteCluster,
             delete_cluster(rds, &old.identifier).await?,
         ),
         Kind::Instance => (
-            Stage::DeleteInstance,
+            DeletionStep::DeleteInstance,
             delete_instance(rds, &old.identifier, true).await?,
         ),
     };
@@ -517,7 +517,7 @@ async fn finish_when_old_blue_gone(
     // Old blue is verifiably gone: the claim "deleted" is true now. The deployment object
     // reads DELETING for a while; a run started meanwhile waits for it.
     Ok(reply.done(
-        Stage::Complete,
+        DeletionStep::Complete,
         format!(
             "old blue {} and its members are gone (checked by resource id); deleting the deployment object {} (it reads DELETING until AWS removes it)",
             blue.resource_id, d.id
@@ -548,7 +548,7 @@ async fn cleanup_after_deployment_gone(
         ));
     }
     Ok(reply.done(
-        Stage::Complete,
+        DeletionStep::Complete,
         format!(
             "old blue {} and its members are gone (checked by resource id) and deployment {id} is deleted",
             identity.blue.resource_id
@@ -848,7 +848,7 @@ pub async fn abandon(
             return refuse(format!("deployment {} is being deleted, but its source is not {production}; nothing deleted", d.id));
         }
         return reply.in_progress(
-            Stage::DeleteGreen,
+            DeletionStep::DeleteGreen,
             format!("deployment {} is being deleted", d.id),
             vec![],
         );
@@ -933,7 +933,7 @@ pub async fn abandon(
     delete_deployment(rds, &d.id, true).await?;
     let green = d.target_name().to_owned();
     reply.in_progress(
-        Stage::DeleteGreen,
+        DeletionStep::DeleteGreen,
         format!("deleting deployment {} and its green {green}", d.id),
         vec![d.id.clone(), green],
     )
@@ -961,7 +961,7 @@ async fn abandon_after_deployment_gone(
         ));
     }
     Ok(reply.done(
-        Stage::Complete,
+        DeletionStep::Complete,
         format!(
             "green {} and its members are gone (checked by resource id) and deployment {id} is deleted",
             green.resource_id

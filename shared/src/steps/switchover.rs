@@ -70,7 +70,7 @@ pub struct Snapshot {
 /// What the `switchover` operation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Action {
+pub enum SwitchoverAction {
     RebootingGreen,
     WaitingForGreen,
     WaitingForWindow,
@@ -84,7 +84,7 @@ pub enum Action {
 #[serde(rename_all = "camelCase")]
 pub struct Switchover {
     pub state: Progress,
-    pub action: Action,
+    pub action: SwitchoverAction,
     pub deployment: DeploymentRef,
     pub detail: String,
     #[serde(flatten)]
@@ -265,7 +265,7 @@ pub async fn switchover(
         Phase::Switching => {
             return Ok(answer(
                 Progress::Done,
-                Action::AlreadySwitching,
+                SwitchoverAction::AlreadySwitching,
                 format!("{} is already switching over", d.id),
                 settled,
             ))
@@ -273,7 +273,7 @@ pub async fn switchover(
         Phase::Switched => {
             return Ok(answer(
                 Progress::Done,
-                Action::AlreadySwitched,
+                SwitchoverAction::AlreadySwitched,
                 format!("{} has already switched over", d.id),
                 settled,
             ))
@@ -283,7 +283,7 @@ pub async fn switchover(
     if let Some(tick) = window_wait(request, poll, now)? {
         return Ok(answer(
             Progress::InProgress,
-            Action::WaitingForWindow,
+            SwitchoverAction::WaitingForWindow,
             "waiting for the switchover window to open".to_owned(),
             tick,
         ));
@@ -295,7 +295,7 @@ pub async fn switchover(
         )?;
         return Ok(answer(
             Progress::InProgress,
-            Action::WaitingForGreen,
+            SwitchoverAction::WaitingForGreen,
             assessment.waiting_for.join("; "),
             tick,
         ));
@@ -325,7 +325,7 @@ pub async fn switchover(
         )?;
         return Ok(answer(
             Progress::InProgress,
-            Action::RebootingGreen,
+            SwitchoverAction::RebootingGreen,
             format!("rebooting {} to apply pending parameters", names.join(", ")),
             tick,
         ));
@@ -339,7 +339,7 @@ pub async fn switchover(
     tracing::info!(deployment = %d.id, timeout = request.options.switchover_timeout_seconds, "switchover requested");
     Ok(answer(
         Progress::Done,
-        Action::SwitchoverRequested,
+        SwitchoverAction::SwitchoverRequested,
         format!(
             "switchover of {} requested with a {} s timeout",
             d.id, request.options.switchover_timeout_seconds
@@ -449,9 +449,9 @@ mod tests {
         assert_eq!(
             actions,
             [
-                (Action::RebootingGreen, Progress::InProgress),
-                (Action::WaitingForGreen, Progress::InProgress),
-                (Action::SwitchoverRequested, Progress::Done)
+                (SwitchoverAction::RebootingGreen, Progress::InProgress),
+                (SwitchoverAction::WaitingForGreen, Progress::InProgress),
+                (SwitchoverAction::SwitchoverRequested, Progress::Done)
             ]
         );
         assert_eq!(reboot.num_calls(), 1);
@@ -463,11 +463,11 @@ mod tests {
         for (status, action) in [
             (
                 DeploymentStatus::SwitchoverInProgress,
-                Action::AlreadySwitching,
+                SwitchoverAction::AlreadySwitching,
             ),
             (
                 DeploymentStatus::SwitchoverCompleted,
-                Action::AlreadySwitched,
+                SwitchoverAction::AlreadySwitched,
             ),
         ] {
             let deployments = bgd(status);
@@ -573,7 +573,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (early.action, early.state),
-            (Action::WaitingForWindow, Progress::InProgress)
+            (SwitchoverAction::WaitingForWindow, Progress::InProgress)
         );
         assert_eq!(
             early.tick.next_wait_seconds, 60,
@@ -599,7 +599,7 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(open.action, Action::SwitchoverRequested);
+        assert_eq!(open.action, SwitchoverAction::SwitchoverRequested);
         assert_eq!(switch.num_calls(), 1);
     }
 

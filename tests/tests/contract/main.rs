@@ -4,7 +4,7 @@
 //!   errors and input (with `contract_support`, every answer variant of every step);
 //! - `notify_messages`: the message of every notification stage, from the steps' answers.
 //!
-//! Run it with `cargo test -p e2e --test contract`.
+//! Run it with `cargo test --workspace --test contract`.
 
 mod contract_support;
 
