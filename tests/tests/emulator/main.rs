@@ -7,7 +7,7 @@
 //! every module created. `harness_waits` and `harness_switchover::timed` start servers of
 //! their own with other wait settings.
 //!
-//! Run one module with `cargo test -p e2e --test emulator -- precheck_moto::`.
+//! Run one module with `cargo test --workspace --test emulator -- precheck_moto::`.
 
 mod harness_support;
 mod notify_support;

@@ -6,7 +6,7 @@
 //! state machine is created once (`e2e_support::state_machine`). A new end-to-end test file is
 //! a module here (`mod my_case;` below) that uses `crate::e2e_support`.
 //!
-//! Run one module with `cargo test -p e2e --test end_to_end -- e2e_lock::`.
+//! Run one module with `cargo test --workspace --test end_to_end -- e2e_lock::`.
 
 mod e2e_support;
 
