@@ -241,11 +241,16 @@ pub enum Notifications {
     Failures,
 }
 
+/// The default of `options.switchoverTimeoutSeconds` (notify repeats it when the input omits it).
+pub const DEFAULT_SWITCHOVER_TIMEOUT_SECONDS: i32 = 300;
+/// The default of `options.gracePeriodSeconds`, one day. The state machine repeats it (its
+/// "Use the default grace period" state; the contract test holds the two equal), notify too.
+pub const DEFAULT_GRACE_PERIOD_SECONDS: u32 = 24 * 60 * 60;
 fn default_switchover_timeout() -> i32 {
-    300
+    DEFAULT_SWITCHOVER_TIMEOUT_SECONDS
 }
 fn default_grace_period() -> u32 {
-    24 * 60 * 60
+    DEFAULT_GRACE_PERIOD_SECONDS
 }
 fn default_max_polls() -> u32 {
     200

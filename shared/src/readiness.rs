@@ -1,4 +1,6 @@
-//! Is green ready? The one place that reads AWS's status strings and decides.
+//! Is green ready? The one place that decides from AWS's statuses: the deployment's (parsed
+//! into [`DeploymentStatus`] by `aws::deployment`), its tasks', its members' and green's
+//! instances'.
 //!
 //! Every status is an open-ended string: a value this module does not know is
 //! `UnknownStatus`, never a step forward. "Ready" means the deployment is AVAILABLE, every
@@ -11,7 +13,7 @@
 use aws_sdk_rds::types::DbInstance;
 use serde::{Deserialize, Serialize};
 
-use crate::aws::deployment::Deployment;
+use crate::aws::deployment::{Deployment, DeploymentStatus};
 use crate::aws::{arn, database};
 use crate::error::Error;
 
@@ -159,20 +161,22 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
             .unwrap_or_else(|| "AWS gave no details".to_owned())
     };
 
-    let phase = match deployment.status.as_str() {
-        "PROVISIONING" | "AVAILABLE" => Phase::Provisioning,
-        "SWITCHOVER_IN_PROGRESS" => Phase::Switching,
-        "SWITCHOVER_COMPLETED" => Phase::Switched,
-        "INVALID_CONFIGURATION" | "SWITCHOVER_FAILED" => {
-            return Err(failed(&deployment.status, details()))
+    let phase = match &deployment.status {
+        DeploymentStatus::Provisioning | DeploymentStatus::Available => Phase::Provisioning,
+        DeploymentStatus::SwitchoverInProgress => Phase::Switching,
+        DeploymentStatus::SwitchoverCompleted => Phase::Switched,
+        status @ (DeploymentStatus::InvalidConfiguration | DeploymentStatus::SwitchoverFailed) => {
+            return Err(failed(status.as_str(), details()))
         }
-        "DELETING" => {
+        status @ DeploymentStatus::Deleting => {
             return Err(failed(
-                "DELETING",
+                status.as_str(),
                 "the deployment is being deleted".to_owned(),
             ))
         }
-        other => return Err(unknown("Blue/Green deployment", other, &deployment.id)),
+        DeploymentStatus::Other(other) => {
+            return Err(unknown("Blue/Green deployment", other, &deployment.id))
+        }
     };
     let members = member_verdict(deployment)?;
     match phase {
@@ -185,7 +189,7 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
         Phase::Switched => {
             if !members.not_switched.is_empty() {
                 return Err(failed(
-                    "SWITCHOVER_COMPLETED",
+                    deployment.status.as_str(),
                     format!(
                         "partial switchover: the deployment reads SWITCHOVER_COMPLETED but {} did not switch over; production may be split between blue and green resources: nothing is deleted, a person must look",
                         members.not_switched.join(", ")
@@ -206,8 +210,8 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
     }
 
     let mut waiting_for = Vec::new();
-    if deployment.status == "PROVISIONING" {
-        waiting_for.push("the deployment is PROVISIONING".to_owned());
+    if deployment.status == DeploymentStatus::Provisioning {
+        waiting_for.push(format!("the deployment is {}", deployment.status));
     }
     for task in &deployment.tasks {
         match task.status.as_str() {
@@ -225,7 +229,7 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
         }
     }
     waiting_for.extend(members.provisioning);
-    if deployment.status == "AVAILABLE" {
+    if deployment.status == DeploymentStatus::Available {
         if green.is_empty() {
             waiting_for.push("green has no instances yet".to_owned());
         }
@@ -279,7 +283,7 @@ struct Members {
 /// deployment with one member SWITCHOVER_FAILED); an unknown status is `UnknownStatus`.
 fn member_verdict(deployment: &Deployment) -> Result<Members, Error> {
     let mut verdict = Members::default();
-    let switched_over = deployment.status == "SWITCHOVER_COMPLETED";
+    let switched_over = deployment.status == DeploymentStatus::SwitchoverCompleted;
     for member in &deployment.members {
         let name = format!("member {} → {}", member.source, member.target);
         match member.status.as_str() {
@@ -342,7 +346,7 @@ mod tests {
             name: "n".into(),
             source_arn: "arn:aws:rds:us-east-1:1:cluster:orders".into(),
             target_arn: "arn:aws:rds:us-east-1:1:cluster:orders-green-x".into(),
-            status: status.into(),
+            status: DeploymentStatus::parse(status),
             status_details: None,
             create_time: None,
             tasks: vec![Task {

@@ -11,16 +11,9 @@ use crate::aws::deployment::Deployment;
 use crate::input::Request;
 use crate::naming;
 
-/// Whether `d` is a deployment of the database `database_arn`: its source, or its target
-/// after a completed switchover.
-pub fn belongs_to(d: &Deployment, database_arn: &str) -> bool {
-    d.source_arn == database_arn
-        || (d.status == "SWITCHOVER_COMPLETED" && d.target_arn == database_arn)
-}
-
 /// Whether `d` is the deployment this product made for the request's database.
 pub fn made_for(d: &Deployment, request: &Request, database_arn: &str) -> bool {
-    d.name == naming::deployment_name(request) && belongs_to(d, database_arn)
+    d.name == naming::deployment_name(request) && d.belongs_to_arn(database_arn)
 }
 
 #[cfg(test)]
@@ -28,6 +21,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::aws::deployment::DeploymentStatus;
 
     const ORDERS: &str = "arn:aws:rds:us-east-1:123456789012:cluster:orders";
     const OLD: &str = "arn:aws:rds:us-east-1:123456789012:cluster:orders-old1";
@@ -37,13 +31,13 @@ mod tests {
         Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "aurora-mysql"}, "options": {"targetEngineVersion": "8.0.mysql_aurora.3.08.0"}})).unwrap()
     }
 
-    fn deployment(name: &str, source: &str, target: &str, status: &str) -> Deployment {
+    fn deployment(name: &str, source: &str, target: &str, status: DeploymentStatus) -> Deployment {
         Deployment {
             id: "bgd-1".into(),
             name: name.into(),
             source_arn: source.into(),
             target_arn: target.into(),
-            status: status.into(),
+            status,
             status_details: None,
             create_time: None,
             tasks: Vec::new(),
@@ -54,7 +48,11 @@ mod tests {
     #[test]
     fn ours_by_name_and_source_before_and_target_after_switchover() {
         let name = naming::deployment_name(&request());
-        for status in ["PROVISIONING", "AVAILABLE", "SWITCHOVER_IN_PROGRESS"] {
+        for status in [
+            DeploymentStatus::Provisioning,
+            DeploymentStatus::Available,
+            DeploymentStatus::SwitchoverInProgress,
+        ] {
             assert!(made_for(
                 &deployment(&name, ORDERS, GREEN, status),
                 &request(),
@@ -62,13 +60,13 @@ mod tests {
             ));
         }
         assert!(made_for(
-            &deployment(&name, OLD, ORDERS, "SWITCHOVER_COMPLETED"),
+            &deployment(&name, OLD, ORDERS, DeploymentStatus::SwitchoverCompleted),
             &request(),
             ORDERS
         ));
         assert!(
             !made_for(
-                &deployment(&name, OLD, ORDERS, "AVAILABLE"),
+                &deployment(&name, OLD, ORDERS, DeploymentStatus::Available),
                 &request(),
                 ORDERS
             ),
@@ -76,7 +74,7 @@ mod tests {
         );
         assert!(
             !made_for(
-                &deployment("someone-else", ORDERS, GREEN, "AVAILABLE"),
+                &deployment("someone-else", ORDERS, GREEN, DeploymentStatus::Available),
                 &request(),
                 ORDERS
             ),
@@ -84,7 +82,7 @@ mod tests {
         );
         let other = "arn:aws:rds:us-east-1:123456789012:cluster:payments";
         assert!(!made_for(
-            &deployment(&name, other, GREEN, "AVAILABLE"),
+            &deployment(&name, other, GREEN, DeploymentStatus::Available),
             &request(),
             ORDERS
         ));

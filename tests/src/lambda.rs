@@ -45,6 +45,7 @@ stop()
 "#;
 
 /// A running `cargo lambda watch`.
+#[derive(Debug)]
 pub struct CargoLambda {
     /// `http://127.0.0.1:PORT`: POST `/2015-03-31/functions/NAME/invocations`.
     pub endpoint: String,

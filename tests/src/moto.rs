@@ -19,6 +19,7 @@ pub const REGION: &str = "us-east-1";
 pub const ACCOUNT: &str = "123456789012";
 
 /// A running moto server.
+#[derive(Debug)]
 pub struct Moto {
     pub endpoint: String,
     pub pid: u32,

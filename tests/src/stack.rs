@@ -18,6 +18,7 @@ use crate::stepfunctions::StepFunctions;
 pub const WAIT_SCALE: &str = "0.01";
 
 /// moto + the functions + the notification topic.
+#[derive(Debug)]
 pub struct Stack {
     pub moto: Moto,
     pub lambda: CargoLambda,

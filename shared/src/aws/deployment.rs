@@ -1,4 +1,6 @@
-//! Reading Blue/Green deployments: by id, by name, or by the database they belong to.
+//! Reading Blue/Green deployments: by id, by name, or by the database they belong to, and
+//! their status, parsed once here into [`DeploymentStatus`] so no other module compares
+//! AWS's status strings.
 
 use aws_sdk_rds::types::BlueGreenDeployment;
 use serde::{Deserialize, Serialize};
@@ -17,7 +19,7 @@ pub struct Deployment {
     pub source_arn: String,
     /// Green before switchover; production after it.
     pub target_arn: String,
-    pub status: String,
+    pub status: DeploymentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_details: Option<String>,
     pub tasks: Vec<Task>,
@@ -26,6 +28,93 @@ pub struct Deployment {
     /// Not part of any answer (the state machine never reads it).
     #[serde(skip)]
     pub create_time: Option<aws_smithy_types::DateTime>,
+}
+
+/// The status of a Blue/Green deployment (`BlueGreenDeployment.Status`).
+///
+/// AWS documents the status as an open-ended string: a value this product does not know is
+/// [`DeploymentStatus::Other`], which readiness turns into `UnknownStatus` (the workflow stops,
+/// never steps forward on a guess) and every guard treats as "not safe to act". In JSON it is
+/// AWS's own string, so answers and notifications read exactly as before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    /// Green is being built.
+    Provisioning,
+    /// Green exists (it may still be settling: readiness decides).
+    Available,
+    SwitchoverInProgress,
+    /// Production is green; the source is old blue (`-oldN`).
+    SwitchoverCompleted,
+    /// AWS refused the deployment's configuration (its `StatusDetails` say why).
+    InvalidConfiguration,
+    SwitchoverFailed,
+    /// The deployment object is being deleted.
+    Deleting,
+    /// A status this product does not know (kept as AWS wrote it).
+    Other(String),
+}
+
+impl DeploymentStatus {
+    /// Every status the product knows, in the API's order.
+    pub const KNOWN: [DeploymentStatus; 7] = [
+        DeploymentStatus::Provisioning,
+        DeploymentStatus::Available,
+        DeploymentStatus::SwitchoverInProgress,
+        DeploymentStatus::SwitchoverCompleted,
+        DeploymentStatus::InvalidConfiguration,
+        DeploymentStatus::SwitchoverFailed,
+        DeploymentStatus::Deleting,
+    ];
+
+    /// Parses AWS's string; anything unknown is kept as [`DeploymentStatus::Other`].
+    pub fn parse(value: &str) -> DeploymentStatus {
+        Self::KNOWN
+            .into_iter()
+            .find(|known| known.as_str() == value)
+            .unwrap_or_else(|| DeploymentStatus::Other(value.to_owned()))
+    }
+
+    /// AWS's string for this status.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DeploymentStatus::Provisioning => "PROVISIONING",
+            DeploymentStatus::Available => "AVAILABLE",
+            DeploymentStatus::SwitchoverInProgress => "SWITCHOVER_IN_PROGRESS",
+            DeploymentStatus::SwitchoverCompleted => "SWITCHOVER_COMPLETED",
+            DeploymentStatus::InvalidConfiguration => "INVALID_CONFIGURATION",
+            DeploymentStatus::SwitchoverFailed => "SWITCHOVER_FAILED",
+            DeploymentStatus::Deleting => "DELETING",
+            DeploymentStatus::Other(value) => value,
+        }
+    }
+
+    /// Switching over or switched: the deployment is past the point where green can be
+    /// snapshotted, switched over or abandoned.
+    pub fn switchover_started(&self) -> bool {
+        matches!(
+            self,
+            DeploymentStatus::SwitchoverInProgress | DeploymentStatus::SwitchoverCompleted
+        )
+    }
+}
+
+impl std::fmt::Display for DeploymentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for DeploymentStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for DeploymentStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = String::deserialize(deserializer)?;
+        Ok(DeploymentStatus::parse(&value))
+    }
 }
 
 /// One of the tasks RDS runs to build green.
@@ -71,7 +160,7 @@ impl From<BlueGreenDeployment> for Deployment {
                 .to_owned(),
             source_arn: d.source().unwrap_or_default().to_owned(),
             target_arn: d.target().unwrap_or_default().to_owned(),
-            status: d.status().unwrap_or_default().to_owned(),
+            status: DeploymentStatus::parse(d.status().unwrap_or_default()),
             status_details: d
                 .status_details()
                 .filter(|s| !s.is_empty())
@@ -117,6 +206,22 @@ impl Deployment {
     /// The target's resource name (green's name, or production's after switchover).
     pub fn target_name(&self) -> &str {
         arn::name_of(&self.target_arn)
+    }
+
+    /// Whether this deployment belongs to the production database named `production`: its
+    /// source before switchover, its target once switchover has completed.
+    pub fn belongs_to_name(&self, production: &str) -> bool {
+        self.belongs(self.source_name(), self.target_name(), production)
+    }
+
+    /// [`Deployment::belongs_to_name`] by ARN (same account and Region too).
+    pub fn belongs_to_arn(&self, database_arn: &str) -> bool {
+        self.belongs(&self.source_arn, &self.target_arn, database_arn)
+    }
+
+    fn belongs(&self, source: &str, target: &str, database: &str) -> bool {
+        source == database
+            || (self.status == DeploymentStatus::SwitchoverCompleted && target == database)
     }
 }
 
@@ -195,11 +300,7 @@ pub async fn locate(
     let production = &request.target.identifier;
     let mut candidates: Vec<Deployment> = all
         .into_iter()
-        .filter(|d| d.status != "DELETING")
-        .filter(|d| {
-            d.source_name() == production
-                || (d.target_name() == production && d.status == "SWITCHOVER_COMPLETED")
-        })
+        .filter(|d| d.status != DeploymentStatus::Deleting && d.belongs_to_name(production))
         .collect();
     match candidates.len() {
         1 => Ok(candidates.remove(0)),
@@ -232,7 +333,7 @@ mod tests {
             .blue_green_deployment_name("n")
             .source("arn:aws:rds:us-east-1:1:cluster:orders")
             .target("arn:aws:rds:us-east-1:1:cluster:orders-green-abc")
-            .status("AVAILABLE")
+            .status(DeploymentStatus::Available.as_str())
             .status_details("")
             .tasks(
                 BlueGreenDeploymentTask::builder()
@@ -249,6 +350,7 @@ mod tests {
             )
             .build();
         let d = Deployment::from(api);
+        assert_eq!(d.status, DeploymentStatus::Available);
         assert_eq!(d.source_name(), "orders");
         assert_eq!(d.target_name(), "orders-green-abc");
         assert_eq!(d.status_details, None);
@@ -258,5 +360,50 @@ mod tests {
             d.reference().target_arn.as_deref(),
             Some("arn:aws:rds:us-east-1:1:cluster:orders-green-abc")
         );
+    }
+
+    #[test]
+    fn statuses_round_trip_and_unknown_ones_are_kept() {
+        for known in DeploymentStatus::KNOWN {
+            assert_eq!(DeploymentStatus::parse(known.as_str()), known);
+            let json = serde_json::to_value(&known).unwrap();
+            assert_eq!(json, serde_json::json!(known.as_str()));
+            assert_eq!(
+                serde_json::from_value::<DeploymentStatus>(json).unwrap(),
+                known
+            );
+        }
+        let other = DeploymentStatus::parse("PREPARING_FOR_SWITCHOVER");
+        assert_eq!(
+            other,
+            DeploymentStatus::Other("PREPARING_FOR_SWITCHOVER".into())
+        );
+        assert_eq!(other.to_string(), "PREPARING_FOR_SWITCHOVER");
+        assert_eq!(
+            DeploymentStatus::parse(""),
+            DeploymentStatus::Other(String::new())
+        );
+    }
+
+    #[test]
+    fn a_deployment_belongs_to_its_source_and_after_switchover_to_its_target() {
+        let d = |status| Deployment {
+            id: "bgd-1".into(),
+            name: "n".into(),
+            source_arn: "arn:aws:rds:us-east-1:1:db:orders-old1".into(),
+            target_arn: "arn:aws:rds:us-east-1:1:db:orders".into(),
+            status,
+            status_details: None,
+            tasks: Vec::new(),
+            members: Vec::new(),
+            create_time: None,
+        };
+        assert!(d(DeploymentStatus::SwitchoverCompleted).belongs_to_name("orders"));
+        assert!(!d(DeploymentStatus::Available).belongs_to_name("orders"));
+        assert!(d(DeploymentStatus::Available).belongs_to_name("orders-old1"));
+        let production = "arn:aws:rds:us-east-1:1:db:orders";
+        assert!(d(DeploymentStatus::SwitchoverCompleted).belongs_to_arn(production));
+        assert!(!d(DeploymentStatus::SwitchoverCompleted)
+            .belongs_to_arn("arn:aws:rds:eu-west-1:1:db:orders"));
     }
 }

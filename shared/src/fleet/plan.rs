@@ -89,6 +89,7 @@ pub struct Skipped {
 }
 
 /// A target and where it came from (`targets[2]`, `manifest row 5`, `selection[0]`), for errors.
+#[derive(Debug)]
 pub struct Sourced {
     pub target: FleetTarget,
     pub origin: String,

@@ -23,7 +23,7 @@ impl Config {
     }
 
     /// Reads the configuration through `get` (the environment, or a map in tests).
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+    pub(crate) fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
         let topic_arn = get(TOPIC_ARN)
             .map(|v| v.trim().to_owned())
             .unwrap_or_default();
@@ -53,7 +53,7 @@ impl Config {
 
 /// The Region in an ARN (`arn:aws:sns:eu-west-1:...` → `eu-west-1`), so clients call the
 /// Region the resource lives in.
-pub fn region_of(arn: &str) -> Option<&str> {
+pub(crate) fn region_of(arn: &str) -> Option<&str> {
     arn.strip_prefix("arn:")?
         .split(':')
         .nth(2)

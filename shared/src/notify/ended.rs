@@ -16,7 +16,7 @@ use super::format::{rfc3339, truncate};
 use super::message::{Details, Message};
 use crate::aws::arn;
 use crate::aws::clients::ClientFactory;
-use crate::aws::deployment::{self, Deployment};
+use crate::aws::deployment::{self, Deployment, DeploymentStatus};
 use crate::input::Request;
 
 /// The `detail-type` of the event.
@@ -25,7 +25,7 @@ pub const DETAIL_TYPE: &str = "Step Functions Execution Status Change";
 /// The event's `detail`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StatusChange {
+pub(crate) struct StatusChange {
     pub execution_arn: String,
     #[serde(default)]
     pub state_machine_arn: Option<String>,
@@ -64,7 +64,7 @@ fn at(epoch_millis: Option<u64>) -> Option<String> {
 
 impl StatusChange {
     /// The status change an EventBridge event carries; `None` for any other event.
-    pub fn from_event(event: &Map<String, Value>) -> Option<StatusChange> {
+    pub(crate) fn from_event(event: &Map<String, Value>) -> Option<StatusChange> {
         if event.get("detail-type").and_then(Value::as_str) != Some(DETAIL_TYPE) {
             return None;
         }
@@ -80,7 +80,7 @@ impl StatusChange {
     }
 
     /// The notify event for this end, as the state machine's own events look.
-    pub fn notify_event(&self, left: Result<Vec<Deployment>, String>) -> Event {
+    pub(crate) fn notify_event(&self, left: Result<Vec<Deployment>, String>) -> Event {
         let (left_running, unread) = match left {
             Ok(found) => (Some(found), None),
             Err(why) => (None, Some(why)),
@@ -129,7 +129,7 @@ impl StatusChange {
 
 /// The deployments of the request's database that still exist, read with
 /// DescribeBlueGreenDeployments only; the reason when they cannot be read.
-pub async fn left_running(
+pub(crate) async fn left_running(
     clients: Option<&ClientFactory>,
     request: &Value,
 ) -> Result<Vec<Deployment>, String> {
@@ -151,14 +151,14 @@ pub async fn left_running(
 
 /// One line per deployment: what runs, and whether it is production.
 fn describe_deployment(d: &Deployment) -> String {
-    match d.status.as_str() {
-        "SWITCHOVER_COMPLETED" => format!(
+    match &d.status {
+        DeploymentStatus::SwitchoverCompleted => format!(
             "old blue {} is kept (read-only; production {} runs on green), deployment {}",
             d.source_name(),
             d.target_name(),
             d.id
         ),
-        "DELETING" => format!("deployment {} is being deleted", d.id),
+        DeploymentStatus::Deleting => format!("deployment {} is being deleted", d.id),
         status => format!(
             "green {} is running next to blue {}, which still serves production (deployment {}, {status})",
             if d.target_name().is_empty() { "(not named yet)" } else { d.target_name() },
@@ -208,7 +208,9 @@ pub fn describe(event: &Event, m: &mut Message) {
             vec!["Find the cause in the execution's history (link below); fix it, then start the same input again.".to_owned()],
         ),
         Some((Some(found), _)) => {
-            let switched = found.iter().any(|d| d.status == "SWITCHOVER_COMPLETED");
+            let switched = found
+                .iter()
+                .any(|d| d.status == DeploymentStatus::SwitchoverCompleted);
             let next = if switched {
                 vec![
                     "Production runs on green: check it and the applications that use it.".to_owned(),
@@ -278,13 +280,13 @@ mod tests {
         .clone()
     }
 
-    fn deployment(status: &str, source: &str, target: &str) -> Deployment {
+    fn deployment(status: DeploymentStatus, source: &str, target: &str) -> Deployment {
         Deployment {
             id: "bgd-1".into(),
             name: "bg-orders".into(),
             source_arn: format!("arn:aws:rds:us-east-1:123456789012:cluster:{source}"),
             target_arn: format!("arn:aws:rds:us-east-1:123456789012:cluster:{target}"),
-            status: status.into(),
+            status,
             status_details: None,
             create_time: None,
             tasks: vec![],
@@ -295,7 +297,11 @@ mod tests {
     #[test]
     fn a_runtime_failure_names_the_database_the_cause_and_green_left_running() {
         let change = StatusChange::from_event(&change("FAILED", Some("States.Runtime"))).unwrap();
-        let left = vec![deployment("AVAILABLE", "orders", "orders-green-x1")];
+        let left = vec![deployment(
+            DeploymentStatus::Available,
+            "orders",
+            "orders-green-x1",
+        )];
         let m = compose(&change.notify_event(Ok(left)), std::time::SystemTime::now());
         let text = m.text();
         assert_eq!(m.stage, "execution-ended");
@@ -316,7 +322,11 @@ mod tests {
     #[test]
     fn a_stopped_execution_after_switchover_names_old_blue() {
         let change = StatusChange::from_event(&change("ABORTED", None)).unwrap();
-        let left = vec![deployment("SWITCHOVER_COMPLETED", "orders-old1", "orders")];
+        let left = vec![deployment(
+            DeploymentStatus::SwitchoverCompleted,
+            "orders-old1",
+            "orders",
+        )];
         let m = compose(&change.notify_event(Ok(left)), std::time::SystemTime::now());
         let text = m.text();
         assert_eq!(m.headline, "execution stopped (ABORTED)");

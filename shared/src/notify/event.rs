@@ -138,7 +138,7 @@ impl Outcome {
     }
 
     /// The emoji shortcode chat titles start with (Slack and Chatbot render it).
-    pub fn emoji(self) -> &'static str {
+    pub(crate) fn emoji(self) -> &'static str {
         match self {
             Outcome::Info => ":information_source:",
             Outcome::Success => ":white_check_mark:",
@@ -162,7 +162,7 @@ pub struct TargetFacts {
 
 impl TargetFacts {
     /// The database's name for people.
-    pub fn display_name(&self) -> &str {
+    pub(crate) fn display_name(&self) -> &str {
         self.identifier.as_deref().unwrap_or("unknown database")
     }
 }
@@ -258,7 +258,7 @@ impl Event {
     }
 
     /// A string (or number, or boolean, as text) at `path` in the request.
-    pub fn request_text(&self, path: &[&str]) -> Option<String> {
+    pub(crate) fn request_text(&self, path: &[&str]) -> Option<String> {
         text_at(&self.request, path)
     }
 
@@ -281,7 +281,7 @@ pub fn answer<T: DeserializeOwned>(value: &Value) -> Option<T> {
 }
 
 /// A string, number or boolean at `path`, as text; `None` when absent, empty or another type.
-pub fn text_at(value: &Value, path: &[&str]) -> Option<String> {
+pub(crate) fn text_at(value: &Value, path: &[&str]) -> Option<String> {
     let found = path.iter().try_fold(value, |v, key| v.get(key))?;
     let text = match found {
         Value::String(s) => s.trim().to_owned(),
@@ -293,7 +293,7 @@ pub fn text_at(value: &Value, path: &[&str]) -> Option<String> {
 }
 
 /// A non-negative whole number at `path` (a JSON number or a numeric string).
-pub fn number_at(value: &Value, path: &[&str]) -> Option<u64> {
+pub(crate) fn number_at(value: &Value, path: &[&str]) -> Option<u64> {
     let text = text_at(value, path)?;
     text.parse::<u64>().ok().or_else(|| {
         text.parse::<f64>()

@@ -8,7 +8,7 @@ use super::message::{Details, Message};
 
 /// How far the workflow got when it failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub enum FailurePhase {
     NothingChanged,
     BeforeSwitchover,
     Switchover,
@@ -22,37 +22,37 @@ pub enum Phase {
 
 /// Places a failure: the error name first (validation fails before any change), then the
 /// failed stage's name (the state machine's stage names, or a step's), then the action.
-pub fn phase_of(error: &str, stage: &str, action: &str) -> Phase {
+pub fn phase_of(error: &str, stage: &str, action: &str) -> FailurePhase {
     let stage = stage.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| stage.contains(w));
     if matches!(error, "InvalidInput" | "PrecheckFailed")
         || has(&["precheck", "validat", "dry-run"])
     {
-        Phase::NothingChanged
+        FailurePhase::NothingChanged
     } else if has(&["abandon"]) {
-        Phase::Abandon
+        FailurePhase::Abandon
     } else if has(&["cleanup", "delete", "old-blue", "grace", "final"]) {
-        Phase::Cleanup
+        FailurePhase::Cleanup
     } else if has(&["verif"]) {
-        Phase::AfterSwitchover
+        FailurePhase::AfterSwitchover
     } else if has(&["switchover"]) {
-        Phase::Switchover
+        FailurePhase::Switchover
     } else if has(&[
         "create", "green", "wait", "approval", "window", "snapshot", "ready",
     ]) {
-        Phase::BeforeSwitchover
+        FailurePhase::BeforeSwitchover
     } else if stage == "started" && action == "upgrade" {
         // Only the first notification ran: an upgrade has created nothing yet.
-        Phase::NothingChanged
+        FailurePhase::NothingChanged
     } else if stage == "done" {
-        Phase::Finished
+        FailurePhase::Finished
     } else {
         match action {
-            "cleanup" => Phase::Cleanup,
-            "abandon" => Phase::Abandon,
-            "switchover" => Phase::BeforeSwitchover,
-            "dry-run" => Phase::NothingChanged,
-            _ => Phase::Unknown,
+            "cleanup" => FailurePhase::Cleanup,
+            "abandon" => FailurePhase::Abandon,
+            "switchover" => FailurePhase::BeforeSwitchover,
+            "dry-run" => FailurePhase::NothingChanged,
+            _ => FailurePhase::Unknown,
         }
     }
 }
@@ -63,53 +63,53 @@ const CLEANUP_AGAIN: &str = "start a new execution with the same input and \"act
 const ABANDON: &str = "start a new execution with the same input and \"action\": \"abandon\"";
 
 /// What is left behind in a phase.
-pub fn left_behind(phase: Phase, deployment: &str) -> String {
+pub fn left_behind(phase: FailurePhase, deployment: &str) -> String {
     match phase {
-        Phase::NothingChanged => "Nothing was changed: the workflow stopped before creating anything.".to_owned(),
-        Phase::BeforeSwitchover => format!("Blue is untouched and still serves production. Green ({deployment}) may exist and costs money while it runs."),
-        Phase::Switchover => "RDS rolls back a switchover that fails or exceeds its timeout, so blue should still be production; if the deployment's status is SWITCHOVER_COMPLETED, green is production. Nothing was deleted.".to_owned(),
-        Phase::AfterSwitchover => "Switchover happened: production runs on green under the original names and endpoints. Old blue is kept; nothing was deleted.".to_owned(),
-        Phase::Cleanup => "Production runs on green. Old blue was not deleted, or only partly (a refusal, UnsafeToDelete, deleted nothing).".to_owned(),
-        Phase::Abandon => "Blue is untouched and still serves production. Green may be partly deleted.".to_owned(),
-        Phase::Finished => "The workflow's work was complete; only its final step failed.".to_owned(),
-        Phase::Unknown => "Unknown: the execution's event history shows which steps ran.".to_owned(),
+        FailurePhase::NothingChanged => "Nothing was changed: the workflow stopped before creating anything.".to_owned(),
+        FailurePhase::BeforeSwitchover => format!("Blue is untouched and still serves production. Green ({deployment}) may exist and costs money while it runs."),
+        FailurePhase::Switchover => "RDS rolls back a switchover that fails or exceeds its timeout, so blue should still be production; if the deployment's status is SWITCHOVER_COMPLETED, green is production. Nothing was deleted.".to_owned(),
+        FailurePhase::AfterSwitchover => "Switchover happened: production runs on green under the original names and endpoints. Old blue is kept; nothing was deleted.".to_owned(),
+        FailurePhase::Cleanup => "Production runs on green. Old blue was not deleted, or only partly (a refusal, UnsafeToDelete, deleted nothing).".to_owned(),
+        FailurePhase::Abandon => "Blue is untouched and still serves production. Green may be partly deleted.".to_owned(),
+        FailurePhase::Finished => "The workflow's work was complete; only its final step failed.".to_owned(),
+        FailurePhase::Unknown => "Unknown: the execution's event history shows which steps ran.".to_owned(),
     }
 }
 
 /// What to do next, in order.
-pub fn next_steps(phase: Phase, error: &str) -> Vec<String> {
+pub fn next_steps(phase: FailurePhase, error: &str) -> Vec<String> {
     let steps: Vec<String> = match (phase, error) {
-        (Phase::NothingChanged, "InvalidInput") => vec![
+        (FailurePhase::NothingChanged, "InvalidInput") => vec![
             "Fix the input as the error says (it names the field and the fix).".into(),
             "Start a new execution with the corrected input; \"action\": \"dry-run\" checks it without changing anything.".into(),
         ],
-        (Phase::NothingChanged, "PrecheckFailed") => vec![
+        (FailurePhase::NothingChanged, "PrecheckFailed") => vec![
             "Fix each blocking finding (its fix is under it in the table).".into(),
             "Run \"action\": \"dry-run\" to check again, then start the upgrade again.".into(),
         ],
-        (Phase::NothingChanged, _) => vec!["Fix the cause the error names, then start a new execution with the same input.".into()],
-        (Phase::BeforeSwitchover, _) => vec![
+        (FailurePhase::NothingChanged, _) => vec!["Fix the cause the error names, then start a new execution with the same input.".into()],
+        (FailurePhase::BeforeSwitchover, _) => vec![
             "Open the deployment in the RDS console: its status details and the database events say why.".into(),
             format!("When the cause is fixed, continue: {SWITCHOVER_AGAIN} (it finds the existing deployment)."),
             format!("Or remove green: {ABANDON}, and start over later."),
         ],
-        (Phase::Switchover, _) => vec![
+        (FailurePhase::Switchover, _) => vec![
             "Check the deployment's status in the RDS console.".into(),
             format!("If blue is still production: fix the cause, then {SWITCHOVER_AGAIN} (it re-checks readiness first); or {ABANDON} to remove green."),
             format!("If green is production: check the applications, then {CLEANUP_AGAIN} when satisfied."),
         ],
-        (Phase::AfterSwitchover, _) => vec![
+        (FailurePhase::AfterSwitchover, _) => vec![
             "Check the production database and the applications that use it.".into(),
             format!("If production is healthy, delete old blue: {CLEANUP_AGAIN}."),
             "If it is not, old blue and the pre-switchover snapshot are your way back.".into(),
         ],
-        (Phase::Cleanup, _) => vec![
+        (FailurePhase::Cleanup, _) => vec![
             "Fix the cause the error names.".into(),
             format!("Then {CLEANUP_AGAIN}: it resumes where it stopped and never deletes anything twice."),
         ],
-        (Phase::Abandon, _) => vec![format!("Fix the cause, then {ABANDON} again: it resumes where it stopped.")],
-        (Phase::Finished, _) => vec!["Nothing to undo: check that the database is as expected.".into()],
-        (Phase::Unknown, _) => vec![
+        (FailurePhase::Abandon, _) => vec![format!("Fix the cause, then {ABANDON} again: it resumes where it stopped.")],
+        (FailurePhase::Finished, _) => vec!["Nothing to undo: check that the database is as expected.".into()],
+        (FailurePhase::Unknown, _) => vec![
             "Open the execution (link below) and find the failed state in its event history.".into(),
             "Check the database and any Blue/Green deployment in the RDS console before starting again.".into(),
         ],
@@ -181,78 +181,113 @@ mod tests {
                 "InvalidInput",
                 "switchover",
                 "upgrade",
-                Phase::NothingChanged,
+                FailurePhase::NothingChanged,
             ),
             (
                 "AwsCallFailed",
                 "precheck",
                 "upgrade",
-                Phase::NothingChanged,
+                FailurePhase::NothingChanged,
             ),
             (
                 "DeploymentFailed",
                 "green-creating",
                 "upgrade",
-                Phase::BeforeSwitchover,
+                FailurePhase::BeforeSwitchover,
             ),
             (
                 "Retryable",
                 "snapshot-blue",
                 "upgrade",
-                Phase::BeforeSwitchover,
+                FailurePhase::BeforeSwitchover,
             ),
-            ("NotReady", "Switchover", "upgrade", Phase::Switchover),
+            (
+                "NotReady",
+                "Switchover",
+                "upgrade",
+                FailurePhase::Switchover,
+            ),
             (
                 "VerificationFailed",
                 "verify",
                 "upgrade",
-                Phase::AfterSwitchover,
+                FailurePhase::AfterSwitchover,
             ),
-            ("UnsafeToDelete", "delete-old", "upgrade", Phase::Cleanup),
-            ("AwsCallFailed", "final-snapshot", "upgrade", Phase::Cleanup),
-            ("AwsCallFailed", "abandon", "abandon", Phase::Abandon),
-            ("States.Timeout", "mystery", "cleanup", Phase::Cleanup),
-            ("States.Timeout", "mystery", "upgrade", Phase::Unknown),
+            (
+                "UnsafeToDelete",
+                "delete-old",
+                "upgrade",
+                FailurePhase::Cleanup,
+            ),
+            (
+                "AwsCallFailed",
+                "final-snapshot",
+                "upgrade",
+                FailurePhase::Cleanup,
+            ),
+            ("AwsCallFailed", "abandon", "abandon", FailurePhase::Abandon),
+            (
+                "States.Timeout",
+                "mystery",
+                "cleanup",
+                FailurePhase::Cleanup,
+            ),
+            (
+                "States.Timeout",
+                "mystery",
+                "upgrade",
+                FailurePhase::Unknown,
+            ),
             // The stage names the state machine reports failures under.
-            ("AwsCallFailed", "started", "upgrade", Phase::NothingChanged),
+            (
+                "AwsCallFailed",
+                "started",
+                "upgrade",
+                FailurePhase::NothingChanged,
+            ),
             (
                 "AwsCallFailed",
                 "started",
                 "switchover",
-                Phase::BeforeSwitchover,
+                FailurePhase::BeforeSwitchover,
             ),
             (
                 "DeploymentFailed",
                 "awaiting-approval",
                 "upgrade",
-                Phase::BeforeSwitchover,
+                FailurePhase::BeforeSwitchover,
             ),
             (
                 "UnknownStatus",
                 "switchover-completed",
                 "upgrade",
-                Phase::Switchover,
+                FailurePhase::Switchover,
             ),
             (
                 "VerificationFailed",
                 "verified",
                 "upgrade",
-                Phase::AfterSwitchover,
+                FailurePhase::AfterSwitchover,
             ),
             (
                 "AwsCallFailed",
                 "cleanup-scheduled",
                 "upgrade",
-                Phase::Cleanup,
+                FailurePhase::Cleanup,
             ),
             (
                 "UnsafeToDelete",
                 "old-blue-deleted",
                 "upgrade",
-                Phase::Cleanup,
+                FailurePhase::Cleanup,
             ),
-            ("AwsCallFailed", "abandoned", "abandon", Phase::Abandon),
-            ("States.Timeout", "done", "upgrade", Phase::Finished),
+            (
+                "AwsCallFailed",
+                "abandoned",
+                "abandon",
+                FailurePhase::Abandon,
+            ),
+            ("States.Timeout", "done", "upgrade", FailurePhase::Finished),
         ];
         for (error, stage, action, phase) in cases {
             assert_eq!(
@@ -266,18 +301,18 @@ mod tests {
     #[test]
     fn every_phase_says_what_is_left_and_what_to_do() {
         for phase in [
-            Phase::NothingChanged,
-            Phase::BeforeSwitchover,
-            Phase::Switchover,
-            Phase::AfterSwitchover,
-            Phase::Cleanup,
-            Phase::Abandon,
-            Phase::Finished,
-            Phase::Unknown,
+            FailurePhase::NothingChanged,
+            FailurePhase::BeforeSwitchover,
+            FailurePhase::Switchover,
+            FailurePhase::AfterSwitchover,
+            FailurePhase::Cleanup,
+            FailurePhase::Abandon,
+            FailurePhase::Finished,
+            FailurePhase::Unknown,
         ] {
             assert!(!left_behind(phase, "bgd-1").is_empty());
             assert!(!next_steps(phase, "X").is_empty());
         }
-        assert!(left_behind(Phase::BeforeSwitchover, "bgd-1").contains("bgd-1"));
+        assert!(left_behind(FailurePhase::BeforeSwitchover, "bgd-1").contains("bgd-1"));
     }
 }

@@ -4,7 +4,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// `text` cut to at most `max` characters, ending with `…` when it was cut.
-pub fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
@@ -77,7 +77,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// A duration as people say it: `45 s`, `12 min 5 s`, `3 h 20 min`, `2 days 4 h`.
-pub fn human_duration(seconds: u64) -> String {
+pub(crate) fn human_duration(seconds: u64) -> String {
     let (d, h, m, s) = (
         seconds / 86_400,
         seconds % 86_400 / 3600,

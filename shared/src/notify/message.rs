@@ -47,7 +47,7 @@ impl Message {
     }
 
     /// `<database>: <headline>`.
-    pub fn title(&self) -> String {
+    pub(crate) fn title(&self) -> String {
         one_line(&format!("{}: {}", self.database(), self.headline))
     }
 

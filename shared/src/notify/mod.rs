@@ -6,20 +6,20 @@
 //! holds up the workflow: each channel's outcome is logged and reported in the step's answer,
 //! and Slack is retried only briefly ([`slack_delivery::RetryPolicy`]).
 
-pub mod chatbot;
+pub(crate) mod chatbot;
 pub mod config;
 pub mod ended;
 pub mod event;
-pub mod failure;
-pub mod findings;
+pub(crate) mod failure;
+pub(crate) mod findings;
 pub mod fleet;
 pub mod format;
-pub mod links;
+pub(crate) mod links;
 pub mod message;
-pub mod secret;
-pub mod slack_blocks;
-pub mod slack_delivery;
-pub mod sns;
+pub(crate) mod secret;
+pub(crate) mod slack_blocks;
+pub(crate) mod slack_delivery;
+pub(crate) mod sns;
 pub mod stages;
 
 use aws_config::{Region, SdkConfig};
@@ -42,9 +42,9 @@ pub struct Delivery {
 }
 
 /// Slack delivery: where the URL comes from and how it is posted.
-pub struct Slack {
-    pub source: WebhookSource,
-    pub sender: SlackSender,
+pub(crate) struct Slack {
+    pub(crate) source: WebhookSource,
+    pub(crate) sender: SlackSender,
 }
 
 /// Everything that sends notifications; built once per container.
@@ -55,8 +55,18 @@ pub struct Notifier {
     world: Option<ClientFactory>,
 }
 
+/// Names the channels, never their secrets or clients' internals.
+impl std::fmt::Debug for Notifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notifier")
+            .field("slack", &self.slack.is_some())
+            .field("reads_the_world", &self.world.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Notifier {
-    pub fn new(sns: Publisher, slack: Option<Slack>) -> Self {
+    pub(crate) fn new(sns: Publisher, slack: Option<Slack>) -> Self {
         Self {
             sns,
             slack,

@@ -12,7 +12,8 @@ use super::links;
 use super::message::{Details, Message};
 use super::{ended, failure};
 use crate::aws::arn;
-use crate::aws::deployment::DeploymentRef;
+use crate::aws::deployment::{DeploymentRef, DeploymentStatus};
+use crate::input::{DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SWITCHOVER_TIMEOUT_SECONDS};
 use crate::steps::{create, delete_old, poll_status, switchover};
 
 /// Builds the message for an event. `now` dates what is scheduled (the end of the grace period).
@@ -107,6 +108,12 @@ fn plural(n: usize, word: &str) -> String {
 
 fn option(event: &Event, name: &str) -> Option<String> {
     event.request_text(&["options", name])
+}
+
+/// `options.switchoverTimeoutSeconds`, or its default when the input omits it.
+fn switchover_timeout(event: &Event) -> String {
+    option(event, "switchoverTimeoutSeconds")
+        .unwrap_or_else(|| DEFAULT_SWITCHOVER_TIMEOUT_SECONDS.to_string())
 }
 
 /// How the workflow reaches switchover, in words.
@@ -237,7 +244,7 @@ fn green_creating(event: &Event, m: &mut Message) {
         .as_ref()
         .map(|p| p.status.clone())
         .or_else(|| created.as_ref().map(|c| c.status.clone()))
-        .unwrap_or_else(|| "PROVISIONING".into());
+        .unwrap_or(DeploymentStatus::Provisioning);
     m.headline = "green environment being created".into();
     let mut summary = format!(
         "RDS is building green for {} (deployment status {status}).",
@@ -280,7 +287,7 @@ fn green_creating(event: &Event, m: &mut Message) {
         summary.push_str(" This takes from about 15 minutes to several hours.");
     }
     m.summary = summary;
-    m.facts.push(("Status".into(), status));
+    m.facts.push(("Status".into(), status.to_string()));
 }
 
 /// Green's name: the target of the deployment as poll-status last read it, else as created.
@@ -305,7 +312,7 @@ fn green_ready(event: &Event, m: &mut Message) {
         m.facts.push(("Green".into(), green));
     }
     if let Some(p) = &poll {
-        m.facts.push(("Status".into(), p.status.clone()));
+        m.facts.push(("Status".into(), p.status.to_string()));
     }
     m.facts.push(("Switchover".into(), switchover_plan(event)));
 }
@@ -322,7 +329,7 @@ fn awaiting_approval(event: &Event, m: &mut Message) {
     m.headline = "green ready: approve the switchover".into();
     m.summary = format!(
         "Green is ready and in sync. Production still runs on blue, and nothing changes until you continue. Switchover drops connections briefly (usually under a minute); RDS rolls back if it takes more than {} s.",
-        option(event, "switchoverTimeoutSeconds").unwrap_or_else(|| "300".into())
+        switchover_timeout(event)
     );
     let machine = event
         .execution
@@ -381,10 +388,10 @@ fn snapshot_taken(event: &Event, m: &mut Message) {
 }
 
 fn switchover_started(event: &Event, m: &mut Message) {
-    let timeout = option(event, "switchoverTimeoutSeconds").unwrap_or_else(|| "300".into());
+    let timeout = switchover_timeout(event);
     let answer: Option<switchover::Switchover> = answer(&event.detail);
     let earlier = match answer.as_ref().map(|a| a.action) {
-        Some(switchover::Action::SwitchoverRequested) => false,
+        Some(switchover::SwitchoverAction::SwitchoverRequested) => false,
         Some(_) | None => true,
     };
     if earlier {
@@ -409,7 +416,7 @@ fn switchover_completed(event: &Event, m: &mut Message) {
     m.headline = "switchover completed".into();
     m.summary = "Production now runs on green under the original names and endpoints. Old blue is kept, renamed with an -old suffix, until cleanup. Verification follows, with how long the switchover took by RDS's events.".into();
     if let Some(p) = poll {
-        m.facts.push(("Status".into(), p.status));
+        m.facts.push(("Status".into(), p.status.to_string()));
         m.facts.push((
             "Old blue".into(),
             arn::name_of(&p.deployment.source_arn).to_owned(),
@@ -476,7 +483,7 @@ fn cleanup_scheduled(event: &Event, m: &mut Message, now: SystemTime) {
     }
     let grace = number_at(&event.detail, &["gracePeriodSeconds"])
         .or_else(|| number_at(&event.request, &["options", "gracePeriodSeconds"]))
-        .unwrap_or(86_400);
+        .unwrap_or(DEFAULT_GRACE_PERIOD_SECONDS.into());
     // The grace period's Wait starts right after this notification, when the state machine
     // entered it (`$$.State.EnteredTime`).
     let from = text_at(&event.detail, &["scheduledAt"])

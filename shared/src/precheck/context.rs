@@ -38,6 +38,7 @@ pub enum GroupKind {
 }
 
 /// One run's state.
+#[derive(Debug)]
 pub struct Context<'a> {
     pub rds: &'a aws_sdk_rds::Client,
     pub request: &'a Request,

@@ -5,7 +5,7 @@ use super::rule::{Rule, LIMITATIONS_PAGE};
 use super::{Context, Severity};
 use crate::aws::arn;
 use crate::aws::database::{describe_instance, Database};
-use crate::aws::deployment;
+use crate::aws::deployment::{self, DeploymentStatus};
 use crate::error::Error;
 use crate::resume;
 
@@ -84,7 +84,10 @@ pub async fn check(ctx: &mut Context<'_>, db: &Database) -> Result<(), Error> {
     let (ours, blocking): (Vec<_>, Vec<_>) = deployment::list(ctx.rds)
         .await?
         .into_iter()
-        .filter(|d| d.status != "DELETING" && (d.source_arn == db.arn || d.target_arn == db.arn))
+        .filter(|d| {
+            d.status != DeploymentStatus::Deleting
+                && (d.source_arn == db.arn || d.target_arn == db.arn)
+        })
         .partition(|d| resume::made_for(d, ctx.request, &db.arn));
     let describe = |d: &deployment::Deployment| format!("{} ({}, {})", d.id, d.name, d.status);
     let blocking: Vec<String> = blocking.iter().map(describe).collect();

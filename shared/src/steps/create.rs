@@ -12,12 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::clients::ClientFactory;
 use crate::aws::database::Database;
-use crate::aws::deployment::{self, Deployment};
+use crate::aws::deployment::{self, Deployment, DeploymentStatus};
 use crate::aws::identity::{self, Identity, Side};
 use crate::error::Error;
 use crate::input::{Kind, Request};
 use crate::naming;
-use crate::resume;
 use crate::steps::{parse_event, parse_request};
 
 /// The event: the execution's request.
@@ -37,7 +36,7 @@ pub struct Created {
     /// Null until AWS names green.
     #[serde(default)]
     pub target_arn: Option<String>,
-    pub status: String,
+    pub status: DeploymentStatus,
     /// True when a deployment made by an earlier run was found and reused.
     pub adopted: bool,
     /// Blue's and green's resource ids, also recorded as tags on the deployment.
@@ -123,7 +122,7 @@ async fn adopt(
             code: "BlueGreenDeploymentAlreadyExistsFault".into(),
             message: format!("`{name}` exists but cannot be read yet"),
         })?;
-    if !resume::belongs_to(&existing, source_arn) {
+    if !existing.belongs_to_arn(source_arn) {
         return Err(Error::DeploymentConflict {
             name: name.to_owned(),
             existing_source: existing.source_arn,
@@ -244,7 +243,7 @@ mod tests {
                         .blue_green_deployment_identifier("bgd-existing")
                         .blue_green_deployment_name(naming::deployment_name(&request()))
                         .source(source.clone())
-                        .status("PROVISIONING")
+                        .status(DeploymentStatus::Provisioning.as_str())
                         .build(),
                 )
                 .build()
@@ -305,7 +304,7 @@ mod tests {
                             .blue_green_deployment_identifier("bgd-new")
                             .blue_green_deployment_name("x")
                             .source(SOURCE)
-                            .status("PROVISIONING")
+                            .status(DeploymentStatus::Provisioning.as_str())
                             .build(),
                     )
                     .build()

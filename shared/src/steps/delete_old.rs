@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::arn;
 use crate::aws::clients::ClientFactory;
 use crate::aws::database::{collect_pages, describe_instance, Database};
-use crate::aws::deployment::{self, Deployment, DeploymentRef};
+use crate::aws::deployment::{self, Deployment, DeploymentRef, DeploymentStatus};
 use crate::aws::identity::{self, Identity, Recorded, Side};
 use crate::aws::snapshot::{self, SnapshotState};
 use crate::error::Error;
@@ -62,7 +62,7 @@ pub struct Event {
 /// Where the deletion stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Stage {
+pub enum DeletionStep {
     FinalSnapshot,
     DeleteInstances,
     DeleteReplicas,
@@ -78,7 +78,7 @@ pub enum Stage {
 #[serde(rename_all = "camelCase")]
 pub struct Answer {
     pub state: Progress,
-    pub step: Stage,
+    pub step: DeletionStep,
     pub detail: String,
     /// Always present (null only if no deployment was ever found), so the state machine
     /// can keep it between calls.
@@ -133,7 +133,7 @@ impl<'a> Reply<'a> {
 
     fn in_progress(
         &self,
-        step: Stage,
+        step: DeletionStep,
         detail: String,
         deleted: Vec<String>,
     ) -> Result<Answer, Error> {
@@ -144,18 +144,14 @@ impl<'a> Reply<'a> {
         Ok(self.answer(Progress::InProgress, step, detail, deleted, tick))
     }
 
-    fn done(&self, step: Stage, detail: String, deleted: Vec<String>) -> Answer {
-        let tick = Tick {
-            attempt: self.poll.attempt,
-            next_wait_seconds: 0,
-        };
-        self.answer(Progress::Done, step, detail, deleted, tick)
+    fn done(&self, step: DeletionStep, detail: String, deleted: Vec<String>) -> Answer {
+        self.answer(Progress::Done, step, detail, deleted, self.poll.settled())
     }
 
     fn answer(
         &self,
         state: Progress,
-        step: Stage,
+        step: DeletionStep,
         detail: String,
         deleted: Vec<String>,
         tick: Tick,
@@ -222,7 +218,7 @@ async fn deleting_deployment(
 ) -> Result<Option<Deployment>, Error> {
     let named = request.options.deployment_name.as_deref();
     let found = deployment::list(rds).await?.into_iter().find(|d| {
-        d.status == "DELETING"
+        d.status == DeploymentStatus::Deleting
             && named.is_none_or(|name| d.name == name)
             && in_relation(d, request, operation)
     });
@@ -350,12 +346,12 @@ pub async fn cleanup(
     let kind = check_kind(&d, request)?;
     let recorded = identity::read(rds, &d.source_arn, &d.id).await?;
     reply.track(&d, recorded.identity.clone());
-    if d.status == "DELETING" {
+    if d.status == DeploymentStatus::Deleting {
         if !in_relation(&d, request, Operation::Cleanup) {
             return Err(Error::unsafe_to_delete(d.source_name(), format!("deployment {} is being deleted, but it did not switch {} over from an -oldN old blue; nothing deleted", d.id, request.target.identifier)));
         }
         return reply.in_progress(
-            Stage::DeleteDeployment,
+            DeletionStep::DeleteDeployment,
             format!("deployment {} is being deleted", d.id),
             vec![],
         );
@@ -409,8 +405,8 @@ pub async fn cleanup(
         .collect();
     if !busy.is_empty() {
         let stage = match kind {
-            Kind::Cluster => Stage::DeleteInstances,
-            Kind::Instance => Stage::DeleteReplicas,
+            Kind::Cluster => DeletionStep::DeleteInstances,
+            Kind::Instance => DeletionStep::DeleteReplicas,
         };
         return reply.in_progress(stage, format!("being deleted: {}", busy.join(", ")), vec![]);
     }
@@ -435,7 +431,7 @@ pub async fn cleanup(
             snapshot::ensure_of(rds, kind, &old.identifier, &id, expected).await?
         {
             return reply.in_progress(
-                Stage::FinalSnapshot,
+                DeletionStep::FinalSnapshot,
                 format!("final snapshot {id} of {} is {status}", old.identifier),
                 vec![],
             );
@@ -449,8 +445,8 @@ pub async fn cleanup(
             }
         }
         let (stage, what) = match kind {
-            Kind::Cluster => (Stage::DeleteInstances, "instances"),
-            Kind::Instance => (Stage::DeleteReplicas, "read replicas"),
+            Kind::Cluster => (DeletionStep::DeleteInstances, "instances"),
+            Kind::Instance => (DeletionStep::DeleteReplicas, "read replicas"),
         };
         return reply.in_progress(
             stage,
@@ -468,11 +464,11 @@ pub async fn cleanup(
     }
     let (stage, deleted) = match kind {
         Kind::Cluster => (
-            Stage::DeleteCluster,
+            DeletionStep::DeleteCluster,
             delete_cluster(rds, &old.identifier).await?,
         ),
         Kind::Instance => (
-            Stage::DeleteInstance,
+            DeletionStep::DeleteInstance,
             delete_instance(rds, &old.identifier, true).await?,
         ),
     };
@@ -521,7 +517,7 @@ async fn finish_when_old_blue_gone(
     // Old blue is verifiably gone: the claim "deleted" is true now. The deployment object
     // reads DELETING for a while; a run started meanwhile waits for it.
     Ok(reply.done(
-        Stage::Complete,
+        DeletionStep::Complete,
         format!(
             "old blue {} and its members are gone (checked by resource id); deleting the deployment object {} (it reads DELETING until AWS removes it)",
             blue.resource_id, d.id
@@ -552,7 +548,7 @@ async fn cleanup_after_deployment_gone(
         ));
     }
     Ok(reply.done(
-        Stage::Complete,
+        DeletionStep::Complete,
         format!(
             "old blue {} and its members are gone (checked by resource id) and deployment {id} is deleted",
             identity.blue.resource_id
@@ -796,8 +792,8 @@ async fn delete_cluster(rds: &aws_sdk_rds::Client, name: &str) -> Result<bool, E
 fn check_cleanup_target<'d>(d: &'d Deployment, request: &Request) -> Result<&'d str, Error> {
     let production = &request.target.identifier;
     let refuse = |reason: String| Err(Error::unsafe_to_delete(d.source_name(), reason));
-    if d.status != "SWITCHOVER_COMPLETED" {
-        return refuse(format!("deployment {} is {}, not SWITCHOVER_COMPLETED: old blue exists only after switchover (use the abandon action to remove green)", d.id, d.status));
+    if d.status != DeploymentStatus::SwitchoverCompleted {
+        return refuse(format!("deployment {} is {}, not {}: old blue exists only after switchover (use the abandon action to remove green)", d.id, d.status, DeploymentStatus::SwitchoverCompleted));
     }
     if d.target_name() != production {
         return refuse(format!(
@@ -823,7 +819,11 @@ fn check_cleanup_target<'d>(d: &'d Deployment, request: &Request) -> Result<&'d 
 }
 
 /// Deployment statuses in which green is certainly not production: abandon acts only then.
-const ABANDON_ALLOWED: [&str; 3] = ["PROVISIONING", "AVAILABLE", "INVALID_CONFIGURATION"];
+const ABANDON_ALLOWED: [DeploymentStatus; 3] = [
+    DeploymentStatus::Provisioning,
+    DeploymentStatus::Available,
+    DeploymentStatus::InvalidConfiguration,
+];
 
 /// Removes green before switchover: DeleteBlueGreenDeployment with DeleteTarget, which AWS
 /// applies to green only, and only when green's deletion protection is off.
@@ -843,18 +843,22 @@ pub async fn abandon(
     reply.track(&d, recorded.identity.clone());
     let production = &request.target.identifier;
     let refuse = |reason: String| Err(Error::unsafe_to_delete(d.target_name(), reason));
-    if d.status == "DELETING" {
+    if d.status == DeploymentStatus::Deleting {
         if !in_relation(&d, request, Operation::Abandon) {
             return refuse(format!("deployment {} is being deleted, but its source is not {production}; nothing deleted", d.id));
         }
         return reply.in_progress(
-            Stage::DeleteGreen,
+            DeletionStep::DeleteGreen,
             format!("deployment {} is being deleted", d.id),
             vec![],
         );
     }
-    if !ABANDON_ALLOWED.contains(&d.status.as_str()) {
-        return refuse(format!("deployment {} is {}: abandon acts only while green is certainly not production ({}); abandon is refused", d.id, d.status, ABANDON_ALLOWED.join(", ")));
+    if !ABANDON_ALLOWED.contains(&d.status) {
+        let allowed: Vec<&str> = ABANDON_ALLOWED
+            .iter()
+            .map(DeploymentStatus::as_str)
+            .collect();
+        return refuse(format!("deployment {} is {}: abandon acts only while green is certainly not production ({}); abandon is refused", d.id, d.status, allowed.join(", ")));
     }
     if d.source_name() != production {
         return refuse(format!(
@@ -903,7 +907,7 @@ pub async fn abandon(
         // AWS names green after CreateBlueGreenDeployment answers: record it now, before
         // DeleteTarget, so the end of the abandon can show green gone by its resource ids.
         (Some(green), None) => {
-            identity.green = Some(identity::Side::observe(rds, green).await?);
+            identity.green = Some(Side::observe(rds, green).await?);
             identity::tag_deployment(rds, &d.source_arn, &d.id, identity.to_tags()).await?;
         }
         _ => {}
@@ -929,7 +933,7 @@ pub async fn abandon(
     delete_deployment(rds, &d.id, true).await?;
     let green = d.target_name().to_owned();
     reply.in_progress(
-        Stage::DeleteGreen,
+        DeletionStep::DeleteGreen,
         format!("deleting deployment {} and its green {green}", d.id),
         vec![d.id.clone(), green],
     )
@@ -957,7 +961,7 @@ async fn abandon_after_deployment_gone(
         ));
     }
     Ok(reply.done(
-        Stage::Complete,
+        DeletionStep::Complete,
         format!(
             "green {} and its members are gone (checked by resource id) and deployment {id} is deleted",
             green.resource_id
@@ -993,7 +997,7 @@ async fn delete_deployment(
         {
             match deployment::describe(rds, id).await? {
                 None => Ok(()),
-                Some(d) if d.status == "DELETING" => Ok(()),
+                Some(d) if d.status == DeploymentStatus::Deleting => Ok(()),
                 Some(_) => Err(Error::from_sdk("DeleteBlueGreenDeployment", e)),
             }
         }
@@ -1004,7 +1008,7 @@ async fn delete_deployment(
 #[cfg(test)]
 mod tests {
     //! Guards moto cannot set up (a source not named `-oldN`, production sharing old blue's
-    //! resource id). Everything moto can express is in tests/tests/delete_old_guards.rs.
+    //! resource id). Everything moto can express is in tests/tests/emulator/delete_old_guards.rs.
     use super::*;
     use aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsOutput;
     use aws_sdk_rds::operation::describe_db_clusters::DescribeDbClustersOutput;
@@ -1019,7 +1023,7 @@ mod tests {
         Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "aurora-postgresql"}})).unwrap()
     }
 
-    fn deployment(status: &'static str, source: &'static str) -> Rule {
+    fn deployment(status: DeploymentStatus, source: &'static str) -> Rule {
         mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(move || {
             DescribeBlueGreenDeploymentsOutput::builder()
                 .blue_green_deployments(
@@ -1028,7 +1032,7 @@ mod tests {
                         .blue_green_deployment_name("n")
                         .source(source)
                         .target(PROD)
-                        .status(status)
+                        .status(status.as_str())
                         .build(),
                 )
                 .build()
@@ -1114,7 +1118,7 @@ mod tests {
     #[tokio::test]
     async fn a_source_not_named_old_is_refused() {
         let d = deployment(
-            "SWITCHOVER_COMPLETED",
+            DeploymentStatus::SwitchoverCompleted,
             "arn:aws:rds:us-east-1:123456789012:cluster:orders-archive",
         );
         let tags = recorded_identity("cluster-SAME");
@@ -1130,7 +1134,7 @@ mod tests {
 
     #[tokio::test]
     async fn production_with_old_blues_resource_id_is_refused() {
-        let d = deployment("SWITCHOVER_COMPLETED", OLD);
+        let d = deployment(DeploymentStatus::SwitchoverCompleted, OLD);
         let prod = production("cluster-SAME");
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| {
             aws_sdk_rds::operation::describe_db_instances::DescribeDbInstancesOutput::builder()
@@ -1167,7 +1171,7 @@ mod tests {
     /// (moto removes a deleted database at once, so this state is set up here.)
     #[tokio::test]
     async fn a_rerun_while_old_blue_is_deleting_waits() {
-        let d = deployment("SWITCHOVER_COMPLETED", OLD);
+        let d = deployment(DeploymentStatus::SwitchoverCompleted, OLD);
         let tags = recorded_identity("cluster-OLD");
         let prod = production("cluster-PROD");
         let old = || {

@@ -90,6 +90,15 @@ pub struct Tick {
 }
 
 impl Poll {
+    /// The answer of a loop that is over: the same attempt, no wait (the state machine goes
+    /// on without reading the wait).
+    pub fn settled(self) -> Tick {
+        Tick {
+            attempt: self.attempt,
+            next_wait_seconds: 0,
+        }
+    }
+
     /// Counts one more poll of `stage` (failing with `WaitTimedOut` past the budget) and says
     /// how long to wait before the next.
     pub fn tick(self, stage: &str, max_polls: u32) -> Result<Tick, Error> {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aws::clients::ClientFactory;
 use crate::aws::database::{Database, DatabaseSummary};
-use crate::aws::deployment::{self, Deployment, DeploymentRef, Member, Task};
+use crate::aws::deployment::{self, Deployment, DeploymentRef, DeploymentStatus, Member, Task};
 use crate::aws::{arn, events};
 use crate::error::Error;
 use crate::input::Request;
@@ -44,7 +44,7 @@ pub struct Event {
 pub struct Status {
     pub phase: Phase,
     pub deployment: DeploymentRef,
-    pub status: String,
+    pub status: DeploymentStatus,
     #[serde(default)]
     pub status_details: Option<String>,
     pub tasks: Vec<Task>,
@@ -128,7 +128,7 @@ pub async fn switchover_status(
     since: aws_smithy_types::DateTime,
 ) -> Result<Status, Error> {
     let d = deployment::locate(rds, request, given).await?;
-    if d.status == "AVAILABLE" {
+    if d.status == DeploymentStatus::Available {
         if let Some((events::SwitchoverEvent::Canceled, at)) =
             events::last_switchover_event(rds, &d.id, Some(since)).await?
         {
@@ -166,7 +166,7 @@ async fn assess_status(
     d: Deployment,
     poll: Poll,
 ) -> Result<Status, Error> {
-    let green = if d.status == "AVAILABLE" {
+    let green = if d.status == DeploymentStatus::Available {
         readiness::green_instances(rds, &d).await?
     } else {
         Vec::new()
@@ -177,10 +177,7 @@ async fn assess_status(
             &format!("{} of {}", phase_name(assessment.phase), d.id),
             request.options.max_polls,
         )?,
-        Phase::Ready | Phase::Switched => Tick {
-            attempt: poll.attempt,
-            next_wait_seconds: 0,
-        },
+        Phase::Ready | Phase::Switched => poll.settled(),
     };
     tracing::info!(deployment = %d.id, status = %d.status, phase = ?assessment.phase, waiting_for = ?assessment.waiting_for, "polled");
     Ok(Status {
@@ -216,17 +213,18 @@ pub async fn verify(
         database: request.target.identifier.clone(),
         reason,
     };
-    match d.status.as_str() {
-        "SWITCHOVER_COMPLETED" => {}
-        "SWITCHOVER_IN_PROGRESS" => {
+    match &d.status {
+        DeploymentStatus::SwitchoverCompleted => {}
+        DeploymentStatus::SwitchoverInProgress => {
             return Err(Error::NotReady {
                 reason: format!("switchover of {} is still in progress", d.id),
             })
         }
         other => {
             return Err(fail(format!(
-                "deployment {} is {other}, not SWITCHOVER_COMPLETED",
-                d.id
+                "deployment {} is {other}, not {}",
+                d.id,
+                DeploymentStatus::SwitchoverCompleted
             )))
         }
     }
@@ -345,7 +343,7 @@ mod tests {
         }
     }
 
-    fn bgd(status: &str, task: &str) -> DescribeBlueGreenDeploymentsOutput {
+    fn bgd(status: DeploymentStatus, task: &str) -> DescribeBlueGreenDeploymentsOutput {
         DescribeBlueGreenDeploymentsOutput::builder()
             .blue_green_deployments(
                 BlueGreenDeployment::builder()
@@ -353,7 +351,7 @@ mod tests {
                     .blue_green_deployment_name("n")
                     .source(SOURCE)
                     .target(TARGET)
-                    .status(status)
+                    .status(status.as_str())
                     .status_details("replication stopped: green was written to")
                     .tasks(
                         BlueGreenDeploymentTask::builder()
@@ -365,7 +363,7 @@ mod tests {
                         SwitchoverDetail::builder()
                             .source_member(SOURCE)
                             .target_member(TARGET)
-                            .status(if status == "PROVISIONING" {
+                            .status(if status == DeploymentStatus::Provisioning {
                                 "PROVISIONING"
                             } else {
                                 "AVAILABLE"
@@ -398,9 +396,9 @@ mod tests {
     async fn provisioning_over_several_polls_then_ready() {
         let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
             .sequence()
-            .output(|| bgd("PROVISIONING", "IN_PROGRESS"))
+            .output(|| bgd(DeploymentStatus::Provisioning, "IN_PROGRESS"))
             .times(2)
-            .output(|| bgd("AVAILABLE", "COMPLETED"))
+            .output(|| bgd(DeploymentStatus::Available, "COMPLETED"))
             .times(2)
             .build();
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
@@ -436,7 +434,7 @@ mod tests {
         let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
             .sequence()
             .http_status(400, Some(r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"#.into()))
-            .output(|| bgd("SWITCHOVER_IN_PROGRESS", "COMPLETED"))
+            .output(|| bgd(DeploymentStatus::SwitchoverInProgress, "COMPLETED"))
             .build();
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments], |c| c
             .retry_config(
@@ -463,8 +461,9 @@ mod tests {
             ("AVAILABLE", "FAILED", "DeploymentFailed"),
             ("WARMING_UP", "COMPLETED", "UnknownStatus"),
         ] {
+            // AWS's strings, parsed as the API's answer is: `WARMING_UP` is unknown.
             let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
-                .then_output(move || bgd(status_value, task));
+                .then_output(move || bgd(DeploymentStatus::parse(status_value), task));
             let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
                 .then_output(|| green("available"));
             let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances]);
@@ -495,7 +494,7 @@ mod tests {
     async fn available_again_after_a_canceled_switchover_is_a_rollback() {
         use aws_smithy_types::DateTime;
         let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
-            .then_output(|| bgd("AVAILABLE", "COMPLETED"));
+            .then_output(|| bgd(DeploymentStatus::Available, "COMPLETED"));
         let instances =
             mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available"));
         let events = mock!(aws_sdk_rds::Client::describe_events).then_output(switchover_events);
@@ -531,7 +530,7 @@ mod tests {
     async fn a_switchover_not_yet_visible_is_waited_for() {
         use aws_smithy_types::DateTime;
         let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
-            .then_output(|| bgd("AVAILABLE", "COMPLETED"));
+            .then_output(|| bgd(DeploymentStatus::Available, "COMPLETED"));
         let instances =
             mock!(aws_sdk_rds::Client::describe_db_instances).then_output(|| green("available"));
         let events = mock!(aws_sdk_rds::Client::describe_events).then_output(|| {
@@ -570,7 +569,7 @@ mod tests {
     #[tokio::test]
     async fn the_poll_budget_ends_the_wait() {
         let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
-            .then_output(|| bgd("PROVISIONING", "IN_PROGRESS"));
+            .then_output(|| bgd(DeploymentStatus::Provisioning, "IN_PROGRESS"));
         let rds = mock_client!(aws_sdk_rds, [&deployments]);
         let err = status(&rds, &request(), Some(&given()), Poll { attempt: 5 })
             .await

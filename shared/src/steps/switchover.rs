@@ -13,7 +13,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use crate::aws::clients::ClientFactory;
-use crate::aws::deployment::{self, Deployment, DeploymentRef};
+use crate::aws::deployment::{self, Deployment, DeploymentRef, DeploymentStatus};
 use crate::aws::snapshot::{self, SnapshotState};
 use crate::error::Error;
 use crate::input::Request;
@@ -70,7 +70,7 @@ pub struct Snapshot {
 /// What the `switchover` operation did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Action {
+pub enum SwitchoverAction {
     RebootingGreen,
     WaitingForGreen,
     WaitingForWindow,
@@ -84,7 +84,7 @@ pub enum Action {
 #[serde(rename_all = "camelCase")]
 pub struct Switchover {
     pub state: Progress,
-    pub action: Action,
+    pub action: SwitchoverAction,
     pub deployment: DeploymentRef,
     pub detail: String,
     #[serde(flatten)]
@@ -161,9 +161,7 @@ async fn own_deployment(
 ) -> Result<Deployment, Error> {
     let d = deployment::locate(rds, request, given).await?;
     let production = &request.target.identifier;
-    let ours = d.source_name() == production
-        || (d.status == "SWITCHOVER_COMPLETED" && d.target_name() == production);
-    if !ours {
+    if !d.belongs_to_name(production) {
         return Err(Error::invalid(
             "deployment.id",
             format!(
@@ -193,15 +191,9 @@ pub async fn snapshot_blue(
         snapshot_status: None,
         skipped: Some(skipped.to_owned()),
         waiting_for: None,
-        tick: Tick {
-            attempt: poll.attempt,
-            next_wait_seconds: 0,
-        },
+        tick: poll.settled(),
     };
-    if matches!(
-        d.status.as_str(),
-        "SWITCHOVER_IN_PROGRESS" | "SWITCHOVER_COMPLETED"
-    ) {
+    if d.status.switchover_started() {
         return Ok(done("the deployment has already switched over"));
     }
     if let Some(tick) = window_wait(request, poll, now)? {
@@ -227,14 +219,7 @@ pub async fn snapshot_blue(
     )
     .await?;
     let (progress, status, tick) = match state {
-        SnapshotState::Available => (
-            Progress::Done,
-            "available".to_owned(),
-            Tick {
-                attempt: poll.attempt,
-                next_wait_seconds: 0,
-            },
-        ),
+        SnapshotState::Available => (Progress::Done, "available".to_owned(), poll.settled()),
         SnapshotState::Creating(status) => (
             Progress::InProgress,
             status,
@@ -269,11 +254,8 @@ pub async fn switchover(
         detail,
         tick,
     };
-    let settled = Tick {
-        attempt: poll.attempt,
-        next_wait_seconds: 0,
-    };
-    let green = if d.status == "AVAILABLE" {
+    let settled = poll.settled();
+    let green = if d.status == DeploymentStatus::Available {
         readiness::green_instances(rds, &d).await?
     } else {
         Vec::new()
@@ -283,7 +265,7 @@ pub async fn switchover(
         Phase::Switching => {
             return Ok(answer(
                 Progress::Done,
-                Action::AlreadySwitching,
+                SwitchoverAction::AlreadySwitching,
                 format!("{} is already switching over", d.id),
                 settled,
             ))
@@ -291,7 +273,7 @@ pub async fn switchover(
         Phase::Switched => {
             return Ok(answer(
                 Progress::Done,
-                Action::AlreadySwitched,
+                SwitchoverAction::AlreadySwitched,
                 format!("{} has already switched over", d.id),
                 settled,
             ))
@@ -301,7 +283,7 @@ pub async fn switchover(
     if let Some(tick) = window_wait(request, poll, now)? {
         return Ok(answer(
             Progress::InProgress,
-            Action::WaitingForWindow,
+            SwitchoverAction::WaitingForWindow,
             "waiting for the switchover window to open".to_owned(),
             tick,
         ));
@@ -313,7 +295,7 @@ pub async fn switchover(
         )?;
         return Ok(answer(
             Progress::InProgress,
-            Action::WaitingForGreen,
+            SwitchoverAction::WaitingForGreen,
             assessment.waiting_for.join("; "),
             tick,
         ));
@@ -343,7 +325,7 @@ pub async fn switchover(
         )?;
         return Ok(answer(
             Progress::InProgress,
-            Action::RebootingGreen,
+            SwitchoverAction::RebootingGreen,
             format!("rebooting {} to apply pending parameters", names.join(", ")),
             tick,
         ));
@@ -357,7 +339,7 @@ pub async fn switchover(
     tracing::info!(deployment = %d.id, timeout = request.options.switchover_timeout_seconds, "switchover requested");
     Ok(answer(
         Progress::Done,
-        Action::SwitchoverRequested,
+        SwitchoverAction::SwitchoverRequested,
         format!(
             "switchover of {} requested with a {} s timeout",
             d.id, request.options.switchover_timeout_seconds
@@ -386,7 +368,7 @@ mod tests {
         Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "mysql"}, "options": options})).unwrap()
     }
 
-    fn bgd(status: &'static str) -> aws_smithy_mocks::Rule {
+    fn bgd(status: DeploymentStatus) -> aws_smithy_mocks::Rule {
         mock!(aws_sdk_rds::Client::describe_blue_green_deployments).then_output(move || {
             DescribeBlueGreenDeploymentsOutput::builder()
                 .blue_green_deployments(
@@ -395,7 +377,7 @@ mod tests {
                         .blue_green_deployment_name("n")
                         .source(SOURCE)
                         .target(TARGET)
-                        .status(status)
+                        .status(status.as_str())
                         .tasks(
                             BlueGreenDeploymentTask::builder()
                                 .name("CONFIGURE_BACKUPS")
@@ -436,7 +418,7 @@ mod tests {
 
     #[tokio::test]
     async fn pending_reboot_green_is_rebooted_waited_for_then_switched() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .sequence()
             .output(|| green("available", "pending-reboot"))
@@ -467,9 +449,9 @@ mod tests {
         assert_eq!(
             actions,
             [
-                (Action::RebootingGreen, Progress::InProgress),
-                (Action::WaitingForGreen, Progress::InProgress),
-                (Action::SwitchoverRequested, Progress::Done)
+                (SwitchoverAction::RebootingGreen, Progress::InProgress),
+                (SwitchoverAction::WaitingForGreen, Progress::InProgress),
+                (SwitchoverAction::SwitchoverRequested, Progress::Done)
             ]
         );
         assert_eq!(reboot.num_calls(), 1);
@@ -479,8 +461,14 @@ mod tests {
     #[tokio::test]
     async fn already_switching_or_switched_makes_no_second_call() {
         for (status, action) in [
-            ("SWITCHOVER_IN_PROGRESS", Action::AlreadySwitching),
-            ("SWITCHOVER_COMPLETED", Action::AlreadySwitched),
+            (
+                DeploymentStatus::SwitchoverInProgress,
+                SwitchoverAction::AlreadySwitching,
+            ),
+            (
+                DeploymentStatus::SwitchoverCompleted,
+                SwitchoverAction::AlreadySwitched,
+            ),
         ] {
             let deployments = bgd(status);
             let switch = switch_rule();
@@ -503,7 +491,7 @@ mod tests {
 
     #[tokio::test]
     async fn reboot_disabled_refuses_instead_of_switching() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .then_output(|| green("available", "pending-reboot"));
         let switch = switch_rule();
@@ -528,7 +516,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_state_fault_right_after_available_is_retryable() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .then_output(|| green("available", "in-sync"));
         let body = "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidBlueGreenDeploymentStateFault</Code><Message>green member not available</Message></Error></ErrorResponse>";
@@ -565,7 +553,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_switchover_waits_for_the_window_and_never_switches_after_it() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
             .then_output(|| green("available", "in-sync"));
         let switch = switch_rule();
@@ -585,7 +573,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (early.action, early.state),
-            (Action::WaitingForWindow, Progress::InProgress)
+            (SwitchoverAction::WaitingForWindow, Progress::InProgress)
         );
         assert_eq!(
             early.tick.next_wait_seconds, 60,
@@ -611,13 +599,13 @@ mod tests {
         )
         .await
         .unwrap();
-        assert_eq!(open.action, Action::SwitchoverRequested);
+        assert_eq!(open.action, SwitchoverAction::SwitchoverRequested);
         assert_eq!(switch.num_calls(), 1);
     }
 
     #[tokio::test]
     async fn a_missed_window_takes_no_snapshot_and_a_switched_deployment_is_skipped() {
-        let available = bgd("AVAILABLE");
+        let available = bgd(DeploymentStatus::Available);
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&available]);
         let err = snapshot_blue(
             &rds,
@@ -644,7 +632,7 @@ mod tests {
         .unwrap();
         assert_eq!(early.state, Progress::InProgress);
         assert_eq!(early.tick.next_wait_seconds, 3600);
-        let switched = bgd("SWITCHOVER_COMPLETED");
+        let switched = bgd(DeploymentStatus::SwitchoverCompleted);
         let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&switched]);
         let given = DeploymentRef {
             id: "bgd-1".into(),
@@ -693,7 +681,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_deployment_of_another_database_is_refused() {
-        let deployments = bgd("AVAILABLE");
+        let deployments = bgd(DeploymentStatus::Available);
         let rds = mock_client!(aws_sdk_rds, [&deployments]);
         let r = Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "payments", "engine": "mysql"}, "options": {"deploymentName": "n"}})).unwrap();
         let err = switchover(&rds, &r, None, Poll::default(), SystemTime::now())

@@ -3,11 +3,10 @@
 //! `cargo lambda watch`), one run of it, the notifications the run published, and the
 //! databases it left in moto.
 
-#![allow(dead_code)] // each e2e test binary uses a part of it
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use bluegreen::aws::deployment::DeploymentStatus;
 use e2e::moto::{unique, ACCOUNT, REGION};
 use e2e::seed::{self, Received};
 use e2e::stack::{stack, Stack};
@@ -19,7 +18,8 @@ use tokio::sync::OnceCell;
 /// well under a minute).
 const RUN_TIMEOUT: Duration = Duration::from_secs(600);
 
-/// The product's state machine, created once per test binary; with the stack it runs on.
+/// The product's state machine, created once per run of the end-to-end binary; with the stack
+/// it runs on.
 pub async fn state_machine() -> (&'static Stack, &'static str) {
     static ARN: OnceCell<String> = OnceCell::const_new();
     let stack = stack().await;
@@ -66,7 +66,7 @@ impl Run {
     }
 
     /// The states entered, without the lock's bookkeeping (taking it, how the run ends,
-    /// releasing it: tests/tests/e2e_lock.rs and the contract test prove those): the path of
+    /// releasing it: tests/tests/end_to_end/e2e_lock.rs and the contract test prove those): the path of
     /// the workflow itself.
     pub fn path(&self) -> Vec<&str> {
         const LOCK: &[&str] = &[
@@ -239,7 +239,7 @@ pub async fn run(input: &Value) -> Run {
 /// A run that prechecked a target version checked it against the emulator's catalogue
 /// (precheck rule `target-version-valid`) rather than reporting it not checked: end-to-end
 /// tests use only versions the catalogue knows (tests/tools/moto_patches/engine_catalog.py).
-fn assert_version_rule_checked(input: &Value, execution: &e2e::stepfunctions::Execution) {
+fn assert_version_rule_checked(input: &Value, execution: &Execution) {
     if input["options"]["targetEngineVersion"].is_null()
         || !execution.states.iter().any(|s| s == "Dry run?")
     {
@@ -286,34 +286,40 @@ pub async fn notifications_about(stack: &Stack, database: &str) -> Vec<Received>
 }
 
 /// The DB clusters whose identifier starts with `prefix`: (identifier, engine version), sorted.
+/// Every page: the server holds what every end-to-end test created (more than one page).
 pub async fn clusters(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
-    let out = stack
+    let all: Vec<_> = stack
         .moto
         .rds()
         .describe_db_clusters()
+        .into_paginator()
+        .items()
         .send()
+        .collect::<Result<_, _>>()
         .await
         .expect("describe clusters");
     named_versions(
-        out.db_clusters()
-            .iter()
+        all.iter()
             .map(|c| (c.db_cluster_identifier(), c.engine_version())),
         prefix,
     )
 }
 
 /// The DB instances whose identifier starts with `prefix`: (identifier, engine version), sorted.
+/// Every page, as for [`clusters`].
 pub async fn instances(stack: &Stack, prefix: &str) -> Vec<(String, String)> {
-    let out = stack
+    let all: Vec<_> = stack
         .moto
         .rds()
         .describe_db_instances()
+        .into_paginator()
+        .items()
         .send()
+        .collect::<Result<_, _>>()
         .await
         .expect("describe instances");
     named_versions(
-        out.db_instances()
-            .iter()
+        all.iter()
             .map(|i| (i.db_instance_identifier(), i.engine_version())),
         prefix,
     )
@@ -351,7 +357,7 @@ pub async fn deployments(stack: &Stack, id: &str) -> Vec<bluegreen::aws::deploym
         .await
         .expect("list deployments")
         .into_iter()
-        .filter(|d| d.status != "DELETING")
+        .filter(|d| d.status != DeploymentStatus::Deleting)
         .filter(|d| is_named(d.source_name(), id) || is_named(d.target_name(), id))
         .collect()
 }

@@ -2,14 +2,12 @@
 //! Secrets Manager (moto) and posts Block Kit to a local stand-in for Slack, which checks
 //! the payload and answers 200, 429 with Retry-After, 404 or 500.
 
-mod notify_support;
-
 use std::time::{Duration, Instant};
 
+use crate::notify_support::{execution, notifier, request, secret, verified, FakeSlack, Reply};
 use bluegreen::steps::notify::handle;
 use e2e::moto::{moto, unique, ACCOUNT, REGION};
 use e2e::seed;
-use notify_support::{execution, notifier, request, secret, verified, FakeSlack, Reply};
 use serde_json::{json, Value};
 
 /// A notifier whose Slack webhook is `slack`, and a fresh topic.

@@ -3,11 +3,12 @@
 //! timeouts and catches, the values its Choices test, and that every loop is bounded.
 //! statelint and asl-validator (scripts/validate.sh) check the language; this checks the product.
 
-mod contract_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 
-use bluegreen::input::{Action, Engine, Options, Request, SwitchoverMode, MAX_POLLS};
+use bluegreen::input::{
+    Action, Engine, Options, Request, SwitchoverMode, DEFAULT_GRACE_PERIOD_SECONDS,
+    DEFAULT_SWITCHOVER_TIMEOUT_SECONDS, MAX_POLLS,
+};
 use bluegreen::notify::event::Stage;
 use bluegreen::steps::Progress;
 use bluegreen::Error;
@@ -481,8 +482,14 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
         ("$.request.options.gracePeriodSeconds", BTreeSet::new()),
         ("$.deployment", BTreeSet::new()),
         ("$.precheck.passed", booleans),
-        ("$.greenPoll.phase", names(contract_support::phases())),
-        ("$.switchPoll.phase", names(contract_support::phases())),
+        (
+            "$.greenPoll.phase",
+            names(crate::contract_support::phases()),
+        ),
+        (
+            "$.switchPoll.phase",
+            names(crate::contract_support::phases()),
+        ),
         ("$.snapshot.state", progress.clone()),
         ("$.switchover.state", progress.clone()),
         ("$.cleanup.state", progress.clone()),
@@ -565,7 +572,7 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
     }
     assert_eq!(
         tested["$.greenPoll.phase"],
-        names(contract_support::phases()),
+        names(crate::contract_support::phases()),
         "while green is built every phase has its own branch"
     );
     assert!(
@@ -782,9 +789,17 @@ fn defaults_the_definition_applies_are_the_input_models() {
     let def = definition();
     let all = states(&def);
     let defaults = Options::default();
+    // The definition repeats the grace period's default: it must be the input's constant,
+    // which is also what an input without the option gets.
     assert_eq!(
         all["Use the default grace period"]["Result"]["seconds"].as_u64(),
-        Some(u64::from(defaults.grace_period_seconds))
+        Some(u64::from(DEFAULT_GRACE_PERIOD_SECONDS)),
+        "the definition's default grace period is not input::DEFAULT_GRACE_PERIOD_SECONDS"
+    );
+    assert_eq!(defaults.grace_period_seconds, DEFAULT_GRACE_PERIOD_SECONDS);
+    assert_eq!(
+        defaults.switchover_timeout_seconds,
+        DEFAULT_SWITCHOVER_TIMEOUT_SECONDS
     );
     // Options the definition treats as "true unless false": their defaults must be true.
     assert!(defaults.snapshot_before_switchover && defaults.delete_old_blue);
@@ -1066,7 +1081,7 @@ fn every_path_read_from_an_answer_exists_in_every_answer_of_that_step() {
             "{task_name}: answers are kept at a top-level path"
         );
         let (function, operation) = call_of(task);
-        for answer in contract_support::answers(function, operation) {
+        for answer in crate::contract_support::answers(function, operation) {
             variants += 1;
             let fields: BTreeSet<&str> = answer
                 .json

@@ -51,16 +51,13 @@ fn assert_finding(report: &Report, id: &str, severity: Severity, database: &str)
 
 /// No Blue/Green deployment uses the database: the precheck only read.
 async fn assert_nothing_created(moto: &Moto, arn_suffix: &str) {
-    let all = moto
-        .rds()
-        .describe_blue_green_deployments()
-        .send()
+    // Every page: the server holds every emulator test's deployments.
+    let all = bluegreen::aws::deployment::list(&moto.rds())
         .await
         .expect("describe deployments");
     let ours: Vec<_> = all
-        .blue_green_deployments()
         .iter()
-        .filter(|d| d.source().is_some_and(|s| s.ends_with(arn_suffix)))
+        .filter(|d| d.source_arn.ends_with(arn_suffix))
         .collect();
     assert!(ours.is_empty(), "the precheck created {ours:?}");
 }
@@ -368,12 +365,8 @@ async fn existing_deployment_blocks_and_nothing_more_is_created() {
         .expect("seed a deployment");
     let report = dry_run(&id, "aurora-mysql", json!({})).await;
     assert_finding(&report, "existing-deployment", Severity::Block, &id);
-    let all = rds.describe_blue_green_deployments().send().await.unwrap();
-    let ours = all
-        .blue_green_deployments()
-        .iter()
-        .filter(|d| d.source() == Some(arn.as_str()))
-        .count();
+    let all = bluegreen::aws::deployment::list(&rds).await.unwrap();
+    let ours = all.iter().filter(|d| d.source_arn == arn).count();
     assert_eq!(ours, 1, "still only the seeded deployment");
 }
 

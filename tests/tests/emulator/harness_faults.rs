@@ -3,12 +3,11 @@
 //! (a slow green, a failed switchover, a throttled call); the AWS behaviour each kind follows,
 //! and its source, are in tests/tools/moto_patches/faults.py and docs/emulator.md.
 
-mod harness_support;
-
+use crate::harness_support::*;
+use bluegreen::aws::deployment::DeploymentStatus;
 use e2e::faults::Fault;
 use e2e::moto::{moto, unique};
 use e2e::seed;
-use harness_support::*;
 
 /// A seeded Aurora cluster with one reader and its deployment (created after `fault`).
 async fn cluster_with_deployment(prefix: &str, fault: Option<Fault>) -> (String, String) {
@@ -35,6 +34,7 @@ async fn status(bg: &str) -> String {
         .await
         .expect("deployment")
         .status
+        .to_string()
 }
 
 #[tokio::test]
@@ -42,7 +42,7 @@ async fn provisioning_lasts_the_given_describes_and_blocks_switchover() {
     let (id, bg) =
         cluster_with_deployment("hf-prov", Some(Fault::Provisioning { describes: 2 })).await;
     let first = read_deployment(moto(), &bg).await.unwrap();
-    assert_eq!(first.status, "PROVISIONING");
+    assert_eq!(first.status, DeploymentStatus::Provisioning);
     assert!(
         first.tasks.iter().all(|t| t.status == "IN_PROGRESS"),
         "{:?}",
@@ -58,7 +58,7 @@ async fn provisioning_lasts_the_given_describes_and_blocks_switchover() {
     assert_eq!(code(&refused), "InvalidBlueGreenDeploymentStateFault");
     assert_eq!(status(&bg).await, "PROVISIONING");
     let ready = read_deployment(moto(), &bg).await.unwrap();
-    assert_eq!(ready.status, "AVAILABLE");
+    assert_eq!(ready.status, DeploymentStatus::Available);
     assert!(ready.tasks.iter().all(|t| t.status == "COMPLETED"));
     assert!(
         moto().faults(&id).await.is_empty(),
@@ -80,7 +80,7 @@ async fn invalid_configuration_reports_the_details() {
         .await;
     for _ in 0..2 {
         let d = read_deployment(moto(), &bg).await.unwrap();
-        assert_eq!(d.status, "INVALID_CONFIGURATION");
+        assert_eq!(d.status, DeploymentStatus::InvalidConfiguration);
         assert_eq!(d.status_details.as_deref(), Some(details));
     }
     assert_eq!(moto().clear_faults(&id).await, 1);
@@ -113,7 +113,7 @@ async fn switchover_failed_renames_nothing() {
         .expect("switchover accepted");
 
     let d = read_deployment(moto(), &bg).await.unwrap();
-    assert_eq!(d.status, "SWITCHOVER_FAILED");
+    assert_eq!(d.status, DeploymentStatus::SwitchoverFailed);
     assert_eq!(d.status_details.as_deref(), Some("Switchover timed out"));
     assert!(d.members.iter().all(|m| m.status == "SWITCHOVER_FAILED"));
     assert_eq!(d.source_name(), id);

@@ -8,11 +8,10 @@
 //! (API_SwitchoverBlueGreenDeployment, API_SwitchoverDetail); RDS records its events in the
 //! words of "Blue/green deployment events" (USER_Events.Messages).
 
-mod harness_support;
-
+use crate::harness_support::*;
+use bluegreen::aws::deployment::DeploymentStatus;
 use e2e::moto::{moto, unique};
 use e2e::seed;
-use harness_support::*;
 
 const TARGET_VERSION: &str = "8.0.mysql_aurora.3.08.0";
 
@@ -51,7 +50,7 @@ async fn aurora_switchover_renames_every_member_and_keeps_resource_ids() {
     )
     .await;
     let before = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(before.status, "AVAILABLE");
+    assert_eq!(before.status, DeploymentStatus::Available);
     assert_eq!(
         before.members.len(),
         3,
@@ -88,7 +87,7 @@ async fn aurora_switchover_renames_every_member_and_keeps_resource_ids() {
         .expect("switchover");
 
     let after = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(after.status, "SWITCHOVER_COMPLETED");
+    assert_eq!(after.status, DeploymentStatus::SwitchoverCompleted);
     assert_eq!(
         after.source_arn,
         blue_arn.replace(&format!(":{id}"), &format!(":{id}-old1"))
@@ -254,7 +253,7 @@ async fn delete_target_after_switchover_is_refused_and_keeps_the_deployment() {
     );
     assert_eq!(
         read_deployment(moto, &bg).await.unwrap().status,
-        "SWITCHOVER_COMPLETED"
+        DeploymentStatus::SwitchoverCompleted
     );
     assert_eq!(
         cluster_instance_ids(moto, &id).await,
@@ -269,7 +268,10 @@ async fn delete_target_after_switchover_is_refused_and_keeps_the_deployment() {
         .await
         .expect("delete without target");
     // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
-    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
+    assert_eq!(
+        read_deployment(moto, &bg).await.unwrap().status,
+        DeploymentStatus::Deleting
+    );
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &format!("{id}-old1")).await.is_some(),
@@ -308,7 +310,10 @@ async fn delete_target_before_switchover_deletes_green_only() {
         .expect("abandon");
 
     // Not instant, as on AWS: DELETING for a describe (moto_patches/delete_target.py), then gone.
-    assert_eq!(read_deployment(moto, &bg).await.unwrap().status, "DELETING");
+    assert_eq!(
+        read_deployment(moto, &bg).await.unwrap().status,
+        DeploymentStatus::Deleting
+    );
     assert!(read_deployment(moto, &bg).await.is_none());
     assert!(
         cluster(moto, &green).await.is_none(),
@@ -387,7 +392,7 @@ async fn watch(
     loop {
         let d = read_deployment(moto, bg).await.expect("deployment");
         let now = (
-            d.status.clone(),
+            d.status.to_string(),
             d.members.iter().map(|m| m.status.clone()).collect(),
         );
         if seen.last() != Some(&now) {
@@ -430,7 +435,7 @@ async fn timed_deployment(prefix: &str) -> (String, String) {
         None,
     )
     .await;
-    watch(moto, &bg, 20, |d| d.status == "AVAILABLE").await;
+    watch(moto, &bg, 20, |d| d.status == DeploymentStatus::Available).await;
     (id, bg)
 }
 
@@ -462,7 +467,7 @@ async fn green_is_built_over_time_creating_then_modifying() {
     )
     .await;
     let first = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(first.status, "PROVISIONING");
+    assert_eq!(first.status, DeploymentStatus::Provisioning);
     assert!(
         first.tasks.iter().all(|t| t.status == "IN_PROGRESS"),
         "{:?}",
@@ -489,7 +494,7 @@ async fn green_is_built_over_time_creating_then_modifying() {
     }
     assert_eq!(statuses, ["creating", "modifying", "available"]);
     let built = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(built.status, "AVAILABLE");
+    assert_eq!(built.status, DeploymentStatus::Available);
     assert!(built.tasks.iter().all(|t| t.status == "COMPLETED"));
     assert_eq!(
         event_messages(moto, &bg).await,
@@ -510,7 +515,10 @@ async fn a_switchover_is_in_progress_for_a_while_and_records_aws_events() {
         .target_name()
         .to_owned();
     switch_over(moto, &bg, 300).await;
-    let seen = watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    let seen = watch(moto, &bg, 10, |d| {
+        d.status != DeploymentStatus::SwitchoverInProgress
+    })
+    .await;
     assert_eq!(
         seen,
         [
@@ -556,7 +564,10 @@ async fn a_rolled_back_switchover_is_available_again_with_nothing_renamed() {
     .await;
     let started = std::time::Instant::now();
     switch_over(moto, &bg, 30).await;
-    let seen = watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    let seen = watch(moto, &bg, 10, |d| {
+        d.status != DeploymentStatus::SwitchoverInProgress
+    })
+    .await;
     assert!(
         started.elapsed() >= std::time::Duration::from_millis(250),
         "in progress for the timeout (30 s at 1/100)"
@@ -604,9 +615,12 @@ async fn a_partial_switchover_completes_with_one_member_failed() {
     )
     .await;
     switch_over(moto, &bg, 300).await;
-    watch(moto, &bg, 10, |d| d.status != "SWITCHOVER_IN_PROGRESS").await;
+    watch(moto, &bg, 10, |d| {
+        d.status != DeploymentStatus::SwitchoverInProgress
+    })
+    .await;
     let after = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(after.status, "SWITCHOVER_COMPLETED");
+    assert_eq!(after.status, DeploymentStatus::SwitchoverCompleted);
     let failed: Vec<_> = after
         .members
         .iter()
@@ -699,7 +713,7 @@ async fn a_postgres_switchover_records_member_and_sequence_sync_events() {
     switch_over(moto, &bg, 300).await;
     assert_eq!(
         read_deployment(moto, &bg).await.unwrap().status,
-        "SWITCHOVER_COMPLETED"
+        DeploymentStatus::SwitchoverCompleted
     );
     assert_eq!(
         event_messages(moto, &bg).await[1..],

@@ -4,16 +4,14 @@
 //! success, failure, and (through statemachine/release-lock.asl.json, which the
 //! execution-status rule starts) an execution stopped from outside.
 
-mod e2e_support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use crate::e2e_support::{deployments, request, run, state_machine, Run};
 use e2e::faults::Fault;
 use e2e::moto::{unique, ACCOUNT, REGION};
 use e2e::seed;
 use e2e::stepfunctions::statemachine_definition;
-use e2e_support::{deployments, request, run, state_machine, Run};
 use serde_json::{json, Value};
 
 const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";

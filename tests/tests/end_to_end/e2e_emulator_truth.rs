@@ -4,11 +4,10 @@
 //! the source. Each ends as a product error that says what happened, what is left and what to
 //! do, and deletes nothing.
 
-mod e2e_support;
-
+use crate::e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
+use bluegreen::aws::deployment::DeploymentStatus;
 use e2e::faults::Fault;
 use e2e::seed;
-use e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
 use serde_json::json;
 
 const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";
@@ -95,7 +94,7 @@ async fn a_rolled_back_switchover_is_reported_with_production_unchanged_and_gree
     );
     let kept = deployments(stack, &id).await;
     assert_eq!(kept.len(), 1);
-    assert_eq!(kept[0].status, "AVAILABLE");
+    assert_eq!(kept[0].status, DeploymentStatus::Available);
     assert!(
         found.contains(&(kept[0].target_name().to_owned(), AURORA_TARGET.to_owned())),
         "green kept: {found:?}"

@@ -2,6 +2,7 @@
 //! against moto over HTTP: the whole life of a deployment for an Aurora cluster and an RDS
 //! instance, and what a second run of each step does (nothing twice).
 
+use bluegreen::aws::deployment::DeploymentStatus;
 use bluegreen::steps::{create, delete_old, poll_status, switchover};
 use e2e::moto::{moto, unique};
 use e2e::seed;
@@ -54,9 +55,17 @@ async fn verify(req: &Value, deployment: Option<&Value>) -> Value {
 }
 
 async fn instance_names(prefix: &str) -> Vec<String> {
-    let out = moto().rds().describe_db_instances().send().await.unwrap();
-    let mut names: Vec<String> = out
-        .db_instances()
+    // Every page: the server holds every emulator test's instances.
+    let all: Vec<_> = moto()
+        .rds()
+        .describe_db_instances()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .unwrap();
+    let mut names: Vec<String> = all
         .iter()
         .filter_map(|i| i.db_instance_identifier())
         .filter(|n| n.starts_with(prefix))
@@ -219,7 +228,7 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
         bluegreen::aws::deployment::describe(&moto.rds(), created["id"].as_str().unwrap())
             .await
             .unwrap()
-            .is_none_or(|d| d.status == "DELETING")
+            .is_none_or(|d| d.status == DeploymentStatus::Deleting)
     );
 
     // Cleanup again (a redrive): nothing to do, nothing deleted.

@@ -4,15 +4,13 @@
 //! transient AWS error and is retried, and the same input started again after a persistent
 //! failure, before or after the switchover, which resumes and completes the upgrade.
 
-mod e2e_support;
-
-use e2e::faults::Fault;
-use e2e::lambda::function_arn;
-use e2e::seed;
-use e2e_support::{
+use crate::e2e_support::{
     cluster_snapshots, clusters, deployments, ids, instance_snapshots, instances, request, run,
     state_machine, Run,
 };
+use e2e::faults::Fault;
+use e2e::lambda::function_arn;
+use e2e::seed;
 use serde_json::json;
 
 /// The happy path, in order (the loops' Choices and Waits come between).

@@ -1,12 +1,10 @@
 //! The Slack webhook URL comes from Secrets Manager (moto), is read once per notifier (once
 //! per container), and a missing secret or `none` never fails the step.
 
-mod notify_support;
-
+use crate::notify_support::{notifier, request, secret, FakeSlack, Reply};
 use bluegreen::steps::notify::handle;
 use e2e::moto::{moto, unique, REGION};
 use e2e::seed;
-use notify_support::{notifier, request, secret, FakeSlack, Reply};
 use serde_json::json;
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 //! does not compile until it is added here (and so tested against the definition).
 
 use bluegreen::aws::database::DatabaseSummary;
-use bluegreen::aws::deployment::{DeploymentRef, Member, Task};
+use bluegreen::aws::deployment::{DeploymentRef, DeploymentStatus, Member, Task};
 use bluegreen::aws::events::SwitchoverTiming;
 use bluegreen::precheck::{Finding, NotChecked, Report, Severity};
 use bluegreen::readiness::Phase;
@@ -117,7 +117,7 @@ fn create() -> Vec<Answer> {
                     name: "bg-orders".into(),
                     source_arn: SOURCE.into(),
                     target_arn: target.map(str::to_owned),
-                    status: "PROVISIONING".into(),
+                    status: DeploymentStatus::Provisioning,
                     adopted,
                     identity: identity(target.is_some()),
                 },
@@ -166,7 +166,7 @@ fn status() -> Vec<Answer> {
                 poll_status::Status {
                     phase,
                     deployment: deployment(details.map(|_| TARGET), SOURCE),
-                    status: "AVAILABLE".into(),
+                    status: DeploymentStatus::Available,
                     status_details: details.map(str::to_owned),
                     tasks: vec![Task {
                         name: "CREATING_READ_REPLICA_OF_SOURCE".into(),
@@ -258,22 +258,22 @@ fn snapshot() -> Vec<Answer> {
 
 fn switchover() -> Vec<Answer> {
     let all = [
-        switchover::Action::RebootingGreen,
-        switchover::Action::WaitingForGreen,
-        switchover::Action::WaitingForWindow,
-        switchover::Action::SwitchoverRequested,
-        switchover::Action::AlreadySwitching,
-        switchover::Action::AlreadySwitched,
+        switchover::SwitchoverAction::RebootingGreen,
+        switchover::SwitchoverAction::WaitingForGreen,
+        switchover::SwitchoverAction::WaitingForWindow,
+        switchover::SwitchoverAction::SwitchoverRequested,
+        switchover::SwitchoverAction::AlreadySwitching,
+        switchover::SwitchoverAction::AlreadySwitched,
     ];
     all.into_iter()
         .map(|action| {
             let state = match action {
-                switchover::Action::RebootingGreen
-                | switchover::Action::WaitingForGreen
-                | switchover::Action::WaitingForWindow => Progress::InProgress,
-                switchover::Action::SwitchoverRequested
-                | switchover::Action::AlreadySwitching
-                | switchover::Action::AlreadySwitched => Progress::Done,
+                switchover::SwitchoverAction::RebootingGreen
+                | switchover::SwitchoverAction::WaitingForGreen
+                | switchover::SwitchoverAction::WaitingForWindow => Progress::InProgress,
+                switchover::SwitchoverAction::SwitchoverRequested
+                | switchover::SwitchoverAction::AlreadySwitching
+                | switchover::SwitchoverAction::AlreadySwitched => Progress::Done,
             };
             let wait = if state == Progress::Done { 0 } else { 30 };
             answer(
@@ -291,16 +291,16 @@ fn switchover() -> Vec<Answer> {
 }
 
 fn delete_old() -> Vec<Answer> {
-    use delete_old::Stage;
+    use delete_old::DeletionStep;
     let all = [
-        Stage::FinalSnapshot,
-        Stage::DeleteInstances,
-        Stage::DeleteReplicas,
-        Stage::DeleteCluster,
-        Stage::DeleteInstance,
-        Stage::DeleteDeployment,
-        Stage::DeleteGreen,
-        Stage::Complete,
+        DeletionStep::FinalSnapshot,
+        DeletionStep::DeleteInstances,
+        DeletionStep::DeleteReplicas,
+        DeletionStep::DeleteCluster,
+        DeletionStep::DeleteInstance,
+        DeletionStep::DeleteDeployment,
+        DeletionStep::DeleteGreen,
+        DeletionStep::Complete,
     ];
     let mut out = Vec::new();
     // Every stage with both states: the call that deletes the deployment object answers done.
@@ -310,14 +310,14 @@ fn delete_old() -> Vec<Answer> {
     {
         // The compiler lists every stage here when one is added.
         match step {
-            Stage::FinalSnapshot
-            | Stage::DeleteInstances
-            | Stage::DeleteReplicas
-            | Stage::DeleteCluster
-            | Stage::DeleteInstance
-            | Stage::DeleteDeployment
-            | Stage::DeleteGreen
-            | Stage::Complete => {}
+            DeletionStep::FinalSnapshot
+            | DeletionStep::DeleteInstances
+            | DeletionStep::DeleteReplicas
+            | DeletionStep::DeleteCluster
+            | DeletionStep::DeleteInstance
+            | DeletionStep::DeleteDeployment
+            | DeletionStep::DeleteGreen
+            | DeletionStep::Complete => {}
         }
         for (snapshot, deployment_known) in [(None, false), (Some("orders-old1-final-bgd-1"), true)]
         {

@@ -4,18 +4,16 @@
 //! assume) and two Regions. Each test uses its own databases (and the dry run its own account),
 //! so they run side by side.
 
-mod e2e_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::e2e_support::notifications_about;
 use e2e::faults::Fault;
 use e2e::moto::{python, root, unique, Moto, ACCOUNT, REGION};
 use e2e::seed;
 use e2e::stack::{stack, Stack};
 use e2e::stepfunctions::{product_definition, statemachine_definition, Execution};
-use e2e_support::notifications_about;
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 

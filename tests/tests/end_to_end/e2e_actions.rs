@@ -3,18 +3,17 @@
 //! once, with one switchover), `dry-run`, `abandon`, and switchover windows (waited for,
 //! refused when past or impossible, missed with green kept, resumed with a new window).
 
-mod e2e_support;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::e2e_support::{
+    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine, Run,
+};
+use bluegreen::aws::deployment::DeploymentStatus;
 use bluegreen::notify::format::rfc3339;
 use e2e::faults::Fault;
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
 use e2e::stack::Stack;
-use e2e_support::{
-    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine, Run,
-};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -74,7 +73,7 @@ async fn manual_mode_stops_ready_for_switchover_and_the_switchover_action_resume
     assert_eq!(before.len(), 2, "blue and green: {before:?}");
     let waiting = deployments(stack, &id).await;
     assert_eq!(waiting.len(), 1);
-    assert_eq!(waiting[0].status, "AVAILABLE");
+    assert_eq!(waiting[0].status, DeploymentStatus::Available);
 
     // The notification's instruction: the same input with "action": "switchover".
     let mut resume = upgrade.clone();
@@ -653,7 +652,7 @@ async fn a_missed_window_keeps_green_tells_a_human_and_a_new_window_resumes() {
     // Green is kept, blue untouched and not even snapshotted.
     let kept = deployments(stack, &id).await;
     assert_eq!(kept.len(), 1);
-    assert_eq!(kept[0].status, "AVAILABLE");
+    assert_eq!(kept[0].status, DeploymentStatus::Available);
     assert_eq!(instances(stack, &id).await.len(), 2, "blue and green");
     assert!(manual_snapshots(stack, &id).await.is_empty());
 

@@ -1,12 +1,10 @@
 //! SNS delivery through moto: what a raw SQS subscriber receives (the structured form),
 //! what an enveloped one sees (the subject), and the attributes filter policies use.
 
-mod notify_support;
-
+use crate::notify_support::{execution, notifier, request, verified};
 use bluegreen::steps::notify::handle;
 use e2e::moto::{moto, unique, Moto, ACCOUNT, REGION};
 use e2e::seed::{self, Received};
-use notify_support::{execution, notifier, request, verified};
 use serde_json::{json, Value};
 
 /// A second queue on `topic` without raw delivery: its messages are SNS's JSON envelope.

@@ -1,8 +1,6 @@
 //! Shared by the notify tests: a stand-in for Slack's incoming webhook on 127.0.0.1 that
 //! records what it receives and answers from a script, and a notifier wired to moto.
 
-#![allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 

@@ -1,8 +1,6 @@
 //! What the harness tests share: creating a deployment the way a user would, and reading
 //! databases back.
 
-#![allow(dead_code)] // each test binary uses a part of it
-
 use aws_sdk_rds::types::{DbCluster, DbInstance};
 use bluegreen::aws::{database, deployment};
 use e2e::moto::Moto;

@@ -3,6 +3,7 @@
 //! listing answers at most `MaxRecords` items (default 100) and a `Marker` for the next page
 //! (RDS API Reference; tests/tools/moto_patches/pagination.py).
 
+use bluegreen::aws::deployment::DeploymentStatus;
 use bluegreen::aws::{database, deployment, events};
 use e2e::faults::Fault;
 use e2e::moto::{moto, unique};
@@ -12,7 +13,7 @@ use serde_json::json;
 #[tokio::test]
 async fn seeded_aurora_cluster_reads_back_through_the_product() {
     let moto = moto();
-    let id = e2e::moto::unique("smoke");
+    let id = unique("smoke");
     let instances = seed::aurora_mysql(moto, &id, 1).await;
     let rds = moto.rds();
     let target = bluegreen::input::Target {
@@ -22,9 +23,7 @@ async fn seeded_aurora_cluster_reads_back_through_the_product() {
         engine: bluegreen::input::Engine::AuroraMysql,
         role_arn: None,
     };
-    let db = bluegreen::aws::database::Database::load(&rds, &target)
-        .await
-        .unwrap();
+    let db = database::Database::load(&rds, &target).await.unwrap();
     assert_eq!(db.identifier, id);
     assert_eq!(db.engine, "aurora-mysql");
     assert_eq!(db.instance_ids(), instances);
@@ -120,7 +119,7 @@ async fn deployment_events_are_read_past_one_page() {
                 .unwrap()
                 .unwrap()
                 .status,
-            "AVAILABLE"
+            DeploymentStatus::Available
         );
         switch().await.unwrap();
     }
@@ -130,7 +129,7 @@ async fn deployment_events_are_read_past_one_page() {
             .unwrap()
             .unwrap()
             .status,
-        "AVAILABLE"
+        DeploymentStatus::Available
     );
     switch().await.unwrap();
     assert_eq!(
@@ -139,7 +138,7 @@ async fn deployment_events_are_read_past_one_page() {
             .unwrap()
             .unwrap()
             .status,
-        "SWITCHOVER_COMPLETED"
+        DeploymentStatus::SwitchoverCompleted
     );
 
     let first_page = rds
@@ -288,7 +287,7 @@ async fn another_account_is_reached_through_the_role_of_the_functions_kind() {
     use bluegreen::aws::clients::{Access, ClientFactory, RoleKind};
     let moto = moto();
     let member = "222222222222";
-    let id = e2e::moto::unique("member-db");
+    let id = unique("member-db");
     let target = bluegreen::input::Target {
         account_id: Some(member.into()),
         region: e2e::moto::REGION.into(),
@@ -325,7 +324,7 @@ async fn another_account_is_reached_through_the_role_of_the_functions_kind() {
         me.arn(),
         Some(format!("arn:aws:sts::{member}:assumed-role/rds-bluegreen-delete/bluegreen-delete-upgrade-orders-42").as_str())
     );
-    let found = bluegreen::aws::database::Database::load(&delete.rds(&target).unwrap(), &target)
+    let found = database::Database::load(&delete.rds(&target).unwrap(), &target)
         .await
         .expect("the member account's cluster, through the delete role");
     assert!(
@@ -333,9 +332,7 @@ async fn another_account_is_reached_through_the_role_of_the_functions_kind() {
         "{}",
         found.arn
     );
-    let in_hub = bluegreen::aws::database::describe_cluster(&moto.rds(), &id)
-        .await
-        .unwrap();
+    let in_hub = database::describe_cluster(&moto.rds(), &id).await.unwrap();
     assert!(in_hub.is_none(), "the hub account has no such cluster");
 }
 

@@ -4,20 +4,18 @@
 //! end-of-execution rule's event. And the text of every message of a full upgrade: each fact
 //! it shows travelled from the step that knows it.
 
-mod e2e_support;
-
 use std::time::{Duration, Instant};
 
+use crate::e2e_support::{
+    cluster_snapshots, clusters, deployments, ids, instances, notifications_about, request, run,
+    state_machine, Run,
+};
 use e2e::faults::Fault;
 use e2e::moto::{unique, REGION};
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
 use e2e::stepfunctions::{
     entered_state, history_events_per_run, EVENTS_PER_RETRY, EXECUTION_EVENTS,
-};
-use e2e_support::{
-    cluster_snapshots, clusters, deployments, ids, instances, notifications_about, request, run,
-    state_machine, Run,
 };
 use serde_json::{json, Value};
 
@@ -52,7 +50,7 @@ fn assert_says(stage: &str, text: &str, expected: &[String]) {
 #[tokio::test]
 async fn a_blocking_precheck_stops_before_anything_is_created() {
     let (stack, _) = state_machine().await;
-    let id = e2e::moto::unique("e2eblock");
+    let id = unique("e2eblock");
     shapes::instance(&stack.moto, &id, MYSQL, &[("binlog_format", "ROW")], |c| {
         c.backup_retention_period(0)
     })
@@ -90,7 +88,7 @@ async fn a_blocking_precheck_stops_before_anything_is_created() {
 #[tokio::test]
 async fn green_that_fails_to_provision_fails_the_execution_and_leaves_blue() {
     let (stack, _) = state_machine().await;
-    let id = e2e::moto::unique("e2eprovfail");
+    let id = unique("e2eprovfail");
     seed::aurora_mysql(&stack.moto, &id, 0).await;
     // AWS refuses binlog off at create (moto_patches/create_refusals.py); INVALID_CONFIGURATION
     // comes later, e.g. when green was promoted by hand (API_BlueGreenDeployment).
@@ -162,7 +160,7 @@ async fn green_that_fails_to_provision_fails_the_execution_and_leaves_blue() {
 #[tokio::test]
 async fn green_that_never_gets_ready_times_out_at_max_polls() {
     let (stack, _) = state_machine().await;
-    let id = e2e::moto::unique("e2eslow");
+    let id = unique("e2eslow");
     seed::aurora_mysql(&stack.moto, &id, 0).await;
     stack
         .moto
@@ -195,7 +193,7 @@ async fn green_that_never_gets_ready_times_out_at_max_polls() {
 #[tokio::test]
 async fn a_failed_switchover_fails_the_execution_and_production_stays_blue() {
     let (stack, _) = state_machine().await;
-    let id = e2e::moto::unique("e2eswfail");
+    let id = unique("e2eswfail");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
     stack
         .moto
@@ -396,7 +394,7 @@ async fn an_execution_stopped_from_outside_is_told_through_the_end_rule_with_wha
     // Step Functions -> EventBridge -> the rule -> notify (asynchronously) -> SNS.
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut mine = Vec::new();
-    while !mine.iter().any(|m: &e2e::seed::Received| {
+    while !mine.iter().any(|m: &seed::Received| {
         m.attributes.get("stage").map(String::as_str) == Some("execution-ended")
     }) {
         assert!(
@@ -407,7 +405,7 @@ async fn an_execution_stopped_from_outside_is_told_through_the_end_rule_with_wha
         mine.extend(notifications_about(stack, &id).await);
     }
     stack.moto.clear_faults(&id).await;
-    let ended_messages: Vec<&e2e::seed::Received> = mine
+    let ended_messages: Vec<&seed::Received> = mine
         .iter()
         .filter(|m| m.attributes.get("stage").map(String::as_str) == Some("execution-ended"))
         .collect();

@@ -77,7 +77,7 @@ mod answers {
         json(poll_status::Status {
             phase,
             deployment: deployment("orders", "orders-green-x1"),
-            status: "PROVISIONING".into(),
+            status: bluegreen::aws::deployment::DeploymentStatus::Provisioning,
             status_details: None,
             tasks: tasks
                 .iter()
@@ -110,7 +110,7 @@ mod answers {
         })
     }
 
-    pub fn switchover(action: switchover::Action, detail: &str) -> Value {
+    pub fn switchover(action: switchover::SwitchoverAction, detail: &str) -> Value {
         json(switchover::Switchover {
             state: Progress::Done,
             action,
@@ -150,7 +150,7 @@ mod answers {
     pub fn deleted(final_snapshot: Option<&str>, deleted: &[&str], source: &str) -> Value {
         json(delete_old::Answer {
             state: Progress::Done,
-            step: delete_old::Stage::Complete,
+            step: delete_old::DeletionStep::Complete,
             detail: "done".into(),
             deployment: Some(delete_old::Tracked {
                 reference: deployment(source, "orders"),
@@ -168,7 +168,7 @@ mod answers {
 
 use bluegreen::precheck::Severity;
 use bluegreen::readiness::Phase;
-use bluegreen::steps::switchover::Action;
+use bluegreen::steps::switchover::SwitchoverAction;
 
 /// 2026-12-01T02:00:00Z.
 fn now() -> SystemTime {
@@ -393,7 +393,10 @@ fn snapshot_taken() {
 
 #[test]
 fn switchover_started_and_completed() {
-    let requested = answers::switchover(Action::SwitchoverRequested, "switchover requested");
+    let requested = answers::switchover(
+        SwitchoverAction::SwitchoverRequested,
+        "switchover requested",
+    );
     let (subject, text) = check_common(
         &message(
             "switchover-started",
@@ -404,7 +407,10 @@ fn switchover_started_and_completed() {
     );
     assert_eq!(subject, "[Blue/Green] orders: switchover started");
     assert!(text.contains("more than 300 s, RDS rolls back"), "{text}");
-    let resumed = answers::switchover(Action::AlreadySwitched, "bgd-abc has already switched over");
+    let resumed = answers::switchover(
+        SwitchoverAction::AlreadySwitched,
+        "bgd-abc has already switched over",
+    );
     let m = message("switchover-started", json!({"detail": resumed}));
     assert_eq!(m.headline, "switchover under way");
     assert!(

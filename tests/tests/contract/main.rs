@@ -1,0 +1,12 @@
+//! The pure tier of the integration tests: no emulator, no network, seconds to run.
+//!
+//! - `statemachine_contract`: the state machine definition against the functions' answers,
+//!   errors and input (with `contract_support`, every answer variant of every step);
+//! - `notify_messages`: the message of every notification stage, from the steps' answers.
+//!
+//! Run it with `cargo test --workspace --test contract`.
+
+mod contract_support;
+
+mod notify_messages;
+mod statemachine_contract;
