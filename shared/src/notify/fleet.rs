@@ -198,6 +198,16 @@ pub fn failed(fleet: &str, error: &str, cause: &str, execution_arn: Option<&str>
     m
 }
 
+/// The fleet ended from outside (stopped, timed out): what its children do, how to go on.
+pub fn ended(fleet: &str, error: &str, cause: &str, execution_arn: Option<&str>) -> Message {
+    let mut m = failed(fleet, error, cause, execution_arn);
+    m.headline = format!("fleet ended: {error}");
+    m.next_steps = vec![
+        "Start the fleet again with the same input (same fleet name and runKey) to go on: databases already done are found and not run again, running ones are joined.".into(),
+    ];
+    m
+}
+
 /// One database's line: `account/Region/identifier: failed (DeploymentFailed: ...)`.
 fn line(o: &DatabaseOutcome) -> String {
     let mut text = format!("{}: {}", o.database, o.status.name());

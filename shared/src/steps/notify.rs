@@ -46,7 +46,7 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
                 .filter(|e| !e.is_empty())
                 .unwrap_or_else(|| change.status.clone());
             let message =
-                crate::notify::fleet::failed(&fleet, &error, &cause, Some(&change.execution_arn));
+                crate::notify::fleet::ended(&fleet, &error, &cause, Some(&change.execution_arn));
             return Ok(serde_json::json!(notifier.deliver(&message).await));
         }
         Some(change) => {

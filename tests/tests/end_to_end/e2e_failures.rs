@@ -7,11 +7,11 @@
 use std::time::{Duration, Instant};
 
 use crate::e2e_support::{
-    cluster_snapshots, clusters, deployments, ids, instances, notifications_about, request, run,
-    state_machine, Run,
+    cluster_snapshots, clusters, deployments, end_rule_for, ids, instances, notifications_about,
+    request, run, state_machine, Run,
 };
 use e2e::faults::Fault;
-use e2e::moto::{unique, REGION};
+use e2e::moto::unique;
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
 use e2e::stepfunctions::{
@@ -259,70 +259,6 @@ async fn a_failed_switchover_fails_the_execution_and_production_stays_blue() {
 
 // ---------------------------------------------------------------- the end-of-execution rule
 
-/// template.yaml's `ExecutionEndedRule` EventPattern as JSON, `!Ref StateMachine` replaced by
-/// `state_machine_arn` (the template's layout is regular: nested keys and `- item` lists).
-fn template_event_pattern(state_machine_arn: &str) -> Value {
-    let template = std::fs::read_to_string(e2e::moto::root().join("template.yaml")).unwrap();
-    let rule = template
-        .split("\n  ExecutionEndedRule:\n")
-        .nth(1)
-        .expect("ExecutionEndedRule");
-    let block: Vec<&str> = rule
-        .lines()
-        .skip_while(|l| l.trim() != "EventPattern:")
-        .skip(1)
-        .take_while(|l| l.starts_with("        "))
-        .collect();
-    let mut pattern = json!({});
-    let mut path: Vec<(usize, String)> = Vec::new();
-    for line in block {
-        let indent = line.len() - line.trim_start().len();
-        let text = line.trim();
-        path.retain(|(i, _)| *i < indent);
-        let keys: Vec<&str> = path.iter().map(|(_, k)| k.as_str()).collect();
-        let mut at = &mut pattern;
-        for key in &keys {
-            at = &mut at[*key];
-        }
-        if let Some(item) = text.strip_prefix("- ") {
-            let value = if item == "!Ref StateMachine" {
-                state_machine_arn
-            } else {
-                item
-            };
-            if !at.is_array() {
-                *at = json!([]);
-            }
-            at.as_array_mut().unwrap().push(json!(value));
-        } else {
-            let key = text.strip_suffix(':').expect("a key");
-            at[key] = json!({});
-            path.push((indent, key.to_owned()));
-        }
-    }
-    pattern
-}
-
-/// One EventBridge call on moto (JSON 1.1 protocol); panics with the error otherwise.
-async fn eventbridge(stack: &e2e::stack::Stack, action: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(&stack.moto.endpoint)
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header("X-Amz-Target", format!("AWSEvents.{action}"))
-        .header("Authorization", format!("AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/events/aws4_request, SignedHeaders=host, Signature=0"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("EventBridge {action}: {e}"));
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(
-        status.is_success(),
-        "EventBridge {action} ({status}): {answer}"
-    );
-    answer
-}
-
 #[tokio::test]
 async fn an_execution_stopped_from_outside_is_told_through_the_end_rule_with_what_is_left_running()
 {
@@ -337,25 +273,11 @@ async fn an_execution_stopped_from_outside_is_told_through_the_end_rule_with_wha
     let name = unique(&format!("{id}-stop"));
     // The template's rule and its target, the notify function, on moto's default bus; narrowed
     // to this execution, so the other tests' failures here are not reported twice.
-    let mut pattern = template_event_pattern(arn);
+    let pattern = end_rule_for(stack, &[("StateMachine", arn)], &name).await;
     assert_eq!(
         pattern["detail"]["status"],
         json!(["FAILED", "TIMED_OUT", "ABORTED"])
     );
-    pattern["detail"]["name"] = json!([name]);
-    let rule = unique("execution-ended");
-    eventbridge(
-        stack,
-        "PutRule",
-        json!({"Name": rule, "EventPattern": pattern.to_string(), "State": "ENABLED"}),
-    )
-    .await;
-    eventbridge(
-        stack,
-        "PutTargets",
-        json!({"Rule": rule, "Targets": [{"Id": "notify", "Arn": e2e::lambda::function_arn("notify")}]}),
-    )
-    .await;
 
     let input = request(
         "upgrade",

@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::e2e_support::notifications_about;
+use crate::e2e_support::{end_rule_for, notifications_about};
 use e2e::faults::Fault;
 use e2e::moto::{python, root, unique, Moto, ACCOUNT, REGION};
-use e2e::seed;
+use e2e::seed::{self, Received};
 use e2e::stack::{stack, Stack};
 use e2e::stepfunctions::{product_definition, statemachine_definition, Execution};
 use serde_json::{json, Value};
@@ -845,4 +845,101 @@ async fn a_bad_fleet_input_is_refused_and_notified_before_anything_starts() {
         "{}",
         messages[0].body
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_stopped_from_outside_is_told_through_the_end_rule() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let fleet = unique("halt");
+    // Two waves of one dry run each, with a soak between them long enough to stop the fleet in.
+    let db = |i: usize, wave: u32| Db {
+        account: DRY_RUN_ACCOUNT,
+        region: "eu-west-2",
+        id: format!("{fleet}-db{i}"),
+        engine: "aurora-mysql",
+        wave,
+    };
+    let dbs = vec![db(0, 1), db(1, 2)];
+    for d in &dbs {
+        d.seed(moto, 7).await;
+    }
+    let input = json!({
+        "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
+        "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
+        "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
+        "waves": {"soakSeconds": 600000}
+    });
+    let name = unique(&fleet);
+    let pattern = end_rule_for(
+        hub.stack,
+        &[("FleetStateMachine", hub.fleet_machine.as_str())],
+        &name,
+    )
+    .await;
+    assert_eq!(
+        pattern["detail"]["stateMachineArn"][1],
+        json!(hub.fleet_machine),
+        "the rule covers the fleet machine"
+    );
+    let sfn = hub.stack.sfn();
+    let arn = sfn.start(&hub.fleet_machine, &name, &input).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while !sfn
+        .history(&arn)
+        .await
+        .iter()
+        .any(|e| e["stateEnteredEventDetails"]["name"] == "Soak")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the fleet never reached its soak"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    sfn.call("StopExecution", json!({"executionArn": arn, "error": "OperatorStopped", "cause": "maintenance window closed"})).await;
+    assert_eq!(
+        sfn.wait(&arn, Duration::from_secs(60)).await.status,
+        "ABORTED"
+    );
+
+    // Step Functions -> EventBridge -> the rule -> notify -> SNS: the fleet's own failure message.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut mine = Vec::new();
+    while !mine
+        .iter()
+        .any(|m: &Received| m.attributes["stage"] == "fleet-failed")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no fleet-failed message: {mine:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        mine.extend(notifications_about(hub.stack, &format!("fleet {fleet}")).await);
+    }
+    let failed = mine
+        .iter()
+        .find(|m| m.attributes["stage"] == "fleet-failed")
+        .unwrap();
+    assert_eq!(failed.attributes["outcome"], "failure");
+    assert!(
+        failed.body.contains("The fleet execution ended ABORTED"),
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed
+            .body
+            .contains("databases of later waves were not started"),
+        "{}",
+        failed.body
+    );
+    assert!(
+        failed
+            .body
+            .contains("Start the fleet again with the same input"),
+        "{}",
+        failed.body
+    );
+    assert_eq!(children(hub, &fleet).await.len(), 1, "wave 2 never started");
 }

@@ -395,3 +395,91 @@ pub async fn instance_snapshots(stack: &Stack, instance: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+// ---------------------------------------------------------------- the end-of-execution rule
+
+/// template.yaml's `ExecutionEndedRule` on moto's default bus, with its target (the notify
+/// function), narrowed to the execution `name` so other tests' ends are not reported twice.
+/// `refs` are the template's `!Ref` names in the pattern and the ARNs they stand for. Returns
+/// the pattern put.
+pub async fn end_rule_for(stack: &Stack, refs: &[(&str, &str)], name: &str) -> Value {
+    let mut pattern = template_event_pattern(refs);
+    pattern["detail"]["name"] = json!([name]);
+    let rule = unique("execution-ended");
+    eventbridge(
+        stack,
+        "PutRule",
+        json!({"Name": rule, "EventPattern": pattern.to_string(), "State": "ENABLED"}),
+    )
+    .await;
+    eventbridge(
+        stack,
+        "PutTargets",
+        json!({"Rule": rule, "Targets": [{"Id": "notify", "Arn": e2e::lambda::function_arn("notify")}]}),
+    )
+    .await;
+    pattern
+}
+
+/// template.yaml's `ExecutionEndedRule` EventPattern as JSON, each `!Ref <name>` of `refs`
+/// replaced by its ARN (the template's layout is regular: nested keys and `- item` lists).
+fn template_event_pattern(refs: &[(&str, &str)]) -> Value {
+    let template = std::fs::read_to_string(e2e::moto::root().join("template.yaml")).unwrap();
+    let rule = template
+        .split("\n  ExecutionEndedRule:\n")
+        .nth(1)
+        .expect("ExecutionEndedRule");
+    let block: Vec<&str> = rule
+        .lines()
+        .skip_while(|l| l.trim() != "EventPattern:")
+        .skip(1)
+        .take_while(|l| l.starts_with("        "))
+        .collect();
+    let mut pattern = json!({});
+    let mut path: Vec<(usize, String)> = Vec::new();
+    for line in block {
+        let indent = line.len() - line.trim_start().len();
+        let text = line.trim();
+        path.retain(|(i, _)| *i < indent);
+        let keys: Vec<&str> = path.iter().map(|(_, k)| k.as_str()).collect();
+        let mut at = &mut pattern;
+        for key in &keys {
+            at = &mut at[*key];
+        }
+        if let Some(item) = text.strip_prefix("- ") {
+            let value = refs
+                .iter()
+                .find(|(name, _)| item.strip_prefix("!Ref ") == Some(*name))
+                .map_or(item, |(_, arn)| *arn);
+            if !at.is_array() {
+                *at = json!([]);
+            }
+            at.as_array_mut().unwrap().push(json!(value));
+        } else {
+            let key = text.strip_suffix(':').expect("a key");
+            at[key] = json!({});
+            path.push((indent, key.to_owned()));
+        }
+    }
+    pattern
+}
+
+/// One EventBridge call on moto (JSON 1.1 protocol); panics with the error otherwise.
+async fn eventbridge(stack: &Stack, action: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(&stack.moto.endpoint)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header("X-Amz-Target", format!("AWSEvents.{action}"))
+        .header("Authorization", format!("AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/events/aws4_request, SignedHeaders=host, Signature=0"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("EventBridge {action}: {e}"));
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    assert!(
+        status.is_success(),
+        "EventBridge {action} ({status}): {answer}"
+    );
+    answer
+}
