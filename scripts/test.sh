@@ -6,7 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-step() { printf '\n==> %s\n' "$*" >&2; }
+# Each step prints the seconds since the start, so a slow phase shows in any CI log.
+started=$(date +%s)
+step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
 
 step "bootstrap local tools"
 scripts/bootstrap.sh
@@ -27,3 +29,4 @@ cargo build --quiet --bin precheck --bin create --bin poll-status --bin switchov
 
 step "cargo test (unit, emulator, end to end)"
 cargo test --workspace --no-fail-fast "$@"
+step "done"

@@ -107,6 +107,15 @@ pub enum Error {
         now: String,
     },
 
+    /// A snapshot this product took (blue's before switchover, or old blue's final one) did
+    /// not complete: nothing after it was done (no switchover, no deletion).
+    #[error("snapshot {snapshot} of {database} is {status}: it did not complete, so nothing after it was done (no switchover, no deletion). Fix: look at the snapshot in the console (a quota, a KMS key), delete it, and start the same input again")]
+    SnapshotFailed {
+        snapshot: String,
+        database: String,
+        status: String,
+    },
+
     /// The function's own configuration (environment) is wrong: fails the cold start.
     #[error("configuration: {0}")]
     Configuration(String),
@@ -130,6 +139,7 @@ impl Error {
         "WindowMissed",
         "ConfigurationError",
         "SwitchoverRolledBack",
+        "SnapshotFailed",
     ];
 
     /// Names the state machine raises itself (no function does): `Locked`, when another
@@ -157,6 +167,7 @@ impl Error {
             Error::WindowMissed { .. } => "WindowMissed",
             Error::Configuration(_) => "ConfigurationError",
             Error::SwitchoverRolledBack { .. } => "SwitchoverRolledBack",
+            Error::SnapshotFailed { .. } => "SnapshotFailed",
         }
     }
 
@@ -362,6 +373,11 @@ mod tests {
                 production: "p".into(),
                 green: "g".into(),
                 at: "t".into(),
+            },
+            Error::SnapshotFailed {
+                snapshot: "s".into(),
+                database: "d".into(),
+                status: "failed".into(),
             },
         ];
         let names: Vec<_> = samples.iter().map(Error::name).collect();

@@ -80,10 +80,10 @@ fn state_of(status: &str, db_identifier: &str, snapshot_id: &str) -> Result<Snap
     match status {
         "available" => Ok(SnapshotState::Available),
         "creating" | "pending" | "copying" | "" => Ok(SnapshotState::Creating(status.to_owned())),
-        _ => Err(Error::DeploymentFailed {
-            deployment: db_identifier.to_owned(),
-            status: format!("snapshot {snapshot_id} is {status}"),
-            details: "the snapshot did not complete; nothing was changed after it. Fix: look at the snapshot in the console, delete it, and run the step again".to_owned(),
+        _ => Err(Error::SnapshotFailed {
+            snapshot: snapshot_id.to_owned(),
+            database: db_identifier.to_owned(),
+            status: status.to_owned(),
         }),
     }
 }
@@ -208,5 +208,29 @@ async fn create(
                 created: s.and_then(|s| s.snapshot_create_time()).copied(),
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_that_did_not_complete_is_a_snapshot_failure_naming_it() {
+        assert!(matches!(
+            state_of("available", "orders-old1", "s1"),
+            Ok(SnapshotState::Available)
+        ));
+        assert!(matches!(
+            state_of("creating", "orders-old1", "s1"),
+            Ok(SnapshotState::Creating(_))
+        ));
+        let e = state_of("failed", "orders-old1", "orders-old1-final-x").unwrap_err();
+        assert_eq!(e.name(), "SnapshotFailed");
+        let text = e.to_string();
+        assert!(
+            text.contains("orders-old1-final-x") && text.contains("nothing after it was done"),
+            "{text}"
+        );
     }
 }
