@@ -113,8 +113,8 @@ pub fn read(result: &Value) -> Outcome {
         outcome.stop_date = millis(run, "stopDate");
         outcome.ending = text(run, "ending");
         let precheck = run.get("precheck").filter(|v| !v.is_null());
-        let dry_run = run.pointer("/action").and_then(Value::as_str) == Some("dry-run")
-            || outcome.ending.is_none();
+        // Every end of an upgrade names itself (`ending`); a dry run ends with its report only.
+        let dry_run = outcome.ending.is_none();
         match precheck {
             Some(p) if dry_run => {
                 outcome.blockers = blockers(p);
