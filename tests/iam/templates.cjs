@@ -30,6 +30,7 @@ const hub = resolver(hubTemplate, {
     if (attr === 'Arn' && id.endsWith('LogGroup')) return `arn:aws:logs:${REGION}:${HUB}:log-group:hub-${id}`;
     if (attr === 'Arn' && id.endsWith('Bucket')) return `arn:aws:s3:::hub-${id.toLowerCase()}`;
     if (attr === 'Ref' && id.endsWith('Bucket')) return `hub-${id.toLowerCase()}`;
+    if (attr === 'Name' && id === 'StateMachine') return 'hub-bluegreen';
     if (attr === 'Ref' && id === 'StateMachine') return `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-bluegreen`;
     if (attr === 'Ref' && id === 'FleetStateMachine') return `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-fleet`;
     if (attr === 'Arn') return `arn:aws:kms:${REGION}:${HUB}:key/${id}`;

@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::input::Notifications;
 use crate::notify::{ended::StatusChange, event::Event, stages, Notifier};
 
 /// Runs the step. The only error is an event that is not a JSON object at all.
@@ -70,8 +71,8 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
 fn wanted(request: &Value, message: &crate::notify::message::Message) -> bool {
     let failures_only = request
         .pointer("/options/notifications")
-        .and_then(Value::as_str)
-        == Some("failures");
+        .and_then(|v| serde_json::from_value::<Notifications>(v.clone()).ok())
+        == Some(Notifications::Failures);
     !failures_only || message.outcome == crate::notify::event::Outcome::Failure
 }
 
