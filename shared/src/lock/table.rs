@@ -67,25 +67,45 @@ impl LockTable {
     ) -> Result<(), Error> {
         let now_s = epoch_seconds(now);
         let expires = now_s + bound(request, now).as_secs();
+        // Names, not the attributes themselves: `action` is one of DynamoDB's reserved words
+        // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ReservedWords.html).
         let condition = match mode {
-            Mode::Hold => "attribute_not_exists(lockKey) OR holder = :me OR expiresAt < :now",
-            Mode::Refresh => "holder = :me",
+            Mode::Hold => "attribute_not_exists(#key) OR #holder = :me OR #expires < :now",
+            Mode::Refresh => "#holder = :me",
         };
-        let out = self
-            .client
-            .update_item()
+        let mut update = self.client.update_item();
+        if mode == Mode::Hold {
+            // DynamoDB refuses a value the expressions do not use.
+            update =
+                update.expression_attribute_values(":now", AttributeValue::N(now_s.to_string()));
+        }
+        let out = update
             .table_name(&self.name)
             .key("lockKey", AttributeValue::S(claim.key.clone()))
             .update_expression(
-                "SET holder = :me, stage = :stage, stageSince = :since, expiresAt = :exp, \
-                 startedAt = if_not_exists(startedAt, :since), action = if_not_exists(action, :action)",
+                "SET #holder = :me, #stage = :stage, #since = :since, #expires = :exp, \
+                 #started = if_not_exists(#started, :since), #action = if_not_exists(#action, :action)",
             )
             .condition_expression(condition)
+            .set_expression_attribute_names(Some(
+                [
+                    ("#key", "lockKey"),
+                    ("#holder", "holder"),
+                    ("#stage", "stage"),
+                    ("#since", "stageSince"),
+                    ("#expires", "expiresAt"),
+                    ("#started", "startedAt"),
+                    ("#action", "action"),
+                ]
+                .into_iter()
+                .filter(|(name, _)| mode == Mode::Hold || *name != "#key")
+                .map(|(n, a)| (n.to_owned(), a.to_owned()))
+                .collect(),
+            ))
             .expression_attribute_values(":me", AttributeValue::S(claim.holder.clone()))
             .expression_attribute_values(":stage", AttributeValue::S(stage.to_owned()))
             .expression_attribute_values(":since", AttributeValue::S(rfc3339(now)))
             .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
-            .expression_attribute_values(":now", AttributeValue::N(now_s.to_string()))
             .expression_attribute_values(
                 ":action",
                 AttributeValue::S(request.action.name().to_owned()),

@@ -53,6 +53,10 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         // The workflow told this end itself (its failure path sent the message): one message
         // per end, so the rule's copy is dropped here.
         Some(change) if Told::in_cause(change.cause.as_deref()).is_some() => {
+            tracing::info!(
+                execution = %change.execution_arn,
+                "end already told by the workflow: the status rule's copy is dropped"
+            );
             return Ok(serde_json::json!({
                 "skipped": "the workflow told this end itself (its cause is marked notified)"
             }));
