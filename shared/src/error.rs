@@ -116,6 +116,11 @@ pub enum Error {
         status: String,
     },
 
+    /// Another execution holds the database's lock (found when a step holds it again before a
+    /// change, e.g. after a redrive): nothing was changed.
+    #[error("{key} is locked by execution {holder}: another execution is acting on this database; nothing was changed. Fix: wait for it to end (or stop it), then start this one again (or redrive it)")]
+    Locked { key: String, holder: String },
+
     /// The function's own configuration (environment) is wrong: fails the cold start.
     #[error("configuration: {0}")]
     Configuration(String),
@@ -140,11 +145,13 @@ impl Error {
         "ConfigurationError",
         "SwitchoverRolledBack",
         "SnapshotFailed",
+        "Locked",
     ];
 
-    /// Names the state machine raises itself (no function does): `Locked`, when another
-    /// execution holds the database's lock.
-    pub const STATE_MACHINE_NAMES: &'static [&'static str] = &["Locked"];
+    /// Names the state machine raises itself (no function does): `LockReleaseFailed`, when
+    /// the lock could not be released at an end (the execution fails so that the status rule
+    /// tells it and releases the lock again).
+    pub const STATE_MACHINE_NAMES: &'static [&'static str] = &["LockReleaseFailed"];
 
     /// The names the state machine retries (with backoff): the rest fail the execution.
     pub const RETRYABLE_NAMES: &'static [&'static str] = &["Retryable", "NotReady"];
@@ -168,6 +175,7 @@ impl Error {
             Error::Configuration(_) => "ConfigurationError",
             Error::SwitchoverRolledBack { .. } => "SwitchoverRolledBack",
             Error::SnapshotFailed { .. } => "SnapshotFailed",
+            Error::Locked { .. } => "Locked",
         }
     }
 

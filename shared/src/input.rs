@@ -53,6 +53,19 @@ pub enum Action {
     Abandon,
 }
 
+impl Action {
+    /// The name the input uses (`upgrade`, `dry-run`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Upgrade => "upgrade",
+            Action::DryRun => "dry-run",
+            Action::Switchover => "switchover",
+            Action::Cleanup => "cleanup",
+            Action::Abandon => "abandon",
+        }
+    }
+}
+
 /// The database, named with its own account, Region and (for another account) role, so the
 /// same input works for one database or a fleet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -45,6 +45,9 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         instance: Option<String>,
     },
+    /// The next answer of Lambda function `function` for the database lacks `field`: the state
+    /// reading it fails with `States.Runtime`, which no Catch catches.
+    AnswerWithout { function: String, field: String },
     /// The next `times` calls of RDS action `action` (e.g. `DeleteDBCluster`) that name the
     /// key fail with AWS error code `code` (e.g. `InvalidDBClusterStateFault`).
     FailAction {

@@ -78,6 +78,7 @@ impl FunctionEnv {
             ("AWS_SECRET_ACCESS_KEY", "testing"),
             ("TOPIC_ARN", self.topic_arn.as_str()),
             ("SLACK_WEBHOOK_SECRET_ARN", self.slack_secret_arn.as_str()),
+            ("LOCK_TABLE_NAME", crate::stepfunctions::LOCK_TABLE),
             ("RUST_LOG", "info"),
         ]
         .into_iter()

@@ -296,24 +296,41 @@ pub async fn drain_queue(moto: &Moto, queue_url: &str) -> Vec<Received> {
 /// The lock table of the state machine (the template's `LockTable`: key `lockKey`).
 pub async fn lock_table(moto: &Moto) {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
+    };
+    let key = |name: &str| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(KeyType::Hash)
+            .build()
+            .unwrap()
+    };
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
     };
     let created = moto
         .dynamodb()
         .create_table()
         .table_name(crate::stepfunctions::LOCK_TABLE)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("lockKey")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("lockKey")
-                .key_type(KeyType::Hash)
+        .attribute_definitions(attribute("lockKey"))
+        .attribute_definitions(attribute("holder"))
+        .key_schema(key("lockKey"))
+        // The template's byHolder index (the release machine finds an execution's locks).
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byHolder")
+                .key_schema(key("holder"))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )

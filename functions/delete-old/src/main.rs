@@ -6,8 +6,10 @@ use bluegreen::{aws::clients::RoleKind, steps::delete_old};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let clients = bluegreen_runtime::start(RoleKind::Delete).await?;
-    bluegreen_runtime::serve(clients, |event, clients| async move {
-        delete_old::handle(event, &clients).await
-    })
+    bluegreen_runtime::serve(
+        clients,
+        bluegreen_runtime::LockUse::Hold("delete"),
+        |event, clients| async move { delete_old::handle(event, &clients).await },
+    )
     .await
 }

@@ -15,8 +15,10 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .map(|notifier| notifier.with_world(clients.clone()))
         .map_err(bluegreen_runtime::init_error)?;
     let notifier = &notifier;
-    bluegreen_runtime::serve(clients, |event, _| async move {
-        notify::handle(event, notifier).await
-    })
+    bluegreen_runtime::serve(
+        clients,
+        bluegreen_runtime::LockUse::Refresh,
+        |event, _| async move { notify::handle(event, notifier).await },
+    )
     .await
 }

@@ -6,8 +6,10 @@ use bluegreen::{aws::clients::RoleKind, steps::poll_status};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let clients = bluegreen_runtime::start(RoleKind::Read).await?;
-    bluegreen_runtime::serve(clients, |event, clients| async move {
-        poll_status::handle(event, &clients).await
-    })
+    bluegreen_runtime::serve(
+        clients,
+        bluegreen_runtime::LockUse::Ignore,
+        |event, clients| async move { poll_status::handle(event, &clients).await },
+    )
     .await
 }

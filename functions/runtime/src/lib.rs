@@ -4,8 +4,12 @@
 //! stable names (`errorType`), never Rust type names. `bluegreen` knows nothing of Lambda.
 
 use std::future::Future;
+use std::time::SystemTime;
 
 use bluegreen::aws::clients::{ClientFactory, RoleKind};
+use bluegreen::lock::guard;
+use bluegreen::lock::LockTable;
+pub use bluegreen::lock::LockUse;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
@@ -23,10 +27,13 @@ pub fn init_error(e: bluegreen::Error) -> lambda_runtime::Error {
 }
 
 /// Serves events until the runtime stops. The state machine adds `execution`
-/// (`$$.Execution.Name`) to every event: it is taken out here and given to the clients
-/// (session name, SourceIdentity), so the steps see the event they declare.
+/// (`$$.Execution.Name`) and `lock` (the claim of the lock it holds) to the events: both are
+/// taken out here, the execution given to the clients (session name, SourceIdentity) and the
+/// claim used as `lock_use` says (held before a change, refreshed by notify), so the steps see
+/// the events they declare. A function that uses the lock needs `LOCK_TABLE_NAME` at start.
 pub async fn serve<F, Fut, R>(
     clients: ClientFactory,
+    lock_use: LockUse,
     handler: F,
 ) -> Result<(), lambda_runtime::Error>
 where
@@ -34,10 +41,21 @@ where
     Fut: Future<Output = Result<R, bluegreen::Error>>,
     R: Serialize,
 {
+    let table = match lock_use {
+        LockUse::Ignore => None,
+        _ => Some(LockTable::from_env(clients.base()).map_err(init_error)?),
+    };
     let handler = &handler;
     let clients = &clients;
+    let table = &table;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let (payload, execution) = split_execution(event.payload);
+        let (mut payload, execution) = split_execution(event.payload);
+        let claim = guard::take_claim(&mut payload);
+        if let (Some(table), Some(claim)) = (table, &claim) {
+            guard::apply(table, lock_use, claim, &payload, SystemTime::now())
+                .await
+                .map_err(diagnostic)?;
+        }
         let clients = clients.for_execution(execution.as_deref());
         // Boxed: a step's future nests deeper than the compiler's layout limit allows inline.
         Box::pin(handler(payload, clients))

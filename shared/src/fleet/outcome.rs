@@ -199,16 +199,18 @@ fn blockers(precheck: &Value) -> Vec<String> {
         .collect()
 }
 
-/// A Lambda error's `errorMessage` when the cause is that JSON, else the cause.
+/// A Lambda error's `errorMessage` when the cause is that JSON, else the cause; a child's
+/// told end ([`crate::notify::told`]) is unwrapped first.
 fn lambda_message(cause: &str) -> String {
-    serde_json::from_str::<Value>(cause)
+    let cause = crate::notify::told::Told::inner(cause);
+    serde_json::from_str::<Value>(&cause)
         .ok()
         .and_then(|v| {
             v.get("errorMessage")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         })
-        .unwrap_or_else(|| cause.to_owned())
+        .unwrap_or(cause)
 }
 
 fn short(text: &str) -> String {

@@ -32,12 +32,17 @@ pub enum Stage {
     /// The execution ended FAILED, TIMED_OUT or ABORTED (EventBridge's "Step Functions
     /// Execution Status Change"), whether or not its own failure path ran.
     ExecutionEnded,
+    /// The database's lock is held by an execution doing what this one asked: nothing to do.
+    AlreadyInProgress,
+    /// The reaper released a lock whose holder ended without releasing it (its end was not
+    /// told through the status rule).
+    LockReleased,
     Other(String),
 }
 
 impl Stage {
     /// Every named stage, for tests and documentation.
-    pub const KNOWN: [Stage; 16] = [
+    pub const KNOWN: [Stage; 18] = [
         Stage::Started,
         Stage::PrecheckReport,
         Stage::GreenCreating,
@@ -54,6 +59,8 @@ impl Stage {
         Stage::Abandoned,
         Stage::Failed,
         Stage::ExecutionEnded,
+        Stage::AlreadyInProgress,
+        Stage::LockReleased,
     ];
 
     /// Parses the event's `stage`.
@@ -83,6 +90,8 @@ impl Stage {
             Stage::Abandoned => "abandoned",
             Stage::Failed => "failed",
             Stage::ExecutionEnded => "execution-ended",
+            Stage::AlreadyInProgress => "already-in-progress",
+            Stage::LockReleased => "lock-released",
             Stage::Other(name) => name,
         }
     }
@@ -96,7 +105,7 @@ impl Stage {
             | Stage::OldBlueDeleted
             | Stage::Done
             | Stage::Abandoned => Outcome::Success,
-            Stage::Failed | Stage::ExecutionEnded => Outcome::Failure,
+            Stage::Failed | Stage::ExecutionEnded | Stage::LockReleased => Outcome::Failure,
             _ => Outcome::Info,
         }
     }

@@ -6,6 +6,7 @@
 //! holds up the workflow: each channel's outcome is logged and reported in the step's answer,
 //! and Slack is retried only briefly ([`slack_delivery::RetryPolicy`]).
 
+mod already;
 pub(crate) mod chatbot;
 pub mod config;
 pub mod ended;
@@ -21,6 +22,7 @@ pub(crate) mod slack_blocks;
 pub(crate) mod slack_delivery;
 pub(crate) mod sns;
 pub mod stages;
+pub mod told;
 
 use aws_config::{Region, SdkConfig};
 use serde::Serialize;

@@ -35,7 +35,10 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         error: event.error.as_ref().map(|c| c.name.clone()),
         execution_arn: event.execution.arn.clone(),
     };
-    let reported_as_failure = matches!(event.stage, Stage::Failed | Stage::ExecutionEnded);
+    let reported_as_failure = matches!(
+        event.stage,
+        Stage::Failed | Stage::ExecutionEnded | Stage::LockReleased
+    );
     if event.outcome == Outcome::Failure && event.error.is_some() && !reported_as_failure {
         failure::describe(event, event.stage.name(), &mut m);
         return m;
@@ -57,6 +60,8 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         Stage::Abandoned => abandoned(event, &mut m),
         Stage::Failed => failure::describe(event, &failure::failed_stage(event), &mut m),
         Stage::ExecutionEnded => ended::describe(event, &mut m),
+        Stage::AlreadyInProgress => super::already::describe(event, &mut m),
+        Stage::LockReleased => failure::describe(event, "lock-released", &mut m),
         Stage::Other(name) => other(name, event, &mut m),
     }
     if let (Some(caught), false) = (&event.error, reported_as_failure) {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::input::Notifications;
-use crate::notify::{ended::StatusChange, event::Event, stages, Notifier};
+use crate::notify::{ended::StatusChange, event::Event, stages, told::Told, Notifier};
 
 /// Runs the step. The only error is an event that is not a JSON object at all.
 pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
@@ -49,6 +49,17 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             let message =
                 crate::notify::fleet::ended(&fleet, &error, &cause, Some(&change.execution_arn));
             return Ok(serde_json::json!(notifier.deliver(&message).await));
+        }
+        // The workflow told this end itself (its failure path sent the message): one message
+        // per end, so the rule's copy is dropped here.
+        Some(change) if Told::in_cause(change.cause.as_deref()).is_some() => {
+            tracing::info!(
+                execution = %change.execution_arn,
+                "end already told by the workflow: the status rule's copy is dropped"
+            );
+            return Ok(serde_json::json!({
+                "skipped": "the workflow told this end itself (its cause is marked notified)"
+            }));
         }
         Some(change) => {
             let left = notifier.left_running(&change.request()).await;

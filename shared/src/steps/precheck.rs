@@ -30,10 +30,29 @@ pub async fn handle_any(
 ) -> Result<serde_json::Value, Error> {
     let answer = if super::fleet::is_plan(&event) {
         serde_json::to_value(super::fleet::plan(event, clients).await?)
+    } else if event.get("operation").and_then(|o| o.as_str()) == Some("identify") {
+        let request = event.get("request").cloned().unwrap_or_default();
+        let caller = || caller_account(clients);
+        serde_json::to_value(
+            crate::lock::identify::identify(&request, std::time::SystemTime::now(), caller).await?,
+        )
     } else {
         serde_json::to_value(handle(event, clients).await?)
     };
     answer.map_err(|e| Error::Configuration(format!("cannot serialize the answer: {e}")))
+}
+
+/// The account of the functions' own credentials (STS GetCallerIdentity needs no permission:
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
+async fn caller_account(clients: &ClientFactory) -> Result<String, Error> {
+    let out = aws_sdk_sts::Client::new(clients.base())
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| Error::from_sdk("sts:GetCallerIdentity", e))?;
+    out.account()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Configuration("sts:GetCallerIdentity answered no account".into()))
 }
 
 /// Runs the step for one event.

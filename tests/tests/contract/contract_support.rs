@@ -34,6 +34,7 @@ fn answer(variant: impl Into<String>, value: impl Serialize) -> Answer {
 pub fn answers(function: &str, operation: &str) -> Vec<Answer> {
     match (function, operation) {
         ("precheck", "") => precheck(),
+        ("precheck", "identify") => identify(),
         ("create", "") => create(),
         ("poll-status", "status") => status(),
         ("poll-status", "verify") => verify(),
@@ -42,6 +43,21 @@ pub fn answers(function: &str, operation: &str) -> Vec<Answer> {
         ("delete-old", "cleanup" | "abandon") => delete_old(),
         other => panic!("no answers listed for {other:?}"),
     }
+}
+
+fn identify() -> Vec<Answer> {
+    let request = serde_json::json!({"target": {"region": "us-east-1", "identifier": "Orders", "engine": "aurora-mysql"}});
+    let hub = || async { Ok("123456789012".to_owned()) };
+    let identified = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(bluegreen::lock::identify::identify(
+            &request,
+            std::time::SystemTime::now(),
+            hub,
+        ))
+        .expect("a valid request is identified");
+    vec![answer("identified", identified)]
 }
 
 fn deployment(target: Option<&str>, source: &str) -> DeploymentRef {

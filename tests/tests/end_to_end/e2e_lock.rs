@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::e2e_support::{deployments, request, run, state_machine, Run};
+use crate::e2e_support::{
+    deployments, end_rule_for, notifications_about, request, run, state_machine, Run,
+};
 use e2e::faults::Fault;
 use e2e::moto::{unique, ACCOUNT, REGION};
 use e2e::seed;
@@ -29,14 +31,14 @@ fn upgrade(id: &str) -> Value {
     )
 }
 
-/// Starts an upgrade whose green reads PROVISIONING for about a minute (40 polls, waits
+/// Starts an upgrade whose green reads PROVISIONING for a few minutes (80 polls, waits
 /// scaled), and waits until it has created green (holding the lock). Returns its execution ARN.
 async fn start_a_long_upgrade(id: &str) -> String {
     let (stack, arn) = state_machine().await;
     seed::aurora_mysql(&stack.moto, id, 1).await;
     stack
         .moto
-        .inject(id, Fault::Provisioning { describes: 40 })
+        .inject(id, Fault::Provisioning { describes: 80 })
         .await;
     let first = stack
         .sfn()
@@ -98,12 +100,46 @@ async fn a_second_execution_for_the_same_database_ends_locked_and_touches_nothin
     let before = deployments(stack, &id).await;
     assert_eq!(before.len(), 1, "the first execution created green");
 
-    // An upgrade, a cleanup, a resume at switchover and an abandon: each refused.
-    for action in ["upgrade", "cleanup", "switchover", "abandon"] {
+    // Other work on the same database, under every spelling of it: refused as Locked.
+    let mut other_version = upgrade(&id);
+    other_version["options"]["targetEngineVersion"] = json!("8.0.mysql_aurora.3.09.0");
+    let mut abandon = upgrade(&id);
+    abandon["action"] = json!("abandon");
+    let mut shouted = abandon.clone();
+    shouted["target"]["identifier"] = json!(id.to_uppercase());
+    let mut with_account = other_version.clone();
+    with_account["target"]["accountId"] = json!(ACCOUNT);
+    let mut null_account = abandon.clone();
+    null_account["target"]["accountId"] = Value::Null;
+    for second in [other_version, abandon, shouted, with_account, null_account] {
+        let second = run(&second).await;
+        assert_locked(&second, &first);
+    }
+    // Work the holder is already doing (the same upgrade again, its cleanup, its switchover):
+    // nothing to do, one message naming the holder, and a success.
+    for action in ["upgrade", "cleanup", "switchover"] {
         let mut input = upgrade(&id);
         input["action"] = json!(action);
+        input["target"]["identifier"] = json!(id.to_uppercase());
         let second = run(&input).await;
-        assert_locked(&second, &first);
+        second.assert_succeeded();
+        second.assert_never(&[
+            "Precheck",
+            "Create green",
+            "Switch over",
+            "Delete old blue",
+            "Abandon green",
+            "Release the lock",
+        ]);
+        assert_eq!(
+            second.notifications,
+            [("already-in-progress".to_owned(), "info".to_owned())],
+            "{action}: one message"
+        );
+        assert!(
+            second.body_of("already-in-progress").contains(&first),
+            "{action}"
+        );
     }
     assert_eq!(deployments(stack, &id).await, before, "nothing was touched");
     assert_eq!(
@@ -237,9 +273,9 @@ async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() 
             Duration::from_secs(60),
         )
         .await;
-    assert_eq!(ran.status, "SUCCEEDED");
+    assert_eq!(ran.status, "SUCCEEDED", "{:?} {:?}", ran.error, ran.cause);
     assert!(
-        ran.states.iter().any(|s| s == "No lock to release"),
+        !ran.states.iter().any(|s| s == "Release the lock"),
         "{:?}",
         ran.states
     );
@@ -275,4 +311,225 @@ async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() 
     abandoned.assert_succeeded();
     assert!(deployments(stack, &id).await.is_empty());
     assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+}
+
+#[tokio::test]
+async fn the_reaper_releases_a_lock_whose_holder_no_longer_runs_and_says_so() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2ereap");
+    let first = start_a_long_upgrade(&id).await;
+    // Stopped, and its status event lost: nothing released the lock.
+    stack
+        .sfn()
+        .call("StopExecution", json!({"executionArn": first}))
+        .await;
+    assert_eq!(
+        stack
+            .sfn()
+            .wait(&first, Duration::from_secs(60))
+            .await
+            .status,
+        "ABORTED"
+    );
+    assert_eq!(
+        seed::lock_holder(&stack.moto, &lock_key(&id))
+            .await
+            .as_deref(),
+        Some(first.as_str())
+    );
+    notifications_about(stack, &id).await; // the first execution's own messages
+
+    // The reaper's schedule input (template.yaml, ReleaseLockStateMachine's Reaper event).
+    let release = stack
+        .sfn()
+        .create_state_machine(
+            &unique("reaper"),
+            &statemachine_definition("release-lock.asl.json", &BTreeMap::new()),
+        )
+        .await;
+    let began = Instant::now();
+    let reaped = stack
+        .sfn()
+        .run(
+            &release,
+            &unique("reap"),
+            &json!({"reap": true}),
+            Duration::from_secs(120),
+        )
+        .await;
+    assert_eq!(
+        reaped.status, "SUCCEEDED",
+        "{:?} {:?}",
+        reaped.error, reaped.cause
+    );
+    assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+    // Other executions' locks (the other tests' running upgrades) are left alone: each item
+    // the reaper saw was either released (holder not running) or kept (holder running).
+    assert!(reaped.states.iter().any(|s| s == "Tell the release"));
+    let told = notifications_about(stack, &id).await;
+    let stages: Vec<&str> = told
+        .iter()
+        .filter_map(|m| m.attributes.get("stage").map(String::as_str))
+        .collect();
+    assert_eq!(stages, ["lock-released"], "one message: {told:?}");
+    assert!(told[0].body.contains(&first), "it names the holder");
+
+    // The database is free: a new run proceeds (an abandon removes green).
+    let mut abandon = upgrade(&id);
+    abandon["action"] = json!("abandon");
+    run(&abandon).await.assert_succeeded();
+    eprintln!(
+        "reaper: lock released and a new run done {:?} after the reaper started",
+        began.elapsed()
+    );
+    assert!(deployments(stack, &id).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_runtime_error_no_catch_can_catch_is_told_once_by_the_rule_and_its_lock_released() {
+    let (stack, arn) = state_machine().await;
+    let id = unique("e2eruntime");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    // The precheck answers without `passed`: the Precheck state's ResultSelector cannot read
+    // it, which in an AWS account is States.Runtime, uncaught by States.ALL.
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::AnswerWithout {
+                function: "precheck".into(),
+                field: "passed".into(),
+            },
+        )
+        .await;
+    let name = unique(&format!("{id}-runtime"));
+    end_rule_for(stack, &[("StateMachine", arn)], &name).await;
+    let execution = stack
+        .sfn()
+        .run(arn, &name, &upgrade(&id), Duration::from_secs(120))
+        .await;
+    assert_eq!(execution.status, "FAILED");
+    assert_eq!(
+        execution.error.as_deref(),
+        Some("States.Runtime"),
+        "{:?}",
+        execution.cause
+    );
+    assert!(
+        !execution
+            .states
+            .iter()
+            .any(|s| s == "Notify failure" || s == "Release the lock"),
+        "no Catch ran: {:?}",
+        execution.states
+    );
+    assert_eq!(
+        seed::lock_holder(&stack.moto, &lock_key(&id))
+            .await
+            .as_deref(),
+        Some(execution.arn.as_str()),
+        "the execution died holding its lock"
+    );
+    // The rule tells it: exactly one message, execution-ended.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut told = Vec::new();
+    while told.is_empty() {
+        assert!(Instant::now() < deadline, "nobody was told");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        told.extend(
+            notifications_about(stack, &id)
+                .await
+                .into_iter()
+                .filter(|m| m.attributes.get("outcome").map(String::as_str) == Some("failure")),
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    told.extend(
+        notifications_about(stack, &id)
+            .await
+            .into_iter()
+            .filter(|m| m.attributes.get("outcome").map(String::as_str) == Some("failure")),
+    );
+    // One message for this end (a reaper running meanwhile may add its own, about the lock).
+    let stages: Vec<&str> = told
+        .iter()
+        .filter_map(|m| m.attributes.get("stage").map(String::as_str))
+        .filter(|s| *s != "lock-released")
+        .collect();
+    assert_eq!(stages, ["execution-ended"], "{told:?}");
+    assert!(told[0].body.contains("States.Runtime"));
+    // The status event releases the lock (the release machine finds it by holder).
+    let release = stack
+        .sfn()
+        .create_state_machine(
+            &unique("release-lock"),
+            &statemachine_definition("release-lock.asl.json", &BTreeMap::new()),
+        )
+        .await;
+    let event = status_change_event(&execution.arn).await;
+    let ran = stack
+        .sfn()
+        .run(
+            &release,
+            &unique("release"),
+            &event,
+            Duration::from_secs(60),
+        )
+        .await;
+    assert_eq!(ran.status, "SUCCEEDED", "{:?} {:?}", ran.error, ran.cause);
+    assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
+    assert!(
+        !ran.states.iter().any(|s| s == "Tell the release"),
+        "the rule already told this end: the release says nothing more"
+    );
+}
+
+#[tokio::test]
+async fn a_failure_the_workflow_told_is_not_told_again_by_the_rule() {
+    let (stack, arn) = state_machine().await;
+    let id = unique("e2eonce");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    let name = unique(&format!("{id}-blocked"));
+    end_rule_for(stack, &[("StateMachine", arn)], &name).await;
+    let mut blocked = upgrade(&id);
+    blocked["options"]["targetEngineVersion"] = json!("8.0.mysql_aurora.9.99.9");
+    let execution = stack
+        .sfn()
+        .run(arn, &name, &blocked, Duration::from_secs(120))
+        .await;
+    assert_eq!(execution.error.as_deref(), Some("PrecheckFailed"));
+    assert!(
+        bluegreen::notify::told::Told::in_cause(execution.cause.as_deref()).is_some(),
+        "the end carries the told mark: {:?}",
+        execution.cause
+    );
+    // The rule delivered the status event to notify, which dropped it (its log says so).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let dropped = || {
+        std::fs::read_to_string(&stack.lambda.log)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.contains(&execution.arn) && l.contains("already told by the workflow"))
+    };
+    while !dropped() {
+        assert!(Instant::now() < deadline, "the rule never reached notify");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let told: Vec<(String, String)> = notifications_about(stack, &id)
+        .await
+        .iter()
+        .filter(|m| m.attributes.get("outcome").map(String::as_str) == Some("failure"))
+        .map(|m| {
+            (
+                m.attributes.get("stage").cloned().unwrap_or_default(),
+                m.attributes.get("outcome").cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [("precheck-report".to_owned(), "failure".to_owned())],
+        "one failure message, the workflow's own"
+    );
 }

@@ -28,6 +28,10 @@ listing, such as another test's inventory on the shared server, sees the fault's
 but does not use it up.
 - `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
   `action` naming the key fail with AWS error code `code`.
+- `answer-without` {function, field}: the next answer of Lambda function `function` that has
+  `field` (served
+  by `cargo lambda watch`, see `sfn_lambda`) for the key's database lacks `field`, so the
+  state reading it fails with `States.Runtime` (the runtime-error path, end to end).
 
 Before each RDS request the emulated clock (`timeline`) runs what has become due, then the
 faults tick.
@@ -57,6 +61,7 @@ KINDS = {
     "create-refused": ("reason",),
     "green-instance-status": ("status", "describes"),
     "fail-action": ("action", "code", "times"),
+    "answer-without": ("function", "field"),
 }
 
 _lock = threading.RLock()
@@ -124,6 +129,20 @@ def take_switchover_outcome(bg: BlueGreenDeployment) -> tuple[str, str] | None:
             _faults.remove(fault)
             kind = fault["kind"]
             return kind, fault.get("member") or fault.get("details") or _DEFAULT_DETAILS[kind]
+    return None
+
+
+def take_answer_without(function: str, identifier: str | None, answer: dict[str, Any]) -> str | None:
+    """Consumes an `answer-without` fault for `function` acting on `identifier`: the field to
+    drop from its answer (a State's path into that answer then fails with `States.Runtime`, as
+    in an AWS account; how the product's runtime-error path is proven)."""
+    if not identifier:
+        return None
+    with _lock:
+        for fault in _of_kind("answer-without", [identifier]):
+            if fault["function"] == function and fault["field"] in answer:
+                _faults.remove(fault)
+                return str(fault["field"])
     return None
 
 

@@ -80,8 +80,10 @@ class CargoLambdaClient:
             status, headers, body = error.code, error.headers, error.read()
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise _client_error("ServiceException", f"cargo lambda at {self.endpoint} unreachable: {error}", 503) from error
-        result: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": io.BytesIO(body)}
         function_error = headers.get("X-Amz-Function-Error")
+        if status == 200 and not function_error:
+            body = _without_faulted_field(name, Payload, body)
+        result: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": io.BytesIO(body)}
         if status == 200 and not function_error:
             return result
         if function_error or _is_function_error(body):
@@ -90,6 +92,30 @@ class CargoLambdaClient:
         if status == 404:
             raise _client_error("ResourceNotFoundException", f"Function not found: {FunctionName}", 404)
         raise _client_error("ServiceException", body.decode(errors="replace")[:2000], status)
+
+
+def _without_faulted_field(function: str, payload: Any, body: bytes) -> bytes:
+    """The answer less the field an `answer-without` fault names (see `faults`)."""
+    from . import faults
+
+    try:
+        event = json.loads(_payload_bytes(payload))
+        identifier = event.get("request", {}).get("target", {}).get("identifier")
+    except (ValueError, AttributeError, TypeError):
+        return body
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return body
+    if not isinstance(answer, dict):
+        return body
+    # Only an answer that has the field uses the fault up (the precheck function answers the
+    # identify step too, which has no `passed`).
+    field = faults.take_answer_without(function, identifier, answer)
+    if field is None:
+        return body
+    answer.pop(field, None)
+    return json.dumps(answer).encode()
 
 
 def _is_function_error(body: bytes) -> bool:

@@ -1,0 +1,141 @@
+//! The lock table's writes from the steps: hold (take again if free, expired or already ours)
+//! before a change, and refresh (only if ours) at every stage.
+//!
+//! Item: `lockKey` (S, [`super::DatabaseKey`]), `holder` (S, execution ARN), `executionName`,
+//! `action`, `covers` (S, space-separated [`super::claim::covers`] tokens), `startedAt`,
+//! `stage`, `stageSince` (S, RFC 3339), `expiresAt` (N, epoch seconds: the table's TTL
+//! attribute, and a lock whose `expiresAt` has passed counts as free). The state machine's
+//! PutItem writes the same attributes (a contract test keeps them equal).
+
+use std::time::SystemTime;
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::Client;
+
+use super::claim::{bound, epoch_seconds, Claim};
+use crate::error::Error;
+use crate::input::Request;
+use crate::notify::format::rfc3339;
+
+/// The variable that names the lock table (template.yaml sets it for every function that
+/// holds or refreshes the lock).
+pub const TABLE_ENV: &str = "LOCK_TABLE_NAME";
+
+/// The stack's lock table.
+#[derive(Debug, Clone)]
+pub struct LockTable {
+    client: Client,
+    name: String,
+}
+
+/// Whether a write may take a lock that is not already this execution's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Before a change: free, expired or ours, else `Locked`.
+    Hold,
+    /// At a stage message: only if ours; never takes a lock (a refused execution must not).
+    Refresh,
+}
+
+impl LockTable {
+    pub fn new(client: Client, name: impl Into<String>) -> Self {
+        Self {
+            client,
+            name: name.into(),
+        }
+    }
+
+    /// The table named by [`TABLE_ENV`]; a missing variable fails the function's start.
+    pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, Error> {
+        let name = std::env::var(TABLE_ENV)
+            .ok()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| Error::Configuration(format!("{TABLE_ENV} is not set")))?;
+        Ok(Self::new(Client::new(config), name))
+    }
+
+    /// Writes the claim's item for `stage`: `holder`, `stage`, `stageSince` and a new
+    /// `expiresAt`. `Hold` re-takes a free or expired lock (a redrive after the release);
+    /// both refuse another holder's with `Locked`, naming it.
+    pub async fn write(
+        &self,
+        claim: &Claim,
+        stage: &str,
+        request: &Request,
+        mode: Mode,
+        now: SystemTime,
+    ) -> Result<(), Error> {
+        let now_s = epoch_seconds(now);
+        let expires = now_s + bound(request, now).as_secs();
+        // Names, not the attributes themselves: `action` is one of DynamoDB's reserved words
+        // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ReservedWords.html).
+        let condition = match mode {
+            Mode::Hold => "attribute_not_exists(#key) OR #holder = :me OR #expires < :now",
+            Mode::Refresh => "#holder = :me",
+        };
+        let mut update = self.client.update_item();
+        if mode == Mode::Hold {
+            // DynamoDB refuses a value the expressions do not use.
+            update =
+                update.expression_attribute_values(":now", AttributeValue::N(now_s.to_string()));
+        }
+        let out = update
+            .table_name(&self.name)
+            .key("lockKey", AttributeValue::S(claim.key.clone()))
+            .update_expression(
+                "SET #holder = :me, #stage = :stage, #since = :since, #expires = :exp, \
+                 #started = if_not_exists(#started, :since), #action = if_not_exists(#action, :action)",
+            )
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(
+                [
+                    ("#key", "lockKey"),
+                    ("#holder", "holder"),
+                    ("#stage", "stage"),
+                    ("#since", "stageSince"),
+                    ("#expires", "expiresAt"),
+                    ("#started", "startedAt"),
+                    ("#action", "action"),
+                ]
+                .into_iter()
+                .filter(|(name, _)| mode == Mode::Hold || *name != "#key")
+                .map(|(n, a)| (n.to_owned(), a.to_owned()))
+                .collect(),
+            ))
+            .expression_attribute_values(":me", AttributeValue::S(claim.holder.clone()))
+            .expression_attribute_values(":stage", AttributeValue::S(stage.to_owned()))
+            .expression_attribute_values(":since", AttributeValue::S(rfc3339(now)))
+            .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
+            .expression_attribute_values(
+                ":action",
+                AttributeValue::S(request.action.name().to_owned()),
+            )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let held_by = e
+                    .as_service_error()
+                    .filter(|s| s.is_conditional_check_failed_exception())
+                    .map(|s| match s {
+                        aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(c) => c
+                            .item()
+                            .and_then(|i| i.get("holder"))
+                            .and_then(|v| v.as_s().ok())
+                            .cloned()
+                            .unwrap_or_else(|| "no execution (the lock is free)".to_owned()),
+                        _ => String::new(),
+                    });
+                match held_by {
+                    Some(holder) => Err(Error::Locked {
+                        key: claim.key.clone(),
+                        holder,
+                    }),
+                    None => Err(Error::from_sdk("dynamodb:UpdateItem", e)),
+                }
+            }
+        }
+    }
+}

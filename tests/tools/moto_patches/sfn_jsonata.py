@@ -1,0 +1,85 @@
+"""JSONata in moto's Step Functions engine, evaluated as AWS does.
+
+moto 5.2.5's engine (a port of LocalStack's) parses `QueryLanguage: JSONata` states and `Assign`
+but evaluates JSONata through a Java bridge it does not ship (`_eval_jsonata` stays `None`, so
+every JSONata state fails). This patch evaluates the expressions with `jsonata-python`, a port of
+the reference implementation's Java edition (JSONata 2.0, the version AWS documents), and adds
+the functions Step Functions provides on top of the standard library ("Transforming data with
+JSONata in Step Functions",
+https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html): `$partition`,
+`$range`, `$hash`, `$random`, `$uuid`, `$parse`.
+
+It also encodes string variables as JSON strings: moto writes `"value"` without escaping, so a
+variable holding a quote or a backslash would not parse, where AWS keeps any string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import uuid
+
+import jsonata as jsonata_lib
+
+from moto.stepfunctions.parser.asl.jsonata import jsonata as sfn_jsonata
+from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+
+def _partition(items, size):
+    items = list(items or [])
+    return [items[i : i + int(size)] for i in range(0, len(items), int(size))]
+
+
+def _range(start, end, step):
+    out, n = [], start
+    while (n <= end) if step > 0 else (n >= end):
+        out.append(n)
+        n += step
+    return out
+
+
+def _hash(value, algorithm="SHA-256"):
+    name = {"MD5": "md5", "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}[algorithm]
+    return hashlib.new(name, str(value).encode()).hexdigest()
+
+
+def _random(seed=None):
+    return random.Random(seed).random() if seed is not None else random.random()
+
+
+FUNCTIONS = {
+    "partition": _partition,
+    "range": _range,
+    "hash": _hash,
+    "random": _random,
+    "uuid": lambda: str(uuid.uuid4()),
+    "parse": lambda text: json.loads(text),
+}
+
+
+def _eval(expression: str):
+    try:
+        compiled = jsonata_lib.Jsonata(expression)
+        for name, fn in FUNCTIONS.items():
+            compiled.register_lambda(name, fn)
+        return compiled.evaluate(None)
+    except Exception as ex:  # the engine turns this into States.QueryEvaluationError
+        raise sfn_jsonata.JSONataException("UNKNOWN", str(ex)) from ex
+
+
+def _encode(bindings):
+    parts = []
+    for reference, value in bindings.items():
+        literal = json.dumps(value) if isinstance(value, str) else to_json_str(value, separators=(",", ":"))
+        parts.extend([reference, sfn_jsonata._VARIABLE_REFERENCE_ASSIGNMENT_OPERATOR, literal, sfn_jsonata._VARIABLE_REFERENCE_ASSIGNMENT_STOP_SYMBOL])
+    return "".join(parts)
+
+
+def apply() -> None:
+    from moto.stepfunctions.parser.asl.eval import states, variable_store
+
+    sfn_jsonata._eval_jsonata = _eval
+    # The engine imports the encoder by name: replace it where it is used.
+    for module in (sfn_jsonata, states, variable_store):
+        module.encode_jsonata_variable_declarations = _encode
