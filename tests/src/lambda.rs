@@ -79,6 +79,8 @@ impl FunctionEnv {
             ("TOPIC_ARN", self.topic_arn.as_str()),
             ("SLACK_WEBHOOK_SECRET_ARN", self.slack_secret_arn.as_str()),
             ("RUST_LOG", "info"),
+            // The explicit opt-in the template's AllowedAccountIds requires (no silent default).
+            ("ALLOWED_ACCOUNT_IDS", "any"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

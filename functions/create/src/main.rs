@@ -5,7 +5,7 @@ use bluegreen::{aws::clients::RoleKind, steps::create};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let clients = bluegreen_runtime::start(RoleKind::Change).await?;
+    let clients = bluegreen_runtime::start(RoleKind::Create).await?;
     bluegreen_runtime::serve(clients, |event, clients| async move {
         create::handle(event, &clients).await
     })

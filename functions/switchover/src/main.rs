@@ -5,7 +5,7 @@ use bluegreen::{aws::clients::RoleKind, steps::switchover};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let clients = bluegreen_runtime::start(RoleKind::Change).await?;
+    let clients = bluegreen_runtime::start(RoleKind::Switchover).await?;
     bluegreen_runtime::serve(clients, |event, clients| async move {
         switchover::handle(event, &clients).await
     })
