@@ -35,6 +35,18 @@ pub enum RoleKind {
 }
 
 impl RoleKind {
+    /// The kind a suffix names (`HUB_ROLE_ARNS` lists roles by it).
+    pub fn parse(suffix: &str) -> Option<RoleKind> {
+        [
+            RoleKind::Read,
+            RoleKind::Create,
+            RoleKind::Switchover,
+            RoleKind::Delete,
+        ]
+        .into_iter()
+        .find(|k| k.suffix() == suffix)
+    }
+
     /// The suffix of the member-account role (`member-account.yaml`).
     pub fn suffix(self) -> &'static str {
         match self {
@@ -440,8 +452,7 @@ mod tests {
     }
 
     #[test]
-    fn only_an_explicit_any_allows_every_account_and_a_bad_or_missing_list_fails_the_cold_start()
-    {
+    fn only_an_explicit_any_allows_every_account_and_a_bad_or_missing_list_fails_the_cold_start() {
         let any = Access::parse(RoleKind::Read, None, Some("any")).unwrap();
         assert!(any.check(&target(Some("333333333333"), None)).is_ok());
         let err = Access::parse(RoleKind::Read, None, Some("111111111111,12")).unwrap_err();
@@ -466,5 +477,9 @@ mod tests {
         ];
         let suffixes: Vec<&str> = kinds.iter().map(|k| k.suffix()).collect();
         assert_eq!(suffixes, ["read", "create", "switchover", "delete"]);
+        for kind in kinds {
+            assert_eq!(RoleKind::parse(kind.suffix()), Some(kind));
+        }
+        assert_eq!(RoleKind::parse("change"), None);
     }
 }
