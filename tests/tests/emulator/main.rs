@@ -21,5 +21,6 @@ mod harness_waits;
 mod notify_secrets;
 mod notify_slack;
 mod notify_sns;
+mod permissions_preflight;
 mod precheck_moto;
 mod steps_lifecycle;
