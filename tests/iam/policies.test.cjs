@@ -456,3 +456,33 @@ for (const [who, principal, policies, account, expected] of [
     assert.notEqual(result, A);
   });
 }
+
+// ---------------------------------------------------------------- the example service control policy
+// examples/scp-reserve-enrolment-tag.json reserves rds-bluegreen:* tags on databases to named
+// administrators. A service control policy's Deny refuses what any identity policy allows, so
+// it is evaluated here as a Deny next to an identity policy that allows everything.
+const SCP = JSON.parse(require('node:fs').readFileSync(require('node:path').join(__dirname, '..', '..', 'examples', 'scp-reserve-enrolment-tag.json'), 'utf8'));
+const allowAll = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+const ADMIN = `arn:aws:iam::${MEMBER}:role/DatabaseEnrolmentAdministrators`;
+for (const [who, principal, action, type, keys, expected] of [
+  ['a named administrator', ADMIN, 'rds:AddTagsToResource', 'cluster', [ENROLLED], A],
+  ['a named administrator', ADMIN, 'rds:RemoveTagsFromResource', 'db', [ENROLLED], A],
+  ['an SSO administrator of the named permission set', `arn:aws:iam::${MEMBER}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DatabaseEnrolmentAdministrators_0123abcd`, 'rds:AddTagsToResource', 'cluster', [ENROLLED], A],
+  ['an account administrator', `arn:aws:iam::${MEMBER}:role/Admin`, 'rds:AddTagsToResource', 'cluster', [ENROLLED], D],
+  ['the member create role', memberRoleArn('create'), 'rds:AddTagsToResource', 'db', ['team', ENROLLED], D],
+  ['an account administrator', `arn:aws:iam::${MEMBER}:role/Admin`, 'rds:RemoveTagsFromResource', 'cluster', [ENROLLED], D],
+  ['an account administrator', `arn:aws:iam::${MEMBER}:role/Admin`, 'rds:AddTagsToResource', 'cluster', ['team'], A],
+]) {
+  test(`the example SCP: ${who} ${action} with ${keys.join('+')} on a ${type} is ${expected}`, async () => {
+    const result = await decide({
+      principal,
+      identityPolicies: [{ name: 'admin', policy: allowAll }, { name: 'scp', policy: SCP }],
+      action,
+      resource: rds(MEMBER, type, 'payments'),
+      account: MEMBER,
+      context: { 'aws:TagKeys': keys, 'aws:PrincipalArn': principal },
+    });
+    if (expected === A) assert.equal(result, A);
+    else assert.notEqual(result, A);
+  });
+}
