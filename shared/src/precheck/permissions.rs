@@ -594,6 +594,129 @@ mod tests {
         assert_eq!(err.name(), "ConfigurationError");
     }
 
+    fn aurora() -> Database {
+        use aws_sdk_rds::types::{DbCluster, DbInstance, Tag};
+        Database {
+            kind: Kind::Cluster,
+            identifier: "orders".into(),
+            arn: "arn:aws:rds:eu-west-1:222222222222:cluster:orders".into(),
+            resource_id: "cluster-ABC".into(),
+            engine: "aurora-mysql".into(),
+            engine_version: "8.0.mysql_aurora.3.05.2".into(),
+            status: "available".into(),
+            cluster: Some(
+                DbCluster::builder()
+                    .tag_list(Tag::builder().key(ENROLLED).value("true").build())
+                    .build(),
+            ),
+            instances: vec![DbInstance::builder()
+                .db_instance_identifier("orders-instance-1")
+                .build()],
+        }
+    }
+
+    /// Every source file of the library, as (path, text).
+    fn sources() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    out.push((path.display().to_string(), text));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")),
+            &mut out,
+        );
+        out
+    }
+
+    /// Every RDS call that changes something and that the product makes itself is one the
+    /// preflight asks about, for the role of the step that makes it.
+    #[test]
+    fn the_preflight_asks_about_every_changing_call_the_product_makes() {
+        let calls = plan(&aurora());
+        let asked = |action: &str| calls.iter().any(|c| c.action == action);
+        let made = [
+            (
+                ".create_blue_green_deployment()",
+                "rds:CreateBlueGreenDeployment",
+            ),
+            (
+                ".switchover_blue_green_deployment()",
+                "rds:SwitchoverBlueGreenDeployment",
+            ),
+            (
+                ".delete_blue_green_deployment()",
+                "rds:DeleteBlueGreenDeployment",
+            ),
+            (".reboot_db_instance()", "rds:RebootDBInstance"),
+            (
+                ".create_db_cluster_snapshot()",
+                "rds:CreateDBClusterSnapshot",
+            ),
+            (".delete_db_cluster()", "rds:DeleteDBCluster"),
+            (".delete_db_instance()", "rds:DeleteDBInstance"),
+            (".add_tags_to_resource()", "rds:AddTagsToResource"),
+        ];
+        let all: String = sources().into_iter().map(|(_, t)| t).collect();
+        for (method, action) in made {
+            assert!(
+                all.contains(method),
+                "the product no longer calls {method}: update the plan"
+            );
+            assert!(asked(action), "the preflight does not ask about {action}");
+        }
+        let blue = "arn:aws:rds:eu-west-1:222222222222:cluster:orders";
+        let modify = calls
+            .iter()
+            .find(|c| c.action == "rds:ModifyDBCluster" && c.resource == blue)
+            .expect("switchover's modify of blue, made by RDS on the caller's behalf");
+        assert_eq!(modify.kind, RoleKind::Switchover);
+        assert!(modify.context.contains(&(
+            format!("aws:ResourceTag/{ENROLLED}"),
+            vec!["true".to_owned()]
+        )));
+        assert!(calls.iter().any(|c| c.action == "rds:DeleteDBInstance"
+            && c.resource.ends_with(":db:orders-instance-1-old1")));
+    }
+
+    /// IAM cannot tell a rename, a backup retention of 0 or a new master password from the
+    /// modify RDS makes at switchover (docs/security.md, residual risks): the product's own
+    /// code never makes these calls, nor enrols, unenrols or copies a database.
+    #[test]
+    fn the_product_never_modifies_promotes_copies_or_re_tags_a_database_itself() {
+        let forbidden = [
+            ".modify_db_cluster()",
+            ".modify_db_instance()",
+            ".promote_read_replica()",
+            ".promote_read_replica_db_cluster()",
+            ".remove_tags_from_resource()",
+            ".create_db_instance_read_replica()",
+            ".create_db_cluster()",
+            ".create_db_instance()",
+        ];
+        for (path, text) in sources() {
+            if path.ends_with("permissions.rs") {
+                continue;
+            }
+            for method in forbidden {
+                assert!(!text.contains(method), "{path} calls {method}");
+            }
+            if text.contains(".add_tags_to_resource()") {
+                assert!(
+                    path.ends_with("aws/identity.rs"),
+                    "{path} adds tags: only aws/identity.rs may, and only to a deployment"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_denial_names_the_role_the_call_and_the_statement_to_fix() {
         let call = Call {
