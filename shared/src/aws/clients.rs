@@ -313,10 +313,16 @@ fn sanitize(text: &str, max: usize) -> String {
 }
 
 /// What CloudTrail shows as the session: the kind of work and the execution (or, outside
-/// Step Functions, the database). 2-64 characters of `[\w+=,.@-]`.
+/// Step Functions, the database). 2-64 characters of `[\w+=,.@-]`: the kind's label is at
+/// most 6 characters, so `bluegreen-<label>-` leaves 47 for an execution name whole (a fleet's
+/// child names stay within 47, shared/src/fleet/plan.rs).
 fn session_name(kind: RoleKind, execution: Option<&str>, target: &Target) -> String {
     let who = execution.unwrap_or(&target.identifier);
-    sanitize(&format!("bluegreen-{}-{who}", kind.suffix()), 64)
+    let label = match kind {
+        RoleKind::Switchover => "switch",
+        other => other.suffix(),
+    };
+    sanitize(&format!("bluegreen-{label}-{who}"), 64)
 }
 
 /// The execution's name (or the database's), kept by every call of the session and by any
@@ -373,6 +379,23 @@ mod tests {
         assert_eq!(
             session_name(RoleKind::Create, None, &t),
             "bluegreen-create-orders"
+        );
+        let child = "a".repeat(47);
+        for kind in [
+            RoleKind::Read,
+            RoleKind::Create,
+            RoleKind::Switchover,
+            RoleKind::Delete,
+        ] {
+            let name = session_name(kind, Some(&child), &t);
+            assert!(
+                name.ends_with(&child),
+                "{name} keeps a 47-character execution name whole"
+            );
+        }
+        assert_eq!(
+            session_name(RoleKind::Switchover, Some("run-1"), &t),
+            "bluegreen-switch-run-1"
         );
         assert_eq!(source_identity(Some("run-1"), &t), "run-1");
         assert_eq!(source_identity(None, &t), "bluegreen-orders");
