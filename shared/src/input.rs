@@ -81,7 +81,7 @@ pub struct Target {
     /// The engine the database is expected to run; a mismatch stops the workflow.
     pub engine: Engine,
     /// The member account's roles without their kind (`arn:aws:iam::ACCOUNT:role/rds-bluegreen`,
-    /// member-account.yaml): each function assumes `<roleArn>-read`, `-change` or `-delete`.
+    /// member-account.yaml): each function assumes `<roleArn>-read`, `-create`, `-switchover` or `-delete`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
 }

@@ -61,6 +61,8 @@ function resolver(template, env) {
     if (name in pseudo) return pseudo[name];
     if (name in params) return params[name];
     if (template.Resources && name in template.Resources) return env.getAtt(name, 'Ref');
+    // Resources SAM generates (a function's role), which the template refers to by name.
+    if (env.generated && env.generated.test(name)) return env.getAtt(name, 'Ref');
     throw new Error(`unresolved Ref ${name}`);
   };
   const conditions = {};

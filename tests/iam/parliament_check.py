@@ -13,6 +13,8 @@ DESCRIBE = "Describe/List calls: RDS scopes them by the resource named in the ca
 SPLIT = "an action with several resource types is granted one resource type per statement, each with its own condition (the tag condition applies to databases, not to parameter groups or new snapshots); parliament reads each statement alone"
 BUILD = "calls RDS makes on the caller's behalf while it builds green: green's members have internal names while created (AWS's Blue/Green authorization page), so no name or tag can scope them; they create, never delete"
 KMS = "green of an encrypted database uses blue's key; limited to calls through RDS by kms:ViaService"
+SWITCH = "calls RDS makes on the caller's behalf at switchover (AWS's Blue/Green authorization pages: only '*' is supported), scoped by the enrolment tag, which blue carries and green carries during switchover (AWS: blue's tags replace green's); parliament does not read the condition"
+ABANDON = "calls RDS makes on the caller's behalf when a deployment is deleted with its target (green): only '*' is supported; scoped by the enrolment tag, so abandon is refused where green lacks it; parliament does not read the condition"
 
 STANDARD = "states:DescribeExecution applies to standard and express executions; the fleet follows the per-database state machine's executions, which are standard, so only that resource type is granted"
 ACCEPTED = [
@@ -20,6 +22,8 @@ ACCEPTED = [
     ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets"}, DESCRIBE),
     ("", "RESOURCE_STAR", {"rds:CreateDBCluster", "rds:CreateDBClusterEndpoint", "rds:CreateDBInstance", "rds:CreateDBInstanceReadReplica"}, BUILD),
     ("", "RESOURCE_STAR", {"kms:CreateGrant", "kms:DescribeKey"}, KMS),
+    ("", "RESOURCE_STAR", {"rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:PromoteReadReplica", "rds:PromoteReadReplicaDBCluster"}, SWITCH),
+    ("", "RESOURCE_STAR", {"rds:DeleteDBCluster", "rds:DeleteDBClusterEndpoint", "rds:DeleteDBInstance"}, ABANDON),
     ("template.yaml/FleetStateMachine", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, STANDARD),
     ("", "RESOURCE_MISMATCH", {"rds:CreateBlueGreenDeployment", "rds:CreateDBClusterSnapshot", "rds:CreateDBSnapshot", "rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:DeleteDBCluster"}, SPLIT),
 ]

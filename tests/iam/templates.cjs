@@ -16,15 +16,22 @@ const rds = (account, type, name) => `arn:aws:rds:${REGION}:${account}:${type}:$
 
 // ---------------------------------------------------------------- the hub template's roles
 const hubTemplate = load('template.yaml');
-const hub = resolver(hubTemplate, {
+const OUTSIDE = '333333333333';
+const MANIFEST_WRITER = `arn:aws:iam::${HUB}:role/fleet-operators`;
+const hubResolver = (parameters = {}) => resolver(hubTemplate, {
   parameters: {
     TargetRoleArnPattern: 'arn:aws:iam::*:role/rds-bluegreen',
     TargetExternalId: EXTERNAL_ID,
     SlackWebhookSecretArn: `arn:aws:secretsmanager:${REGION}:${HUB}:secret:slack-AbCdEf`,
+    AllowedAccountIds: [HUB, MEMBER],
+    ManifestWriterArns: [MANIFEST_WRITER],
+    ...parameters,
   },
   pseudo: { 'AWS::AccountId': HUB, 'AWS::Region': REGION, 'AWS::StackName': 'hub' },
+  generated: /FunctionRole$/,
   getAtt: (id, attr) => {
     if (attr === 'Arn' && id.endsWith('Role')) return hubRole(id.replace(/Role$/, ''));
+    if (attr === 'Ref' && id.endsWith('Role')) return `hub-${id}`;
     if (attr === 'Arn' && id.endsWith('Function')) return `arn:aws:lambda:${REGION}:${HUB}:function:hub-${id}`;
     if (attr === 'Arn' && id.endsWith('Table')) return `arn:aws:dynamodb:${REGION}:${HUB}:table/hub-${id}`;
     if (attr === 'Arn' && id.endsWith('LogGroup')) return `arn:aws:logs:${REGION}:${HUB}:log-group:hub-${id}`;
@@ -38,11 +45,12 @@ const hub = resolver(hubTemplate, {
     return `${id}.${attr}`;
   },
 });
+const hub = hubResolver();
 
 /** The identity policies SAM gives a function's role (its `Policies` statements). */
-function hubFunctionPolicies(fn) {
+function hubFunctionPolicies(fn, resolved = hub) {
   const props = hubTemplate.Resources[fn].Properties;
-  return (props.Policies || []).map((p, i) => ({ name: `${fn}-${i}`, policy: { Version: '2012-10-17', ...hub.resolve(p) } }));
+  return (props.Policies || []).map((p, i) => ({ name: `${fn}-${i}`, policy: { Version: '2012-10-17', ...resolved.resolve(p) } }));
 }
 
 // ---------------------------------------------------------------- the member account's roles
@@ -51,7 +59,8 @@ function memberResolver(parameters) {
   return resolver(memberTemplate, {
     parameters: {
       ReadPrincipalArns: ['PrecheckFunction', 'PollStatusFunction', 'NotifyFunction'].map(hubRole),
-      ChangePrincipalArns: ['CreateFunction', 'SwitchoverFunction'].map(hubRole),
+      CreatePrincipalArn: hubRole('CreateFunction'),
+      SwitchoverPrincipalArn: hubRole('SwitchoverFunction'),
       DeletePrincipalArn: hubRole('DeleteOldFunction'),
       ExternalId: EXTERNAL_ID,
       ...parameters,
@@ -63,7 +72,7 @@ function memberResolver(parameters) {
 const member = memberResolver({});
 const memberRoleName = (kind) => `rds-bluegreen-${kind}`;
 const memberRoleArn = (kind) => `arn:aws:iam::${MEMBER}:role/${memberRoleName(kind)}`;
-const MEMBER_ROLE = { read: 'ReadRole', change: 'ChangeRole', delete: 'DeleteRole' };
+const MEMBER_ROLE = { read: 'ReadRole', create: 'CreateRole', switchover: 'SwitchoverRole', delete: 'DeleteRole' };
 
 function memberRolePolicies(kind) {
   const props = memberTemplate.Resources[MEMBER_ROLE[kind]].Properties;
@@ -92,8 +101,8 @@ function memberPolicies() {
 }
 
 module.exports = {
-  HUB, MEMBER, REGION, EXTERNAL_ID, ENROLLED, OTHER_ORG_ROLE, MEMBER_ROLE,
-  hubRole, rds, hubTemplate, hub, hubFunctionPolicies,
+  HUB, MEMBER, OUTSIDE, REGION, EXTERNAL_ID, ENROLLED, OTHER_ORG_ROLE, MEMBER_ROLE, MANIFEST_WRITER,
+  hubRole, rds, hubTemplate, hub, hubResolver, hubFunctionPolicies,
   memberTemplate, member, memberResolver, memberRoleName, memberRoleArn, memberRolePolicies,
   hubPolicies, memberPolicies,
 };

@@ -80,6 +80,8 @@ impl FunctionEnv {
             ("SLACK_WEBHOOK_SECRET_ARN", self.slack_secret_arn.as_str()),
             ("LOCK_TABLE_NAME", crate::stepfunctions::LOCK_TABLE),
             ("RUST_LOG", "info"),
+            // The explicit opt-in the template's AllowedAccountIds requires (no silent default).
+            ("ALLOWED_ACCOUNT_IDS", "any"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

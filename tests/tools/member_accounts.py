@@ -36,7 +36,8 @@ def main() -> None:
             Capabilities=["CAPABILITY_NAMED_IAM"],
             Parameters=[
                 {"ParameterKey": "ReadPrincipalArns", "ParameterValue": ",".join(principal(n) for n in ("precheck", "poll-status", "notify"))},
-                {"ParameterKey": "ChangePrincipalArns", "ParameterValue": ",".join(principal(n) for n in ("create", "switchover"))},
+                {"ParameterKey": "CreatePrincipalArn", "ParameterValue": principal("create")},
+                {"ParameterKey": "SwitchoverPrincipalArn", "ParameterValue": principal("switchover")},
                 {"ParameterKey": "DeletePrincipalArn", "ParameterValue": principal("delete-old")},
                 {"ParameterKey": "ExternalId", "ParameterValue": external_id},
             ],

@@ -8,8 +8,9 @@
 //!
 //! A target's `roleArn` names the member account's roles without their kind
 //! (`arn:aws:iam::222222222222:role/rds-bluegreen`); each function assumes only the role of its
-//! own kind (`...-read`, `...-change`, `...-delete`, from `member-account.yaml`), so a read-only
-//! function never holds delete rights. The session name and `SourceIdentity` carry the
+//! own kind (`...-read`, `...-create`, `...-switchover`, `...-delete`, from
+//! `member-account.yaml`), so a read-only function never holds delete rights and the function
+//! that creates green cannot switch over. The session name and `SourceIdentity` carry the
 //! execution's name, so the member account's CloudTrail ties every call to an execution.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -25,18 +26,33 @@ use crate::input::Target;
 pub enum RoleKind {
     /// precheck, poll-status, notify.
     Read,
-    /// create, switchover.
-    Change,
-    /// delete-old.
+    /// create (green, on the caller's behalf).
+    Create,
+    /// switchover (and the snapshot of blue before it).
+    Switchover,
+    /// delete-old (old blue after switchover, green before it).
     Delete,
 }
 
 impl RoleKind {
+    /// The kind a suffix names (`HUB_ROLE_ARNS` lists roles by it).
+    pub fn parse(suffix: &str) -> Option<RoleKind> {
+        [
+            RoleKind::Read,
+            RoleKind::Create,
+            RoleKind::Switchover,
+            RoleKind::Delete,
+        ]
+        .into_iter()
+        .find(|k| k.suffix() == suffix)
+    }
+
     /// The suffix of the member-account role (`member-account.yaml`).
     pub fn suffix(self) -> &'static str {
         match self {
             RoleKind::Read => "read",
-            RoleKind::Change => "change",
+            RoleKind::Create => "create",
+            RoleKind::Switchover => "switchover",
             RoleKind::Delete => "delete",
         }
     }
@@ -48,7 +64,8 @@ pub struct Access {
     pub kind: RoleKind,
     /// `TARGET_EXTERNAL_ID`: what the member roles require (`none` or empty: not sent).
     pub external_id: Option<String>,
-    /// `ALLOWED_ACCOUNT_IDS`: the accounts an execution may target (`any` or empty: every one).
+    /// `ALLOWED_ACCOUNT_IDS`: the accounts an execution may target; `None` only for the
+    /// explicit opt-in value `any` (an unset or empty variable fails the cold start).
     pub allowed_accounts: Option<Vec<String>>,
 }
 
@@ -80,13 +97,21 @@ impl Access {
         let external_id = external_id
             .filter(|v| !v.is_empty() && *v != "none")
             .map(str::to_owned);
-        let allowed_accounts = match allowed.filter(|v| !v.is_empty() && *v != "any") {
-            None => None,
-            Some(list) => {
+        // The template has no default for AllowedAccountIds: every account is an explicit
+        // `any`, never what an unset variable silently means (the same rule as the IAM
+        // condition on AssumeRole in template.yaml).
+        let allowed_accounts = match allowed.unwrap_or("") {
+            "" => {
+                return Err(Error::Configuration(
+                    "ALLOWED_ACCOUNT_IDS is not set: list the 12-digit account ids executions may target, or `any` to allow every account the roles reach".into(),
+                ))
+            }
+            "any" => None,
+            list => {
                 let ids: Vec<String> = list.split(',').map(|s| s.trim().to_owned()).collect();
                 if let Some(bad) = ids.iter().find(|id| !is_account_id(id)) {
                     return Err(Error::Configuration(format!(
-                        "ALLOWED_ACCOUNT_IDS has `{bad}`, not a 12-digit account id (use `any` for no list)"
+                        "ALLOWED_ACCOUNT_IDS has `{bad}`, not a 12-digit account id (use `any` alone for no list)"
                     )));
                 }
                 Some(ids)
@@ -200,6 +225,17 @@ impl ClientFactory {
     pub fn rds(&self, target: &Target) -> Result<aws_sdk_rds::Client, Error> {
         Ok(aws_sdk_rds::Client::new(&self.config_for(target)?))
     }
+
+    /// An IAM client in the target's account (the permissions preflight asks its policy
+    /// simulator about the roles the workflow will use there).
+    pub fn iam(&self, target: &Target) -> Result<aws_sdk_iam::Client, Error> {
+        Ok(aws_sdk_iam::Client::new(&self.config_for(target)?))
+    }
+
+    /// The kind of work this factory's function does.
+    pub fn kind(&self) -> RoleKind {
+        self.access.kind
+    }
 }
 
 /// Credentials of the member-account role, from an AssumeRole that also sets `SourceIdentity`
@@ -277,10 +313,16 @@ fn sanitize(text: &str, max: usize) -> String {
 }
 
 /// What CloudTrail shows as the session: the kind of work and the execution (or, outside
-/// Step Functions, the database). 2-64 characters of `[\w+=,.@-]`.
+/// Step Functions, the database). 2-64 characters of `[\w+=,.@-]`: the kind's label is at
+/// most 6 characters, so `bluegreen-<label>-` leaves 47 for an execution name whole (a fleet's
+/// child names stay within 47, shared/src/fleet/plan.rs).
 fn session_name(kind: RoleKind, execution: Option<&str>, target: &Target) -> String {
     let who = execution.unwrap_or(&target.identifier);
-    sanitize(&format!("bluegreen-{}-{who}", kind.suffix()), 64)
+    let label = match kind {
+        RoleKind::Switchover => "switch",
+        other => other.suffix(),
+    };
+    sanitize(&format!("bluegreen-{label}-{who}"), 64)
 }
 
 /// The execution's name (or the database's), kept by every call of the session and by any
@@ -335,8 +377,25 @@ mod tests {
             64
         );
         assert_eq!(
-            session_name(RoleKind::Change, None, &t),
-            "bluegreen-change-orders"
+            session_name(RoleKind::Create, None, &t),
+            "bluegreen-create-orders"
+        );
+        let child = "a".repeat(47);
+        for kind in [
+            RoleKind::Read,
+            RoleKind::Create,
+            RoleKind::Switchover,
+            RoleKind::Delete,
+        ] {
+            let name = session_name(kind, Some(&child), &t);
+            assert!(
+                name.ends_with(&child),
+                "{name} keeps a 47-character execution name whole"
+            );
+        }
+        assert_eq!(
+            session_name(RoleKind::Switchover, Some("run-1"), &t),
+            "bluegreen-switch-run-1"
         );
         assert_eq!(source_identity(Some("run-1"), &t), "run-1");
         assert_eq!(source_identity(None, &t), "bluegreen-orders");
@@ -416,12 +475,34 @@ mod tests {
     }
 
     #[test]
-    fn no_list_allows_every_account_and_a_bad_list_fails_the_cold_start() {
+    fn only_an_explicit_any_allows_every_account_and_a_bad_or_missing_list_fails_the_cold_start() {
         let any = Access::parse(RoleKind::Read, None, Some("any")).unwrap();
         assert!(any.check(&target(Some("333333333333"), None)).is_ok());
         let err = Access::parse(RoleKind::Read, None, Some("111111111111,12")).unwrap_err();
         assert_eq!(err.name(), "ConfigurationError");
-        let with_id = Access::parse(RoleKind::Read, Some("abc-0123456789abcdef"), None).unwrap();
+        for missing in [None, Some("")] {
+            let err = Access::parse(RoleKind::Read, None, missing).unwrap_err();
+            assert_eq!(err.name(), "ConfigurationError");
+            assert!(err.to_string().contains("`any`"), "{err}");
+        }
+        let with_id =
+            Access::parse(RoleKind::Read, Some("abc-0123456789abcdef"), Some("any")).unwrap();
         assert_eq!(with_id.external_id.as_deref(), Some("abc-0123456789abcdef"));
+    }
+
+    #[test]
+    fn each_function_kind_names_its_own_member_role() {
+        let kinds = [
+            RoleKind::Read,
+            RoleKind::Create,
+            RoleKind::Switchover,
+            RoleKind::Delete,
+        ];
+        let suffixes: Vec<&str> = kinds.iter().map(|k| k.suffix()).collect();
+        assert_eq!(suffixes, ["read", "create", "switchover", "delete"]);
+        for kind in kinds {
+            assert_eq!(RoleKind::parse(kind.suffix()), Some(kind));
+        }
+        assert_eq!(RoleKind::parse("change"), None);
     }
 }

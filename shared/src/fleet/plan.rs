@@ -99,7 +99,7 @@ pub struct Sourced {
 pub const MAX_WAVE_DATABASES: usize = 100;
 /// The plan must leave room in the 256 KB state for the waves' results.
 pub const MAX_PLAN_BYTES: usize = 150_000;
-/// Child names stay within 47 characters, so `bluegreen-change-<name>` is a whole CloudTrail
+/// Child names stay within 47 characters, so `bluegreen-<kind>-<name>` is a whole CloudTrail
 /// session name (64).
 pub const MAX_CHILD_NAME: usize = 47;
 

@@ -44,7 +44,7 @@ pub struct FleetRequest {
     /// Every enrolled database of these accounts and Regions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub selection: Option<Vec<Selection>>,
-    /// The role name of member-account.yaml's roles (without `-read`/`-change`/`-delete`):
+    /// The role name of member-account.yaml's roles (without `-read`/`-create`/`-switchover`/`-delete`):
     /// a database in another account without its own `roleArn` gets
     /// `arn:aws:iam::<accountId>:role/<memberRoleName>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

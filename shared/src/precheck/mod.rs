@@ -10,6 +10,7 @@
 mod context;
 mod maintenance;
 mod parameters;
+pub mod permissions;
 mod replication;
 mod report;
 mod rule;
@@ -99,6 +100,27 @@ impl Report {
         };
         report.report = report::render(&request.target.identifier, &report);
         report
+    }
+
+    /// The report with more findings and `notChecked` entries (the dry run's permissions
+    /// preflight, [`permissions`]): counts, verdict and table made again.
+    pub fn with(
+        mut self,
+        identifier: &str,
+        findings: Vec<Finding>,
+        not_checked: Vec<NotChecked>,
+    ) -> Report {
+        self.findings.extend(findings);
+        self.not_checked.extend(not_checked);
+        self.blocking = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Block)
+            .count();
+        self.warnings = self.findings.len() - self.blocking;
+        self.passed = self.blocking == 0;
+        self.report = report::render(identifier, &self);
+        self
     }
 
     /// The report as the JSON the contract names (for `PrecheckFailed`'s message).

@@ -62,6 +62,7 @@ pub const CATALOGUE: &[&Rule] = &[
     &super::parameters::PARAMETERS_IN_SYNC,
     &super::storage::STORAGE_CONFIG,
     &super::maintenance::PENDING_MAINTENANCE,
+    &super::permissions::PERMISSIONS,
 ];
 
 #[cfg(test)]

@@ -42,6 +42,7 @@ pub async fn handle_any(
     answer.map_err(|e| Error::Configuration(format!("cannot serialize the answer: {e}")))
 }
 
+<<<<<<< HEAD
 /// The account of the functions' own credentials (STS GetCallerIdentity needs no permission:
 /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
 async fn caller_account(clients: &ClientFactory) -> Result<String, Error> {
@@ -56,8 +57,21 @@ async fn caller_account(clients: &ClientFactory) -> Result<String, Error> {
 }
 
 /// Runs the step for one event.
+=======
+/// Runs the step for one event. A dry run's report also holds the permissions preflight
+/// (`precheck::permissions`): whether the roles the workflow will use may make its calls.
+>>>>>>> iam
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Report, Error> {
-    handle_with(event, |target| async move { clients.rds(&target) }).await
+    let request = event.get("request").cloned();
+    let report = handle_with(event, |target| async move { clients.rds(&target) }).await?;
+    // handle_with validated the request: a dry run is recognised from it again here.
+    match request.and_then(|r| super::parse_request(&r).ok()) {
+        Some(request) if request.action == Action::DryRun => {
+            let hub_roles = std::env::var("HUB_ROLE_ARNS").ok();
+            precheck::permissions::preflight(clients, &request, hub_roles.as_deref(), report).await
+        }
+        _ => Ok(report),
+    }
 }
 
 /// The step with the RDS client made by `rds_for` once the request is valid, so a bad

@@ -299,8 +299,8 @@ async fn another_account_is_reached_through_the_role_of_the_functions_kind() {
         ClientFactory::with_access(moto.sdk_config(e2e::moto::REGION), Access::local(kind))
             .for_execution(Some("upgrade-orders-42"))
     };
-    // Seed the member account's database through the change role.
-    factory(RoleKind::Change)
+    // Seed the member account's database through the create role.
+    factory(RoleKind::Create)
         .rds(&target)
         .unwrap()
         .create_db_cluster()

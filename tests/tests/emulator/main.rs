@@ -22,5 +22,6 @@ mod lock_table;
 mod notify_secrets;
 mod notify_slack;
 mod notify_sns;
+mod permissions_preflight;
 mod precheck_moto;
 mod steps_lifecycle;

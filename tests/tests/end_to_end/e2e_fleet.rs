@@ -104,7 +104,7 @@ fn deploy_member_accounts(moto: &Moto, accounts: &[&str]) {
             .unwrap_or_default();
         assert_eq!(
             line,
-            format!("{account} CREATE_COMPLETE {ROLE}-change,{ROLE}-delete,{ROLE}-read"),
+            format!("{account} CREATE_COMPLETE {ROLE}-create,{ROLE}-delete,{ROLE}-read,{ROLE}-switchover"),
             "{text}"
         );
     }
@@ -137,11 +137,11 @@ fn s3(moto: &Moto, args: &[&str], body: Option<&str>) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// An RDS client acting in `account` and `region`, through the member account's change role.
+/// An RDS client acting in `account` and `region`, through the member account's create role.
 async fn rds_in(moto: &Moto, account: &str, region: &str) -> aws_sdk_rds::Client {
     aws_sdk_rds::Client::new(
         &moto
-            .sdk_config_in(account, region, &format!("{ROLE}-change"))
+            .sdk_config_in(account, region, &format!("{ROLE}-create"))
             .await,
     )
 }
