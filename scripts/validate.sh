@@ -19,9 +19,17 @@ echo "validate: cfn-lint (warnings fail too)" >&2
 "$venv/cfn-lint" template.yaml
 
 for definition in statemachine/*.asl.json; do
-  echo "validate: statelint $definition" >&2
-  findings=$("$venv/statelint" --ignore=FLOAT "$definition" 2>&1) || { echo "$findings" >&2; exit 1; }
-  if [ -n "$findings" ]; then echo "$findings" >&2; exit 1; fi
+  # statelint 3.1.0, the newest release, predates JSONata and variables (Step Functions,
+  # November 2024) and refuses `QueryLanguage`, `Assign`, `Arguments`, `Output`, `Condition`:
+  # a definition that uses them is checked by asl-validator 4 (which knows them), the
+  # contract tests and its execution in the end-to-end tier.
+  if grep -q '"QueryLanguage": "JSONata"\|"Assign":' "$definition"; then
+    echo "validate: statelint skipped for $definition (JSONata or variables: asl-validator checks it)" >&2
+  else
+    echo "validate: statelint $definition" >&2
+    findings=$("$venv/statelint" --ignore=FLOAT "$definition" 2>&1) || { echo "$findings" >&2; exit 1; }
+    if [ -n "$findings" ]; then echo "$findings" >&2; exit 1; fi
+  fi
 
   echo "validate: asl-validator $definition" >&2
   "$root/tests/tools/node_modules/.bin/asl-validator" --json-path "$definition"

@@ -59,9 +59,13 @@ test('the dead-letter queue is encrypted with the stack key and its depth alarms
   assert.deepEqual(alarm.AlarmActions, [{ Ref: 'Topic' }]);
 });
 
-test('only the execution-status rule may send to the queue as EventBridge, and only over TLS', () => {
+test('only the status rules (notify, the lock release and its reaper) may send to the queue as EventBridge, and only over TLS', () => {
   const statements = R.AsyncFailureQueuePolicy.Properties.PolicyDocument.Statement;
   const events = statements.find((s) => s.Principal && s.Principal.Service === 'events.amazonaws.com');
-  assert.equal(getAtt(events.Condition.ArnEquals['aws:SourceArn']), 'ExecutionEndedRule.Arn');
+  assert.deepEqual([].concat(events.Condition.ArnEquals['aws:SourceArn']).map(getAtt), [
+    'ExecutionEndedRule.Arn',
+    'ReleaseLockStateMachineBlueGreenExecutionEnded.Arn',
+    'ReleaseLockStateMachineReaper.Arn',
+  ]);
   assert.ok(statements.some((s) => s.Effect === 'Deny' && s.Condition.Bool['aws:SecureTransport'] === 'false'));
 });

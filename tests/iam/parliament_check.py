@@ -16,7 +16,7 @@ KMS = "green of an encrypted database uses blue's key; limited to calls through 
 SWITCH = "calls RDS makes on the caller's behalf at switchover (AWS's Blue/Green authorization pages: only '*' is supported), scoped by the enrolment tag, which blue carries and green carries during switchover (AWS: blue's tags replace green's); parliament does not read the condition"
 ABANDON = "calls RDS makes on the caller's behalf when a deployment is deleted with its target (green): only '*' is supported; scoped by the enrolment tag, so abandon is refused where green lacks it; parliament does not read the condition"
 
-STANDARD = "states:DescribeExecution applies to standard and express executions; the fleet follows the per-database state machine's executions, which are standard, so only that resource type is granted"
+STANDARD = "states:DescribeExecution applies to standard and express executions; the fleet and the lock's release machine read the per-database state machine's executions, which are standard, so only that resource type is granted"
 ACCEPTED = [
     # (policy name prefix, issue, actions that may appear in it, reason)
     ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets"}, DESCRIBE),
@@ -25,6 +25,7 @@ ACCEPTED = [
     ("", "RESOURCE_STAR", {"rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:PromoteReadReplica", "rds:PromoteReadReplicaDBCluster"}, SWITCH),
     ("", "RESOURCE_STAR", {"rds:DeleteDBCluster", "rds:DeleteDBClusterEndpoint", "rds:DeleteDBInstance"}, ABANDON),
     ("template.yaml/FleetStateMachine", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, STANDARD),
+    ("template.yaml/ReleaseLockStateMachine", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, STANDARD),
     ("", "RESOURCE_MISMATCH", {"rds:CreateBlueGreenDeployment", "rds:CreateDBClusterSnapshot", "rds:CreateDBSnapshot", "rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:DeleteDBCluster"}, SPLIT),
 ]
 

@@ -295,7 +295,7 @@ test('with an organization id, the member roles also require the principal to be
   assert.notEqual(await assume({ ...base }), A);
 });
 
-test('only the state machines may invoke the functions, and only the notify role may publish', () => {
+test('only the state machines may invoke the functions (the lock release only notify), and only the notify role may publish', () => {
   const invokers = [];
   const publishers = [];
   for (const [id, res] of Object.entries(hubTemplate.Resources)) {
@@ -307,8 +307,11 @@ test('only the state machines may invoke the functions, and only the notify role
       }
     }
   }
-  assert.deepEqual(invokers, ['FleetStateMachine', 'StateMachine']);
+  assert.deepEqual(invokers, ['ReleaseLockStateMachine', 'FleetStateMachine', 'StateMachine']);
   assert.deepEqual(publishers, ['NotifyFunction']);
+  const release = hub.resolve(hubTemplate.Resources.ReleaseLockStateMachine.Properties.Policies[0]).Statement;
+  const invoked = release.filter((s) => [].concat(s.Action).some((a) => a.startsWith('lambda:Invoke')));
+  assert.deepEqual(invoked.map((s) => s.Resource), [`arn:aws:lambda:${REGION}:${HUB}:function:hub-NotifyFunction`]);
 });
 
 // ---------------------------------------------------------------- the fleet state machine: plans, starts, reports

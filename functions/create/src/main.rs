@@ -5,18 +5,11 @@ use bluegreen::{aws::clients::RoleKind, steps::create};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-<<<<<<< HEAD
-    let clients = bluegreen_runtime::start(RoleKind::Change).await?;
+    let clients = bluegreen_runtime::start(RoleKind::Create).await?;
     bluegreen_runtime::serve(
         clients,
         bluegreen_runtime::LockUse::Hold("create"),
         |event, clients| async move { create::handle(event, &clients).await },
     )
-=======
-    let clients = bluegreen_runtime::start(RoleKind::Create).await?;
-    bluegreen_runtime::serve(clients, |event, clients| async move {
-        create::handle(event, &clients).await
-    })
->>>>>>> iam
     .await
 }

@@ -42,7 +42,6 @@ pub async fn handle_any(
     answer.map_err(|e| Error::Configuration(format!("cannot serialize the answer: {e}")))
 }
 
-<<<<<<< HEAD
 /// The account of the functions' own credentials (STS GetCallerIdentity needs no permission:
 /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html>).
 async fn caller_account(clients: &ClientFactory) -> Result<String, Error> {
@@ -56,11 +55,8 @@ async fn caller_account(clients: &ClientFactory) -> Result<String, Error> {
         .ok_or_else(|| Error::Configuration("sts:GetCallerIdentity answered no account".into()))
 }
 
-/// Runs the step for one event.
-=======
 /// Runs the step for one event. A dry run's report also holds the permissions preflight
 /// (`precheck::permissions`): whether the roles the workflow will use may make its calls.
->>>>>>> iam
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Report, Error> {
     let request = event.get("request").cloned();
     let report = handle_with(event, |target| async move { clients.rds(&target) }).await?;
