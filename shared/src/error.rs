@@ -387,6 +387,10 @@ mod tests {
                 database: "d".into(),
                 status: "failed".into(),
             },
+            Error::Locked {
+                key: "k".into(),
+                holder: "h".into(),
+            },
         ];
         let names: Vec<_> = samples.iter().map(Error::name).collect();
         assert_eq!(names, Error::ALL_NAMES);
