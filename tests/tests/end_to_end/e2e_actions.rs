@@ -273,6 +273,15 @@ async fn a_cleanup_rerun_while_the_deployment_is_deleting_waits_and_succeeds() {
         again.states()
     );
     again.assert_never(&["Notify failure"]);
+    // It deleted nothing itself: one message saying old blue was already gone.
+    assert_eq!(again.stages(), ["old-blue-already-deleted", "done"]);
+    assert!(
+        again
+            .body_of("old-blue-already-deleted")
+            .contains("nothing deleted now"),
+        "{}",
+        again.body_of("old-blue-already-deleted")
+    );
     assert_eq!(
         instances(stack, &id).await,
         [(id.clone(), "8.4.3".to_owned())],
@@ -757,6 +766,19 @@ async fn a_switchover_resumed_twice_or_twice_at_once_switches_once_and_succeeds(
         "one execution switched over; the next found it done"
     );
     assert_eq!(third.output()["switchover"]["action"], "already-switched");
+    // One message for the switchover found done, with RDS's time; none about a snapshot,
+    // a switchover start or a completion that did not happen in this run (issue 19).
+    assert_eq!(
+        third.stages(),
+        ["already-switched-over", "verified", "done"],
+        "{:?}",
+        third.bodies
+    );
+    let already = third.body_of("already-switched-over");
+    assert!(
+        already.contains("already switched over at 20") && already.contains("nothing switched now"),
+        "{already}"
+    );
     let snapshot = &third.output()["snapshot"];
     assert_eq!(
         (&snapshot["state"], &snapshot["snapshotId"]),
