@@ -591,6 +591,44 @@ async fn a_past_window_and_an_impossible_date_are_refused_before_anything_change
     refused.assert_never(&["Wait for the switchover window"]);
 }
 
+/// Issue 19: a Region in no partition is refused naming `target.region` before any RDS call
+/// (moto's meter counts none in it), and a wrong account is refused naming
+/// `target.accountId` with the account read from the database's ARN.
+#[tokio::test]
+async fn a_region_in_no_partition_and_a_wrong_account_are_refused_naming_their_field() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2eplace");
+    let upgrade = mysql_upgrade(stack, &id, json!({})).await;
+
+    let mut fake = upgrade.clone();
+    fake["target"]["region"] = json!("xx-fake-9");
+    let refused = run(&fake).await;
+    assert_refused_before_any_change(stack, &refused, &id, "target.region").await;
+    let cause = refused.execution.cause.as_deref().unwrap_or_default();
+    assert!(cause.contains("set target.region to"), "{cause}");
+    let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
+        .await
+        .expect("reach the meter")
+        .json()
+        .await
+        .expect("meter JSON");
+    assert!(
+        rows.iter().all(|r| r["region"] != "xx-fake-9"),
+        "no RDS call into xx-fake-9: {rows:?}"
+    );
+
+    let mut elsewhere = upgrade.clone();
+    elsewhere["target"]["accountId"] = json!("111122223333");
+    let refused = run(&elsewhere).await;
+    assert_refused_before_any_change(stack, &refused, &id, "target.accountId").await;
+    let cause = refused.execution.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains(&format!("set target.accountId to `{}`", e2e::moto::ACCOUNT)),
+        "the fix gives the account read from AWS: {cause}"
+    );
+    assert!(!cause.contains("Region"), "{cause}");
+}
+
 #[tokio::test]
 async fn a_non_object_input_is_refused_with_what_the_input_must_be() {
     let (stack, arn) = state_machine().await;
