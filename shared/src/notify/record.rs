@@ -3,7 +3,7 @@
 //! so once, with AWS's time, and not announce work nobody did now.
 //!
 //! Read only for the stages that need it, and read-only (DescribeEvents,
-//! DescribeBlueGreenDeployments). When AWS cannot be read the record stays empty and the
+//! DescribeBlueGreenDeployments, DescribeDBSnapshots / DescribeDBClusterSnapshots). When AWS cannot be read the record stays empty and the
 //! steps' own answers decide alone (`stages::silence`).
 
 use aws_smithy_types::DateTime;
@@ -12,11 +12,12 @@ use super::event::{answer, Event, Stage};
 use crate::aws::clients::ClientFactory;
 use crate::aws::deployment;
 use crate::aws::events::{self, SwitchoverEvent};
+use crate::aws::snapshot;
 use crate::input::Request;
-use crate::steps::create;
+use crate::steps::{create, switchover};
 
-/// RDS keeps events for 14 days ("Viewing Amazon RDS events", RDS User Guide:
-/// https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/working-with-events.html).
+/// DescribeEvents returns the events "for the past 14 days" (RDS API Reference,
+/// https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DescribeEvents.html).
 const EVENTS_KEPT_SECONDS: i64 = 14 * 24 * 3600;
 
 /// Times AWS recorded (RFC 3339), each `None` when not recorded or not read.
@@ -30,6 +31,13 @@ pub struct Record {
     pub switchover_completed: Option<String>,
     /// When the deployment was created (`CreateTime`).
     pub deployment_created: Option<String>,
+    /// When the snapshot the stage names was taken (`SnapshotCreateTime`).
+    pub snapshot_created: Option<String>,
+}
+
+/// The snapshot a `snapshot-taken` event names, when one was taken.
+fn snapshot_id(event: &Event) -> Option<String> {
+    answer::<switchover::Snapshot>(&event.detail)?.snapshot_id
 }
 
 /// Whether the stage's message depends on what AWS recorded.
@@ -39,6 +47,7 @@ fn needed(event: &Event) -> bool {
         Stage::GreenCreating => {
             answer::<create::Created>(&event.deployment).is_some_and(|c| c.adopted)
         }
+        Stage::SnapshotTaken => snapshot_id(event).is_some(),
         _ => false,
     }
 }
@@ -60,14 +69,24 @@ pub async fn read(clients: Option<&ClientFactory>, event: &Event) -> Record {
 async fn try_read(clients: Option<&ClientFactory>, event: &Event) -> Result<Record, String> {
     let clients = clients.ok_or("no AWS access configured")?;
     let request = Request::from_value(event.request.clone()).map_err(|e| e.to_string())?;
-    let id = event
-        .deployment_id()
-        .ok_or("no deployment id in the event")?;
     let rds = clients.rds(&request.target).map_err(|e| e.to_string())?;
     let mut record = Record {
         read: true,
         ..Record::default()
     };
+    if let Some(id) = snapshot_id(event) {
+        let kind = request.target.engine.kind();
+        let facts = snapshot::describe(&rds, kind, &id)
+            .await
+            .map_err(|e| e.to_string())?;
+        record.snapshot_created = facts
+            .and_then(|f| f.created)
+            .map(|t| events::format_time(&t));
+        return Ok(record);
+    }
+    let id = event
+        .deployment_id()
+        .ok_or("no deployment id in the event")?;
     if event.stage == Stage::GreenCreating {
         let d = deployment::describe(&rds, &id)
             .await

@@ -432,6 +432,19 @@ fn snapshot_taken(event: &Event, m: &mut Message) {
     match snapshot {
         Some(switchover::Snapshot {
             snapshot_id: Some(id),
+            ..
+        }) if before_execution(event.record.snapshot_created.as_deref(), event) == Some(true) => {
+            let at = event.record.snapshot_created.clone().unwrap_or_default();
+            restage(m, "snapshot-already-taken");
+            m.headline = format!("blue snapshot {id} already taken at {at}, nothing taken now");
+            m.summary = format!(
+                "Snapshot {id} of blue was taken at {at} (SnapshotCreateTime, read from AWS) by an earlier execution of this request, before this one started: this execution took no snapshot. It is the restore point if the upgrade must be undone; it holds blue's data as of {at}, not of this switchover."
+            );
+            m.facts.push(("Snapshot".into(), id));
+            m.facts.push(("Taken at".into(), at));
+        }
+        Some(switchover::Snapshot {
+            snapshot_id: Some(id),
             snapshot_status,
             ..
         }) => {
@@ -465,9 +478,13 @@ fn switchover_started(event: &Event, m: &mut Message) {
         already_switched(event, m);
         return;
     }
+    // RDS started it after this execution did: this execution's request (a retried call
+    // answers `already-switching`), not an earlier one.
+    let started_here =
+        before_execution(event.record.switchover_started.as_deref(), event) == Some(false);
     let earlier = match answer.as_ref().map(|a| a.action) {
         Some(switchover::SwitchoverAction::SwitchoverRequested) => false,
-        Some(_) | None => true,
+        Some(_) | None => !started_here,
     };
     if earlier {
         m.headline = "switchover under way".into();

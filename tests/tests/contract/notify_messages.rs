@@ -467,7 +467,7 @@ fn switched_at(completed: &str) -> Record {
         read: true,
         switchover_started: Some("2026-12-07T01:10:00Z".into()),
         switchover_completed: Some(completed.into()),
-        deployment_created: None,
+        ..Record::default()
     }
 }
 
@@ -527,13 +527,16 @@ fn a_switchover_found_done_is_told_once_with_the_time_aws_recorded() {
 
     // Switched in this execution (RDS's events after its start): started and completed as ever,
     // even when the step answered from a retried call (already-switched).
-    let now_switched = switched_at("2026-12-07T02:00:09Z");
+    let now_switched = Record {
+        switchover_started: Some("2026-12-07T02:00:05Z".into()),
+        ..switched_at("2026-12-07T02:00:09Z")
+    };
     let started = recorded(
         "switchover-started",
         json!({"detail": already}),
         now_switched.clone(),
     );
-    assert_eq!(compose(&started, now()).headline, "switchover under way");
+    assert_eq!(compose(&started, now()).headline, "switchover started");
     let completed = recorded(
         "switchover-completed",
         json!({"detail": poll}),
@@ -551,7 +554,7 @@ fn a_switchover_found_done_is_told_once_with_the_time_aws_recorded() {
 }
 
 #[test]
-fn green_found_created_and_old_blue_found_deleted_say_nothing_was_done_now() {
+fn green_snapshot_and_old_blue_found_done_say_nothing_was_done_now() {
     use bluegreen::aws::identity::{Identity, Side};
     let adopted = serde_json::to_value(bluegreen::steps::create::Created {
         id: "bgd-abc".into(),
@@ -589,6 +592,23 @@ fn green_found_created_and_old_blue_found_deleted_say_nothing_was_done_now() {
         "green-creating",
         "created in this execution"
     );
+
+    let taken = answers::snapshot(Some("orders-before-switchover"), None);
+    let earlier = Record {
+        read: true,
+        snapshot_created: Some("2026-12-07T01:30:00Z".into()),
+        ..Record::default()
+    };
+    let e = recorded("snapshot-taken", json!({"detail": taken}), earlier);
+    let (subject, text) = check_common(&compose(&e, now()), "snapshot-already-taken", "info");
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: blue snapshot orders-before-switchover already taken at 2026-12-07T01:30:00Z, nothing taken now"
+    );
+    assert!(text.contains("took no snapshot"), "{text}");
+    let mut now_taken = e.clone();
+    now_taken.record.snapshot_created = Some("2026-12-07T02:00:30Z".into());
+    assert_eq!(compose(&now_taken, now()).stage, "snapshot-taken");
 
     let gone = answers::deleted(Some("orders-old1-final"), &[], "orders-old1");
     let (subject, text) = check_common(
