@@ -226,6 +226,14 @@ impl Error {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         use aws_sdk_rds::error::SdkError;
+        if let (SdkError::DispatchFailure(_), Some(cause)) = (&err, endpoint_not_resolved(&err)) {
+            return Error::AwsCallFailed {
+                operation: operation.to_owned(),
+                code: "EndpointNotResolved".to_owned(),
+                message: cause,
+                hint: Some(ENDPOINT_NOT_RESOLVED_FIX),
+            };
+        }
         match &err {
             SdkError::ServiceError(service) => {
                 let meta = service.err().meta();
@@ -250,7 +258,16 @@ impl Error {
     /// Builds the error from an AWS error code and message.
     pub fn from_metadata(operation: &str, meta: &ErrorMetadata) -> Self {
         let code = meta.code().unwrap_or("Unknown").to_owned();
-        let message = meta.message().unwrap_or("").to_owned();
+        let message = meta.message().unwrap_or("").trim().to_owned();
+        if meta.code().is_none() && message.is_empty() {
+            // "Unknown: " tells nobody anything: say what is known and where to look.
+            return Error::AwsCallFailed {
+                operation: operation.to_owned(),
+                code,
+                message: "AWS answered with an error that has neither a code nor a message (an endpoint that is not the service's: a wrong Region, or a proxy or emulator in AWS_ENDPOINT_URL)".to_owned(),
+                hint: Some(NO_CODE_NOR_MESSAGE_FIX),
+            };
+        }
         if is_transient(operation, &code) {
             return Error::Retryable {
                 operation: operation.to_owned(),
@@ -265,6 +282,49 @@ impl Error {
             message,
         }
     }
+}
+
+/// The fix of an error AWS gave no code nor message for.
+const NO_CODE_NOR_MESSAGE_FIX: &str = "check target.region (a Region RDS has, enabled in the account) and AWS_ENDPOINT_URL if the function sets one, then start the same input again";
+
+/// The fix of an endpoint whose host name does not exist.
+const ENDPOINT_NOT_RESOLVED_FIX: &str = "check target.region: a Region that does not exist, or an opt-in Region not enabled in the account, has no endpoint; give the database's Region (e.g. `us-east-1`)";
+
+/// The cause when a call's endpoint host name does not exist (DNS answered "no such name"),
+/// naming the endpoint when the error chain does; `None` for any other dispatch failure.
+///
+/// Such a failure is permanent: retrying it for minutes as a network fault helps nobody. A
+/// resolver that is only unavailable (`EAI_AGAIN`, "Temporary failure in name resolution")
+/// is not matched and stays retryable. Kept apart from the other classifications on purpose
+/// (a credentials failure is classified by its own function).
+pub(crate) fn endpoint_not_resolved(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    const NO_SUCH_NAME: [&str; 4] = [
+        "name or service not known", // glibc EAI_NONAME (Lambda's Amazon Linux)
+        "nodename nor servname provided", // BSD / macOS EAI_NONAME
+        "no address associated with hostname", // EAI_NODATA
+        "no such host is known",     // Windows WSAHOST_NOT_FOUND
+    ];
+    let mut chain = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        chain.push(e.to_string());
+        next = e.source();
+    }
+    let text = chain.join(": ").to_ascii_lowercase();
+    let dns = text.contains("dns error") || text.contains("failed to lookup address");
+    if !(dns && NO_SUCH_NAME.iter().any(|n| text.contains(n))) {
+        return None;
+    }
+    let endpoint = chain
+        .iter()
+        .flat_map(|c| c.split(|ch: char| ch.is_whitespace() || ch == '`' || ch == '"'))
+        .find(|w| w.contains(".amazonaws.com") || w.starts_with("http"))
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default();
+    Some(format!(
+        "the endpoint's host name{endpoint} does not exist: DNS answered \"{}\"; no request reached AWS",
+        chain.last().map(String::as_str).unwrap_or("no such name")
+    ))
 }
 
 /// AWS error codes that mean "try again later", not "this is wrong", for this operation.
@@ -397,6 +457,44 @@ mod tests {
         for r in Error::RETRYABLE_NAMES {
             assert!(Error::ALL_NAMES.contains(r));
         }
+    }
+
+    /// A real client (the SDK's own HTTP stack and resolver) against a host name that cannot
+    /// exist (`.invalid`, RFC 6761): one permanent error naming the cause and the fix.
+    #[tokio::test]
+    async fn an_endpoint_that_does_not_resolve_is_told_as_such_and_not_retried() {
+        let config = aws_sdk_rds::Config::builder()
+            .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
+            .region(aws_sdk_rds::config::Region::new("us-east-1"))
+            .endpoint_url("http://rds.bgd-test.invalid")
+            .credentials_provider(aws_sdk_rds::config::Credentials::for_tests())
+            .build();
+        let started = std::time::Instant::now();
+        let err = aws_sdk_rds::Client::from_conf(config)
+            .describe_db_clusters()
+            .send()
+            .await
+            .unwrap_err();
+        let err = Error::from_sdk("DescribeDBClusters", err);
+        assert_eq!(err.name(), "AwsCallFailed", "{err}");
+        let text = err.to_string();
+        for expected in [
+            "EndpointNotResolved",
+            "does not exist",
+            "Fix: check target.region",
+        ] {
+            assert!(text.contains(expected), "{expected:?} in {text}");
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn an_error_without_code_nor_message_still_has_a_cause_and_a_fix() {
+        let err = Error::from_metadata("DescribeDBClusters", &ErrorMetadata::builder().build());
+        let text = err.to_string();
+        assert!(!text.contains("Unknown: ."), "{text}");
+        assert!(text.contains("neither a code nor a message"), "{text}");
+        assert!(text.contains("Fix: check target.region"), "{text}");
     }
 
     #[test]

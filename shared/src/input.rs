@@ -360,7 +360,14 @@ impl Target {
             return Err(Error::invalid(
                 "target.region",
                 format!("`{}` is not an AWS Region name", self.region),
-                "use a Region code such as `us-east-1` or `eu-west-1`",
+                "set target.region to the database's Region code, e.g. `us-east-1` or `eu-west-1`",
+            ));
+        }
+        if partition_of(&self.region).is_none() {
+            return Err(Error::invalid(
+                "target.region",
+                format!("`{}` is in no AWS partition (no Region of aws, aws-cn, aws-us-gov or the isolated partitions is named so)", self.region),
+                "set target.region to the database's Region, e.g. `us-east-1` or `eu-west-1`",
             ));
         }
         validate_rds_identifier("target.identifier", &self.identifier)?;
@@ -565,8 +572,8 @@ impl Options {
         {
             return Err(Error::invalid(
                 "options.targetStorageThroughput",
-                "applies to gp3 storage only",
-                "set options.targetStorageType to gp3, or remove the throughput",
+                "applies to gp3 storage only, and options.targetStorageType is not gp3",
+                "set options.targetStorageType to `gp3`, or remove options.targetStorageThroughput",
             ));
         }
         if let Some(iops) = self.target_iops {
@@ -660,6 +667,55 @@ fn validate_parameter_group_name(field: &str, name: &str) -> Result<(), Error> {
     }
 }
 
+/// The partition whose Region pattern `region` matches, as the SDK's endpoint rules decide it.
+///
+/// Source: the `regionRegex` of each partition in the partitions data the AWS SDKs ship
+/// (smithy-rs embeds it in every service crate, e.g. aws-sdk-rds `src/endpoint_lib.rs`,
+/// `DEFAULT_PARTITION_RESOLVER`; AWS publishes the same file with its SDKs, and
+/// "Endpoints rules" in the Smithy documentation, `aws.partition`). Why patterns and not the
+/// list of Regions: the list changes with every new Region and would need a release of this
+/// product, while a new Region of an existing partition follows its partition's pattern, which
+/// is how the SDK itself accepts Regions it does not list (the SDK exposes no Region list,
+/// and aws-config has none). A name that matches no pattern is in no partition: there is no
+/// endpoint for it anywhere, so it is refused before any call. A name that matches but does
+/// not exist (`us-fake-9`) gets no endpoint answer; that is classified by
+/// `error::endpoint_not_resolved`, not retried.
+pub fn partition_of(region: &str) -> Option<&'static str> {
+    // (partition, Region name prefixes): each pattern is `^(prefixes)-\w+-\d+$`.
+    const PARTITIONS: [(&str, &[&str]); 8] = [
+        ("aws-us-gov", &["us-gov"]),
+        ("aws-iso", &["us-iso"]),
+        ("aws-iso-b", &["us-isob"]),
+        ("aws-iso-e", &["eu-isoe"]),
+        ("aws-iso-f", &["us-isof"]),
+        ("aws-eusc", &["eusc-de"]),
+        ("aws-cn", &["cn"]),
+        (
+            "aws",
+            &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
+        ),
+    ];
+    PARTITIONS.iter().find_map(|(partition, prefixes)| {
+        prefixes
+            .iter()
+            .any(|prefix| {
+                region
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .and_then(|rest| rest.split_once('-'))
+                    .is_some_and(|(middle, number)| {
+                        !middle.is_empty()
+                            && middle
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                            && !number.is_empty()
+                            && number.chars().all(|c| c.is_ascii_digit())
+                    })
+            })
+            .then_some(*partition)
+    })
+}
+
 fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     parts.len() >= 3
@@ -681,6 +737,28 @@ mod tests {
 
     fn base() -> serde_json::Value {
         json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "aurora-mysql"}})
+    }
+
+    #[test]
+    fn a_region_in_no_partition_is_refused_naming_target_region() {
+        for region in ["xx-fake-9", "zz-north-1", "us-east", "cn-north"] {
+            let mut v = base();
+            v["target"]["region"] = json!(region);
+            let err = Request::from_value(v).unwrap_err();
+            assert_eq!(err.field(), Some("target.region"), "{region}: {err}");
+            assert!(err.to_string().contains("set target.region to"), "{err}");
+        }
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("mx-central-1", "aws"),
+            ("ap-southeast-7", "aws"),
+            ("cn-northwest-1", "aws-cn"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            assert_eq!(partition_of(region), Some(partition), "{region}");
+        }
     }
 
     fn field_of(value: serde_json::Value) -> String {

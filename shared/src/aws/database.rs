@@ -55,7 +55,7 @@ impl Database {
                 return Err(Error::invalid(
                     "target.accountId",
                     format!("is {expected}, but {} belongs to account {}", target.identifier, parsed.account),
-                    "correct target.accountId, or set target.roleArn to a role in the database's account",
+                    format!("set target.accountId to `{}` (the account of {}), with target.roleArn naming a role in that account", parsed.account, db.arn),
                 ));
             }
         }

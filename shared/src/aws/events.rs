@@ -37,7 +37,7 @@ pub enum SwitchoverEvent {
 }
 
 /// The deployment's switchover events, oldest first.
-type Lifecycle = Vec<(SwitchoverEvent, DateTime)>;
+pub type Lifecycle = Vec<(SwitchoverEvent, DateTime)>;
 
 /// Which deployment-level switchover event a message is, if any.
 pub fn classify(message: &str) -> Option<SwitchoverEvent> {
@@ -58,7 +58,7 @@ pub fn classify(message: &str) -> Option<SwitchoverEvent> {
 }
 
 /// Reads the deployment's switchover events since `since` (else of the last day).
-async fn lifecycle(
+pub async fn lifecycle(
     rds: &aws_sdk_rds::Client,
     deployment_id: &str,
     since: Option<DateTime>,

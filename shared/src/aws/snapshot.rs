@@ -115,7 +115,7 @@ async fn find_or_create(
 }
 
 /// A snapshot's facts, or `None` when there is none by that id.
-async fn describe(
+pub async fn describe(
     rds: &aws_sdk_rds::Client,
     kind: Kind,
     snapshot_id: &str,

@@ -236,6 +236,9 @@ pub struct Event {
     pub detail: Value,
     pub error: Option<Caught>,
     pub execution: Execution,
+    /// What AWS recorded about this stage's work, read by notify when it matters
+    /// ([`super::record`]); empty as read from the event.
+    pub record: super::record::Record,
 }
 
 impl Event {
@@ -263,6 +266,7 @@ impl Event {
             request,
             deployment,
             execution,
+            record: super::record::Record::default(),
         }
     }
 

@@ -125,6 +125,24 @@ pub fn failed_stage(event: &Event) -> String {
         .unwrap_or_else(|| "an unknown step".to_owned())
 }
 
+/// The error's message, or, when it says nothing (empty, or AWS's `Code: ` with nothing after
+/// it), a cause and where to look: no failure reaches a person without one.
+fn with_cause(name: &str, message: String) -> String {
+    let said = message.trim().trim_end_matches(':').trim();
+    let empty_tail = message.trim_end().ends_with(':');
+    if !said.is_empty() && !empty_tail {
+        return message;
+    }
+    let got = if said.is_empty() {
+        String::new()
+    } else {
+        format!("{said}: ")
+    };
+    format!(
+        "{got}{name} came with no cause of its own (an empty error message). The failed state's input and error are in the execution's history (link below). Fix: check target.region, target.identifier and target.accountId first (an endpoint that is not the service's answers such empty errors), then start the same input again."
+    )
+}
+
 /// Fills a message for a failure at `stage`.
 pub fn describe(event: &Event, stage: &str, m: &mut Message) {
     let (name, message) = match &event.error {
@@ -134,6 +152,7 @@ pub fn describe(event: &Event, stage: &str, m: &mut Message) {
             text_at(&event.detail, &["cause"]).unwrap_or_else(|| "no cause was given".to_owned()),
         ),
     };
+    let message = with_cause(&name, message);
     let phase = phase_of(&name, stage, &event.action());
     let deployment = event
         .deployment_id()
@@ -173,6 +192,16 @@ pub fn describe(event: &Event, stage: &str, m: &mut Message) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_cause_never_reaches_a_person_without_a_cause_and_a_fix() {
+        for empty in ["", "  ", "AWS call DescribeDBClusters failed: Unknown: "] {
+            let told = with_cause("AwsCallFailed", empty.to_owned());
+            assert!(told.contains("came with no cause of its own"), "{told}");
+            assert!(told.contains("Fix: check target.region"), "{told}");
+        }
+        assert_eq!(with_cause("X", "a cause".into()), "a cause");
+    }
 
     #[test]
     fn phases_follow_the_error_then_the_stage() {

@@ -17,6 +17,7 @@ pub mod fleet;
 pub mod format;
 pub(crate) mod links;
 pub mod message;
+pub mod record;
 pub(crate) mod secret;
 pub(crate) mod slack_blocks;
 pub(crate) mod slack_delivery;
@@ -88,6 +89,11 @@ impl Notifier {
         request: &serde_json::Value,
     ) -> Result<Vec<Deployment>, String> {
         ended::left_running(self.world.as_ref(), request).await
+    }
+
+    /// What AWS recorded about the work `event` reports (empty when not needed or unreadable).
+    pub async fn record(&self, event: &event::Event) -> record::Record {
+        record::read(self.world.as_ref(), event).await
     }
 
     /// Builds the clients from the function's configuration; each client calls the Region

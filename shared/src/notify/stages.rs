@@ -10,10 +10,12 @@ use super::findings::{self, PrecheckSummary};
 use super::format::{human_duration, human_seconds, parse_rfc3339, rfc3339, truncate};
 use super::links;
 use super::message::{Details, Message};
+use super::record::before_execution;
 use super::{ended, failure};
 use crate::aws::arn;
 use crate::aws::deployment::{DeploymentRef, DeploymentStatus};
 use crate::input::{DEFAULT_GRACE_PERIOD_SECONDS, DEFAULT_SWITCHOVER_TIMEOUT_SECONDS};
+use crate::readiness::Phase;
 use crate::steps::{create, delete_old, poll_status, switchover};
 
 /// Builds the message for an event. `now` dates what is scheduled (the end of the grace period).
@@ -69,6 +71,63 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
             .push_str(&format!("\n\nError: {}: {}", caught.name, caught.message));
     }
     m
+}
+
+/// Why no message goes out for `event`: its stage's work was not done in this execution, and
+/// another message of this execution tells what was found instead. `None`: send one.
+///
+/// - a snapshot skipped because the deployment had already switched over (the switchover's
+///   "already switched over" message says it);
+/// - "switchover completed" for a switchover RDS completed before this execution started
+///   (RDS-EVENT-0248 read from AWS, [`super::record`]); unknown times never silence.
+pub fn silence(event: &Event) -> Option<String> {
+    if event.outcome == Outcome::Failure || event.error.is_some() {
+        return None;
+    }
+    match event.stage {
+        Stage::SnapshotTaken => {
+            let s: switchover::Snapshot = answer(&event.detail)?;
+            (s.snapshot_id.is_none()
+                && s.skipped.as_deref() == Some(switchover::SKIPPED_ALREADY_SWITCHED))
+            .then(|| "no snapshot was taken because the deployment had already switched over; the switchover's message says so".to_owned())
+        }
+        Stage::SwitchoverCompleted => {
+            let at = event.record.switchover_completed.as_deref();
+            (before_execution(at, event) == Some(true)).then(|| {
+                format!(
+                    "the switchover completed at {} (RDS-EVENT-0248), before this execution started; its \"already switched over\" message says so",
+                    at.unwrap_or_default()
+                )
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Whether the switchover a `switchover-started` event reports was done before this execution:
+/// by RDS's record of its completion when read, else by the step's answer (`already-switched`,
+/// or green found switched by poll-status).
+fn switched_earlier(event: &Event) -> bool {
+    if let Some(before) = before_execution(event.record.switchover_completed.as_deref(), event) {
+        return before;
+    }
+    match answer::<switchover::Switchover>(&event.detail) {
+        Some(a) => a.action == switchover::SwitchoverAction::AlreadySwitched,
+        None => {
+            answer::<poll_status::Status>(&event.detail).is_some_and(|p| p.phase == Phase::Switched)
+        }
+    }
+}
+
+/// Renames the stage of a message that reports work found done (`already-switched-over`...):
+/// subscribers filtering on `stage` never take it for the work done now.
+fn restage(m: &mut Message, stage: &str) {
+    m.stage = stage.to_owned();
+    for (label, value) in &mut m.facts {
+        if label == "Stage" {
+            *value = stage.to_owned();
+        }
+    }
 }
 
 fn common_facts(event: &Event) -> Vec<(String, String)> {
@@ -255,8 +314,20 @@ fn green_creating(event: &Event, m: &mut Message) {
         "RDS is building green for {} (deployment status {status}).",
         m.database()
     );
+    let created_at = event.record.deployment_created.as_deref();
     if created.as_ref().is_some_and(|c| c.adopted) {
-        summary.push_str(" An earlier run of this request had created this deployment: it is reused, not created twice.");
+        if before_execution(created_at, event) == Some(true) {
+            let at = created_at.unwrap_or_default();
+            restage(m, "green-already-created");
+            m.headline = format!("green already created at {at}, nothing created now");
+            summary = format!(
+                "Deployment {} of {} was created at {at} (CreateTime, read from AWS) by an earlier execution of this request: this execution created nothing and follows it (status {status}).",
+                event.deployment_id().unwrap_or_else(|| "?".into()),
+                m.database()
+            );
+        } else {
+            summary.push_str(" An earlier run of this request had created this deployment: it is reused, not created twice.");
+        }
     }
     if let Some(p) = &poll {
         let completed = p.tasks.iter().filter(|t| t.status == "COMPLETED").count();
@@ -366,6 +437,19 @@ fn snapshot_taken(event: &Event, m: &mut Message) {
     match snapshot {
         Some(switchover::Snapshot {
             snapshot_id: Some(id),
+            ..
+        }) if before_execution(event.record.snapshot_created.as_deref(), event) == Some(true) => {
+            let at = event.record.snapshot_created.clone().unwrap_or_default();
+            restage(m, "snapshot-already-taken");
+            m.headline = format!("blue snapshot {id} already taken at {at}, nothing taken now");
+            m.summary = format!(
+                "Snapshot {id} of blue was taken at {at} (SnapshotCreateTime, read from AWS) by an earlier execution of this request, before this one started: this execution took no snapshot. It is the restore point if the upgrade must be undone; it holds blue's data as of {at}, not of this switchover."
+            );
+            m.facts.push(("Snapshot".into(), id));
+            m.facts.push(("Taken at".into(), at));
+        }
+        Some(switchover::Snapshot {
+            snapshot_id: Some(id),
             snapshot_status,
             ..
         }) => {
@@ -395,15 +479,24 @@ fn snapshot_taken(event: &Event, m: &mut Message) {
 fn switchover_started(event: &Event, m: &mut Message) {
     let timeout = switchover_timeout(event);
     let answer: Option<switchover::Switchover> = answer(&event.detail);
+    if switched_earlier(event) {
+        already_switched(event, m);
+        return;
+    }
+    // RDS started it after this execution did: this execution's request (a retried call
+    // answers `already-switching`), not an earlier one.
+    let started_here =
+        before_execution(event.record.switchover_started.as_deref(), event) == Some(false);
     let earlier = match answer.as_ref().map(|a| a.action) {
         Some(switchover::SwitchoverAction::SwitchoverRequested) => false,
-        Some(_) | None => true,
+        Some(_) | None => !started_here,
     };
     if earlier {
         m.headline = "switchover under way".into();
         m.summary = format!(
-            "A switchover of {} had already started (an earlier execution, or a person): no second one is requested, and this execution follows it to the end.{}",
+            "A switchover of {} had already started{} (an earlier execution, or a person): no second one is requested, and this execution follows it to the end.{}",
             m.database(),
+            event.record.switchover_started.as_deref().map(|t| format!(" at {t}")).unwrap_or_default(),
             answer.as_ref().map(|a| format!(" {}.", a.detail.trim_end_matches('.'))).unwrap_or_default()
         );
     } else {
@@ -414,6 +507,31 @@ fn switchover_started(event: &Event, m: &mut Message) {
     }
     m.facts
         .push(("Switchover timeout".into(), format!("{timeout} s")));
+}
+
+/// One message for a switchover found done: when (RDS-EVENT-0248, read from AWS), and that
+/// nothing was switched now.
+fn already_switched(event: &Event, m: &mut Message) {
+    let at = event.record.switchover_completed.as_deref();
+    restage(m, "already-switched-over");
+    m.headline = format!(
+        "already switched over at {}, nothing switched now",
+        at.unwrap_or("an earlier time")
+    );
+    let when = match (at, event.record.read) {
+        (Some(t), _) => format!(" at {t} (RDS-EVENT-0248 \"Switchover completed\", read from AWS)"),
+        (None, true) => " more than 14 days ago (RDS keeps its events 14 days)".to_owned(),
+        (None, false) => {
+            " (when could not be read from AWS; the deployment's status says it)".to_owned()
+        }
+    };
+    m.summary = format!(
+        "{} had already switched over to green{when}: this execution made no switchover call and switched nothing. It goes on from there: production is verified, and old blue is handled as the input says.",
+        m.database()
+    );
+    if let Some(t) = at {
+        m.facts.push(("Switched over at".into(), t.to_owned()));
+    }
 }
 
 fn switchover_completed(event: &Event, m: &mut Message) {
@@ -531,6 +649,17 @@ fn old_blue_deleted(event: &Event, m: &mut Message) {
         return;
     };
     let old = old_blue_of(&cleanup).unwrap_or_else(|| "old blue".into());
+    if cleanup.deleted.is_empty() {
+        // The finishing call found everything gone: the deletion was an earlier execution's.
+        restage(m, "old-blue-already-deleted");
+        m.headline = "old blue already deleted, nothing deleted now".into();
+        m.summary = format!(
+            "Checked now: {}. This execution deleted nothing.",
+            cleanup.detail.trim_end_matches('.')
+        );
+        m.facts.push(("Old blue".into(), format!("{old} (gone)")));
+        return;
+    }
     m.headline = match &cleanup.final_snapshot_id {
         Some(s) => format!("old blue deleted (final snapshot {s})"),
         None => "old blue deleted (no final snapshot: options.finalSnapshot is false)".into(),

@@ -248,17 +248,27 @@ fn check_place(arn_text: &str, request: &Request) -> Result<(), Error> {
             "the deployment reference is not an RDS ARN, so its Region and account cannot be checked; nothing deleted. Fix: start the action without a hand-edited deployment reference",
         ));
     };
-    let wrong_account = request
-        .target
-        .account_id
-        .as_deref()
-        .is_some_and(|acct| acct != a.account);
-    if a.region != request.target.region || wrong_account {
+    let target = &request.target;
+    // Each refusal names the field it compared and the value read from the ARN.
+    if a.region != target.region {
         return Err(Error::unsafe_to_delete(
             a.name,
             format!(
-                "the deployment reference is for {} in {} (account {}), but target is {} in {}: a reference from another Region or account is never acted on; nothing deleted. Fix: start the action with that Region in target.region",
-                a.name, a.region, a.account, request.target.identifier, request.target.region
+                "the deployment reference is for {} in Region {}, but target.region is {}: a reference from another Region is never acted on; nothing deleted. Fix: if {} in {} is the database meant, set target.region to `{}` and start the action again",
+                a.name, a.region, target.region, a.name, a.region, a.region
+            ),
+        ));
+    }
+    if let Some(account) = target
+        .account_id
+        .as_deref()
+        .filter(|acct| *acct != a.account)
+    {
+        return Err(Error::unsafe_to_delete(
+            a.name,
+            format!(
+                "the deployment reference is for {} in account {}, but target.accountId is {account}: a reference from another account is never acted on; nothing deleted. Fix: if {} in account {} is the database meant, set target.accountId to `{}` and start the action again",
+                a.name, a.account, a.name, a.account, a.account
             ),
         ));
     }

@@ -65,8 +65,16 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             let left = notifier.left_running(&change.request()).await;
             change.notify_event(left)
         }
-        None => Event::from_map(&map),
+        None => {
+            let mut event = Event::from_map(&map);
+            event.record = notifier.record(&event).await;
+            event
+        }
     };
+    if let Some(why) = stages::silence(&event) {
+        tracing::info!(stage = event.stage.name(), %why, "no message: nothing of this stage happened in this execution");
+        return Ok(serde_json::json!({ "skipped": why }));
+    }
     let message = stages::compose(&event, SystemTime::now());
     if !wanted(&event.request, &message) {
         return Ok(serde_json::json!({

@@ -67,7 +67,13 @@ pub struct Snapshot {
     pub tick: Tick,
 }
 
-/// What the `switchover` operation did.
+/// `skipped` of a snapshot not taken because the deployment has already switched over: the
+/// switchover's own message says so (notify sends nothing for this skip).
+pub const SKIPPED_ALREADY_SWITCHED: &str = "the deployment has already switched over";
+
+/// What the `switchover` operation did. Only `SwitchoverRequested` and `RebootingGreen` act
+/// in this call; `AlreadySwitching` and `AlreadySwitched` say another execution (or a person)
+/// did the work, and notify tells them apart from a switchover made now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SwitchoverAction {
@@ -165,10 +171,13 @@ async fn own_deployment(
         return Err(Error::invalid(
             "deployment.id",
             format!(
-                "names {} whose source is {}, not {production}",
+                "names {} (found by options.deploymentName, or carried by the execution) whose source is {}, not target.identifier {production}",
                 d.id, d.source_arn
             ),
-            "start the execution for the deployment's own database, or fix options.deploymentName",
+            format!(
+                "set target.identifier to `{}` if that database is meant; otherwise set options.deploymentName to the name of {production}'s own deployment, or remove it to use the derived name",
+                d.source_name()
+            ),
         ));
     }
     Ok(d)
@@ -194,7 +203,7 @@ pub async fn snapshot_blue(
         tick: poll.settled(),
     };
     if d.status.switchover_started() {
-        return Ok(done("the deployment has already switched over"));
+        return Ok(done(SKIPPED_ALREADY_SWITCHED));
     }
     if let Some(tick) = window_wait(request, poll, now)? {
         return Ok(Snapshot {

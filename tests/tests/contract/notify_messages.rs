@@ -7,7 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bluegreen::notify::event::{Event, Stage};
 use bluegreen::notify::message::{Message, SUBJECT_MAX_CHARS};
-use bluegreen::notify::stages::compose;
+use bluegreen::notify::record::Record;
+use bluegreen::notify::stages::{compose, silence};
 use serde_json::{json, Value};
 
 /// Step answers as the steps serialize them, for the stages' `detail`.
@@ -412,10 +413,23 @@ fn switchover_started_and_completed() {
         "bgd-abc has already switched over",
     );
     let m = message("switchover-started", json!({"detail": resumed}));
+    assert_eq!(
+        (m.stage.as_str(), m.headline.as_str()),
+        (
+            "already-switched-over",
+            "already switched over at an earlier time, nothing switched now"
+        ),
+        "without RDS's record the step's answer decides; the time is said to be unread"
+    );
+    let switching = answers::switchover(
+        SwitchoverAction::AlreadySwitching,
+        "bgd-abc is already switching over",
+    );
+    let m = message("switchover-started", json!({"detail": switching}));
     assert_eq!(m.headline, "switchover under way");
     assert!(
         m.summary.contains("no second one is requested")
-            && m.summary.contains("bgd-abc has already switched over."),
+            && m.summary.contains("bgd-abc is already switching over."),
         "{}",
         m.summary
     );
@@ -430,6 +444,187 @@ fn switchover_started_and_completed() {
     );
     assert_eq!(subject, "[Blue/Green] orders: switchover completed");
     assert!(text.contains("Old blue  "), "{text}");
+}
+
+/// An event as notify reads it, with what AWS recorded (`record`) about the stage's work.
+fn recorded(stage: &str, extra: Value, record: Record) -> Event {
+    let mut event = json!({
+        "stage": stage,
+        "request": request(),
+        "deployment": {"id": "bgd-abc", "name": "bg-orders", "sourceArn": "arn:aws:rds:eu-west-1:111122223333:cluster:orders", "targetArn": "arn:aws:rds:eu-west-1:111122223333:cluster:orders-green-x1"},
+        "execution": {"id": "arn:aws:states:eu-west-1:111122223333:execution:bluegreen:run-8", "name": "run-8", "startTime": "2026-12-07T02:00:00.250Z"}
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        event[k] = v.clone();
+    }
+    let mut event = Event::from_map(event.as_object().unwrap());
+    event.record = record;
+    event
+}
+
+fn switched_at(completed: &str) -> Record {
+    Record {
+        read: true,
+        switchover_started: Some("2026-12-07T01:10:00Z".into()),
+        switchover_completed: Some(completed.into()),
+        ..Record::default()
+    }
+}
+
+/// Issue 19: a re-run that finds the switchover done sends one message, "already switched over
+/// at <RDS's time>, nothing switched now", and nothing about a snapshot, a start or a
+/// completion that did not happen in it; a switchover made in this execution is told as ever.
+#[test]
+fn a_switchover_found_done_is_told_once_with_the_time_aws_recorded() {
+    let before = switched_at("2026-12-07T01:10:03Z");
+    let already = answers::switchover(
+        SwitchoverAction::AlreadySwitched,
+        "bgd-abc has already switched over",
+    );
+    let snapshot = answers::snapshot(
+        None,
+        Some(bluegreen::steps::switchover::SKIPPED_ALREADY_SWITCHED),
+    );
+    let poll = answers::status(Phase::Switched, &[], &[], 0, 0);
+    let stages = [
+        recorded(
+            "snapshot-taken",
+            json!({"detail": snapshot}),
+            before.clone(),
+        ),
+        recorded(
+            "switchover-started",
+            json!({"detail": already}),
+            before.clone(),
+        ),
+        recorded(
+            "switchover-completed",
+            json!({"detail": poll}),
+            before.clone(),
+        ),
+    ];
+    let sent: Vec<Message> = stages
+        .iter()
+        .filter(|e| silence(e).is_none())
+        .map(|e| compose(e, now()))
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:#?}");
+    let (subject, text) = check_common(&sent[0], "already-switched-over", "info");
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: already switched over at 2026-12-07T01:10:03Z, nothing switched now"
+    );
+    assert!(text.contains("made no switchover call"), "{text}");
+    assert!(text.contains("RDS-EVENT-0248"), "{text}");
+
+    // An upgrade re-run reaches the same stage with poll-status's answer: the same message.
+    let rerun = recorded(
+        "switchover-started",
+        json!({"detail": poll}),
+        before.clone(),
+    );
+    assert_eq!(compose(&rerun, now()).stage, "already-switched-over");
+
+    // Switched in this execution (RDS's events after its start): started and completed as ever,
+    // even when the step answered from a retried call (already-switched).
+    let now_switched = Record {
+        switchover_started: Some("2026-12-07T02:00:05Z".into()),
+        ..switched_at("2026-12-07T02:00:09Z")
+    };
+    let started = recorded(
+        "switchover-started",
+        json!({"detail": already}),
+        now_switched.clone(),
+    );
+    assert_eq!(compose(&started, now()).headline, "switchover started");
+    let completed = recorded(
+        "switchover-completed",
+        json!({"detail": poll}),
+        now_switched,
+    );
+    assert!(silence(&completed).is_none());
+    assert_eq!(compose(&completed, now()).headline, "switchover completed");
+    // AWS not read: nothing is silenced on a guess.
+    let unread = recorded(
+        "switchover-completed",
+        json!({"detail": poll}),
+        Record::default(),
+    );
+    assert!(silence(&unread).is_none());
+}
+
+#[test]
+fn green_snapshot_and_old_blue_found_done_say_nothing_was_done_now() {
+    use bluegreen::aws::identity::{Identity, Side};
+    let adopted = serde_json::to_value(bluegreen::steps::create::Created {
+        id: "bgd-abc".into(),
+        name: "bg-orders".into(),
+        source_arn: "arn:aws:rds:eu-west-1:111122223333:cluster:orders".into(),
+        target_arn: None,
+        status: bluegreen::aws::deployment::DeploymentStatus::Provisioning,
+        adopted: true,
+        identity: Identity {
+            kind: bluegreen::input::Kind::Cluster,
+            blue: Side {
+                resource_id: "cluster-B".into(),
+                members: vec![],
+            },
+            green: None,
+        },
+    })
+    .unwrap();
+    let earlier = Record {
+        read: true,
+        deployment_created: Some("2026-12-06T23:00:00Z".into()),
+        ..Record::default()
+    };
+    let e = recorded("green-creating", json!({"deployment": adopted}), earlier);
+    let (subject, text) = check_common(&compose(&e, now()), "green-already-created", "info");
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: green already created at 2026-12-06T23:00:00Z, nothing created now"
+    );
+    assert!(text.contains("created nothing"), "{text}");
+    let mut retried = e.clone();
+    retried.record.deployment_created = Some("2026-12-07T02:00:05Z".into());
+    assert_eq!(
+        compose(&retried, now()).stage,
+        "green-creating",
+        "created in this execution"
+    );
+
+    let taken = answers::snapshot(Some("orders-before-switchover"), None);
+    let earlier = Record {
+        read: true,
+        snapshot_created: Some("2026-12-07T01:30:00Z".into()),
+        ..Record::default()
+    };
+    let e = recorded("snapshot-taken", json!({"detail": taken}), earlier);
+    let m = compose(&e, now());
+    let (_, text) = check_common(&m, "snapshot-already-taken", "info");
+    assert_eq!(
+        m.headline,
+        "blue snapshot orders-before-switchover already taken at 2026-12-07T01:30:00Z, nothing taken now"
+    );
+    assert!(text.contains("took no snapshot"), "{text}");
+    let mut now_taken = e.clone();
+    now_taken.record.snapshot_created = Some("2026-12-07T02:00:30Z".into());
+    assert_eq!(compose(&now_taken, now()).stage, "snapshot-taken");
+
+    let gone = answers::deleted(Some("orders-old1-final"), &[], "orders-old1");
+    let (subject, text) = check_common(
+        &message(
+            "old-blue-deleted",
+            json!({"outcome": "success", "detail": gone}),
+        ),
+        "old-blue-already-deleted",
+        "success",
+    );
+    assert_eq!(
+        subject,
+        "[Blue/Green] orders: old blue already deleted, nothing deleted now"
+    );
+    assert!(text.contains("This execution deleted nothing"), "{text}");
 }
 
 #[test]

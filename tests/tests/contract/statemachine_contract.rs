@@ -1373,14 +1373,20 @@ fn every_end_of_an_execution_reaches_notify_through_the_rule() {
         );
     }
     let granted = granted_actions();
-    let rds: Vec<&String> = granted["NotifyFunction"]
+    let mut rds: Vec<&String> = granted["NotifyFunction"]
         .iter()
         .filter(|a| a.starts_with("rds:"))
         .collect();
+    rds.sort();
     assert_eq!(
         rds,
-        ["rds:DescribeBlueGreenDeployments"],
-        "notify only reads what is left running"
+        [
+            "rds:DescribeBlueGreenDeployments",
+            "rds:DescribeDBClusterSnapshots",
+            "rds:DescribeDBSnapshots",
+            "rds:DescribeEvents"
+        ],
+        "notify only reads: what is left running, and when work found done was done (issue 19)"
     );
 }
 

@@ -273,6 +273,15 @@ async fn a_cleanup_rerun_while_the_deployment_is_deleting_waits_and_succeeds() {
         again.states()
     );
     again.assert_never(&["Notify failure"]);
+    // It deleted nothing itself: one message saying old blue was already gone.
+    assert_eq!(again.stages(), ["old-blue-already-deleted", "done"]);
+    assert!(
+        again
+            .body_of("old-blue-already-deleted")
+            .contains("nothing deleted now"),
+        "{}",
+        again.body_of("old-blue-already-deleted")
+    );
     assert_eq!(
         instances(stack, &id).await,
         [(id.clone(), "8.4.3".to_owned())],
@@ -582,6 +591,44 @@ async fn a_past_window_and_an_impossible_date_are_refused_before_anything_change
     refused.assert_never(&["Wait for the switchover window"]);
 }
 
+/// Issue 19: a Region in no partition is refused naming `target.region` before any RDS call
+/// (moto's meter counts none in it), and a wrong account is refused naming
+/// `target.accountId` with the account read from the database's ARN.
+#[tokio::test]
+async fn a_region_in_no_partition_and_a_wrong_account_are_refused_naming_their_field() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2eplace");
+    let upgrade = mysql_upgrade(stack, &id, json!({})).await;
+
+    let mut fake = upgrade.clone();
+    fake["target"]["region"] = json!("xx-fake-9");
+    let refused = run(&fake).await;
+    assert_refused_before_any_change(stack, &refused, &id, "target.region").await;
+    let cause = refused.execution.cause.as_deref().unwrap_or_default();
+    assert!(cause.contains("set target.region to"), "{cause}");
+    let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
+        .await
+        .expect("reach the meter")
+        .json()
+        .await
+        .expect("meter JSON");
+    assert!(
+        rows.iter().all(|r| r["region"] != "xx-fake-9"),
+        "no RDS call into xx-fake-9: {rows:?}"
+    );
+
+    let mut elsewhere = upgrade.clone();
+    elsewhere["target"]["accountId"] = json!("111122223333");
+    let refused = run(&elsewhere).await;
+    assert_refused_before_any_change(stack, &refused, &id, "target.accountId").await;
+    let cause = refused.execution.cause.as_deref().unwrap_or_default();
+    assert!(
+        cause.contains(&format!("set target.accountId to `{}`", e2e::moto::ACCOUNT)),
+        "the fix gives the account read from AWS: {cause}"
+    );
+    assert!(!cause.contains("Region"), "{cause}");
+}
+
 #[tokio::test]
 async fn a_non_object_input_is_refused_with_what_the_input_must_be() {
     let (stack, arn) = state_machine().await;
@@ -757,6 +804,19 @@ async fn a_switchover_resumed_twice_or_twice_at_once_switches_once_and_succeeds(
         "one execution switched over; the next found it done"
     );
     assert_eq!(third.output()["switchover"]["action"], "already-switched");
+    // One message for the switchover found done, with RDS's time; none about a snapshot,
+    // a switchover start or a completion that did not happen in this run (issue 19).
+    assert_eq!(
+        third.stages(),
+        ["already-switched-over", "verified", "done"],
+        "{:?}",
+        third.bodies
+    );
+    let already = third.body_of("already-switched-over");
+    assert!(
+        already.contains("already switched over at 20") && already.contains("nothing switched now"),
+        "{already}"
+    );
     let snapshot = &third.output()["snapshot"];
     assert_eq!(
         (&snapshot["state"], &snapshot["snapshotId"]),
