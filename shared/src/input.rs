@@ -221,6 +221,10 @@ pub struct Options {
     /// Delete old blue after the grace period; `false` leaves it for a later `cleanup`.
     #[serde(default = "yes")]
     pub delete_old_blue: bool,
+    /// After switchover, associate blue's IAM roles with production again (AWS does not copy
+    /// them to green); `false` leaves that to a person, and verify reports the missing roles.
+    #[serde(default = "yes")]
+    pub restore_associated_roles: bool,
     /// How many times a wait loop polls before giving up (`WaitTimedOut`).
     #[serde(default = "default_max_polls")]
     pub max_polls: u32,

@@ -10,6 +10,7 @@ pub mod fleet;
 pub mod input;
 pub mod naming;
 pub mod notify;
+pub mod parity;
 pub mod precheck;
 pub mod readiness;
 pub mod resume;

@@ -42,6 +42,8 @@ pub const CATALOGUE: &[&Rule] = &[
     &super::unsupported::BACKTRACK,
     &super::unsupported::GLOBAL_DATABASE,
     &super::unsupported::GLOBAL_DATABASE_SECONDARY,
+    &super::global::GLOBAL_FAILOVER_IN_FLIGHT,
+    &super::global::GLOBAL_PARAMETER_GROUPS,
     &super::unsupported::OPTION_GROUP_MAJOR_UPGRADE,
     &super::replication::SOURCE_IS_REPLICA,
     &super::replication::CROSS_REGION_REPLICA,
@@ -62,6 +64,14 @@ pub const CATALOGUE: &[&Rule] = &[
     &super::parameters::PARAMETERS_IN_SYNC,
     &super::storage::STORAGE_CONFIG,
     &super::maintenance::PENDING_MAINTENANCE,
+    &super::proxy::PROXY_TARGET,
+    &super::proxy::PROXY_NOT_READY,
+    &super::proxy::PROXY_ENGINE_FAMILY,
+    &super::proxy::PROXY_GLOBAL_DATABASE,
+    &super::not_copied::ASSOCIATED_ROLES,
+    &super::not_copied::ZERO_ETL,
+    &super::not_copied::EVENT_SUBSCRIPTIONS,
+    &super::not_copied::PG_STATISTICS,
 ];
 
 #[cfg(test)]

@@ -36,6 +36,17 @@ pub struct Event {
     /// then on tell a rolled-back switchover.
     #[serde(default)]
     pub switchover_requested_after: Option<String>,
+    /// `verify`: the precheck's answer (`$.precheck`, null when the execution ran none), whose
+    /// `baseline` is what blue had before anything was created.
+    #[serde(default)]
+    pub precheck: Option<PrecheckKept>,
+}
+
+/// The part of the precheck's answer verify reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PrecheckKept {
+    #[serde(default)]
+    pub baseline: Option<crate::parity::Baseline>,
 }
 
 /// The answer of `status`.
@@ -64,6 +75,12 @@ pub struct Verified {
     /// Null when RDS recorded no switchover events.
     #[serde(default)]
     pub switchover: Option<events::SwitchoverTiming>,
+    /// Production against what blue had: the differences that did not fail verify.
+    #[serde(default)]
+    pub parity: Option<crate::parity::Parity>,
+    /// The global database production writes for, when it is one's primary.
+    #[serde(default)]
+    pub global: Option<crate::aws::global::GlobalCluster>,
 }
 
 /// Either answer.
@@ -77,6 +94,7 @@ pub enum Answer {
 /// Runs the step for one Lambda event.
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
+    let baseline = event.precheck.clone().unwrap_or_default().baseline;
     let since = event
         .switchover_requested_after
         .as_deref()
@@ -95,7 +113,7 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
             Ok(Answer::Status(Box::new(answer)))
         }
         Operation::Verify => Ok(Answer::Verified(Box::new(
-            verify(&rds, &request, event.deployment.as_ref()).await?,
+            verify_with(&rds, &request, event.deployment.as_ref(), baseline.as_ref()).await?,
         ))),
     }
 }
@@ -208,6 +226,17 @@ pub async fn verify(
     request: &Request,
     given: Option<&DeploymentRef>,
 ) -> Result<Verified, Error> {
+    verify_with(rds, request, given, None).await
+}
+
+/// [`verify`], with production compared with `baseline` (what blue had before create; old
+/// blue when none was kept) and, for a global database, the global cluster re-read.
+pub async fn verify_with(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    baseline: Option<&crate::parity::Baseline>,
+) -> Result<Verified, Error> {
     let d = deployment::locate(rds, request, given).await?;
     let fail = |reason: String| Error::VerificationFailed {
         database: request.target.identifier.clone(),
@@ -270,6 +299,8 @@ pub async fn verify(
             production.resource_id
         )));
     }
+    let parity = crate::parity::check(rds, request, &production, &old_blue, baseline).await?;
+    let global = crate::parity::check_global(rds, request, &production).await?;
     let switchover = events::switchover_timing(rds, &d.id).await?;
     tracing::info!(production = %production.identifier, version = %production.engine_version, old_blue = %old_blue.identifier, ?switchover, "verified");
     Ok(Verified {
@@ -277,6 +308,8 @@ pub async fn verify(
         production: production.summary(),
         old_blue: old_blue.summary(),
         switchover,
+        parity: Some(parity),
+        global,
     })
 }
 
