@@ -206,6 +206,8 @@ fn verify() -> Vec<Answer> {
                     production: database("orders"),
                     old_blue: database("orders-old1"),
                     switchover,
+                    parity: None,
+                    global: None,
                 },
             )
         })

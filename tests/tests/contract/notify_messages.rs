@@ -144,6 +144,8 @@ mod answers {
                 completed_at: "2026-12-01T02:01:05Z".into(),
                 duration_seconds: s,
             }),
+            parity: None,
+            global: None,
         })
     }
 

@@ -23,3 +23,4 @@ mod notify_slack;
 mod notify_sns;
 mod precheck_moto;
 mod steps_lifecycle;
+mod world_moto;
