@@ -76,10 +76,11 @@ pub struct Verified {
     #[serde(default)]
     pub switchover: Option<events::SwitchoverTiming>,
     /// Production against what blue had: the differences that did not fail verify.
-    #[serde(default)]
+    /// (Absent only from answers made before parity existed.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parity: Option<crate::parity::Parity>,
     /// The global database production writes for, when it is one's primary.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub global: Option<crate::aws::global::GlobalCluster>,
 }
 

@@ -90,6 +90,7 @@ fn precheck() -> Vec<Answer> {
         }],
         database: Some(database("orders")),
         report: "table".into(),
+        baseline: None,
     };
     let blocked = Report {
         passed: false,
@@ -99,6 +100,7 @@ fn precheck() -> Vec<Answer> {
         not_checked: vec![],
         database: None,
         report: "table".into(),
+        baseline: None,
     };
     vec![
         answer("passed", passed),

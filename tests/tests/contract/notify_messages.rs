@@ -64,6 +64,7 @@ mod answers {
                 .collect(),
             database: None,
             report: "(the precheck's own text)".into(),
+            baseline: None,
         })
     }
 
