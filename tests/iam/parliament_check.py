@@ -17,7 +17,7 @@ KMS = "green of an encrypted database uses blue's key; limited to calls through 
 STANDARD = "states:DescribeExecution applies to standard and express executions; the fleet follows the per-database state machine's executions, which are standard, so only that resource type is granted"
 ACCEPTED = [
     # (policy name prefix, issue, actions that may appear in it, reason)
-    ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets"}, DESCRIBE),
+    ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets", "rds:DescribeIntegrations", "rds:DescribeEventSubscriptions"}, DESCRIBE),
     ("", "RESOURCE_STAR", {"rds:CreateDBCluster", "rds:CreateDBClusterEndpoint", "rds:CreateDBInstance", "rds:CreateDBInstanceReadReplica"}, BUILD),
     ("", "RESOURCE_STAR", {"kms:CreateGrant", "kms:DescribeKey"}, KMS),
     ("template.yaml/FleetStateMachine", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, STANDARD),

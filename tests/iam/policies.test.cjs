@@ -87,6 +87,12 @@ for (const side of ['hub', 'member']) {
     [change, 'rds:DeleteDBCluster', 'cluster', 'orders-old1', 'true', D],
     [change, 'rds:DeleteDBInstance', 'db', 'orders-old1', 'true', D],
     [change, 'rds:DeleteBlueGreenDeployment', 'deployment', 'bgd-abc', 'true', D],
+    // Issue 21: restore-roles associates blue's roles with an enrolled production only.
+    [change, 'rds:AddRoleToDBCluster', 'cluster', 'orders', 'true', A],
+    [change, 'rds:AddRoleToDBInstance', 'db', 'orders', 'true', A],
+    [change, 'rds:AddRoleToDBCluster', 'cluster', 'payments', undefined, D],
+    [change, 'rds:AddRoleToDBInstance', 'db', 'payments', 'false', D],
+    [change, 'rds:RemoveRoleFromDBCluster', 'cluster', 'orders', 'true', D],
   );
   const create = `${side} ${side === 'hub' ? 'create' : 'change'}`;
   rows.push(
@@ -110,6 +116,7 @@ for (const side of ['hub', 'member']) {
       [reader, 'rds:DeleteDBCluster', 'cluster', 'orders-old1', 'true', D],
       [reader, 'rds:DeleteDBInstance', 'db', 'orders-old1', 'true', D],
       [reader, 'rds:AddTagsToResource', 'cluster', 'orders', 'true', D],
+      [reader, 'rds:AddRoleToDBCluster', 'cluster', 'orders', 'true', D],
     );
   }
   RDS_ROWS.push(...rows);
@@ -135,6 +142,26 @@ for (const [who, action, type, name, enrolled, expected, extra] of RDS_ROWS) {
     if (expected === A) assert.equal(result, A);
     else assert.notEqual(result, A, `${who} may ${action} on ${type}:${name}`);
   });
+}
+
+// Issue 21: the change side passes a role to RDS only (restore-roles), never to another service.
+for (const who of ['hub switchover', 'member change', 'hub precheck']) {
+  for (const [service, expected] of [['rds.amazonaws.com', A], ['lambda.amazonaws.com', D]]) {
+    const want = who === 'hub precheck' ? D : expected;
+    test(`${who}: iam:PassRole to ${service} is ${want}`, async () => {
+      const w = WHO[who];
+      const result = await decide({
+        principal: w.principal,
+        identityPolicies: w.policies(),
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${w.account}:role/s3-import`,
+        account: w.account,
+        context: { 'iam:PassedToService': service },
+      });
+      if (want === A) assert.equal(result, A);
+      else assert.notEqual(result, A, `${who} may pass a role to ${service}`);
+    });
+  }
 }
 
 // ---------------------------------------------------------------- trust: who may assume which member role
