@@ -7,6 +7,7 @@
 pub mod aws;
 pub mod error;
 pub mod fleet;
+pub mod hooks;
 pub mod input;
 pub mod naming;
 pub mod notify;

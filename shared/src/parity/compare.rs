@@ -308,3 +308,86 @@ async fn read_only(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_rds::types::{DbInstance, DbInstanceRole, Tag};
+    use serde_json::json;
+
+    fn instance(protected: bool, backups: i32, team: &str, role: bool) -> Database {
+        let mut i = DbInstance::builder()
+            .db_instance_identifier("orders")
+            .db_instance_arn("arn:aws:rds:us-east-1:123456789012:db:orders")
+            .dbi_resource_id("db-1")
+            .deletion_protection(protected)
+            .backup_retention_period(backups)
+            .enabled_cloudwatch_logs_exports("postgresql")
+            .tag_list(enrolment::tag())
+            .tag_list(Tag::builder().key("team").value(team).build());
+        if role {
+            i = i.associated_roles(
+                DbInstanceRole::builder()
+                    .role_arn("arn:aws:iam::123456789012:role/s3")
+                    .feature_name("s3Import")
+                    .status("ACTIVE")
+                    .build(),
+            );
+        }
+        Database {
+            kind: Kind::Instance,
+            identifier: "orders".into(),
+            arn: "arn:aws:rds:us-east-1:123456789012:db:orders".into(),
+            resource_id: "db-1".into(),
+            engine: "postgres".into(),
+            engine_version: "16.4".into(),
+            status: "available".into(),
+            cluster: None,
+            instances: vec![i.build()],
+        }
+    }
+
+    fn request(options: serde_json::Value) -> Request {
+        Request::from_value(json!({"target": {"region": "us-east-1", "identifier": "orders", "engine": "postgres"}, "options": options})).unwrap()
+    }
+
+    #[test]
+    fn what_matters_and_what_is_only_reported() {
+        let blue = Baseline::of(&instance(true, 7, "payments", true), Some(Vec::new()));
+        let same = settings(
+            &request(json!({})),
+            &instance(true, 7, "payments", true),
+            &blue,
+        );
+        assert!(same.is_empty(), "{same:?}");
+
+        let found = settings(
+            &request(json!({})),
+            &instance(false, 0, "other", false),
+            &blue,
+        );
+        let by = |what: &str| {
+            found
+                .iter()
+                .find(|d| d.what.starts_with(what))
+                .unwrap_or_else(|| panic!("{what}: {found:?}"))
+        };
+        assert!(by("deletion protection").matters);
+        assert!(by("deletion protection")
+            .fix
+            .contains("--deletion-protection"));
+        assert!(by("backup retention").matters, "backups turned off");
+        assert!(!by("tag team").matters, "a tag value is cosmetic");
+        let role = by("associated IAM role");
+        assert!(role.matters && role.fix.contains("add-role-to-db-instance --db-instance-identifier orders --role-arn arn:aws:iam::123456789012:role/s3 --feature-name s3Import"), "{role:?}");
+
+        // With restoreAssociatedRoles off the missing role is reported, not failed on.
+        let off = settings(
+            &request(json!({"restoreAssociatedRoles": false})),
+            &instance(true, 7, "payments", false),
+            &blue,
+        );
+        assert_eq!(off.len(), 1);
+        assert!(!off[0].matters && off[0].fix.contains("restoreAssociatedRoles is false"));
+    }
+}

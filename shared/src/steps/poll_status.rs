@@ -24,6 +24,8 @@ pub enum Operation {
     #[default]
     Status,
     Verify,
+    /// What to invoke for `hookStage` and with what ([`crate::hooks::payload`]).
+    HookPayload,
 }
 
 /// The event (absent `operation` means `status` for poll-status).
@@ -40,6 +42,11 @@ pub struct Event {
     /// `baseline` is what blue had before anything was created.
     #[serde(default)]
     pub precheck: Option<PrecheckKept>,
+    /// `hook-payload`: the stage whose hook is asked for, and the execution's name.
+    #[serde(default)]
+    pub hook_stage: Option<crate::hooks::HookStage>,
+    #[serde(default)]
+    pub execution: Option<String>,
 }
 
 /// The part of the precheck's answer verify reads.
@@ -90,12 +97,14 @@ pub struct Verified {
 pub enum Answer {
     Status(Box<Status>),
     Verified(Box<Verified>),
+    Hook(Box<crate::hooks::payload::HookCall>),
 }
 
 /// Runs the step for one Lambda event.
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
     let baseline = event.precheck.clone().unwrap_or_default().baseline;
+    let (hook_stage, execution) = (event.hook_stage, event.execution.clone());
     let since = event
         .switchover_requested_after
         .as_deref()
@@ -115,6 +124,16 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
         }
         Operation::Verify => Ok(Answer::Verified(Box::new(
             verify_with(&rds, &request, event.deployment.as_ref(), baseline.as_ref()).await?,
+        ))),
+        Operation::HookPayload => Ok(Answer::Hook(Box::new(
+            crate::hooks::payload::call(
+                &rds,
+                &request,
+                event.deployment.as_ref(),
+                hook_stage,
+                execution,
+            )
+            .await?,
         ))),
     }
 }

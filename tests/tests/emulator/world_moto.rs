@@ -446,6 +446,27 @@ async fn a_global_aurora_mysql_cluster_is_upgraded_from_its_writer_region() {
         id.as_str(),
         "production is the global writer: {verified:#}"
     );
+
+    // Cleanup refuses old blue while it still names the global database (AWS documents no
+    // more of `-old1` in a global database): nothing deleted, the refusal says what to do.
+    let cleanup = json!({"operation": "cleanup", "request": req, "deployment": deployment, "poll": {"attempt": 0}});
+    let err = bluegreen::steps::delete_old::handle(cleanup, &moto.factory())
+        .await
+        .unwrap_err();
+    assert_eq!(err.name(), "UnsafeToDelete", "{err}");
+    assert!(
+        err.to_string().contains(&global) && err.to_string().contains("remove-from-global-cluster"),
+        "{err}"
+    );
+    let old = format!("{id}-old1");
+    assert!(
+        rds.describe_db_clusters()
+            .db_cluster_identifier(&old)
+            .send()
+            .await
+            .is_ok(),
+        "old blue kept"
+    );
 }
 
 #[tokio::test]
@@ -501,5 +522,88 @@ async fn a_global_switchover_in_flight_blocks() {
         f.message.contains("pending") && f.message.contains(&global),
         "{}",
         f.message
+    );
+}
+
+/// poll-status's `hook-payload`: what the state machine invokes at a stage, with both sides'
+/// endpoints as they are at that moment (issue 21, item 5: the invocation itself is the state
+/// machine's own service integration).
+#[tokio::test]
+async fn a_hook_payload_names_both_sides_before_and_after_switchover() {
+    let id = unique("hook");
+    seed::rds_instance(moto(), &id, "postgres", "15.6").await;
+    let analyze = "arn:aws:lambda:us-east-1:123456789012:function:rds-bluegreen-analyze";
+    let req = request(
+        &id,
+        "postgres",
+        "16.4",
+        "upgrade",
+        json!({"hooks": {"afterSwitchover": {"target": analyze, "timeoutSeconds": 300}}}),
+    );
+    let factory = moto().factory();
+    let created = answer(create::handle(json!({"request": req}), &factory).await).await;
+    let deployment =
+        json!({"id": created["id"], "name": created["name"], "sourceArn": created["sourceArn"]});
+    let ask = |stage: &str| json!({"operation": "hook-payload", "request": req, "deployment": deployment, "hookStage": stage, "execution": "exec-1"});
+
+    let none = answer(poll_status::handle(ask("beforeSwitchover"), &factory).await).await;
+    assert_eq!(
+        none,
+        json!({"hook": null, "kind": null, "payload": null}),
+        "no hook at that stage"
+    );
+
+    let switched = answer(
+        switchover::handle(
+            json!({"operation": "switchover", "request": req, "deployment": deployment}),
+            &factory,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(switched["action"], "switchover-requested");
+    let mut call = Value::Null;
+    for _ in 0..5 {
+        call = answer(poll_status::handle(ask("afterSwitchover"), &factory).await).await;
+        if call["payload"]["green"]["identifier"] == id.as_str() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(call["kind"], "lambda", "{call:#}");
+    assert_eq!(call["hook"]["timeoutSeconds"], 300);
+    let payload = &call["payload"];
+    assert_eq!(payload["stage"], "afterSwitchover");
+    assert_eq!(payload["execution"], "exec-1");
+    assert_eq!(
+        payload["green"]["identifier"],
+        id.as_str(),
+        "green is production: {payload:#}"
+    );
+    assert_eq!(payload["green"]["engineVersion"], "16.4");
+    assert_eq!(payload["blue"]["identifier"], format!("{id}-old1"));
+    assert!(
+        payload["green"]["endpoint"]
+            .as_str()
+            .is_some_and(|e| e.contains(&id)),
+        "{payload:#}"
+    );
+}
+
+#[test]
+fn a_hook_that_is_not_a_lambda_state_machine_or_automation_arn_is_invalid_input() {
+    let req = request(
+        "orders",
+        "postgres",
+        "16.4",
+        "upgrade",
+        json!({"hooks": {"beforeSwitchover": {"target": "arn:aws:sns:us-east-1:123456789012:topic"}}}),
+    );
+    let err = bluegreen::input::Request::from_value(req).unwrap_err();
+    assert_eq!(err.name(), "InvalidInput");
+    assert!(
+        err.to_string()
+            .contains("options.hooks.beforeSwitchover.target"),
+        "{err}"
     );
 }
