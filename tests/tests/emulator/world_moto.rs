@@ -214,7 +214,7 @@ async fn a_postgres_instance_behind_a_proxy_is_upgraded_with_its_role_restored()
         .filter(|d| d["matters"] == true)
         .collect();
     assert!(mattering.is_empty(), "{verified:#}");
-    let targets = bluegreen::aws::proxy::targeting(&rds, &[id.clone()])
+    let targets = bluegreen::aws::proxy::targeting(&rds, std::slice::from_ref(&id))
         .await
         .unwrap();
     assert_eq!(
