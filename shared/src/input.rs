@@ -234,6 +234,13 @@ pub struct Options {
     /// Delete old blue after the grace period; `false` leaves it for a later `cleanup`.
     #[serde(default = "yes")]
     pub delete_old_blue: bool,
+    /// After switchover, associate blue's IAM roles with production again (AWS does not copy
+    /// them to green); `false` leaves that to a person, and verify reports the missing roles.
+    #[serde(default = "yes")]
+    pub restore_associated_roles: bool,
+    /// The user's own hooks per stage ([`crate::hooks`]); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<crate::hooks::Hooks>,
     /// How many times a wait loop polls before giving up (`WaitTimedOut`).
     #[serde(default = "default_max_polls")]
     pub max_polls: u32,
@@ -398,6 +405,9 @@ impl Options {
     fn validate(&self, engine: Engine) -> Result<(), Error> {
         if let Some(name) = &self.deployment_name {
             validate_deployment_name("options.deploymentName", name)?;
+        }
+        if let Some(hooks) = &self.hooks {
+            hooks.validate()?;
         }
         if !(30..=3600).contains(&self.switchover_timeout_seconds) {
             return Err(Error::invalid(

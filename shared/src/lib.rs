@@ -7,10 +7,12 @@
 pub mod aws;
 pub mod error;
 pub mod fleet;
+pub mod hooks;
 pub mod input;
 pub mod lock;
 pub mod naming;
 pub mod notify;
+pub mod parity;
 pub mod precheck;
 pub mod readiness;
 pub mod resume;

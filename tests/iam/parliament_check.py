@@ -19,7 +19,7 @@ ABANDON = "calls RDS makes on the caller's behalf when a deployment is deleted w
 STANDARD = "states:DescribeExecution applies to standard and express executions; the fleet and the lock's release machine read the per-database state machine's executions, which are standard, so only that resource type is granted"
 ACCEPTED = [
     # (policy name prefix, issue, actions that may appear in it, reason)
-    ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets"}, DESCRIBE),
+    ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets", "rds:DescribeIntegrations", "rds:DescribeEventSubscriptions"}, DESCRIBE),
     ("", "RESOURCE_STAR", {"rds:CreateDBCluster", "rds:CreateDBClusterEndpoint", "rds:CreateDBInstance", "rds:CreateDBInstanceReadReplica"}, BUILD),
     ("", "RESOURCE_STAR", {"kms:CreateGrant", "kms:DescribeKey"}, KMS),
     ("", "RESOURCE_STAR", {"rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:PromoteReadReplica", "rds:PromoteReadReplicaDBCluster"}, SWITCH),

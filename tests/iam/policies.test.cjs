@@ -118,6 +118,12 @@ for (const side of ['hub', 'member']) {
     [sw, 'rds:DeleteDBCluster', 'cluster', 'orders-old1', 'true', D],
     [sw, 'rds:DeleteDBInstance', 'db', 'orders-old1', 'true', D],
     [sw, 'rds:DeleteBlueGreenDeployment', 'deployment', 'bgd-abc', 'true', D],
+    // Issue 21: restore-roles associates blue's roles with an enrolled production only.
+    [sw, 'rds:AddRoleToDBCluster', 'cluster', 'orders', 'true', A],
+    [sw, 'rds:AddRoleToDBInstance', 'db', 'orders', 'true', A],
+    [sw, 'rds:AddRoleToDBCluster', 'cluster', 'payments', undefined, D],
+    [sw, 'rds:AddRoleToDBInstance', 'db', 'payments', 'false', D],
+    [sw, 'rds:RemoveRoleFromDBCluster', 'cluster', 'orders', 'true', D],
   );
   const create = `${side} create`;
   rows.push(
@@ -160,6 +166,7 @@ for (const side of ['hub', 'member']) {
       [reader, 'rds:DeleteDBCluster', 'cluster', 'orders-old1', 'true', D],
       [reader, 'rds:DeleteDBInstance', 'db', 'orders-old1', 'true', D],
       [reader, 'rds:AddTagsToResource', 'cluster', 'orders', 'true', D, ENROL],
+      [reader, 'rds:AddRoleToDBCluster', 'cluster', 'orders', 'true', D],
     );
   }
   RDS_ROWS.push(...rows);
@@ -244,6 +251,25 @@ test('attack chains: no product role may promote or modify a database that is no
     }
   }
 });
+// Issue 21: the change side passes a role to RDS only (restore-roles), never to another service.
+for (const who of ['hub switchover', 'member switchover', 'hub precheck']) {
+  for (const [service, expected] of [['rds.amazonaws.com', A], ['lambda.amazonaws.com', D]]) {
+    const want = who === 'hub precheck' ? D : expected;
+    test(`${who}: iam:PassRole to ${service} is ${want}`, async () => {
+      const w = WHO[who];
+      const result = await decide({
+        principal: w.principal,
+        identityPolicies: w.policies(),
+        action: 'iam:PassRole',
+        resource: `arn:aws:iam::${w.account}:role/s3-import`,
+        account: w.account,
+        context: { 'iam:PassedToService': service },
+      });
+      if (want === A) assert.equal(result, A);
+      else assert.notEqual(result, A, `${who} may pass a role to ${service}`);
+    });
+  }
+}
 
 // ---------------------------------------------------------------- trust: who may assume which member role
 const KIND_OF = { PrecheckFunction: 'read', PollStatusFunction: 'read', NotifyFunction: 'read', CreateFunction: 'create', SwitchoverFunction: 'switchover', DeleteOldFunction: 'delete' };

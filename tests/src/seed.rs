@@ -142,7 +142,8 @@ pub async fn cluster_parameter_group(
     cluster_parameter_group_with(&moto.rds(), name, family, params).await
 }
 
-async fn cluster_parameter_group_with(
+/// The same group through `rds` (another Region).
+pub async fn cluster_parameter_group_with(
     rds: &Client,
     name: &str,
     family: &str,

@@ -133,6 +133,7 @@ mod tests {
             }],
             database: None,
             report: "ignored".into(),
+            baseline: None,
         };
         let s = summarize(&serde_json::to_value(&report).unwrap());
         assert_eq!((s.passed, s.blocking, s.warnings), (Some(false), 1, 1));

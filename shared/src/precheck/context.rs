@@ -47,6 +47,21 @@ pub struct Context<'a> {
     groups: HashMap<(GroupKind, String), Option<Arc<ParameterGroup>>>,
     versions: HashMap<(String, String), Option<Arc<DbEngineVersion>>>,
     source_version: Option<String>,
+    regions: Option<RegionClients<'a>>,
+}
+
+/// Makes an RDS client for another Region of the same target (a global database's
+/// secondary Regions); the precheck function passes its client factory's.
+pub type Regions<'a> = &'a (dyn Fn(&str) -> Result<aws_sdk_rds::Client, Error> + Send + Sync);
+
+/// [`Regions`] with a `Debug` the context can derive.
+#[derive(Clone, Copy)]
+struct RegionClients<'a>(Regions<'a>);
+
+impl std::fmt::Debug for RegionClients<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RegionClients")
+    }
 }
 
 impl<'a> Context<'a> {
@@ -63,7 +78,19 @@ impl<'a> Context<'a> {
             groups: HashMap::new(),
             versions: HashMap::new(),
             source_version: database.map(|d| d.engine_version.clone()),
+            regions: None,
         }
+    }
+
+    /// The same context, able to read other Regions of the target.
+    pub fn with_regions(mut self, regions: Option<Regions<'a>>) -> Self {
+        self.regions = regions.map(RegionClients);
+        self
+    }
+
+    /// A client for `region`; `None` when this run cannot read other Regions.
+    pub fn regional(&self, region: &str) -> Option<Result<aws_sdk_rds::Client, Error>> {
+        self.regions.map(|make| (make.0)(region))
     }
 
     /// The engine the request names (already checked equal to the database's).

@@ -8,9 +8,12 @@
 //! under `notChecked` so nobody mistakes "passed" for "checked everything".
 
 mod context;
+mod global;
 mod maintenance;
+mod not_copied;
 mod parameters;
 pub mod permissions;
+mod proxy;
 mod replication;
 mod report;
 mod rule;
@@ -22,7 +25,7 @@ mod tests;
 mod unsupported;
 mod versions;
 
-pub use context::Context;
+pub use context::{Context, GroupKind, Regions};
 pub use rule::{Rule, CATALOGUE};
 
 use serde::{Deserialize, Serialize};
@@ -75,6 +78,10 @@ pub struct Report {
     pub database: Option<DatabaseSummary>,
     /// The same content as a table for people (notifications, the console).
     pub report: String,
+    /// What blue had before anything was created, for verify's parity check after
+    /// switchover (absent when the database was not found).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::parity::Baseline>,
 }
 
 impl Report {
@@ -97,6 +104,7 @@ impl Report {
             not_checked,
             database: database.map(Database::summary),
             report: String::new(),
+            baseline: None,
         };
         report.report = report::render(&request.target.identifier, &report);
         report
@@ -132,12 +140,21 @@ impl Report {
 /// Runs every rule for the request's database and returns the report; errors only when AWS
 /// cannot be read (a missing database is a finding, not an error).
 pub async fn run(rds: &aws_sdk_rds::Client, request: &Request) -> Result<Report, Error> {
+    run_in(rds, request, None).await
+}
+
+/// [`run`], able to read the target's other Regions (a global database's secondaries).
+pub async fn run_in(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    regions: Option<Regions<'_>>,
+) -> Result<Report, Error> {
     let database = match Database::load(rds, &request.target).await {
         Ok(db) => Some(db),
         Err(Error::NotFound { .. }) => None,
         Err(e) => return Err(e),
     };
-    let mut ctx = Context::new(rds, request, database.as_ref());
+    let mut ctx = Context::new(rds, request, database.as_ref()).with_regions(regions);
     sql_only::list(&mut ctx);
     let Some(db) = database.as_ref() else {
         source::missing(&mut ctx).await?;
@@ -154,5 +171,9 @@ pub async fn run(rds: &aws_sdk_rds::Client, request: &Request) -> Result<Report,
     parameters::check(&mut ctx, db).await?;
     storage::check(&mut ctx, db);
     maintenance::check(&mut ctx, db).await;
-    Ok(ctx.finish(request, Some(db)))
+    let proxies = proxy::check(&mut ctx, db).await?;
+    not_copied::check(&mut ctx, db).await;
+    let mut report = ctx.finish(request, Some(db));
+    report.baseline = Some(crate::parity::Baseline::of(db, Some(proxies)));
+    Ok(report)
 }

@@ -42,6 +42,8 @@ pub const CATALOGUE: &[&Rule] = &[
     &super::unsupported::BACKTRACK,
     &super::unsupported::GLOBAL_DATABASE,
     &super::unsupported::GLOBAL_DATABASE_SECONDARY,
+    &super::global::GLOBAL_FAILOVER_IN_FLIGHT,
+    &super::global::GLOBAL_PARAMETER_GROUPS,
     &super::unsupported::OPTION_GROUP_MAJOR_UPGRADE,
     &super::replication::SOURCE_IS_REPLICA,
     &super::replication::CROSS_REGION_REPLICA,
@@ -63,6 +65,14 @@ pub const CATALOGUE: &[&Rule] = &[
     &super::storage::STORAGE_CONFIG,
     &super::maintenance::PENDING_MAINTENANCE,
     &super::permissions::PERMISSIONS,
+    &super::proxy::PROXY_TARGET,
+    &super::proxy::PROXY_NOT_READY,
+    &super::proxy::PROXY_ENGINE_FAMILY,
+    &super::proxy::PROXY_GLOBAL_DATABASE,
+    &super::not_copied::ASSOCIATED_ROLES,
+    &super::not_copied::ZERO_ETL,
+    &super::not_copied::EVENT_SUBSCRIPTIONS,
+    &super::not_copied::PG_STATISTICS,
 ];
 
 #[cfg(test)]

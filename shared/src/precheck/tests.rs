@@ -19,7 +19,11 @@ use aws_sdk_rds::operation::describe_db_parameter_groups::{
     DescribeDBParameterGroupsError, DescribeDbParameterGroupsOutput,
 };
 use aws_sdk_rds::operation::describe_db_parameters::DescribeDbParametersOutput;
+use aws_sdk_rds::operation::describe_db_proxies::DescribeDbProxiesOutput;
+use aws_sdk_rds::operation::describe_db_proxy_targets::DescribeDbProxyTargetsOutput;
+use aws_sdk_rds::operation::describe_event_subscriptions::DescribeEventSubscriptionsOutput;
 use aws_sdk_rds::operation::describe_global_clusters::DescribeGlobalClustersOutput;
+use aws_sdk_rds::operation::describe_integrations::DescribeIntegrationsOutput;
 use aws_sdk_rds::operation::describe_orderable_db_instance_options::DescribeOrderableDbInstanceOptionsOutput;
 use aws_sdk_rds::operation::describe_pending_maintenance_actions::{
     DescribePendingMaintenanceActionsError, DescribePendingMaintenanceActionsOutput,
@@ -31,6 +35,7 @@ use aws_sdk_rds::types::{
     OptionGroupMembership, OrderableDbInstanceOption, Parameter, PendingMaintenanceAction,
     ResourcePendingMaintenanceActions, UpgradeTarget,
 };
+use aws_sdk_rds::types::{DbProxy, DbProxyTarget, EventSubscription, Integration};
 use aws_sdk_rds::Client;
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
 use serde_json::json;
@@ -72,6 +77,10 @@ struct World {
     pending: Vec<ResourcePendingMaintenanceActions>,
     pending_fails: bool,
     global: Option<GlobalCluster>,
+    /// Each proxy with its targets.
+    proxies: Vec<(DbProxy, Vec<DbProxyTarget>)>,
+    integrations: Vec<Integration>,
+    subscriptions: Vec<EventSubscription>,
 }
 
 /// The mocked rules, kept to count calls.
@@ -87,10 +96,14 @@ struct Mocks {
     orderable: Rule,
     pending: Rule,
     global: Rule,
+    proxies: Rule,
+    proxy_targets: Rule,
+    integrations: Rule,
+    subscriptions: Rule,
 }
 
 impl Mocks {
-    fn all(&self) -> [&Rule; 11] {
+    fn all(&self) -> [&Rule; 15] {
         [
             &self.clusters,
             &self.instances,
@@ -103,6 +116,10 @@ impl Mocks {
             &self.orderable,
             &self.pending,
             &self.global,
+            &self.proxies,
+            &self.proxy_targets,
+            &self.integrations,
+            &self.subscriptions,
         ]
     }
 }
@@ -129,6 +146,7 @@ fn not_found(name: &str) -> ErrorMetadata {
 impl World {
     fn mocks(&self) -> Mocks {
         let w = Arc::new(self.clone());
+        let (w11, w12, w13, w14) = (w.clone(), w.clone(), w.clone(), w.clone());
         let (w1, w2, w3, w4, w5, w6, w7, w8, w9, w10) = (
             w.clone(),
             w.clone(),
@@ -308,6 +326,36 @@ impl World {
                     .set_global_clusters(Some(w10.global.iter().cloned().collect()))
                     .build()
             }),
+            proxies: mock!(Client::describe_db_proxies).then_compute_output(move |_| {
+                DescribeDbProxiesOutput::builder()
+                    .set_db_proxies(Some(w11.proxies.iter().map(|(p, _)| p.clone()).collect()))
+                    .build()
+            }),
+            proxy_targets: mock!(Client::describe_db_proxy_targets).then_compute_output(
+                move |input| {
+                    let targets = w12
+                        .proxies
+                        .iter()
+                        .find(|(p, _)| p.db_proxy_name() == input.db_proxy_name())
+                        .map(|(_, t)| t.clone())
+                        .unwrap_or_default();
+                    DescribeDbProxyTargetsOutput::builder()
+                        .set_targets(Some(targets))
+                        .build()
+                },
+            ),
+            integrations: mock!(Client::describe_integrations).then_compute_output(move |_| {
+                DescribeIntegrationsOutput::builder()
+                    .set_integrations(Some(w13.integrations.clone()))
+                    .build()
+            }),
+            subscriptions: mock!(Client::describe_event_subscriptions).then_compute_output(
+                move |_| {
+                    DescribeEventSubscriptionsOutput::builder()
+                        .set_event_subscriptions_list(Some(w14.subscriptions.clone()))
+                        .build()
+                },
+            ),
         }
     }
 }
@@ -791,4 +839,232 @@ async fn every_call_is_a_describe() {
         "the run read the database, groups, versions, deployments, classes, maintenance: {called}"
     );
     assert_eq!(mocks.deployments.num_calls(), 1);
+}
+
+fn proxy(name: &str, family: &str, target: &str, health: &str) -> (DbProxy, Vec<DbProxyTarget>) {
+    use aws_sdk_rds::types::{DbProxyStatus, TargetHealth, TargetState, TargetType};
+    (
+        DbProxy::builder()
+            .db_proxy_name(name)
+            .engine_family(family)
+            .status(DbProxyStatus::Available)
+            .build(),
+        vec![DbProxyTarget::builder()
+            .rds_resource_id(target)
+            .r#type(TargetType::RdsInstance)
+            .target_health(
+                TargetHealth::builder()
+                    .state(TargetState::from(health))
+                    .description("proxy cannot reach the database")
+                    .build(),
+            )
+            .build()],
+    )
+}
+
+#[tokio::test]
+async fn proxies_targeting_blue_are_named_and_an_unready_one_blocks() {
+    let mut world = rds_mysql();
+    world.proxies = vec![
+        proxy("orders-proxy", "MYSQL", "orders", "AVAILABLE"),
+        proxy("other-proxy", "MYSQL", "payments", "AVAILABLE"),
+    ];
+    let (report, mocks) = check(&world, request("mysql", "orders", json!({}))).await;
+    let f = finding(&report, "rds-proxy-target");
+    assert_eq!(f.severity, Severity::Warn);
+    assert!(
+        f.message.contains("orders-proxy") && !f.message.contains("other-proxy"),
+        "{}",
+        f.message
+    );
+    assert!(report.passed, "{}", report.report);
+    assert_eq!(
+        mocks.proxy_targets.num_calls(),
+        2,
+        "every proxy's targets read once"
+    );
+    let baseline = report.baseline.expect("baseline recorded");
+    assert!(baseline.proxies_known);
+    assert_eq!(baseline.proxy_targets.len(), 1);
+    assert_eq!(baseline.proxy_targets[0].proxy, "orders-proxy");
+
+    world.proxies = vec![proxy("orders-proxy", "MYSQL", "orders", "UNAVAILABLE")];
+    let (report, _) = check(&world, request("mysql", "orders", json!({}))).await;
+    let f = finding(&report, "rds-proxy-target-not-ready");
+    assert_eq!(f.severity, Severity::Block);
+    assert!(
+        f.message.contains("orders-proxy") && f.message.contains("UNAVAILABLE (proxy cannot reach"),
+        "{}",
+        f.message
+    );
+
+    world.proxies = vec![proxy("orders-proxy", "POSTGRESQL", "orders", "AVAILABLE")];
+    let (report, _) = check(&world, request("mysql", "orders", json!({}))).await;
+    assert_eq!(
+        finding(&report, "rds-proxy-engine-family").severity,
+        Severity::Block
+    );
+}
+
+fn global_writer(world: &mut World, failover: Option<&str>) {
+    use aws_sdk_rds::types::{FailoverState, FailoverStatus};
+    if let Some(cluster) = world.cluster.as_mut() {
+        cluster.global_cluster_identifier = Some("ledger-global".into());
+    }
+    let mut global = GlobalCluster::builder()
+        .global_cluster_identifier("ledger-global")
+        .engine_version("15.6")
+        .global_cluster_members(
+            GlobalClusterMember::builder()
+                .db_cluster_arn(arn("cluster", "ledger"))
+                .is_writer(true)
+                .build(),
+        )
+        .global_cluster_members(
+            GlobalClusterMember::builder()
+                .db_cluster_arn(format!("arn:aws:rds:eu-west-1:{ACCOUNT}:cluster:ledger-eu"))
+                .is_writer(false)
+                .build(),
+        );
+    if let Some(status) = failover {
+        global = global.failover_state(
+            FailoverState::builder()
+                .status(FailoverStatus::from(status))
+                .build(),
+        );
+    }
+    world.global = Some(global.build());
+}
+
+/// Runs the precheck with `secondary` answering for every other Region.
+async fn check_regions(world: &World, secondary: &World, req: Request) -> (Report, Mocks) {
+    let mocks = world.mocks();
+    let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, mocks.all());
+    let other = secondary.mocks();
+    let other_rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, other.all());
+    let asked = std::sync::Mutex::new(Vec::new());
+    let regions = |region: &str| {
+        asked.lock().unwrap().push(region.to_owned());
+        Ok(other_rds.clone())
+    };
+    let report = super::run_in(&rds, &req, Some(&regions))
+        .await
+        .expect("precheck runs");
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["eu-west-1"],
+        "the secondary's Region only"
+    );
+    (report, mocks)
+}
+
+#[tokio::test]
+async fn a_global_writer_needs_green_groups_in_every_secondary_region() {
+    let mut world = aurora_postgres();
+    global_writer(&mut world, None);
+    let req = || {
+        request(
+            "aurora-postgresql",
+            "ledger",
+            json!({"targetEngineVersion": "16.4", "targetDbClusterParameterGroupName": "ledger-16-cpg"}),
+        )
+    };
+    // The secondary Region has the same groups: the writer passes with the global warning.
+    let (report, _) = check_regions(&world, &world, req()).await;
+    assert!(report.passed, "{}", report.report);
+    assert!(finding(&report, "global-database")
+        .message
+        .contains("ledger-eu (eu-west-1)"));
+
+    let mut secondary = world.clone();
+    secondary
+        .cluster_groups
+        .retain(|g| g.name != "ledger-16-cpg");
+    let (report, _) = check_regions(&world, &secondary, req()).await;
+    let f = finding(&report, "global-secondary-parameter-groups");
+    assert_eq!(f.severity, Severity::Block);
+    assert!(
+        f.message.contains("eu-west-1") && f.message.contains("ledger-16-cpg"),
+        "{}",
+        f.message
+    );
+
+    // Without a way to read other Regions the rule says so instead of passing silently.
+    let (report, _) = check(&world, req()).await;
+    assert!(report
+        .not_checked
+        .iter()
+        .any(|n| n.id == "global-secondary-parameter-groups"));
+}
+
+#[tokio::test]
+async fn a_global_failover_in_flight_blocks() {
+    let mut world = aurora_postgres();
+    global_writer(&mut world, Some("failing-over"));
+    let (report, _) = check_regions(
+        &world,
+        &world,
+        request("aurora-postgresql", "ledger", json!({})),
+    )
+    .await;
+    let f = finding(&report, "global-failover-in-flight");
+    assert_eq!(f.severity, Severity::Block);
+    assert!(
+        f.message.contains("failing-over") && f.message.contains("ledger"),
+        "{}",
+        f.message
+    );
+}
+
+#[tokio::test]
+async fn zero_etl_blocks_and_roles_and_subscriptions_warn() {
+    use aws_sdk_rds::types::{DbClusterRole, IntegrationStatus};
+    let mut world = aurora_postgres();
+    if let Some(cluster) = world.cluster.as_mut() {
+        cluster.associated_roles = Some(vec![DbClusterRole::builder()
+            .role_arn("arn:aws:iam::123456789012:role/s3-import")
+            .feature_name("s3Import")
+            .status("ACTIVE")
+            .build()]);
+    }
+    world.integrations = vec![Integration::builder()
+        .integration_name("ledger-to-redshift")
+        .integration_arn("arn:aws:rds:us-east-1:123456789012:integration:abc")
+        .source_arn(arn("cluster", "ledger"))
+        .target_arn("arn:aws:redshift-serverless:us-east-1:123456789012:namespace/x")
+        .status(IntegrationStatus::Active)
+        .build()];
+    world.subscriptions = vec![EventSubscription::builder()
+        .cust_subscription_id("ledger-events")
+        .source_ids_list("ledger")
+        .build()];
+    let (report, _) = check(&world, request("aurora-postgresql", "ledger", json!({}))).await;
+    let f = finding(&report, "zero-etl-integration");
+    assert_eq!(f.severity, Severity::Block);
+    assert!(f.message.contains("ledger-to-redshift"), "{}", f.message);
+    assert!(f.fix.contains("delete-integration --integration-identifier arn:aws:rds:us-east-1:123456789012:integration:abc"), "{}", f.fix);
+    assert!(finding(&report, "associated-iam-roles")
+        .message
+        .contains("s3-import (s3Import)"));
+    assert!(finding(&report, "event-subscriptions")
+        .message
+        .contains("ledger-events"));
+    for id in ["dms-replication-tasks", "external-replication"] {
+        assert!(report.not_checked.iter().any(|n| n.id == id), "{id}");
+    }
+    let baseline = report.baseline.expect("baseline");
+    assert_eq!(
+        baseline.associated_roles[0].feature_name.as_deref(),
+        Some("s3Import")
+    );
+
+    let off = request(
+        "aurora-postgresql",
+        "ledger",
+        json!({"restoreAssociatedRoles": false}),
+    );
+    let (report, _) = check(&world, off).await;
+    assert!(finding(&report, "associated-iam-roles")
+        .fix
+        .contains("restoreAssociatedRoles is false"));
 }

@@ -114,7 +114,7 @@ pub async fn check(ctx: &mut Context<'_>, db: &Database) -> Result<(), Error> {
             .global_cluster_identifier()
             .filter(|g| !g.is_empty())
         {
-            check_global(ctx, db, global).await?;
+            super::global::check(ctx, db, global).await?;
         }
     } else if let Some(cluster) = db.instances.first().and_then(|i| i.db_cluster_identifier()) {
         // An RDS instance that belongs to a DB cluster is a member of a Multi-AZ DB cluster.
@@ -144,41 +144,6 @@ pub async fn check(ctx: &mut Context<'_>, db: &Database) -> Result<(), Error> {
             );
             ctx.flag(&OPTION_GROUP_MAJOR_UPGRADE, message);
         }
-    }
-    Ok(())
-}
-
-async fn check_global(ctx: &mut Context<'_>, db: &Database, global: &str) -> Result<(), Error> {
-    let out = ctx
-        .rds
-        .describe_global_clusters()
-        .global_cluster_identifier(global)
-        .send()
-        .await
-        .map_err(|e| Error::from_sdk("DescribeGlobalClusters", e))?;
-    let is_writer = out
-        .global_clusters()
-        .iter()
-        .flat_map(|g| g.global_cluster_members())
-        .find(|m| m.db_cluster_arn() == Some(db.arn.as_str()))
-        .and_then(|m| m.is_writer());
-    // Only a member listed as not the writer is known to be a secondary.
-    if is_writer == Some(false) {
-        ctx.flag(
-            &GLOBAL_DATABASE_SECONDARY,
-            format!(
-                "{} is a secondary cluster of the global database {global}",
-                db.identifier
-            ),
-        );
-    } else {
-        ctx.flag(
-            &GLOBAL_DATABASE,
-            format!(
-                "{} belongs to the global database {global} (as its primary cluster)",
-                db.identifier
-            ),
-        );
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod notify;
 pub mod poll_status;
 pub mod precheck;
+pub mod restore_roles;
 pub mod switchover;
 
 use serde::de::DeserializeOwned;

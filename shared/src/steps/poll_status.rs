@@ -24,6 +24,8 @@ pub enum Operation {
     #[default]
     Status,
     Verify,
+    /// What to invoke for `hookStage` and with what ([`crate::hooks::payload`]).
+    HookPayload,
 }
 
 /// The event (absent `operation` means `status` for poll-status).
@@ -36,6 +38,22 @@ pub struct Event {
     /// then on tell a rolled-back switchover.
     #[serde(default)]
     pub switchover_requested_after: Option<String>,
+    /// `verify`: the precheck's answer (`$.precheck`, null when the execution ran none), whose
+    /// `baseline` is what blue had before anything was created.
+    #[serde(default)]
+    pub precheck: Option<PrecheckKept>,
+    /// `hook-payload`: the stage whose hook is asked for, and the execution's name.
+    #[serde(default)]
+    pub hook_stage: Option<crate::hooks::HookStage>,
+    #[serde(default)]
+    pub execution: Option<String>,
+}
+
+/// The part of the precheck's answer verify reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PrecheckKept {
+    #[serde(default)]
+    pub baseline: Option<crate::parity::Baseline>,
 }
 
 /// The answer of `status`.
@@ -64,6 +82,13 @@ pub struct Verified {
     /// Null when RDS recorded no switchover events.
     #[serde(default)]
     pub switchover: Option<events::SwitchoverTiming>,
+    /// Production against what blue had: the differences that did not fail verify.
+    /// (Absent only from answers made before parity existed.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parity: Option<crate::parity::Parity>,
+    /// The global database production writes for, when it is one's primary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global: Option<crate::aws::global::GlobalCluster>,
 }
 
 /// Either answer.
@@ -72,11 +97,14 @@ pub struct Verified {
 pub enum Answer {
     Status(Box<Status>),
     Verified(Box<Verified>),
+    Hook(Box<crate::hooks::payload::HookCall>),
 }
 
 /// Runs the step for one Lambda event.
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
+    let baseline = event.precheck.clone().unwrap_or_default().baseline;
+    let (hook_stage, execution) = (event.hook_stage, event.execution.clone());
     let since = event
         .switchover_requested_after
         .as_deref()
@@ -95,7 +123,17 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
             Ok(Answer::Status(Box::new(answer)))
         }
         Operation::Verify => Ok(Answer::Verified(Box::new(
-            verify(&rds, &request, event.deployment.as_ref()).await?,
+            verify_with(&rds, &request, event.deployment.as_ref(), baseline.as_ref()).await?,
+        ))),
+        Operation::HookPayload => Ok(Answer::Hook(Box::new(
+            crate::hooks::payload::call(
+                &rds,
+                &request,
+                event.deployment.as_ref(),
+                hook_stage,
+                execution,
+            )
+            .await?,
         ))),
     }
 }
@@ -208,6 +246,17 @@ pub async fn verify(
     request: &Request,
     given: Option<&DeploymentRef>,
 ) -> Result<Verified, Error> {
+    verify_with(rds, request, given, None).await
+}
+
+/// [`verify`], with production compared with `baseline` (what blue had before create; old
+/// blue when none was kept) and, for a global database, the global cluster re-read.
+pub async fn verify_with(
+    rds: &aws_sdk_rds::Client,
+    request: &Request,
+    given: Option<&DeploymentRef>,
+    baseline: Option<&crate::parity::Baseline>,
+) -> Result<Verified, Error> {
     let d = deployment::locate(rds, request, given).await?;
     let fail = |reason: String| Error::VerificationFailed {
         database: request.target.identifier.clone(),
@@ -270,6 +319,8 @@ pub async fn verify(
             production.resource_id
         )));
     }
+    let parity = crate::parity::check(rds, request, &production, &old_blue, baseline).await?;
+    let global = crate::parity::check_global(rds, request, &production).await?;
     let switchover = events::switchover_timing(rds, &d.id).await?;
     tracing::info!(production = %production.identifier, version = %production.engine_version, old_blue = %old_blue.identifier, ?switchover, "verified");
     Ok(Verified {
@@ -277,6 +328,8 @@ pub async fn verify(
         production: production.summary(),
         old_blue: old_blue.summary(),
         switchover,
+        parity: Some(parity),
+        global,
     })
 }
 

@@ -59,8 +59,14 @@ async fn caller_account(clients: &ClientFactory) -> Result<String, Error> {
 /// (`precheck::permissions`): whether the roles the workflow will use may make its calls.
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Report, Error> {
     let request = event.get("request").cloned();
-    let report = handle_with(event, |target| async move { clients.rds(&target) }).await?;
-    // handle_with validated the request: a dry run is recognised from it again here.
+    let regional = |target: &Target| clients.rds(target);
+    let report = handle_in(
+        event,
+        |target| async move { clients.rds(&target) },
+        Some(&regional),
+    )
+    .await?;
+    // handle_in validated the request: a dry run is recognised from it again here.
     match request.and_then(|r| super::parse_request(&r).ok()) {
         Some(request) if request.action == Action::DryRun => {
             let hub_roles = std::env::var("HUB_ROLE_ARNS").ok();
@@ -77,12 +83,41 @@ where
     F: FnOnce(Target) -> Fut,
     Fut: Future<Output = Result<aws_sdk_rds::Client, Error>>,
 {
+    handle_in(event, rds_for, None).await
+}
+
+/// A client for the request's target in another Region (a global database's secondaries).
+pub type RegionalClient<'a> =
+    &'a (dyn Fn(&Target) -> Result<aws_sdk_rds::Client, Error> + Send + Sync);
+
+/// [`handle_with`], able to read the target's other Regions through `regional`.
+pub async fn handle_in<F, Fut>(
+    event: serde_json::Value,
+    rds_for: F,
+    regional: Option<RegionalClient<'_>>,
+) -> Result<Report, Error>
+where
+    F: FnOnce(Target) -> Fut,
+    Fut: Future<Output = Result<aws_sdk_rds::Client, Error>>,
+{
     let event: Event = super::parse_event(event)?;
     let request = super::parse_request(&event.request)?;
     request.validate_start(std::time::SystemTime::now())?;
     let rds = rds_for(request.target.clone()).await?;
     // Boxed: the rules' futures nest deeply enough to exceed the compiler's layout limit.
-    let report = Box::pin(precheck::run(&rds, &request)).await?;
+    let target = request.target.clone();
+    let in_region = move |region: &str| match regional {
+        Some(make) => make(&Target {
+            region: region.to_owned(),
+            ..target.clone()
+        }),
+        None => Err(Error::Configuration(
+            "no client for other Regions".to_owned(),
+        )),
+    };
+    let regions: Option<precheck::Regions<'_>> =
+        regional.map(|_| &in_region as precheck::Regions<'_>);
+    let report = Box::pin(precheck::run_in(&rds, &request, regions)).await?;
     tracing::info!(
         database = %request.target.identifier,
         passed = report.passed,

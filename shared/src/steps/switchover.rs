@@ -30,6 +30,8 @@ pub enum Operation {
     CheckWindow,
     SnapshotBlue,
     Switchover,
+    /// After switchover: blue's IAM roles associated with production ([`super::restore_roles`]).
+    RestoreRoles,
 }
 
 /// The event.
@@ -104,6 +106,7 @@ pub enum Answer {
     Window(WindowCheck),
     Snapshot(Snapshot),
     Switchover(Switchover),
+    Roles(super::restore_roles::RolesRestored),
 }
 
 /// Runs the step for one Lambda event.
@@ -124,6 +127,12 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
             let rds = clients.rds(&request.target)?;
             let answer = switchover(&rds, &request, given, poll, now).await?;
             Ok(Answer::Switchover(answer))
+        }
+        Operation::RestoreRoles => {
+            let rds = clients.rds(&request.target)?;
+            Ok(Answer::Roles(
+                super::restore_roles::restore(&rds, &request, given).await?,
+            ))
         }
     }
 }

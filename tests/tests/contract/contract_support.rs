@@ -106,6 +106,7 @@ fn precheck() -> Vec<Answer> {
         }],
         database: Some(database("orders")),
         report: "table".into(),
+        baseline: None,
     };
     let blocked = Report {
         passed: false,
@@ -115,6 +116,7 @@ fn precheck() -> Vec<Answer> {
         not_checked: vec![],
         database: None,
         report: "table".into(),
+        baseline: None,
     };
     vec![
         answer("passed", passed),
@@ -222,6 +224,8 @@ fn verify() -> Vec<Answer> {
                     production: database("orders"),
                     old_blue: database("orders-old1"),
                     switchover,
+                    parity: None,
+                    global: None,
                 },
             )
         })

@@ -65,6 +65,7 @@ mod answers {
                 .collect(),
             database: None,
             report: "(the precheck's own text)".into(),
+            baseline: None,
         })
     }
 
@@ -145,6 +146,8 @@ mod answers {
                 completed_at: "2026-12-01T02:01:05Z".into(),
                 duration_seconds: s,
             }),
+            parity: None,
+            global: None,
         })
     }
 

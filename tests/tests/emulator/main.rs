@@ -25,3 +25,4 @@ mod notify_sns;
 mod permissions_preflight;
 mod precheck_moto;
 mod steps_lifecycle;
+mod world_moto;

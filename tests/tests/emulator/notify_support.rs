@@ -189,6 +189,8 @@ pub fn verified(db: &str, seconds: f64) -> Value {
             completed_at: "2026-03-01T10:00:42Z".into(), // the duration is the step's own figure
             duration_seconds: seconds,
         }),
+        parity: None,
+        global: None,
     })
     .unwrap()
 }

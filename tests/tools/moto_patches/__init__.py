@@ -5,7 +5,7 @@ Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
 from . import deployment_tags, deployments, delete_target, engine_catalog, faults, resource_ids, sfn_context, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
-from . import call_counts, create_refusals, iam_simulate, pagination, sfn_integrations, sfn_jsonata, sfn_runtime_errors
+from . import call_counts, create_refusals, global_clusters, iam_simulate, pagination, sfn_integrations, sfn_jsonata, sfn_runtime_errors, zero_etl
 
 
 def apply() -> None:
@@ -13,6 +13,8 @@ def apply() -> None:
     resource_ids.apply()
     deployments.apply()
     switchover.apply()
+    global_clusters.apply()
+    zero_etl.apply()
     deployment_tags.apply()
     switchover_events.apply()
     create_refusals.apply()
