@@ -101,8 +101,6 @@ pub struct BatchRef {
     pub batch: usize,
     /// The queues' file (the Map's `ItemReader`).
     pub key: String,
-    /// Where the Map's `ResultWriter` writes.
-    pub results: String,
     pub databases: usize,
     /// The first batch of a wave after the first: the soak comes before it.
     pub soak_before: bool,
@@ -334,7 +332,6 @@ pub fn build(
                     wave,
                     batch: b,
                     key: store::batch_key(prefix, wave, b),
-                    results: format!("{prefix}/results/wave-{wave}-batch-{b}"),
                     databases: chunk.iter().map(|q| q.items.len()).sum(),
                     soak_before: b == 0 && !first_wave,
                     last_of_wave: b + 1 == count,

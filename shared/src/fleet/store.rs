@@ -6,9 +6,9 @@
 //! ```text
 //! fleet/<fleet>/<execution>/plan/wave-<w>-batch-<b>.json   queues (ItemReader)
 //! fleet/<fleet>/<execution>/roster.json                      every database, its wave and facts
-//! fleet/<fleet>/<execution>/results/wave-<w>-batch-<b>/...   ResultWriter (manifest.json, SUCCEEDED_n.json)
 //! fleet/<fleet>/<execution>/outcomes/wave-<w>-batch-<b>.json each database's outcome
 //! fleet/<fleet>/<execution>/report.json, report.csv
+//! fleet/results/<map run>/manifest.json, SUCCEEDED_0.json     the Map's ResultWriter (its own folder per run)
 //! ```
 
 use aws_sdk_s3::primitives::ByteStream;

@@ -20,12 +20,13 @@ use crate::fleet::{manifest, report, results};
 use crate::input::{Engine, Request, Target};
 use crate::notify::{fleet as messages, Notifier};
 
-/// The plan event: the fleet's input, this execution's name and the report bucket.
+/// The plan event: the fleet's input, this execution's name (its folder in the bucket) and
+/// the report bucket.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PlanEvent {
     fleet: Value,
-    execution: String,
+    execution_name: String,
     bucket: String,
 }
 
@@ -45,7 +46,7 @@ pub async fn plan(event: Value, clients: &ClientFactory) -> Result<Value, Error>
     let store = Store::new(
         store::client(clients.base()),
         &event.bucket,
-        &store::prefix(&request.fleet, &event.execution),
+        &store::prefix(&request.fleet, &event.execution_name),
     );
     let mut targets = Vec::new();
     let mut selections = Vec::new();

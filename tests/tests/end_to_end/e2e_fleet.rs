@@ -471,7 +471,7 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
         execution
             .states
             .iter()
-            .filter(|s| *s == "Judge the wave")
+            .filter(|s| *s == "Judge the batch")
             .count(),
         3
     );
@@ -701,7 +701,7 @@ async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_
         first.cause
     );
     assert_eq!(
-        first.states.iter().filter(|s| *s == "Run the wave").count(),
+        first.states.iter().filter(|s| *s == "Run the batch").count(),
         1,
         "wave 2 never ran"
     );
@@ -790,6 +790,12 @@ async fn a_fleet_dry_run_from_an_accounts_file_reports_every_database_it_finds()
     });
 
     let execution = run_fleet(hub, &input).await;
+    if execution.status != "SUCCEEDED" {
+        for e in hub.stack.sfn().history(&execution.arn).await {
+            let t = e["type"].as_str().unwrap_or_default();
+            if t.contains("Failed") || t.contains("Entered") { eprintln!("DEBUG {e}"); }
+        }
+    }
     assert_eq!(
         execution.status, "SUCCEEDED",
         "{:?} {:?}",
