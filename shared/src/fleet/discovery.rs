@@ -26,13 +26,22 @@ pub enum Found {
         default_wave: Option<u32>,
         facts: Facts,
     },
-    Skipped { database: String, reason: String },
+    Skipped {
+        database: String,
+        reason: String,
+    },
 }
 
 /// Every DB cluster and DB instance of the account and Region.
 async fn list(
     rds: &aws_sdk_rds::Client,
-) -> Result<(Vec<aws_sdk_rds::types::DbCluster>, Vec<aws_sdk_rds::types::DbInstance>), Error> {
+) -> Result<
+    (
+        Vec<aws_sdk_rds::types::DbCluster>,
+        Vec<aws_sdk_rds::types::DbInstance>,
+    ),
+    Error,
+> {
     let clusters = collect_pages(
         rds.describe_db_clusters().into_paginator().send(),
         "DescribeDBClusters",
@@ -61,7 +70,10 @@ pub async fn facts(
             cluster_facts(c),
         );
     }
-    for i in instances.iter().filter(|i| i.db_cluster_identifier().is_none()) {
+    for i in instances
+        .iter()
+        .filter(|i| i.db_cluster_identifier().is_none())
+    {
         out.insert(
             i.db_instance_identifier().unwrap_or_default().to_owned(),
             instance_facts(i),

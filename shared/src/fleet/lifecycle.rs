@@ -37,7 +37,11 @@ pub struct SupportFacts {
 /// `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Option<Date> {
     let mut parts = text.trim().splitn(3, '-');
-    let mut next = || parts.next().filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let mut next = || {
+        parts
+            .next()
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+    };
     let year: i32 = next().filter(|y| y.len() == 4)?.parse().ok()?;
     let month: u8 = next().filter(|m| m.len() == 2)?.parse().ok()?;
     let day: u8 = next().filter(|d| d.len() == 2)?.parse().ok()?;
@@ -141,7 +145,10 @@ mod tests {
     #[test]
     fn major_versions_are_what_the_lifecycle_api_names() {
         assert_eq!(major_version(Engine::Mysql, "8.0.35"), "8.0");
-        assert_eq!(major_version(Engine::AuroraMysql, "8.0.mysql_aurora.3.05.2"), "8.0");
+        assert_eq!(
+            major_version(Engine::AuroraMysql, "8.0.mysql_aurora.3.05.2"),
+            "8.0"
+        );
         assert_eq!(major_version(Engine::Postgres, "14.9"), "14");
         assert_eq!(major_version(Engine::AuroraPostgresql, "16.4"), "16");
         assert_eq!(major_version(Engine::Mariadb, "10.11.8"), "10.11");
@@ -163,14 +170,21 @@ mod tests {
             }
         );
         assert_eq!(
-            facts(Some(&s), Some(d("2026-03-01")), today).extended_support.as_deref(),
+            facts(Some(&s), Some(d("2026-03-01")), today)
+                .extended_support
+                .as_deref(),
             Some("no")
         );
         assert_eq!(
-            facts(Some(&s), None, d("2026-12-07")).extended_support.as_deref(),
+            facts(Some(&s), None, d("2026-12-07"))
+                .extended_support
+                .as_deref(),
             Some("applies")
         );
-        assert_eq!(facts(None, None, today).extended_support.as_deref(), Some("unknown"));
+        assert_eq!(
+            facts(None, None, today).extended_support.as_deref(),
+            Some("unknown")
+        );
         assert!(parse_date("2026-02-30").is_none());
     }
 }

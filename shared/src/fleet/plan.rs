@@ -306,7 +306,11 @@ pub fn build(
                 end(ea).cmp(&end(eb)).then(a.database.cmp(&b.database))
             });
             roster.extend(items.iter().map(|(_, e)| e.clone()));
-            queues.extend(deal(&lane, items.into_iter().map(|(i, _)| i).collect(), per_lane));
+            queues.extend(deal(
+                &lane,
+                items.into_iter().map(|(i, _)| i).collect(),
+                per_lane,
+            ));
         }
         // Longest queues first: the wave ends soonest when they start first.
         queues.sort_by(|a, b| b.items.len().cmp(&a.items.len()).then(a.lane.cmp(&b.lane)));
@@ -320,7 +324,13 @@ pub fn build(
             let chunk: Vec<Queue> = queues
                 .iter()
                 .filter_map(|q| {
-                    let items: Vec<Item> = q.items.iter().skip(b * QUEUE_CHUNK).take(QUEUE_CHUNK).cloned().collect();
+                    let items: Vec<Item> = q
+                        .items
+                        .iter()
+                        .skip(b * QUEUE_CHUNK)
+                        .take(QUEUE_CHUNK)
+                        .cloned()
+                        .collect();
                     (!items.is_empty()).then(|| Queue {
                         lane: q.lane.clone(),
                         items,
@@ -527,7 +537,10 @@ mod tests {
         let wave2 = &plan.batches[1];
         assert_eq!(wave2.reference.databases, 3);
         assert!(wave2.reference.soak_before && wave2.reference.last_of_wave);
-        assert_eq!(wave2.reference.key, "fleet/dec/run1/plan/wave-2-batch-0.json");
+        assert_eq!(
+            wave2.reference.key,
+            "fleet/dec/run1/plan/wave-2-batch-0.json"
+        );
         // perAccountRegion 1: one queue per lane, the longer first.
         assert_eq!(wave2.queues.len(), 2);
         assert_eq!(wave2.queues[0].lane, "111111111111/us-east-1");
@@ -601,7 +614,11 @@ mod tests {
             .map(|i| target("111111111111", "us-east-1", &format!("d{i}"), 1))
             .collect();
         let plan = plan(&r, targets).unwrap();
-        let sizes: Vec<usize> = plan.batches[0].queues.iter().map(|q| q.items.len()).collect();
+        let sizes: Vec<usize> = plan.batches[0]
+            .queues
+            .iter()
+            .map(|q| q.items.len())
+            .collect();
         assert_eq!(sizes, vec![3, 2]);
     }
 
@@ -634,11 +651,24 @@ mod tests {
                 .wave
         };
         assert_eq!(
-            [wave_of("a-last"), wave_of("b-first"), wave_of("c-second"), wave_of("d-tagged"), wave_of("e-none")],
+            [
+                wave_of("a-last"),
+                wave_of("b-first"),
+                wave_of("c-second"),
+                wave_of("d-tagged"),
+                wave_of("e-none")
+            ],
             [3, 1, 2, 2, 4]
         );
         // Without the option, RDS's order is ignored.
-        let plain = build(&request(json!({})), vec![with("a-last", 0, Some("last"), None)], vec![], "b", "p").unwrap();
+        let plain = build(
+            &request(json!({})),
+            vec![with("a-last", 0, Some("last"), None)],
+            vec![],
+            "b",
+            "p",
+        )
+        .unwrap();
         assert_eq!(plain.roster.databases[0].wave, 1);
     }
 
@@ -652,10 +682,18 @@ mod tests {
         };
         let plan = plan(
             &r,
-            vec![with("a", Some("2028-01-01")), with("b", None), with("c", Some("2026-07-31"))],
+            vec![
+                with("a", Some("2028-01-01")),
+                with("b", None),
+                with("c", Some("2026-07-31")),
+            ],
         )
         .unwrap();
-        let order: Vec<&str> = plan.batches[0].queues[0].items.iter().map(|i| i.database.rsplit('/').next().unwrap()).collect();
+        let order: Vec<&str> = plan.batches[0].queues[0]
+            .items
+            .iter()
+            .map(|i| i.database.rsplit('/').next().unwrap())
+            .collect();
         assert_eq!(order, vec!["c", "a", "b"]);
     }
 
@@ -663,8 +701,12 @@ mod tests {
     /// `perAccountRegion`, and every database is in exactly one batch.
     #[test]
     fn five_thousand_databases_plan_in_bounded_batches() {
-        let r = request(json!({"waves": {"maxConcurrency": 40, "perAccountRegion": 3, "toleratedFailures": "5%"}}));
-        let accounts: Vec<String> = (0..25).map(|a| format!("{:012}", 100_000_000_000u64 + a)).collect();
+        let r = request(
+            json!({"waves": {"maxConcurrency": 40, "perAccountRegion": 3, "toleratedFailures": "5%"}}),
+        );
+        let accounts: Vec<String> = (0..25)
+            .map(|a| format!("{:012}", 100_000_000_000u64 + a))
+            .collect();
         let regions = ["us-east-1", "eu-west-1"];
         let targets: Vec<Sourced> = (0..5_000)
             .map(|i| {
@@ -694,7 +736,12 @@ mod tests {
         // The state carries the summary only: far under 256 KB whatever the fleet's size.
         let summary = serde_json::to_vec(&plan.summary).unwrap().len();
         assert!(summary < 64 * 1024, "summary {summary} bytes");
-        assert_eq!(r.waves.tolerated_failures.allowed(plan.summary.waves[0].databases), 83);
+        assert_eq!(
+            r.waves
+                .tolerated_failures
+                .allowed(plan.summary.waves[0].databases),
+            83
+        );
         eprintln!(
             "5,000 databases: planned in {elapsed:?}, {} batches, summary {summary} bytes",
             plan.summary.batch_count

@@ -12,7 +12,12 @@ use super::plan::{ManifestRead, Roster, Skipped, Summary};
 
 /// Every database of the roster with its outcome and facts; a database with none never
 /// started (`skipped` when the fleet stopped, `waiting` when it paused).
-pub fn complete(summary: &Summary, roster: &Roster, outcomes: &[Outcome], paused: bool) -> Vec<Outcome> {
+pub fn complete(
+    summary: &Summary,
+    roster: &Roster,
+    outcomes: &[Outcome],
+    paused: bool,
+) -> Vec<Outcome> {
     let mut all: Vec<Outcome> = Vec::with_capacity(roster.databases.len());
     let by_database: std::collections::BTreeMap<&str, &Outcome> =
         outcomes.iter().map(|o| (o.database.as_str(), o)).collect();
@@ -26,7 +31,10 @@ pub fn complete(summary: &Summary, roster: &Roster, outcomes: &[Outcome], paused
                 (o.status, o.cause) = if paused {
                     (Status::Waiting, Some("not started yet: the fleet paused after an earlier wave; start it again with the same input to go on".into()))
                 } else {
-                    (Status::Skipped, Some("not started: the fleet stopped before its wave".into()))
+                    (
+                        Status::Skipped,
+                        Some("not started: the fleet stopped before its wave".into()),
+                    )
                 };
                 o
             }
@@ -36,7 +44,12 @@ pub fn complete(summary: &Summary, roster: &Roster, outcomes: &[Outcome], paused
         all.push(o);
     }
     if summary.action == "dry-run" {
-        let end = |o: &Outcome| o.support.standard_support_end.clone().unwrap_or_else(|| "9999".into());
+        let end = |o: &Outcome| {
+            o.support
+                .standard_support_end
+                .clone()
+                .unwrap_or_else(|| "9999".into())
+        };
         all.sort_by(|a, b| end(a).cmp(&end(b)).then(a.database.cmp(&b.database)));
     } else {
         all.sort_by(|a, b| a.wave.cmp(&b.wave).then(a.database.cmp(&b.database)));
@@ -61,7 +74,12 @@ struct Document<'a> {
 }
 
 /// The JSON report.
-pub fn json(summary: &Summary, execution: &str, all: &[Outcome], passed_over: &[Skipped]) -> String {
+pub fn json(
+    summary: &Summary,
+    execution: &str,
+    all: &[Outcome],
+    passed_over: &[Skipped],
+) -> String {
     let doc = Document {
         fleet: &summary.fleet,
         action: &summary.action,
@@ -122,7 +140,9 @@ mod tests {
     use crate::fleet::plan::Entry;
 
     fn outcome(database: &str, wave: u32, status: Status) -> Outcome {
-        let mut o = super::super::outcome::read(&serde_json::json!({"database": database, "wave": wave, "name": format!("n-{database}")}));
+        let mut o = super::super::outcome::read(
+            &serde_json::json!({"database": database, "wave": wave, "name": format!("n-{database}")}),
+        );
         o.status = status;
         o.cause = Some("a, \"quoted\" cause".into());
         o.blockers = vec!["x: y".into()];
@@ -146,7 +166,9 @@ mod tests {
     fn summary(action: &str) -> Summary {
         let r = crate::fleet::request::FleetRequest::from_value(serde_json::json!({"fleet": "f", "action": action, "targets": [{"region": "us-east-1", "identifier": "a", "engine": "mysql"}]})).unwrap();
         let t = crate::fleet::plan::Sourced::new(r.targets.clone().unwrap()[0].clone(), "t".into());
-        crate::fleet::plan::build(&r, vec![t], vec![], "b", "p").unwrap().summary
+        crate::fleet::plan::build(&r, vec![t], vec![], "b", "p")
+            .unwrap()
+            .summary
     }
 
     #[test]
@@ -169,14 +191,24 @@ mod tests {
     #[test]
     fn a_dry_run_is_sorted_by_the_end_of_standard_support() {
         let roster = Roster {
-            databases: vec![entry("a", 1, Some("2028-02-29")), entry("b", 1, None), entry("c", 2, Some("2026-07-31"))],
+            databases: vec![
+                entry("a", 1, Some("2028-02-29")),
+                entry("b", 1, None),
+                entry("c", 2, Some("2026-07-31")),
+            ],
             passed_over: vec![],
         };
         let all = complete(&summary("dry-run"), &roster, &[], false);
         let order: Vec<&str> = all.iter().map(|o| o.database.as_str()).collect();
         assert_eq!(order, vec!["c", "a", "b"]);
         let text = csv(&all);
-        assert!(text.lines().nth(1).unwrap().ends_with(",8.0.35,2026-07-31,no"), "{text}");
+        assert!(
+            text.lines()
+                .nth(1)
+                .unwrap()
+                .ends_with(",8.0.35,2026-07-31,no"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -103,7 +103,11 @@ mod tests {
         let outcomes = entry(&failed);
         assert_eq!(outcomes.len(), 1);
         assert_eq!(
-            (outcomes[0].status, outcomes[0].wave, outcomes[0].error.as_deref()),
+            (
+                outcomes[0].status,
+                outcomes[0].wave,
+                outcomes[0].error.as_deref()
+            ),
             (Status::NotStarted, 2, Some("States.Runtime"))
         );
         assert!(outcomes[0].status.is_failure());

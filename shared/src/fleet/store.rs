@@ -111,7 +111,10 @@ impl Store {
     pub async fn get_json<T: DeserializeOwned>(&self, key: &str) -> Result<T, Error> {
         let read = self.read_pinned(&self.bucket, key, None, None).await?;
         serde_json::from_str(&read.body).map_err(|e| {
-            Error::Configuration(format!("s3://{}/{key} is not what the fleet wrote: {e}", self.bucket))
+            Error::Configuration(format!(
+                "s3://{}/{key} is not what the fleet wrote: {e}",
+                self.bucket
+            ))
         })
     }
 

@@ -155,8 +155,17 @@ pub fn paused(
     execution_arn: Option<&str>,
 ) -> Message {
     let in_wave: Vec<&DatabaseOutcome> = all.iter().filter(|o| o.wave == wave).collect();
-    let failed: Vec<&DatabaseOutcome> = in_wave.iter().copied().filter(|o| o.status.is_failure()).collect();
-    let mut m = base("fleet-paused", &s.fleet, Outcome::ActionNeeded, execution_arn);
+    let failed: Vec<&DatabaseOutcome> = in_wave
+        .iter()
+        .copied()
+        .filter(|o| o.status.is_failure())
+        .collect();
+    let mut m = base(
+        "fleet-paused",
+        &s.fleet,
+        Outcome::ActionNeeded,
+        execution_arn,
+    );
     let wave_outcomes: Vec<DatabaseOutcome> = in_wave.iter().map(|o| (*o).clone()).collect();
     m.headline = format!(
         "{} paused after wave {wave} of {}: {}",
@@ -167,7 +176,8 @@ pub fn paused(
     m.summary = "The fleet paused after this wave, as its input asks (waves.pauseAfterWave). Check the wave, then start the fleet again with exactly the input below: waves already run are found (nothing starts twice) and the next wave runs.".into();
     m.facts = summary_facts(s);
     m.facts.push(("Full report".into(), report.to_owned()));
-    m.facts.push(("Input to go on".into(), resume_input.to_owned()));
+    m.facts
+        .push(("Input to go on".into(), resume_input.to_owned()));
     m.details = Some(Details {
         title: format!("Wave {wave}"),
         body: lines(in_wave.iter().map(|o| line(o))),
@@ -309,8 +319,16 @@ mod tests {
 
     fn summary() -> Summary {
         let r = crate::fleet::request::FleetRequest::from_value(serde_json::json!({"fleet": "dec", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "mysql", "wave": 2}, {"region": "us-east-1", "identifier": "b", "engine": "mysql"}], "waves": {"maxConcurrency": 2, "perAccountRegion": 1}})).unwrap();
-        let targets = r.targets.clone().unwrap().into_iter().map(|t| crate::fleet::plan::Sourced::new(t, "t".into())).collect();
-        let mut s = crate::fleet::plan::build(&r, targets, vec![], "b", "p").unwrap().summary;
+        let targets = r
+            .targets
+            .clone()
+            .unwrap()
+            .into_iter()
+            .map(|t| crate::fleet::plan::Sourced::new(t, "t".into()))
+            .collect();
+        let mut s = crate::fleet::plan::build(&r, targets, vec![], "b", "p")
+            .unwrap()
+            .summary;
         s.database_count = 30;
         s
     }

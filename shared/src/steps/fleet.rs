@@ -61,7 +61,12 @@ pub async fn plan(event: Value, clients: &ClientFactory) -> Result<Value, Error>
     let mut manifest_read = None;
     if let Some(m) = &request.manifest {
         let read = store
-            .read_pinned(&m.bucket, &m.key, m.version_id.as_deref(), m.etag.as_deref())
+            .read_pinned(
+                &m.bucket,
+                &m.key,
+                m.version_id.as_deref(),
+                m.etag.as_deref(),
+            )
             .await?;
         let rows = manifest::parse(&read.body, &m.ignore_columns)?;
         targets.extend(
@@ -314,9 +319,15 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
     };
     let store = |s: &Summary| -> Result<Store, Error> {
         let clients = notifier.clients().ok_or_else(|| {
-            Error::Configuration("the notify function has no AWS clients to read the fleet's files".into())
+            Error::Configuration(
+                "the notify function has no AWS clients to read the fleet's files".into(),
+            )
         })?;
-        Ok(Store::new(store::client(clients.base()), &s.bucket, &s.prefix))
+        Ok(Store::new(
+            store::client(clients.base()),
+            &s.bucket,
+            &s.prefix,
+        ))
     };
     match event.fleet_stage.as_str() {
         "started" => {
@@ -326,7 +337,11 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         "batch" => {
             let summary = summary()?;
             let batch = event.batch.clone().ok_or_else(|| {
-                Error::invalid("batch", "is missing", "pass the batch just run ($.current.batch)")
+                Error::invalid(
+                    "batch",
+                    "is missing",
+                    "pass the batch just run ($.current.batch)",
+                )
             })?;
             let store = store(&summary)?;
             judge(&summary, &batch, &event, &store, notifier, arn).await
@@ -416,11 +431,8 @@ async fn judge(
         .map_or(batch.databases, |w| w.databases);
     let stop = tally.failed > summary.tolerated_failures.allowed(size);
     let last_wave = summary.waves.last().map(|w| w.wave) == Some(batch.wave);
-    let pause = !stop
-        && batch.last_of_wave
-        && summary.pause_after_wave
-        && tally.started > 0
-        && !last_wave;
+    let pause =
+        !stop && batch.last_of_wave && summary.pause_after_wave && tally.started > 0 && !last_wave;
     if batch.last_of_wave || stop {
         let wave = wave_outcomes(store, summary, batch).await?;
         notifier
@@ -495,7 +507,9 @@ async fn finish(
         let input = serde_json::to_string(&event.request).unwrap_or_default();
         let message = messages::paused(summary, wave, &all, &location, &input, arn);
         notifier.deliver(&message).await;
-        return Ok(json!({"result": "paused", "failed": failed, "wave": wave, "report": location, "resumeInput": event.request}));
+        return Ok(
+            json!({"result": "paused", "failed": failed, "wave": wave, "report": location, "resumeInput": event.request}),
+        );
     }
     let message = messages::finished(summary, &all, event.stopped, &location, arn);
     notifier.deliver(&message).await;
