@@ -27,7 +27,10 @@ for definition in statemachine/*.asl.json; do
     echo "validate: statelint skipped for $definition (JSONata or variables: asl-validator checks it)" >&2
   else
     echo "validate: statelint $definition" >&2
-    findings=$("$venv/statelint" --ignore=FLOAT "$definition" 2>&1) || { echo "$findings" >&2; exit 1; }
+    # statelint 3.1.0 predates ItemReader's ReaderConfig.InputType, which AWS requires to read a
+    # JSON file (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html):
+    # that one finding is dropped; asl-validator checks the field.
+    findings=$("$venv/statelint" --ignore=FLOAT "$definition" 2>&1 | grep -v '^ *Field "InputType" not allowed in State Machine\.States\..*\.ItemReader\.ReaderConfig$' | grep -v -e '^[0-9]* errors:$' -e '^One error:$' || true)
     if [ -n "$findings" ]; then echo "$findings" >&2; exit 1; fi
   fi
 

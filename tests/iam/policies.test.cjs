@@ -354,14 +354,19 @@ for (const [action, resource, expected] of [
   ['lambda:InvokeFunction', fn('SwitchoverFunction'), D],
   ['lambda:InvokeFunction', fn('DeleteOldFunction'), D],
   ['states:StartExecution', `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-bluegreen`, A],
-  ['states:StartExecution', `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-fleet`, D],
+  // A Distributed Map's child workflows are executions of the fleet machine itself.
+  ['states:StartExecution', `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-fleet`, A],
   ['states:StartExecution', `arn:aws:states:${REGION}:${HUB}:stateMachine:hub-release-lock`, D],
   ['states:DescribeExecution', `arn:aws:states:${REGION}:${HUB}:execution:hub-bluegreen:pg16-orders-1a2b3c4d`, A],
   ['states:DescribeExecution', `arn:aws:states:${REGION}:${HUB}:execution:other-machine:x`, D],
-  ['s3:GetObject', `${BUCKET}/manifests/fleet.csv`, A],
+  // The plan function reads manifests and writes the batches; the machine's ItemReader reads
+  // a batch, its ResultWriter writes the children's results; the notify function the reports.
+  ['s3:GetObject', `${BUCKET}/manifests/fleet.csv`, D],
+  ['s3:GetObject', `${BUCKET}/fleet/pg16/run-1/plan/wave-1-batch-0.json`, A],
   ['s3:GetObject', `${BUCKET}/fleet/pg16/run-1/report.json`, D],
   ['s3:GetObject', 'arn:aws:s3:::someone-elses-bucket/manifests/fleet.csv', D],
-  ['s3:PutObject', `${BUCKET}/fleet/pg16/run-1/report.json`, A],
+  ['s3:PutObject', `${BUCKET}/fleet/results/map-run-1/SUCCEEDED_0.json`, A],
+  ['s3:PutObject', `${BUCKET}/fleet/pg16/run-1/plan/wave-1-batch-0.json`, D],
   ['s3:PutObject', `${BUCKET}/manifests/fleet.csv`, D],
   ['s3:DeleteObject', `${BUCKET}/fleet/pg16/run-1/report.json`, D],
   ['rds:DescribeDBClusters', '*', D],
@@ -378,7 +383,7 @@ test('the report bucket refuses every request without TLS', async () => {
   const policy = hub.resolve(hubTemplate.Resources.ReportBucketPolicy.Properties.PolicyDocument);
   for (const [tls, expected] of [['true', A], ['false', D]]) {
     const result = await decide({
-      principal: FLEET_ROLE, identityPolicies: fleetPolicies(), action: 's3:PutObject', resource: `${BUCKET}/fleet/f/r/report.csv`,
+      principal: FLEET_ROLE, identityPolicies: fleetPolicies(), action: 's3:PutObject', resource: `${BUCKET}/fleet/results/r/SUCCEEDED_0.json`,
       account: HUB, context: { 'aws:SecureTransport': tls }, resourcePolicy: policy,
     });
     if (expected === A) assert.equal(result, A);
@@ -458,8 +463,12 @@ for (const [who, principal, policies, action, key, expected] of [
   ['another role of the account allowed s3:* everywhere', hubRole('SwitchoverFunction'), () => writeAnything, 's3:PutObject', 'manifests/fleet.csv', D],
   ['another role of the account allowed s3:* everywhere', hubRole('SwitchoverFunction'), () => writeAnything, 's3:DeleteObject', 'manifests/fleet.csv', D],
   ['the fleet state machine', FLEET_ROLE, fleetPolicies, 's3:PutObject', 'manifests/fleet.csv', D],
-  ['the fleet state machine', FLEET_ROLE, fleetPolicies, 's3:GetObject', 'manifests/fleet.csv', A],
-  ['the fleet state machine', FLEET_ROLE, fleetPolicies, 's3:PutObject', 'fleet/f/r/report.json', A],
+  // The precheck function reads manifests now (it plans into S3 batches); the machine reads
+  // only its batches and writes only its Map results.
+  ['the fleet state machine', FLEET_ROLE, fleetPolicies, 's3:GetObject', 'manifests/fleet.csv', D],
+  ['the fleet state machine', FLEET_ROLE, fleetPolicies, 's3:GetObject', 'fleet/f/plan/batch-1.json', A],
+  ['the fleet state machine', FLEET_ROLE, fleetPolicies, 's3:PutObject', 'fleet/results/f/manifest.json', A],
+  ['the fleet state machine', FLEET_ROLE, fleetPolicies, 's3:PutObject', 'fleet/f/r/report.json', D],
 ]) {
   test(`the report bucket: ${who} ${action} on ${key} is ${expected}`, async () => {
     const result = await decide({

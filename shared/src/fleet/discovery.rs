@@ -4,10 +4,11 @@
 //! Only what a person would call "the database" is taken: not an Aurora cluster's instances,
 //! not a read replica, not a Blue/Green deployment's green (`-green-` and named as a
 //! deployment's target), not an old blue (`-oldN`). Each database's wave is its
-//! `rds-bluegreen:wave` tag, else the selection's.
+//! `rds-bluegreen:wave` tag, else (see [`super::plan`]) RDS's rollout order or the selection's.
 
 use aws_sdk_rds::types::Tag;
 
+use super::plan::Facts;
 use super::request::{FleetTarget, Selection};
 use crate::aws::{database::collect_pages, deployment, enrolment};
 use crate::error::Error;
@@ -19,15 +20,28 @@ pub const WAVE_TAG: &str = "rds-bluegreen:wave";
 /// A database the selection found, or one it passed over and why.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Found {
-    Target(FleetTarget),
-    Skipped { database: String, reason: String },
+    /// A database: its wave tag (if any) in `target.wave`, the selection's wave, what RDS says.
+    Target {
+        target: FleetTarget,
+        default_wave: Option<u32>,
+        facts: Facts,
+    },
+    Skipped {
+        database: String,
+        reason: String,
+    },
 }
 
-/// Every database of the selection, in identifier order.
-pub async fn discover(
+/// Every DB cluster and DB instance of the account and Region.
+async fn list(
     rds: &aws_sdk_rds::Client,
-    selection: &Selection,
-) -> Result<Vec<Found>, Error> {
+) -> Result<
+    (
+        Vec<aws_sdk_rds::types::DbCluster>,
+        Vec<aws_sdk_rds::types::DbInstance>,
+    ),
+    Error,
+> {
     let clusters = collect_pages(
         rds.describe_db_clusters().into_paginator().send(),
         "DescribeDBClusters",
@@ -40,6 +54,54 @@ pub async fn discover(
         |p| p.db_instances().to_vec(),
     )
     .await?;
+    Ok((clusters, instances))
+}
+
+/// What RDS says of each database of the account and Region (engine version, rollout order),
+/// by identifier: two paginated reads for a whole lane, not one per database.
+pub async fn facts(
+    rds: &aws_sdk_rds::Client,
+) -> Result<std::collections::BTreeMap<String, Facts>, Error> {
+    let (clusters, instances) = list(rds).await?;
+    let mut out = std::collections::BTreeMap::new();
+    for c in &clusters {
+        out.insert(
+            c.db_cluster_identifier().unwrap_or_default().to_owned(),
+            cluster_facts(c),
+        );
+    }
+    for i in instances
+        .iter()
+        .filter(|i| i.db_cluster_identifier().is_none())
+    {
+        out.insert(
+            i.db_instance_identifier().unwrap_or_default().to_owned(),
+            instance_facts(i),
+        );
+    }
+    Ok(out)
+}
+
+fn cluster_facts(c: &aws_sdk_rds::types::DbCluster) -> Facts {
+    Facts {
+        engine_version: c.engine_version().map(str::to_owned),
+        rollout_order: c.upgrade_rollout_order().map(|o| o.as_str().to_owned()),
+    }
+}
+
+fn instance_facts(i: &aws_sdk_rds::types::DbInstance) -> Facts {
+    Facts {
+        engine_version: i.engine_version().map(str::to_owned),
+        rollout_order: i.upgrade_rollout_order().map(|o| o.as_str().to_owned()),
+    }
+}
+
+/// Every database of the selection, in identifier order.
+pub async fn discover(
+    rds: &aws_sdk_rds::Client,
+    selection: &Selection,
+) -> Result<Vec<Found>, Error> {
+    let (clusters, instances) = list(rds).await?;
     let greens: Vec<String> = deployment::list(rds)
         .await?
         .into_iter()
@@ -53,6 +115,7 @@ pub async fn discover(
             engine: c.engine().unwrap_or_default(),
             tags: c.tag_list(),
             member_or_replica: c.replication_source_identifier().is_some(),
+            facts: cluster_facts(c),
         });
     }
     for i in &instances {
@@ -61,6 +124,7 @@ pub async fn discover(
             arn: i.db_instance_arn().unwrap_or_default(),
             engine: i.engine().unwrap_or_default(),
             tags: i.tag_list(),
+            facts: instance_facts(i),
             member_or_replica: i.db_cluster_identifier().is_some()
                 || i.read_replica_source_db_instance_identifier().is_some()
                 || i.read_replica_source_db_cluster_identifier().is_some(),
@@ -80,6 +144,7 @@ struct Candidate<'a> {
     engine: &'a str,
     tags: &'a [Tag],
     member_or_replica: bool,
+    facts: Facts,
 }
 
 impl Candidate<'_> {
@@ -110,17 +175,21 @@ impl Candidate<'_> {
                 Some(wave) => Some(wave),
                 None => return skip("its rds-bluegreen:wave tag is not a whole number"),
             },
-            None => selection.wave,
+            None => None,
         };
-        Some(Found::Target(FleetTarget {
-            account_id: selection.account_id.clone(),
-            region: selection.region.clone(),
-            identifier: self.identifier.to_owned(),
-            engine,
-            role_arn: selection.role_arn.clone(),
-            wave,
-            options: Default::default(),
-        }))
+        Some(Found::Target {
+            target: FleetTarget {
+                account_id: selection.account_id.clone(),
+                region: selection.region.clone(),
+                identifier: self.identifier.to_owned(),
+                engine,
+                role_arn: selection.role_arn.clone(),
+                wave,
+                options: Default::default(),
+            },
+            default_wave: selection.wave,
+            facts: self.facts.clone(),
+        })
     }
 }
 

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::lifecycle::SupportFacts;
 use crate::notify::format::truncate;
 
 /// How a database ended in this fleet.
@@ -29,9 +30,19 @@ pub enum Status {
     NotStarted,
     /// Its wave never started: the fleet stopped before it.
     Skipped,
+    /// Its wave waits: the fleet paused after an earlier wave (`pauseAfterWave`).
+    Waiting,
 }
 
 impl Status {
+    /// Whether this fleet execution started it (not found from an earlier start).
+    pub fn started_now(self) -> bool {
+        matches!(
+            self,
+            Status::Succeeded | Status::Passed | Status::Blocked | Status::Failed
+        )
+    }
+
     /// Whether it counts against the wave's tolerance.
     pub fn is_failure(self) -> bool {
         matches!(
@@ -51,6 +62,7 @@ impl Status {
             Status::Conflict => "conflict",
             Status::NotStarted => "not-started",
             Status::Skipped => "skipped",
+            Status::Waiting => "waiting",
         }
     }
 }
@@ -84,6 +96,11 @@ pub struct Outcome {
     pub start_date: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_date: Option<i64>,
+    /// What the plan read: the engine version and its support dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    #[serde(flatten)]
+    pub support: SupportFacts,
 }
 
 /// A cause kept in the state and the report: long enough to act on.
@@ -105,6 +122,8 @@ pub fn read(result: &Value) -> Outcome {
         blockers: Vec::new(),
         start_date: None,
         stop_date: None,
+        engine_version: None,
+        support: SupportFacts::default(),
     };
     let present = |key: &str| result.get(key).filter(|v| !v.is_null());
     if let Some(run) = present("run") {
@@ -242,6 +261,7 @@ pub fn counts(outcomes: &[Outcome]) -> Vec<(Status, usize)> {
         Status::Conflict,
         Status::NotStarted,
         Status::Skipped,
+        Status::Waiting,
     ]
     .into_iter()
     .map(|s| (s, outcomes.iter().filter(|o| o.status == s).count()))

@@ -1,32 +1,46 @@
-//! The fleet's plan: every database's own request, checked, named and placed in its wave and
-//! queue, before anything starts.
+//! The fleet's plan: every database's own request, checked, named and placed in its wave,
+//! queue and batch, before anything starts.
 //!
 //! Concurrency is shaped here rather than by a scheduler: each wave's databases are dealt, per
 //! account and Region, into at most `perAccountRegion` queues that run one database after
-//! another; the state machine runs at most `maxConcurrency` queues at once. So neither limit
-//! can be exceeded, whatever order the queues start in.
+//! another; the Distributed Map runs at most `maxConcurrency` queues at once. So neither limit
+//! can be exceeded, whatever order the queues start in. A queue holds at most
+//! [`QUEUE_CHUNK`] databases per batch (one child workflow of the Map stays far inside its
+//! history and output limits); a wave's batches run one after another, batch `b` holding the
+//! `b`-th chunk of every queue, so a lane never has more than `perAccountRegion` queues at once.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use super::request::{FleetRequest, FleetTarget};
+use super::lifecycle::SupportFacts;
+use super::request::{FleetRequest, FleetTarget, Tolerance, WaveSource};
+use super::store;
 use crate::error::Error;
 use crate::input::Request;
 
-/// The plan the state machine runs.
+/// The plan: what the state carries (`summary`), what S3 holds (`batches`, `roster`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
-    /// What every later step and message needs, without the children's inputs.
     pub summary: Summary,
-    pub waves: Vec<Wave>,
-    /// Every database with its wave and child name, so the end can tell what never started.
-    pub roster: Vec<Entry>,
+    pub batches: Vec<Batch>,
+    /// Every database with its wave, child name and facts, so the end can tell what never
+    /// started and the dry run can show support dates.
+    pub roster: Roster,
 }
 
-/// The fleet in figures.
+/// The roster file (`roster.json`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Roster {
+    pub databases: Vec<Entry>,
+    pub passed_over: Vec<Skipped>,
+}
+
+/// The fleet in figures: all the state machine carries, whatever the fleet's size (a few
+/// dozen bytes per batch).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
@@ -34,12 +48,71 @@ pub struct Summary {
     pub action: String,
     pub max_concurrency: u32,
     pub per_account_region: u32,
-    pub tolerated_failures: u32,
+    pub tolerated_failures: Tolerance,
     pub soak_seconds: u32,
+    #[serde(default)]
+    pub pause_after_wave: bool,
     pub database_count: usize,
     pub wave_count: usize,
-    /// Databases a selection found but passed over, and why.
+    /// Each wave's number and size (a percentage tolerance counts against it).
+    pub waves: Vec<WaveSize>,
+    /// Every batch in the order they run.
+    pub batches: Vec<BatchRef>,
+    pub batch_count: usize,
+    /// How many databases a selection passed over; the first few, with the reason.
+    pub skipped_count: usize,
     pub skipped: Vec<Skipped>,
+    /// The report bucket and this execution's folder in it.
+    pub bucket: String,
+    pub prefix: String,
+    /// The manifest as read (its version), when the fleet has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<ManifestRead>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+}
+
+/// A wave's size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaveSize {
+    pub wave: u32,
+    pub databases: usize,
+}
+
+/// The manifest this fleet read: the version S3 served (recorded in the report).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManifestRead {
+    pub bucket: String,
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+/// One batch as the state machine sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchRef {
+    pub wave: u32,
+    /// Its place in its wave, from 0.
+    pub batch: usize,
+    /// The queues' file (the Map's `ItemReader`).
+    pub key: String,
+    pub databases: usize,
+    /// The first batch of a wave after the first: the soak comes before it.
+    pub soak_before: bool,
+    pub last_of_wave: bool,
+}
+
+/// One batch: its reference and its queues (written to `key`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+    pub reference: BatchRef,
+    pub queues: Vec<Queue>,
 }
 
 /// A database of the roster.
@@ -49,15 +122,10 @@ pub struct Entry {
     pub database: String,
     pub wave: u32,
     pub name: String,
-}
-
-/// One wave: its queues, which run side by side.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Wave {
-    pub wave: u32,
-    pub databases: usize,
-    pub queues: Vec<Queue>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_version: Option<String>,
+    #[serde(flatten)]
+    pub support: SupportFacts,
 }
 
 /// Databases of one account and Region that run one after another.
@@ -88,132 +156,228 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// What RDS says of a database, when the plan read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub engine_version: Option<String>,
+    /// `first`, `second` or `last` (`UpgradeRolloutOrder`).
+    pub rollout_order: Option<String>,
+}
+
 /// A target and where it came from (`targets[2]`, `manifest row 5`, `selection[0]`), for errors.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Sourced {
     pub target: FleetTarget,
     pub origin: String,
+    /// The wave when neither the database nor RDS's order names one (a selection's `wave`).
+    pub default_wave: Option<u32>,
+    pub facts: Facts,
+    pub support: SupportFacts,
 }
 
-/// A wave's databases must fit one Map result in the 256 KB state (about 2 KB each).
-pub const MAX_WAVE_DATABASES: usize = 100;
-/// The plan must leave room in the 256 KB state for the waves' results.
-pub const MAX_PLAN_BYTES: usize = 150_000;
+impl Sourced {
+    pub fn new(target: FleetTarget, origin: String) -> Self {
+        Sourced {
+            target,
+            origin,
+            default_wave: None,
+            facts: Facts::default(),
+            support: SupportFacts::default(),
+        }
+    }
+}
+
+/// Databases of one queue in one batch: a Map child workflow runs about a dozen history
+/// events per database (25,000 allowed) and returns about 1-4 KB each (256 KB allowed).
+pub const QUEUE_CHUNK: usize = 20;
+/// Passed-over databases the state and the messages carry (the roster file has them all).
+const SKIPPED_IN_SUMMARY: usize = 20;
 /// Child names stay within 47 characters, so `bluegreen-<kind>-<name>` is a whole CloudTrail
 /// session name (64).
 pub const MAX_CHILD_NAME: usize = 47;
 
+/// RDS's rollout order as a wave: first 1, second 2, last 3
+/// (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/RDS.Maintenance.AMVU.UpgradeRolloutOrder.html).
+pub fn rollout_wave(order: &str) -> Option<u32> {
+    match order {
+        "first" => Some(1),
+        "second" => Some(2),
+        "last" => Some(3),
+        _ => None,
+    }
+}
+
+/// The database's wave: its own (listed, or its `rds-bluegreen:wave` tag), else RDS's rollout
+/// order when the fleet asks for it, else the selection's, else 1.
+fn wave_of(request: &FleetRequest, s: &Sourced) -> u32 {
+    s.target
+        .wave
+        .or_else(|| match request.waves.from {
+            WaveSource::UpgradeRolloutOrder => {
+                s.facts.rollout_order.as_deref().and_then(rollout_wave)
+            }
+            WaveSource::Tag => None,
+        })
+        .or(s.default_wave)
+        .unwrap_or(1)
+}
+
 /// Builds the plan; every database's request is validated as a single execution would be.
+/// `prefix` is the execution's folder in `bucket`.
 pub fn build(
     request: &FleetRequest,
     targets: Vec<Sourced>,
     skipped: Vec<Skipped>,
+    bucket: &str,
+    prefix: &str,
 ) -> Result<Plan, Error> {
     if targets.is_empty() {
         return Err(Error::invalid(
             "selection",
             format!(
                 "found no database to act on{}",
-                if skipped.is_empty() { String::new() } else { format!(" ({} passed over: {})", skipped.len(), skipped.iter().map(|s| format!("{} {}", s.database, s.reason)).collect::<Vec<_>>().join("; ")) }
+                if skipped.is_empty() { String::new() } else { format!(" ({} passed over: {})", skipped.len(), skipped.iter().take(SKIPPED_IN_SUMMARY).map(|s| format!("{} {}", s.database, s.reason)).collect::<Vec<_>>().join("; ")) }
             ),
             "enrol the databases (tag rds-bluegreen:enrolled = true) or check the accounts and Regions",
         ));
     }
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut by_wave: BTreeMap<u32, BTreeMap<String, Vec<Item>>> = BTreeMap::new();
-    for Sourced { target, origin } in targets {
-        let database = database_label(&target);
+    let mut by_wave: BTreeMap<u32, BTreeMap<String, Vec<(Item, Entry)>>> = BTreeMap::new();
+    for sourced in targets {
+        let (target, origin) = (&sourced.target, &sourced.origin);
+        let database = database_label(target);
         if let Some(first) = seen.insert(database.clone(), origin.clone()) {
             return Err(Error::invalid(
-                origin,
+                origin.clone(),
                 format!("names {database} again (first at {first})"),
                 "list each database once",
             ));
         }
-        let wave = target.wave.unwrap_or(1);
-        if wave == 0 {
+        if target.wave == Some(0) {
             return Err(Error::invalid(
                 format!("{origin} wave"),
                 "is 0",
                 "number waves from 1",
             ));
         }
-        let input = child_request(request, &target, &origin)?;
-        let lane = lane(&target);
+        let wave = wave_of(request, &sourced);
+        let input = child_request(request, target, origin)?;
+        let name = child_name(request, target);
+        let entry = Entry {
+            database: database.clone(),
+            wave,
+            name: name.clone(),
+            engine_version: sourced.facts.engine_version.clone(),
+            support: sourced.support.clone(),
+        };
         by_wave
             .entry(wave)
             .or_default()
-            .entry(lane)
+            .entry(lane(target))
             .or_default()
-            .push(Item {
-                name: child_name(request, &target),
-                database,
-                wave,
-                input,
-            });
+            .push((
+                Item {
+                    name,
+                    database,
+                    wave,
+                    input,
+                },
+                entry,
+            ));
     }
     let per_lane = request.waves.per_account_region as usize;
+    let by_deadline = request.deadline.is_some();
+    let mut batches = Vec::new();
     let mut waves = Vec::new();
+    let mut roster = Vec::new();
     for (wave, lanes) in by_wave {
         let databases: usize = lanes.values().map(Vec::len).sum();
-        if databases > MAX_WAVE_DATABASES {
-            return Err(Error::invalid(
-                format!("wave {wave}"),
-                format!("has {databases} databases, more than {MAX_WAVE_DATABASES}"),
-                "split it into several waves (a wave's results must fit Step Functions' 256 KB state)",
+        waves.push(WaveSize { wave, databases });
+        let mut queues: Vec<Queue> = Vec::new();
+        for (lane, mut items) in lanes {
+            // With a deadline, the databases whose standard support ends first go first.
+            items.sort_by(|(a, ea), (b, eb)| {
+                let end = |e: &Entry| {
+                    (by_deadline)
+                        .then(|| e.support.standard_support_end.clone())
+                        .flatten()
+                        .unwrap_or_else(|| "9999".into())
+                };
+                end(ea).cmp(&end(eb)).then(a.database.cmp(&b.database))
+            });
+            roster.extend(items.iter().map(|(_, e)| e.clone()));
+            queues.extend(deal(
+                &lane,
+                items.into_iter().map(|(i, _)| i).collect(),
+                per_lane,
             ));
         }
-        let mut queues: Vec<Queue> = lanes
-            .into_iter()
-            .flat_map(|(lane, mut items)| {
-                items.sort_by(|a, b| a.database.cmp(&b.database));
-                deal(&lane, items, per_lane)
-            })
-            .collect();
         // Longest queues first: the wave ends soonest when they start first.
         queues.sort_by(|a, b| b.items.len().cmp(&a.items.len()).then(a.lane.cmp(&b.lane)));
-        waves.push(Wave {
-            wave,
-            databases,
-            queues,
-        });
+        let first_wave = waves.len() == 1;
+        let count = queues
+            .iter()
+            .map(|q| q.items.len().div_ceil(QUEUE_CHUNK))
+            .max()
+            .unwrap_or(1);
+        for b in 0..count {
+            let chunk: Vec<Queue> = queues
+                .iter()
+                .filter_map(|q| {
+                    let items: Vec<Item> = q
+                        .items
+                        .iter()
+                        .skip(b * QUEUE_CHUNK)
+                        .take(QUEUE_CHUNK)
+                        .cloned()
+                        .collect();
+                    (!items.is_empty()).then(|| Queue {
+                        lane: q.lane.clone(),
+                        items,
+                    })
+                })
+                .collect();
+            batches.push(Batch {
+                reference: BatchRef {
+                    wave,
+                    batch: b,
+                    key: store::batch_key(prefix, wave, b),
+                    databases: chunk.iter().map(|q| q.items.len()).sum(),
+                    soak_before: b == 0 && !first_wave,
+                    last_of_wave: b + 1 == count,
+                },
+                queues: chunk,
+            });
+        }
     }
-    let roster = waves
-        .iter()
-        .flat_map(|w| &w.queues)
-        .flat_map(|q| &q.items)
-        .map(|i| Entry {
-            database: i.database.clone(),
-            wave: i.wave,
-            name: i.name.clone(),
-        })
-        .collect();
-    let plan = Plan {
-        summary: Summary {
-            fleet: request.fleet.clone(),
-            action: request.action.name().to_owned(),
-            max_concurrency: request.waves.max_concurrency,
-            per_account_region: request.waves.per_account_region,
-            tolerated_failures: request.waves.tolerated_failures,
-            soak_seconds: request.waves.soak_seconds,
-            database_count: seen.len(),
-            wave_count: waves.len(),
-            skipped,
-        },
+    let summary = Summary {
+        fleet: request.fleet.clone(),
+        action: request.action.name().to_owned(),
+        max_concurrency: request.waves.max_concurrency,
+        per_account_region: request.waves.per_account_region,
+        tolerated_failures: request.waves.tolerated_failures,
+        soak_seconds: request.waves.soak_seconds,
+        pause_after_wave: request.waves.pause_after_wave,
+        database_count: seen.len(),
+        wave_count: waves.len(),
         waves,
-        roster,
+        batch_count: batches.len(),
+        batches: batches.iter().map(|b| b.reference.clone()).collect(),
+        skipped_count: skipped.len(),
+        skipped: skipped.iter().take(SKIPPED_IN_SUMMARY).cloned().collect(),
+        bucket: bucket.to_owned(),
+        prefix: prefix.to_owned(),
+        manifest: None,
+        deadline: request.deadline.clone(),
     };
-    let bytes = serde_json::to_vec(&plan)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
-    if bytes > MAX_PLAN_BYTES {
-        return Err(Error::invalid(
-            "fleet",
-            format!("plans {} databases in {bytes} bytes, more than {MAX_PLAN_BYTES}", plan.summary.database_count),
-            "split the fleet into several executions (e.g. one per wave or per account): Step Functions keeps an execution's state under 256 KB",
-        ));
-    }
-    Ok(plan)
+    Ok(Plan {
+        summary,
+        batches,
+        roster: Roster {
+            databases: roster,
+            passed_over: skipped,
+        },
+    })
 }
 
 /// Deals a lane's items into at most `queues` queues, round robin.
@@ -339,19 +503,23 @@ mod tests {
         FleetRequest::from_value(v).unwrap()
     }
 
-    fn target(account: &str, region: &str, id: &str, wave: u32) -> Sourced {
-        Sourced {
-            target: FleetTarget {
+    pub(crate) fn target(account: &str, region: &str, id: &str, wave: u32) -> Sourced {
+        Sourced::new(
+            FleetTarget {
                 account_id: Some(account.into()),
                 region: region.into(),
                 identifier: id.into(),
                 engine: Engine::Postgres,
                 role_arn: None,
-                wave: Some(wave),
+                wave: (wave > 0).then_some(wave),
                 options: Map::new(),
             },
-            origin: format!("targets[{id}]"),
-        }
+            format!("targets[{id}]"),
+        )
+    }
+
+    fn plan(r: &FleetRequest, targets: Vec<Sourced>) -> Result<Plan, Error> {
+        build(r, targets, vec![], "bucket", "fleet/dec/run1")
     }
 
     #[test]
@@ -363,13 +531,16 @@ mod tests {
             target("222222222222", "us-east-1", "c", 2),
             target("111111111111", "us-east-1", "z", 1),
         ];
-        let plan = build(&r, targets, vec![]).unwrap();
+        let plan = plan(&r, targets).unwrap();
+        let waves: Vec<u32> = plan.summary.batches.iter().map(|b| b.wave).collect();
+        assert_eq!(waves, vec![1, 2]);
+        let wave2 = &plan.batches[1];
+        assert_eq!(wave2.reference.databases, 3);
+        assert!(wave2.reference.soak_before && wave2.reference.last_of_wave);
         assert_eq!(
-            plan.waves.iter().map(|w| w.wave).collect::<Vec<_>>(),
-            vec![1, 2]
+            wave2.reference.key,
+            "fleet/dec/run1/plan/wave-2-batch-0.json"
         );
-        let wave2 = &plan.waves[1];
-        assert_eq!(wave2.databases, 3);
         // perAccountRegion 1: one queue per lane, the longer first.
         assert_eq!(wave2.queues.len(), 2);
         assert_eq!(wave2.queues[0].lane, "111111111111/us-east-1");
@@ -390,6 +561,7 @@ mod tests {
         assert_eq!(input["options"]["notifications"], "failures");
         assert_eq!(input["options"]["targetEngineVersion"], "8.4.3");
         assert_eq!(input["action"], "upgrade");
+        assert_eq!(plan.roster.databases.len(), 4);
     }
 
     #[test]
@@ -420,7 +592,7 @@ mod tests {
         bad.target
             .options
             .insert("targetIops".into(), json!("many"));
-        match build(&r, vec![bad], vec![]).unwrap_err() {
+        match plan(&r, vec![bad]).unwrap_err() {
             Error::InvalidInput { field, .. } => assert!(
                 field.starts_with("targets[a] (111111111111/us-east-1/a): options"),
                 "{field}"
@@ -431,14 +603,8 @@ mod tests {
             target("111111111111", "us-east-1", "a", 1),
             target("111111111111", "us-east-1", "a", 2),
         ];
-        assert!(matches!(
-            build(&r, dup, vec![]),
-            Err(Error::InvalidInput { .. })
-        ));
-        assert!(matches!(
-            build(&r, vec![], vec![]),
-            Err(Error::InvalidInput { .. })
-        ));
+        assert!(matches!(plan(&r, dup), Err(Error::InvalidInput { .. })));
+        assert!(matches!(plan(&r, vec![]), Err(Error::InvalidInput { .. })));
     }
 
     #[test]
@@ -447,8 +613,138 @@ mod tests {
         let targets = (0..5)
             .map(|i| target("111111111111", "us-east-1", &format!("d{i}"), 1))
             .collect();
-        let plan = build(&r, targets, vec![]).unwrap();
-        let sizes: Vec<usize> = plan.waves[0].queues.iter().map(|q| q.items.len()).collect();
+        let plan = plan(&r, targets).unwrap();
+        let sizes: Vec<usize> = plan.batches[0]
+            .queues
+            .iter()
+            .map(|q| q.items.len())
+            .collect();
         assert_eq!(sizes, vec![3, 2]);
+    }
+
+    #[test]
+    fn rds_rollout_order_places_waves_and_the_wave_tag_wins() {
+        let r = request(json!({"waves": {"from": "upgradeRolloutOrder"}}));
+        let with = |id: &str, wave: u32, order: Option<&str>, default: Option<u32>| {
+            let mut t = target("111111111111", "us-east-1", id, wave);
+            t.facts.rollout_order = order.map(str::to_owned);
+            t.default_wave = default;
+            t
+        };
+        let plan = plan(
+            &r,
+            vec![
+                with("a-last", 0, Some("last"), None),
+                with("b-first", 0, Some("first"), Some(5)),
+                with("c-second", 0, Some("second"), None),
+                with("d-tagged", 2, Some("first"), None),
+                with("e-none", 0, None, Some(4)),
+            ],
+        )
+        .unwrap();
+        let wave_of = |id: &str| {
+            plan.roster
+                .databases
+                .iter()
+                .find(|e| e.database.ends_with(id))
+                .unwrap()
+                .wave
+        };
+        assert_eq!(
+            [
+                wave_of("a-last"),
+                wave_of("b-first"),
+                wave_of("c-second"),
+                wave_of("d-tagged"),
+                wave_of("e-none")
+            ],
+            [3, 1, 2, 2, 4]
+        );
+        // Without the option, RDS's order is ignored.
+        let plain = build(
+            &request(json!({})),
+            vec![with("a-last", 0, Some("last"), None)],
+            vec![],
+            "b",
+            "p",
+        )
+        .unwrap();
+        assert_eq!(plain.roster.databases[0].wave, 1);
+    }
+
+    #[test]
+    fn a_deadline_runs_the_earliest_support_end_first() {
+        let r = request(json!({"deadline": "2027-01-31"}));
+        let with = |id: &str, end: Option<&str>| {
+            let mut t = target("111111111111", "us-east-1", id, 1);
+            t.support.standard_support_end = end.map(str::to_owned);
+            t
+        };
+        let plan = plan(
+            &r,
+            vec![
+                with("a", Some("2028-01-01")),
+                with("b", None),
+                with("c", Some("2026-07-31")),
+            ],
+        )
+        .unwrap();
+        let order: Vec<&str> = plan.batches[0].queues[0]
+            .items
+            .iter()
+            .map(|i| i.database.rsplit('/').next().unwrap())
+            .collect();
+        assert_eq!(order, vec!["c", "a", "b"]);
+    }
+
+    /// A lane's databases are chunked into batches; no batch gives a lane more queues than
+    /// `perAccountRegion`, and every database is in exactly one batch.
+    #[test]
+    fn five_thousand_databases_plan_in_bounded_batches() {
+        let r = request(
+            json!({"waves": {"maxConcurrency": 40, "perAccountRegion": 3, "toleratedFailures": "5%"}}),
+        );
+        let accounts: Vec<String> = (0..25)
+            .map(|a| format!("{:012}", 100_000_000_000u64 + a))
+            .collect();
+        let regions = ["us-east-1", "eu-west-1"];
+        let targets: Vec<Sourced> = (0..5_000)
+            .map(|i| {
+                let account = &accounts[i % accounts.len()];
+                let region = regions[(i / accounts.len()) % 2];
+                target(account, region, &format!("db-{i:05}"), (i % 3 + 1) as u32)
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        let plan = plan(&r, targets).unwrap();
+        let elapsed = started.elapsed();
+        assert_eq!(plan.summary.database_count, 5_000);
+        assert_eq!(plan.roster.databases.len(), 5_000);
+        let mut placed = 0;
+        for b in &plan.batches {
+            let mut per_lane: BTreeMap<&str, usize> = BTreeMap::new();
+            for q in &b.queues {
+                *per_lane.entry(&q.lane).or_default() += 1;
+                assert!(q.items.len() <= QUEUE_CHUNK);
+                placed += q.items.len();
+            }
+            assert!(per_lane.values().all(|n| *n <= 3), "{per_lane:?}");
+            let bytes = serde_json::to_vec(&b.queues).unwrap().len();
+            assert!(bytes < 20 * 1024 * 1024, "a batch file of {bytes} bytes");
+        }
+        assert_eq!(placed, 5_000);
+        // The state carries the summary only: far under 256 KB whatever the fleet's size.
+        let summary = serde_json::to_vec(&plan.summary).unwrap().len();
+        assert!(summary < 64 * 1024, "summary {summary} bytes");
+        assert_eq!(
+            r.waves
+                .tolerated_failures
+                .allowed(plan.summary.waves[0].databases),
+            83
+        );
+        eprintln!(
+            "5,000 databases: planned in {elapsed:?}, {} batches, summary {summary} bytes",
+            plan.summary.batch_count
+        );
     }
 }

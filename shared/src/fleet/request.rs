@@ -63,6 +63,11 @@ pub struct FleetRequest {
     /// or `all`.
     #[serde(default = "failures_only")]
     pub database_notifications: Notifications,
+    /// A date (`YYYY-MM-DD`): the report says, per database, whether Extended Support applies
+    /// or will apply before it, and each wave runs the databases whose standard support ends
+    /// first, first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
 }
 
 fn failures_only() -> Notifications {
@@ -117,6 +122,13 @@ pub struct Manifest {
     /// column that is not a field or an option is refused.
     #[serde(default)]
     pub ignore_columns: Vec<String>,
+    /// Read exactly this version of the object (S3 `GetObject` `VersionId`; the bucket is
+    /// versioned), so a later upload cannot change what this fleet runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// Read the object only if its ETag is this one (S3 `GetObject` `IfMatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 /// Every enrolled database of one account and Region.
@@ -147,12 +159,94 @@ pub struct WavePolicy {
     /// account and Region).
     #[serde(default = "default_per_account_region")]
     pub per_account_region: u32,
-    /// Failed databases a wave may have; one more stops the fleet before the next wave.
+    /// Failed databases a wave may have (a count, or a percentage of the wave's databases as
+    /// `"10%"`); one more stops the fleet before the next wave.
     #[serde(default)]
-    pub tolerated_failures: u32,
+    pub tolerated_failures: Tolerance,
     /// Seconds to wait between one wave's end and the next wave's start.
     #[serde(default)]
     pub soak_seconds: u32,
+    /// End the fleet after each wave that started a database (status `paused`, the wave's
+    /// report and the input to go on in the message); the same input started again goes on
+    /// with the next wave.
+    #[serde(default)]
+    pub pause_after_wave: bool,
+    /// Where a database's wave comes from when it names none: `tag` (the selection's or 1) or
+    /// `upgradeRolloutOrder` (RDS's own order: first, second, last are waves 1, 2, 3). The
+    /// `rds-bluegreen:wave` tag, or a listed wave, always wins.
+    #[serde(default)]
+    pub from: WaveSource,
+}
+
+/// Where waves come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WaveSource {
+    #[default]
+    Tag,
+    UpgradeRolloutOrder,
+}
+
+/// Failures a wave tolerates: a count (`2`) or a percentage of its databases (`"10%"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Value", into = "Value")]
+pub enum Tolerance {
+    Count(u32),
+    Percent(u32),
+}
+
+impl Default for Tolerance {
+    fn default() -> Self {
+        Tolerance::Count(0)
+    }
+}
+
+impl Tolerance {
+    /// Failures allowed in a wave of `databases` (a percentage rounds down).
+    pub fn allowed(self, databases: usize) -> usize {
+        match self {
+            Tolerance::Count(n) => n as usize,
+            Tolerance::Percent(p) => databases * p as usize / 100,
+        }
+    }
+
+    /// `2` or `10%`.
+    pub fn describe(self) -> String {
+        match self {
+            Tolerance::Count(n) => n.to_string(),
+            Tolerance::Percent(p) => format!("{p}%"),
+        }
+    }
+}
+
+impl TryFrom<Value> for Tolerance {
+    type Error = String;
+    fn try_from(value: Value) -> Result<Self, String> {
+        let bad = || format!("{value} is neither a count (2) nor a percentage (\"10%\")");
+        match &value {
+            Value::Number(n) => n
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .map(Tolerance::Count)
+                .ok_or_else(bad),
+            Value::String(s) => s
+                .strip_suffix('%')
+                .and_then(|p| p.trim().parse::<u32>().ok())
+                .filter(|p| *p <= 100)
+                .map(Tolerance::Percent)
+                .ok_or_else(bad),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl From<Tolerance> for Value {
+    fn from(t: Tolerance) -> Value {
+        match t {
+            Tolerance::Count(n) => Value::from(n),
+            Tolerance::Percent(p) => Value::from(format!("{p}%")),
+        }
+    }
 }
 
 fn default_max_concurrency() -> u32 {
@@ -168,8 +262,10 @@ impl Default for WavePolicy {
     }
 }
 
-/// Step Functions' inline Map runs at most 40 iterations at once.
-pub const MAX_CONCURRENCY: u32 = 40;
+/// Databases in flight at once. A Distributed Map runs up to 10,000 child workflows at once
+/// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); this keeps
+/// StartExecution of the per-database machine well inside its default rate.
+pub const MAX_CONCURRENCY: u32 = 1_000;
 /// The longest soak between waves: a week.
 pub const MAX_SOAK_SECONDS: u32 = 7 * 24 * 60 * 60;
 /// The fleet name's limit: child names must fit a CloudTrail session name whole.
@@ -262,6 +358,24 @@ impl FleetRequest {
                 ));
             }
         }
+        if let Some(deadline) = &self.deadline {
+            if crate::fleet::lifecycle::parse_date(deadline).is_none() {
+                return Err(Error::invalid(
+                    "deadline",
+                    format!("`{deadline}` is not a date"),
+                    "give a day as YYYY-MM-DD, e.g. 2027-02-28",
+                ));
+            }
+        }
+        if let Some(m) = &self.manifest {
+            if m.version_id.as_deref() == Some("") || m.etag.as_deref() == Some("") {
+                return Err(Error::invalid(
+                    "manifest.versionId",
+                    "is empty",
+                    "give the object's VersionId or ETag as S3 shows it, or leave the field out",
+                ));
+            }
+        }
         self.waves.validate()
     }
 }
@@ -272,7 +386,7 @@ impl WavePolicy {
             return Err(Error::invalid(
                 "waves.maxConcurrency",
                 format!("is {}, outside 1-{MAX_CONCURRENCY}", self.max_concurrency),
-                "give 1 to 40 databases in flight at once",
+                "give 1 to 1000 databases in flight at once",
             ));
         }
         if !(1..=self.max_concurrency).contains(&self.per_account_region) {
@@ -317,8 +431,22 @@ mod tests {
         assert_eq!(r.action, FleetAction::Upgrade);
         assert_eq!(r.waves.max_concurrency, 4);
         assert_eq!(r.waves.per_account_region, 2);
-        assert_eq!(r.waves.tolerated_failures, 0);
+        assert_eq!(r.waves.tolerated_failures, Tolerance::Count(0));
         assert_eq!(r.database_notifications, Notifications::Failures);
+        assert!(!r.waves.pause_after_wave);
+        assert_eq!(r.waves.from, WaveSource::Tag);
+    }
+
+    #[test]
+    fn a_tolerance_is_a_count_or_a_percentage_of_the_wave() {
+        let r = parse(json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"toleratedFailures": "10%", "pauseAfterWave": true, "from": "upgradeRolloutOrder"}})).unwrap();
+        assert_eq!(r.waves.tolerated_failures, Tolerance::Percent(10));
+        assert_eq!(r.waves.tolerated_failures.allowed(45), 4);
+        assert_eq!(Tolerance::Count(2).allowed(45), 2);
+        assert_eq!(r.waves.tolerated_failures.describe(), "10%");
+        assert!(r.waves.pause_after_wave);
+        let back = serde_json::to_value(r.waves).unwrap();
+        assert_eq!(back["toleratedFailures"], "10%");
     }
 
     #[test]
@@ -357,6 +485,22 @@ mod tests {
             (
                 json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "memberRoleName": "a/b"}),
                 "memberRoleName",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"toleratedFailures": "120%"}}),
+                "waves.toleratedFailures",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "waves": {"from": "rolloutOrder"}}),
+                "waves.from",
+            ),
+            (
+                json!({"fleet": "f", "selection": [{"region": "us-east-1"}], "deadline": "31/07/2026"}),
+                "deadline",
+            ),
+            (
+                json!({"fleet": "f", "manifest": {"bucket": "b", "key": "k", "versionId": ""}}),
+                "manifest.versionId",
             ),
             (
                 json!({"fleet": "f", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "oracle"}]}),

@@ -41,7 +41,7 @@ fn base(stage: &str, fleet: &str, outcome: Outcome, execution_arn: Option<&str>)
 }
 
 fn summary_facts(s: &Summary) -> Vec<(String, String)> {
-    vec![
+    let mut facts = vec![
         ("Action".into(), s.action.clone()),
         ("Databases".into(), s.database_count.to_string()),
         ("Waves".into(), s.wave_count.to_string()),
@@ -54,9 +54,22 @@ fn summary_facts(s: &Summary) -> Vec<(String, String)> {
         ),
         (
             "Tolerated failures".into(),
-            format!("{} per wave", s.tolerated_failures),
+            format!("{} per wave", s.tolerated_failures.describe()),
         ),
-    ]
+    ];
+    if let Some(m) = &s.manifest {
+        facts.push((
+            "Manifest".into(),
+            format!(
+                "s3://{}/{} (version {}, ETag {})",
+                m.bucket,
+                m.key,
+                m.version_id.as_deref().unwrap_or("none"),
+                m.etag.as_deref().unwrap_or("none")
+            ),
+        ));
+    }
+    facts
 }
 
 /// The fleet starts.
@@ -68,12 +81,12 @@ pub fn started(s: &Summary, execution_arn: Option<&str>) -> Message {
     );
     m.summary = format!(
         "The fleet runs its waves in order; each database is its own execution of the per-database workflow. A wave with more than {} failed databases stops the fleet before the next wave.",
-        s.tolerated_failures
+        s.tolerated_failures.describe()
     );
     m.facts = summary_facts(s);
     if !s.skipped.is_empty() {
         m.details = Some(Details {
-            title: format!("Passed over ({})", s.skipped.len()),
+            title: format!("Passed over ({})", s.skipped_count),
             body: lines(
                 s.skipped
                     .iter()
@@ -104,7 +117,7 @@ pub fn wave(
         format!(
             "{} databases failed in wave {wave}, more than the {} tolerated: the fleet stops, and no later wave starts.",
             failed.len(),
-            s.tolerated_failures
+            s.tolerated_failures.describe()
         )
     } else if failed.is_empty() {
         format!("Wave {wave} finished with no failure.")
@@ -112,7 +125,7 @@ pub fn wave(
         format!(
             "{} databases failed in wave {wave}, within the {} tolerated: the fleet goes on.",
             failed.len(),
-            s.tolerated_failures
+            s.tolerated_failures.describe()
         )
     };
     m.details = Some(Details {
@@ -128,6 +141,52 @@ pub fn wave(
                 .into(),
         ];
     }
+    m
+}
+
+/// The fleet paused after `wave` (`pauseAfterWave`): the wave's databases, where the report
+/// is, and the exact input that goes on with the next wave.
+pub fn paused(
+    s: &Summary,
+    wave: u32,
+    all: &[DatabaseOutcome],
+    report: &str,
+    resume_input: &str,
+    execution_arn: Option<&str>,
+) -> Message {
+    let in_wave: Vec<&DatabaseOutcome> = all.iter().filter(|o| o.wave == wave).collect();
+    let failed: Vec<&DatabaseOutcome> = in_wave
+        .iter()
+        .copied()
+        .filter(|o| o.status.is_failure())
+        .collect();
+    let mut m = base(
+        "fleet-paused",
+        &s.fleet,
+        Outcome::ActionNeeded,
+        execution_arn,
+    );
+    let wave_outcomes: Vec<DatabaseOutcome> = in_wave.iter().map(|o| (*o).clone()).collect();
+    m.headline = format!(
+        "{} paused after wave {wave} of {}: {}",
+        s.action,
+        s.wave_count,
+        counts_line(&wave_outcomes)
+    );
+    m.summary = "The fleet paused after this wave, as its input asks (waves.pauseAfterWave). Check the wave, then start the fleet again with exactly the input below: waves already run are found (nothing starts twice) and the next wave runs.".into();
+    m.facts = summary_facts(s);
+    m.facts.push(("Full report".into(), report.to_owned()));
+    m.facts
+        .push(("Input to go on".into(), resume_input.to_owned()));
+    m.details = Some(Details {
+        title: format!("Wave {wave}"),
+        body: lines(in_wave.iter().map(|o| line(o))),
+    });
+    m.links.extend(child_links(&failed));
+    m.next_steps = vec![
+        "Check the wave's databases (the report lists each with its execution).".into(),
+        format!("Go on: start the fleet state machine again with this input: {resume_input}"),
+    ];
     m
 }
 
@@ -259,17 +318,19 @@ mod tests {
     use crate::fleet::outcome::Status;
 
     fn summary() -> Summary {
-        Summary {
-            fleet: "dec".into(),
-            action: "upgrade".into(),
-            max_concurrency: 2,
-            per_account_region: 1,
-            tolerated_failures: 0,
-            soak_seconds: 0,
-            database_count: 30,
-            wave_count: 2,
-            skipped: vec![],
-        }
+        let r = crate::fleet::request::FleetRequest::from_value(serde_json::json!({"fleet": "dec", "targets": [{"region": "us-east-1", "identifier": "a", "engine": "mysql", "wave": 2}, {"region": "us-east-1", "identifier": "b", "engine": "mysql"}], "waves": {"maxConcurrency": 2, "perAccountRegion": 1}})).unwrap();
+        let targets = r
+            .targets
+            .clone()
+            .unwrap()
+            .into_iter()
+            .map(|t| crate::fleet::plan::Sourced::new(t, "t".into()))
+            .collect();
+        let mut s = crate::fleet::plan::build(&r, targets, vec![], "b", "p")
+            .unwrap()
+            .summary;
+        s.database_count = 30;
+        s
     }
 
     fn outcome(i: usize, status: Status) -> DatabaseOutcome {
@@ -287,6 +348,8 @@ mod tests {
             blockers: vec![],
             start_date: None,
             stop_date: None,
+            engine_version: None,
+            support: Default::default(),
         }
     }
 

@@ -83,6 +83,11 @@ impl Notifier {
         self
     }
 
+    /// The clients this notifier reads through (the fleet reads and writes its files with them).
+    pub fn clients(&self) -> Option<&ClientFactory> {
+        self.world.as_ref()
+    }
+
     /// What the workflow for `request` left running, or why that cannot be read.
     pub async fn left_running(
         &self,

@@ -2,31 +2,32 @@
 //! plans a fleet (it only reads), the notify function judges each wave, builds the report
 //! and sends the fleet's messages. Events and answers: docs/step-contracts.md ("Fleet").
 
-use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_config::Region;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::aws::clients::ClientFactory;
 use crate::error::Error;
 use crate::fleet::discovery::{self, Found};
-use crate::fleet::outcome::{self, Outcome};
-use crate::fleet::plan::{self, Entry, Plan, Skipped, Sourced, Summary};
-use crate::fleet::request::{FleetRequest, Selection};
-use crate::fleet::{manifest, report};
+use crate::fleet::lifecycle::{self, Support};
+use crate::fleet::outcome::Outcome;
+use crate::fleet::plan::{self, BatchRef, ManifestRead, Roster, Skipped, Sourced, Summary};
+use crate::fleet::request::{FleetAction, FleetRequest, Selection, WaveSource};
+use crate::fleet::store::{self, Store};
+use crate::fleet::{manifest, report, results};
 use crate::input::{Engine, Request, Target};
 use crate::notify::{fleet as messages, Notifier};
 
-/// The plan event: the fleet's input, and the manifest's text when it names one.
+/// The plan event: the fleet's input, this execution's name (its folder in the bucket) and
+/// the report bucket.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct PlanEvent {
     fleet: Value,
-    #[serde(default)]
-    manifest: Option<ManifestText>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ManifestText {
-    body: String,
+    execution_name: String,
+    bucket: String,
 }
 
 /// Whether an event to the precheck function asks for a fleet plan.
@@ -34,37 +35,56 @@ pub fn is_plan(event: &Value) -> bool {
     event.get("fleet").is_some()
 }
 
-/// Plans the fleet: validates the input and every database's request, reads the manifest,
-/// finds the databases of each selection. `InvalidInput` names the field, row or database.
-pub async fn plan(event: Value, clients: &ClientFactory) -> Result<Plan, Error> {
+/// Plans the fleet: validates the input and every database's request, reads the manifest
+/// (pinned to its version or ETag when the input says), finds the databases of each selection
+/// and, when the fleet needs them, their rollout order and support dates; writes the batches
+/// and the roster to S3 and answers the summary. `InvalidInput` names the field, row or
+/// database; nothing has started.
+pub async fn plan(event: Value, clients: &ClientFactory) -> Result<Value, Error> {
     let event: PlanEvent = super::parse_event(event)?;
     let request = FleetRequest::from_value(event.fleet)?;
+    let store = Store::new(
+        store::client(clients.base()),
+        &event.bucket,
+        &store::prefix(&request.fleet, &event.execution_name),
+    );
     let mut targets = Vec::new();
     let mut selections = Vec::new();
     if let Some(listed) = &request.targets {
-        targets.extend(listed.iter().enumerate().map(|(i, t)| Sourced {
-            target: t.clone(),
-            origin: format!("targets[{i}]"),
-        }));
+        targets.extend(
+            listed
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Sourced::new(t.clone(), format!("targets[{i}]"))),
+        );
     }
+    let mut manifest_read = None;
     if let Some(m) = &request.manifest {
-        let text = event.manifest.map(|m| m.body).ok_or_else(|| {
-            Error::invalid(
-                "manifest",
-                "was not read",
-                "the state machine reads the manifest before the plan: check its Read the manifest state",
+        let read = store
+            .read_pinned(
+                &m.bucket,
+                &m.key,
+                m.version_id.as_deref(),
+                m.etag.as_deref(),
             )
-        })?;
-        let rows = manifest::parse(&text, &m.ignore_columns)?;
-        targets.extend(rows.targets.into_iter().map(|(line, target)| Sourced {
-            target,
-            origin: format!("manifest row {line}"),
-        }));
+            .await?;
+        let rows = manifest::parse(&read.body, &m.ignore_columns)?;
+        targets.extend(
+            rows.targets
+                .into_iter()
+                .map(|(line, target)| Sourced::new(target, format!("manifest row {line}"))),
+        );
         selections.extend(
             rows.selections
                 .into_iter()
                 .map(|(line, s)| (format!("manifest row {line}"), s)),
         );
+        manifest_read = Some(ManifestRead {
+            bucket: m.bucket.clone(),
+            key: m.key.clone(),
+            version_id: read.version_id,
+            etag: read.etag,
+        });
     }
     if let Some(listed) = &request.selection {
         selections.extend(
@@ -79,22 +99,130 @@ pub async fn plan(event: Value, clients: &ClientFactory) -> Result<Plan, Error> 
         let rds = clients.rds(&selection_target(&request, &selection, &origin)?)?;
         for found in discovery::discover(&rds, &selection).await? {
             match found {
-                Found::Target(target) => targets.push(Sourced {
-                    origin: origin.clone(),
+                Found::Target {
                     target,
+                    default_wave,
+                    facts,
+                } => targets.push(Sourced {
+                    default_wave,
+                    facts,
+                    ..Sourced::new(target, origin.clone())
                 }),
                 Found::Skipped { database, reason } => skipped.push(Skipped { database, reason }),
             }
         }
     }
-    let plan = plan::build(&request, targets, skipped)?;
+    if needs_facts(&request) {
+        read_facts(&request, clients, &mut targets).await?;
+        support_dates(&request, clients, &mut targets).await?;
+    }
+    let mut plan = plan::build(&request, targets, skipped, &store.bucket, &store.prefix)?;
+    plan.summary.manifest = manifest_read;
+    for batch in &plan.batches {
+        store.put_json(&batch.reference.key, &batch.queues).await?;
+    }
+    store
+        .put_json(&roster_key(&plan.summary), &plan.roster)
+        .await?;
     tracing::info!(
         fleet = %plan.summary.fleet,
         databases = plan.summary.database_count,
         waves = plan.summary.wave_count,
+        batches = plan.summary.batch_count,
         "fleet planned"
     );
-    Ok(plan)
+    Ok(json!({ "summary": plan.summary }))
+}
+
+fn roster_key(summary: &Summary) -> String {
+    format!("{}/roster.json", summary.prefix)
+}
+
+/// A dry run reports support dates; RDS's rollout order and a deadline order the waves.
+fn needs_facts(request: &FleetRequest) -> bool {
+    request.action == FleetAction::DryRun
+        || request.waves.from == WaveSource::UpgradeRolloutOrder
+        || request.deadline.is_some()
+}
+
+/// Engine version and rollout order of listed databases: one listing per account and Region
+/// (through the read role a database of it names), not one call per database.
+async fn read_facts(
+    request: &FleetRequest,
+    clients: &ClientFactory,
+    targets: &mut [Sourced],
+) -> Result<(), Error> {
+    let mut lanes: BTreeMap<(Option<String>, String), Vec<usize>> = BTreeMap::new();
+    for (i, s) in targets.iter().enumerate() {
+        if s.facts.engine_version.is_none() {
+            lanes
+                .entry((s.target.account_id.clone(), s.target.region.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for indexes in lanes.values() {
+        let first = &targets[indexes[0]];
+        let selection = Selection {
+            account_id: first.target.account_id.clone(),
+            region: first.target.region.clone(),
+            role_arn: first.target.role_arn.clone(),
+            engines: Vec::new(),
+            wave: None,
+        };
+        let rds = clients.rds(&selection_target(request, &selection, &first.origin)?)?;
+        let facts = discovery::facts(&rds).await?;
+        for i in indexes {
+            if let Some(f) = facts.get(&targets[*i].target.identifier) {
+                targets[*i].facts = f.clone();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each database's standard-support end and Extended Support, from RDS's published lifecycle
+/// (`DescribeDBMajorEngineVersions`, a catalogue: read once per Region, engine and major
+/// version with this function's own credentials).
+async fn support_dates(
+    request: &FleetRequest,
+    clients: &ClientFactory,
+    targets: &mut [Sourced],
+) -> Result<(), Error> {
+    let mut wanted: BTreeMap<(String, Engine), BTreeSet<String>> = BTreeMap::new();
+    for s in targets.iter() {
+        if let Some(v) = &s.facts.engine_version {
+            wanted
+                .entry((s.target.region.clone(), s.target.engine))
+                .or_default()
+                .insert(lifecycle::major_version(s.target.engine, v));
+        }
+    }
+    let mut known: BTreeMap<(String, Engine, String), Support> = BTreeMap::new();
+    for ((region, engine), majors) in wanted {
+        let config = clients
+            .base()
+            .to_builder()
+            .region(Region::new(region.clone()))
+            .build();
+        let rds = aws_sdk_rds::Client::new(&config);
+        for (major, support) in lifecycle::read(&rds, engine, majors).await? {
+            known.insert((region.clone(), engine, major), support);
+        }
+    }
+    let deadline = request.deadline.as_deref().and_then(lifecycle::parse_date);
+    let today = lifecycle::today();
+    for s in targets.iter_mut() {
+        let support = s.facts.engine_version.as_ref().and_then(|v| {
+            known.get(&(
+                s.target.region.clone(),
+                s.target.engine,
+                lifecycle::major_version(s.target.engine, v),
+            ))
+        });
+        s.support = lifecycle::facts(support, deadline, today);
+    }
+    Ok(())
 }
 
 /// The target whose clients read a selection's account and Region (its role from the
@@ -137,18 +265,22 @@ struct FleetEvent {
     fleet_stage: String,
     #[serde(default)]
     summary: Option<Summary>,
+    /// The batch just run (`batch` stage).
     #[serde(default)]
-    wave: Option<u32>,
+    batch: Option<BatchRef>,
+    /// The Map's answer: `ResultWriterDetails` (`batch` stage).
     #[serde(default)]
-    results: Value,
+    written: Value,
+    /// The wave so far (`batch` stage).
     #[serde(default)]
-    outcomes: Vec<Outcome>,
+    tally: Tally,
+    /// Batches judged (`report` stage).
     #[serde(default)]
-    roster: Vec<Entry>,
+    done: usize,
     #[serde(default)]
     stopped: bool,
     #[serde(default)]
-    report: Option<ReportLocation>,
+    paused: bool,
     #[serde(default)]
     error: Value,
     #[serde(default)]
@@ -157,10 +289,14 @@ struct FleetEvent {
     execution: Value,
 }
 
-#[derive(Debug, Deserialize)]
-struct ReportLocation {
-    bucket: String,
-    key: String,
+/// The current wave's figures, carried from batch to batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Tally {
+    wave: u32,
+    failed: usize,
+    /// Databases this execution started (not found from an earlier start).
+    started: usize,
 }
 
 /// Whether an event to the notify function is the fleet's.
@@ -181,52 +317,39 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             )
         })
     };
+    let store = |s: &Summary| -> Result<Store, Error> {
+        let clients = notifier.clients().ok_or_else(|| {
+            Error::Configuration(
+                "the notify function has no AWS clients to read the fleet's files".into(),
+            )
+        })?;
+        Ok(Store::new(
+            store::client(clients.base()),
+            &s.bucket,
+            &s.prefix,
+        ))
+    };
     match event.fleet_stage.as_str() {
         "started" => {
             let delivery = notifier.deliver(&messages::started(&summary()?, arn)).await;
             Ok(json!(delivery))
         }
-        "wave" => {
+        "batch" => {
             let summary = summary()?;
-            let wave = event.wave.unwrap_or(0);
-            let now = outcome::read_wave(&event.results);
-            let failed = now.iter().filter(|o| o.status.is_failure()).count();
-            let stop = failed > summary.tolerated_failures as usize;
-            notifier
-                .deliver(&messages::wave(&summary, wave, &now, stop, arn))
-                .await;
-            let mut all = event.outcomes;
-            all.extend(now);
-            Ok(
-                json!({"verdict": if stop { "stop" } else { "continue" }, "failed": failed, "outcomes": all}),
-            )
+            let batch = event.batch.clone().ok_or_else(|| {
+                Error::invalid(
+                    "batch",
+                    "is missing",
+                    "pass the batch just run ($.current.batch)",
+                )
+            })?;
+            let store = store(&summary)?;
+            judge(&summary, &batch, &event, &store, notifier, arn).await
         }
         "report" => {
             let summary = summary()?;
-            let all = report::complete(&event.roster, &event.outcomes);
-            let name = event
-                .execution
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            Ok(json!({"json": report::json(&summary, name, &all), "csv": report::csv(&all)}))
-        }
-        "finished" => {
-            let summary = summary()?;
-            let all = report::complete(&event.roster, &event.outcomes);
-            let location = event
-                .report
-                .map(|r| format!("s3://{}/{}", r.bucket, r.key))
-                .unwrap_or_else(|| "not written".into());
-            let message = messages::finished(&summary, &all, event.stopped, &location, arn);
-            notifier.deliver(&message).await;
-            let failed = all.iter().filter(|o| o.status.is_failure()).count();
-            let result = match (event.stopped, failed) {
-                (true, _) => "stopped",
-                (false, 0) => "succeeded",
-                _ => "incomplete",
-            };
-            Ok(json!({"result": result, "failed": failed}))
+            let store = store(&summary)?;
+            finish(&summary, &event, &store, notifier, arn).await
         }
         "failed" => {
             let fleet = event
@@ -257,7 +380,143 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         other => Err(Error::invalid(
             "fleetStage",
             format!("`{other}` is not a fleet stage"),
-            "use started, wave, report, finished or failed",
+            "use started, batch, report or failed",
         )),
     }
+}
+
+/// Reads a batch's results (ResultWriter), keeps its outcomes, counts the wave's failures
+/// against its tolerance and, at the wave's end, tells the wave. Answers `continue`, `stop`
+/// (over tolerance) or `pause` (`pauseAfterWave`, after a wave that started something).
+async fn judge(
+    summary: &Summary,
+    batch: &BatchRef,
+    event: &FleetEvent,
+    store: &Store,
+    notifier: &Notifier,
+    arn: Option<&str>,
+) -> Result<Value, Error> {
+    let manifest_key = event
+        .written
+        .pointer("/ResultWriterDetails/Key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Error::invalid(
+                "written",
+                "has no ResultWriterDetails.Key",
+                "pass the Distributed Map's output (its ResultWriter answer)",
+            )
+        })?;
+    let outcomes = results::read(store, manifest_key).await?;
+    store
+        .put_json(
+            &store::outcomes_key(&summary.prefix, batch.wave, batch.batch),
+            &outcomes,
+        )
+        .await?;
+    let mut tally = if event.tally.wave == batch.wave {
+        event.tally
+    } else {
+        Tally {
+            wave: batch.wave,
+            ..Tally::default()
+        }
+    };
+    tally.failed += outcomes.iter().filter(|o| o.status.is_failure()).count();
+    tally.started += outcomes.iter().filter(|o| o.status.started_now()).count();
+    let size = summary
+        .waves
+        .iter()
+        .find(|w| w.wave == batch.wave)
+        .map_or(batch.databases, |w| w.databases);
+    let stop = tally.failed > summary.tolerated_failures.allowed(size);
+    let last_wave = summary.waves.last().map(|w| w.wave) == Some(batch.wave);
+    let pause =
+        !stop && batch.last_of_wave && summary.pause_after_wave && tally.started > 0 && !last_wave;
+    if batch.last_of_wave || stop {
+        let wave = wave_outcomes(store, summary, batch).await?;
+        notifier
+            .deliver(&messages::wave(summary, batch.wave, &wave, stop, arn))
+            .await;
+    }
+    let verdict = match (stop, pause) {
+        (true, _) => "stop",
+        (false, true) => "pause",
+        _ => "continue",
+    };
+    Ok(json!({"verdict": verdict, "tally": tally}))
+}
+
+/// Every outcome of `batch`'s wave so far.
+async fn wave_outcomes(
+    store: &Store,
+    summary: &Summary,
+    batch: &BatchRef,
+) -> Result<Vec<Outcome>, Error> {
+    let mut all = Vec::new();
+    for b in 0..=batch.batch {
+        let key = store::outcomes_key(&summary.prefix, batch.wave, b);
+        all.extend(store.get_json::<Vec<Outcome>>(&key).await?);
+    }
+    Ok(all)
+}
+
+/// Writes the report (every database, its outcome and facts), tells the end (or the pause,
+/// with the input to go on) and answers how the fleet ends.
+async fn finish(
+    summary: &Summary,
+    event: &FleetEvent,
+    store: &Store,
+    notifier: &Notifier,
+    arn: Option<&str>,
+) -> Result<Value, Error> {
+    let roster: Roster = store.get_json(&roster_key(summary)).await?;
+    let mut outcomes = Vec::new();
+    for b in summary.batches.iter().take(event.done) {
+        let key = store::outcomes_key(&summary.prefix, b.wave, b.batch);
+        outcomes.extend(store.get_json::<Vec<Outcome>>(&key).await?);
+    }
+    let all = report::complete(summary, &roster, &outcomes, event.paused);
+    let name = event
+        .execution
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let json_key = format!("{}/report.json", summary.prefix);
+    store
+        .put(
+            &json_key,
+            report::json(summary, name, &all, &roster.passed_over).into_bytes(),
+            "application/json",
+        )
+        .await?;
+    store
+        .put(
+            &format!("{}/report.csv", summary.prefix),
+            report::csv(&all).into_bytes(),
+            "text/csv",
+        )
+        .await?;
+    let location = format!("s3://{}/{json_key}", summary.bucket);
+    let failed = all.iter().filter(|o| o.status.is_failure()).count();
+    if event.paused {
+        let wave = summary
+            .batches
+            .get(event.done.saturating_sub(1))
+            .map_or(0, |b| b.wave);
+        let input = serde_json::to_string(&event.request).unwrap_or_default();
+        let message = messages::paused(summary, wave, &all, &location, &input, arn);
+        notifier.deliver(&message).await;
+        return Ok(
+            json!({"result": "paused", "failed": failed, "wave": wave, "report": location, "resumeInput": event.request}),
+        );
+    }
+    let message = messages::finished(summary, &all, event.stopped, &location, arn);
+    notifier.deliver(&message).await;
+    let result = match (event.stopped, failed) {
+        (true, _) => "stopped",
+        (false, 0) => "succeeded",
+        _ => "incomplete",
+    };
+    Ok(json!({"result": result, "failed": failed, "report": location}))
 }

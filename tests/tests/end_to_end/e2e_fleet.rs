@@ -471,7 +471,7 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
         execution
             .states
             .iter()
-            .filter(|s| *s == "Judge the wave")
+            .filter(|s| *s == "Judge the batch")
             .count(),
         3
     );
@@ -701,7 +701,11 @@ async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_
         first.cause
     );
     assert_eq!(
-        first.states.iter().filter(|s| *s == "Run the wave").count(),
+        first
+            .states
+            .iter()
+            .filter(|s| *s == "Run the batch")
+            .count(),
         1,
         "wave 2 never ran"
     );
@@ -780,10 +784,18 @@ async fn a_fleet_dry_run_from_an_accounts_file_reports_every_database_it_finds()
     // An older toolkit's accounts.csv: account, secret, Region.
     let manifest = format!("account_id,secret_name,region\n{DRY_RUN_ACCOUNT},db-secret,{}\n{DRY_RUN_ACCOUNT},db-secret,{}\n", REGIONS[0], REGIONS[1]);
     let key = format!("manifests/{fleet}.csv");
-    s3(moto, &["put", &hub.bucket, &key], Some(&manifest));
+    let put: Value = serde_json::from_str(&s3(moto, &["put", &hub.bucket, &key], Some(&manifest)))
+        .expect("put answers its version");
+    // A later upload under the same key (what anyone with PutObject could do) is not what runs:
+    // the input pins the version it was checked with.
+    s3(
+        moto,
+        &["put", &hub.bucket, &key],
+        Some("account_id,region\n999999999999,us-east-1\n"),
+    );
     let input = json!({
-        "fleet": fleet, "action": "dry-run",
-        "manifest": {"bucket": hub.bucket, "key": key, "ignoreColumns": ["secret_name"]},
+        "fleet": fleet, "action": "dry-run", "deadline": "2027-01-31",
+        "manifest": {"bucket": hub.bucket, "key": key, "ignoreColumns": ["secret_name"], "versionId": put["VersionId"]},
         "memberRoleName": ROLE,
         "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}, "mysql": {"targetEngineVersion": MYSQL_TARGET}},
         "waves": {"maxConcurrency": 4, "perAccountRegion": 2}
@@ -820,6 +832,48 @@ async fn a_fleet_dry_run_from_an_accounts_file_reports_every_database_it_finds()
         "{passed_over}"
     );
     assert!(csv.contains(",blocked,"), "{csv}");
+    assert_eq!(
+        report["manifest"]["versionId"], put["VersionId"],
+        "the report names the version read"
+    );
+    // Support dates (DescribeDBMajorEngineVersions): RDS for MySQL 8.0's standard support ended
+    // on 2026-07-31, so Extended Support applies to both MySQL databases, listed first; RDS
+    // published no date the emulator knows for Aurora MySQL 8.0 (unknown, last).
+    let order: Vec<String> = report["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {} {}",
+                d["database"].as_str().unwrap_or_default(),
+                d["standardSupportEnd"].as_str().unwrap_or("-"),
+                d["extendedSupport"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    let today_past_mysql_80 = "2026-08-01" <= time_today().as_str();
+    let mysql_extended = if today_past_mysql_80 {
+        "applies"
+    } else {
+        "from 2026-07-31"
+    };
+    assert_eq!(
+        order,
+        vec![
+            format!("{} 2026-07-31 {mysql_extended}", blocked.label()),
+            format!("{} 2026-07-31 {mysql_extended}", ok_west.label()),
+            format!("{} - unknown", ok_east.label()),
+        ]
+    );
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",engineVersion,standardSupportEnd,extendedSupport"),
+        "{csv}"
+    );
+    assert!(csv.contains(",8.0.35,2026-07-31,"), "{csv}");
     let messages = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
     let last = messages
         .iter()
@@ -832,6 +886,293 @@ async fn a_fleet_dry_run_from_an_accounts_file_reports_every_database_it_finds()
     for d in [&ok_east, &blocked, &ok_west] {
         assert_eq!(d.inventory(moto).await.1, 0, "{} has no deployment", d.id);
     }
+
+    // A manifest pinned to an ETag it no longer has is refused (S3 IfMatch), nothing started.
+    let mut stale = input.clone();
+    stale["fleet"] = json!(format!("{fleet}x"));
+    stale["manifest"]["versionId"] = Value::Null;
+    stale["manifest"]["etag"] = put["ETag"].clone();
+    let refused = run_fleet(hub, &stale).await;
+    assert_eq!(refused.error.as_deref(), Some("FleetFailed"));
+    let told = notifications_about(hub.stack, &format!("fleet {fleet}x")).await;
+    assert!(
+        told.iter().any(|m| m.body.contains("PreconditionFailed")),
+        "{told:?}"
+    );
+    assert!(children(hub, &format!("{fleet}x")).await.is_empty());
+}
+
+/// Today (UTC) as `YYYY-MM-DD`, as the plan judges Extended Support.
+fn time_today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        / 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// Registers what an AWS Organizations upgrade rollout policy would give a database
+/// (moto_patches/rds_lifecycle.py: every other database reads `second`).
+async fn rollout_order(moto: &Moto, identifier: &str, order: &str) {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/moto-api/faults", moto.endpoint))
+        .json(&json!({"kind": "rollout-order", "key": identifier, "order": order}))
+        .send()
+        .await
+        .expect("reach moto's fault route");
+    assert!(answer.status().is_success(), "{:?}", answer.text().await);
+}
+
+/// The earliest start and the latest stop of the children of each wave, by the report's waves.
+fn wave_spans(report: &Value, kids: &[Child]) -> BTreeMap<u32, (f64, f64)> {
+    let wave_of: BTreeMap<&str, u32> = report["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["name"].as_str().unwrap(),
+                d["wave"].as_u64().unwrap() as u32,
+            )
+        })
+        .collect();
+    let mut spans: BTreeMap<u32, (f64, f64)> = BTreeMap::new();
+    for k in kids {
+        let span = spans
+            .entry(wave_of[k.name.as_str()])
+            .or_insert((f64::MAX, 0.0));
+        span.0 = span.0.min(k.start);
+        span.1 = span.1.max(k.stop);
+    }
+    spans
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_ordered_by_rds_rollout_order_runs_first_second_last_and_a_listed_wave_wins() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let fleet = unique("order");
+    let db = |name: &str| Db {
+        account: DRY_RUN_ACCOUNT,
+        region: "ap-south-1",
+        id: format!("{fleet}-{name}"),
+        engine: "aurora-mysql",
+        wave: 0,
+    };
+    let (first, second, last, pinned) = (db("a"), db("b"), db("c"), db("d"));
+    for d in [&first, &second, &last, &pinned] {
+        d.seed(moto, 7).await;
+    }
+    rollout_order(moto, &first.id, "first").await;
+    rollout_order(moto, &last.id, "last").await;
+    rollout_order(moto, &pinned.id, "last").await;
+    // `second` has no policy: RDS gives it `second`. `pinned` names its own wave 1.
+    let target = |d: &Db, wave: Option<u32>| {
+        let mut t = json!({"accountId": d.account, "region": d.region, "identifier": d.id, "engine": d.engine});
+        if let Some(w) = wave {
+            t["wave"] = json!(w);
+        }
+        t
+    };
+    let input = json!({
+        "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
+        "targets": [target(&first, None), target(&second, None), target(&last, None), target(&pinned, Some(1))],
+        "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
+        "waves": {"from": "upgradeRolloutOrder", "maxConcurrency": 4, "perAccountRegion": 4}
+    });
+    let execution = run_fleet(hub, &input).await;
+    assert_eq!(execution.status, "SUCCEEDED", "{:?}", execution.cause);
+    let (report, _) = report(hub, &fleet, &execution);
+    let wave_of = |d: &Db| {
+        report["databases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["database"] == d.label())
+            .unwrap()["wave"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        [
+            wave_of(&first),
+            wave_of(&second),
+            wave_of(&last),
+            wave_of(&pinned)
+        ],
+        [1, 2, 3, 1]
+    );
+    let kids = children(hub, &fleet).await;
+    assert_eq!(kids.len(), 4);
+    let spans = wave_spans(&report, &kids);
+    assert!(
+        spans[&1].1 <= spans[&2].0 && spans[&2].1 <= spans[&3].0,
+        "{spans:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_pauses_after_a_wave_and_the_same_input_goes_on_then_finds_everything_done() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let fleet = unique("pause");
+    let db = |i: usize, wave: u32| Db {
+        account: DRY_RUN_ACCOUNT,
+        region: "ca-central-1",
+        id: format!("{fleet}-db{i}"),
+        engine: "aurora-mysql",
+        wave,
+    };
+    let dbs = vec![db(0, 1), db(1, 1), db(2, 2)];
+    for d in &dbs {
+        d.seed(moto, 7).await;
+    }
+    let input = json!({
+        "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
+        "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
+        "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
+        "waves": {"pauseAfterWave": true, "toleratedFailures": "50%"}
+    });
+
+    // First start: wave 1 runs, the fleet ends `paused` with the input to go on.
+    let paused = run_fleet(hub, &input).await;
+    assert_eq!(paused.status, "SUCCEEDED", "{:?}", paused.cause);
+    let output = paused.output.clone().expect("output");
+    assert_eq!(output["status"], "paused", "{output}");
+    assert_eq!(output["resumeInput"], input);
+    let (first_report, _) = report(hub, &fleet, &paused);
+    let status = statuses(&first_report);
+    assert_eq!(
+        [
+            &status[&dbs[0].label()],
+            &status[&dbs[1].label()],
+            &status[&dbs[2].label()]
+        ],
+        ["passed", "passed", "waiting"]
+    );
+    assert_eq!(children(hub, &fleet).await.len(), 2, "wave 2 waits");
+    let told = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+    let pause = told
+        .iter()
+        .find(|m| m.attributes["stage"] == "fleet-paused")
+        .expect("a pause message");
+    assert!(pause.body.contains("wave 1"), "{}", pause.body);
+    assert!(pause.body.contains(&dbs[0].label()), "{}", pause.body);
+    assert!(pause.body.contains("pauseAfterWave"), "{}", pause.body);
+
+    // The same input again: wave 1 is found done (nothing started twice), wave 2 runs, the end.
+    let resumed = run_fleet(hub, &input).await;
+    assert_eq!(resumed.status, "SUCCEEDED", "{:?}", resumed.cause);
+    assert_ne!(resumed.output.as_ref().unwrap()["status"], "paused");
+    let (second_report, _) = report(hub, &fleet, &resumed);
+    let status = statuses(&second_report);
+    assert_eq!(
+        [
+            &status[&dbs[0].label()],
+            &status[&dbs[1].label()],
+            &status[&dbs[2].label()]
+        ],
+        ["succeeded-earlier", "succeeded-earlier", "passed"]
+    );
+    let kids = children(hub, &fleet).await;
+    assert_eq!(kids.len(), 3);
+
+    // A finished fleet started again starts nothing.
+    let again = run_fleet(hub, &input).await;
+    assert_eq!(again.status, "SUCCEEDED", "{:?}", again.cause);
+    let (third_report, _) = report(hub, &fleet, &again);
+    assert!(statuses(&third_report)
+        .values()
+        .all(|s| s == "succeeded-earlier"));
+    let after = children(hub, &fleet).await;
+    assert_eq!(after.len(), 3, "nothing started twice");
+    assert_eq!(
+        after.iter().map(|c| c.start).collect::<Vec<_>>(),
+        kids.iter().map(|c| c.start).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fleet_definition_refuses_a_child_action_other_than_upgrade_or_dry_run() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let fleet = unique("forged");
+    // The Distributed Map state of the fleet definition, alone, run over a forged batch file:
+    // whatever the plan (or anyone who writes the bucket) says, the definition starts only
+    // upgrades and dry runs.
+    let values = BTreeMap::from([
+        (
+            "BlueGreenStateMachineArn".to_owned(),
+            hub.database_machine.clone(),
+        ),
+        (
+            "ChildExecutionArnPrefix".to_owned(),
+            format!(
+                "{}:",
+                hub.database_machine
+                    .replace(":stateMachine:", ":execution:")
+            ),
+        ),
+        ("ReportBucket".to_owned(), hub.bucket.clone()),
+    ]);
+    let full: Value = serde_json::from_str(&statemachine_definition("fleet.asl.json", &values))
+        .expect("definition JSON");
+    let mut map = full["States"]["Run the batch"].clone();
+    map.as_object_mut().unwrap().remove("Catch");
+    map.as_object_mut().unwrap().remove("Next");
+    map["End"] = json!(true);
+    let definition = json!({"StartAt": "Run the batch", "States": {"Run the batch": map}});
+    let machine = hub
+        .stack
+        .sfn()
+        .create_state_machine(&unique("forged-map"), &definition.to_string())
+        .await;
+    let name = format!("{fleet}-victim-00000000");
+    let queue = json!([{"lane": "l", "items": [{
+        "name": name, "database": format!("{DRY_RUN_ACCOUNT}/us-east-1/victim"), "wave": 1,
+        "input": {"action": "cleanup", "target": {"accountId": DRY_RUN_ACCOUNT, "region": "us-east-1", "identifier": "victim", "engine": "mysql"}}
+    }]}]);
+    let key = format!("fleet/{fleet}/forged/plan/wave-1-batch-0.json");
+    s3(moto, &["put", &hub.bucket, &key], Some(&queue.to_string()));
+    let input =
+        json!({"plan": {"summary": {"maxConcurrency": 2}}, "current": {"batch": {"key": key}}});
+    let run = hub
+        .stack
+        .sfn()
+        .run(&machine, &unique("forged"), &input, FLEET_TIMEOUT)
+        .await;
+    assert_eq!(run.status, "SUCCEEDED", "{:?}", run.cause);
+    let manifest_key = run.output.as_ref().unwrap()["current"]["written"]["ResultWriterDetails"]
+        ["Key"]
+        .as_str()
+        .expect("the results' manifest")
+        .to_owned();
+    let manifest: Value =
+        serde_json::from_str(&s3(moto, &["get", &hub.bucket, &manifest_key], None)).unwrap();
+    let file = manifest["ResultFiles"]["SUCCEEDED"][0]["Key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entries: Value =
+        serde_json::from_str(&s3(moto, &["get", &hub.bucket, &file], None)).unwrap();
+    let output: Value = serde_json::from_str(entries[0]["Output"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        output[0]["failure"]["Error"], "ChildActionRefused",
+        "{output}"
+    );
+    assert_eq!(output[0]["run"], Value::Null);
+    assert!(children(hub, &fleet).await.is_empty(), "nothing started");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -950,4 +1291,96 @@ async fn a_fleet_stopped_from_outside_is_told_through_the_end_rule() {
         failed.body
     );
     assert_eq!(children(hub, &fleet).await.len(), 1, "wave 2 never started");
+}
+
+/// The pace and cost of a large fleet (scripts/fleet-bench.sh runs it; too heavy for the CI
+/// tier): `FLEET_BENCH_DATABASES` (default 200) RDS MySQL upgrades over 4 accounts and 2
+/// Regions through the Distributed Map, the caps asserted from the children's start and stop
+/// times, the figures printed for docs/fleet.md.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a benchmark: scripts/fleet-bench.sh"]
+async fn a_large_fleet_keeps_its_caps_and_measures_its_pace() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let count: usize = std::env::var("FLEET_BENCH_DATABASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(200);
+    let (max_concurrency, per_lane) = (16usize, 2usize);
+    let fleet = unique("bench");
+    let accounts = [MEMBERS[0], MEMBERS[1], MEMBERS[2], DRY_RUN_ACCOUNT];
+    let dbs: Vec<Db> = (0..count)
+        .map(|i| Db {
+            account: accounts[i % 4],
+            region: REGIONS[(i / 4) % 2],
+            id: format!("{fleet}-db{i:03}"),
+            engine: "mysql",
+            wave: 1 + (i * 2 / count) as u32,
+        })
+        .collect();
+    mysql_groups(moto, &fleet, &dbs).await;
+    let seeding = std::time::Instant::now();
+    for db in &dbs {
+        db.seed(moto, 7).await;
+    }
+    let seeded = seeding.elapsed();
+    let input = upgrade_input(
+        &fleet,
+        &dbs,
+        json!({"maxConcurrency": max_concurrency, "perAccountRegion": per_lane, "toleratedFailures": "5%"}),
+    );
+    let lanes: BTreeSet<(&str, &str)> = dbs.iter().map(|d| (d.account, d.region)).collect();
+    let calls_before = rds_calls(moto, &lanes).await;
+    let began = std::time::Instant::now();
+    let execution = run_fleet(hub, &input).await;
+    let wall = began.elapsed();
+    let calls = rds_calls(moto, &lanes).await - calls_before;
+    assert_eq!(
+        execution.status, "SUCCEEDED",
+        "{:?} {:?}",
+        execution.error, execution.cause
+    );
+    let kids = children(hub, &fleet).await;
+    assert_eq!(kids.len(), count);
+    let most = most_at_once(kids.iter());
+    assert!(most <= max_concurrency, "{most} at once");
+    let mut most_in_lane = 0;
+    for (account, region) in &lanes {
+        let prefix = format!("{fleet}-");
+        let in_lane: Vec<&Child> = kids
+            .iter()
+            .filter(|c| c.name.starts_with(&prefix))
+            .filter(|c| {
+                dbs.iter().any(|d| {
+                    d.account == *account
+                        && d.region == *region
+                        && c.name.contains(&format!("{}-", d.id))
+                })
+            })
+            .collect();
+        let n = most_at_once(in_lane.into_iter());
+        assert!(n <= per_lane, "{n} at once in {account}/{region}");
+        most_in_lane = most_in_lane.max(n);
+    }
+    let mut per_database = Vec::new();
+    for kid in &kids {
+        let arn = format!(
+            "{}:{}",
+            hub.database_machine
+                .replace(":stateMachine:", ":execution:"),
+            kid.name
+        );
+        per_database.push(transitions(hub, &arn).await);
+    }
+    let fleet_transitions = transitions(hub, &execution.arn).await;
+    eprintln!(
+        "fleet bench: {count} databases over {} lanes, seeded in {:.0} s; wall {:.1} s (waits scaled x{}); most at once {most} (cap {max_concurrency}), most in one lane {most_in_lane} (cap {per_lane}); transitions: fleet machine {fleet_transitions}, per database mean {:.1}; RDS calls {calls} ({:.1} per database, {:.1} per lane)",
+        lanes.len(),
+        seeded.as_secs_f64(),
+        wall.as_secs_f64(),
+        e2e::stack::WAIT_SCALE,
+        per_database.iter().sum::<usize>() as f64 / count as f64,
+        calls as f64 / count as f64,
+        calls as f64 / lanes.len() as f64,
+    );
 }
