@@ -8,6 +8,7 @@ pub mod aws;
 pub mod error;
 pub mod fleet;
 pub mod input;
+pub mod metrics;
 pub mod naming;
 pub mod notify;
 pub mod precheck;

@@ -214,6 +214,7 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         "finished" => {
             let summary = summary()?;
             let all = report::complete(&event.roster, &event.outcomes);
+            crate::metrics::fleet_databases(&all);
             let location = event
                 .report
                 .map(|r| format!("s3://{}/{}", r.bucket, r.key))
