@@ -5,6 +5,7 @@
 //! dependency on the Lambda runtime, so it is tested directly against an emulator or mocks.
 
 pub mod aws;
+pub mod board;
 pub mod error;
 pub mod fleet;
 pub mod input;
