@@ -8,5 +8,6 @@
 
 mod contract_support;
 
+mod dashboard;
 mod notify_messages;
 mod statemachine_contract;
