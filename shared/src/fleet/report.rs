@@ -25,6 +25,7 @@ pub fn complete(roster: &[Entry], outcomes: &[Outcome]) -> Vec<Outcome> {
                 blockers: Vec::new(),
                 start_date: None,
                 stop_date: None,
+                figures: None,
             });
         }
     }
@@ -40,6 +41,8 @@ struct Document<'a> {
     action: &'a str,
     execution: &'a str,
     counts: serde_json::Map<String, Value>,
+    /// The databases' figures summed (what each upgrade measured; docs/metrics.md).
+    figures: crate::metrics::Figures,
     databases: &'a [Outcome],
     passed_over: &'a [super::plan::Skipped],
 }
@@ -54,6 +57,7 @@ pub fn json(summary: &Summary, execution: &str, all: &[Outcome]) -> String {
             .into_iter()
             .map(|(s, n)| (s.name().to_owned(), Value::from(n)))
             .collect(),
+        figures: crate::metrics::Figures::sum(all.iter().filter_map(|o| o.figures.as_ref())),
         databases: all,
         passed_over: &summary.skipped,
     };
@@ -63,9 +67,11 @@ pub fn json(summary: &Summary, execution: &str, all: &[Outcome]) -> String {
 /// The CSV report (RFC 4180, a header row).
 pub fn csv(all: &[Outcome]) -> String {
     let mut out = String::from(
-        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate\r\n",
+        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate,greenBuildSeconds,switchoverSeconds,totalSeconds,polls\r\n",
     );
     for o in all {
+        let f = o.figures.clone().unwrap_or_default();
+        let figure = |v: Option<f64>| v.map(|s| s.to_string()).unwrap_or_default();
         let fields = [
             o.database.clone(),
             o.wave.to_string(),
@@ -77,6 +83,10 @@ pub fn csv(all: &[Outcome]) -> String {
             o.execution_arn.clone().unwrap_or_default(),
             o.start_date.map(|d| d.to_string()).unwrap_or_default(),
             o.stop_date.map(|d| d.to_string()).unwrap_or_default(),
+            figure(f.green_build_seconds),
+            figure(f.switchover_seconds),
+            figure(f.total_seconds),
+            f.polls.map(|p| p.to_string()).unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| quote(f)).collect();
         out.push_str(&line.join(","));
@@ -111,6 +121,7 @@ mod tests {
             blockers: vec!["x: y".into()],
             start_date: Some(1),
             stop_date: None,
+            figures: None,
         }
     }
 
@@ -136,9 +147,49 @@ mod tests {
     }
 
     #[test]
+    fn the_report_carries_and_sums_each_upgrades_figures() {
+        let figures = |total: f64, polls: u64| crate::metrics::Figures {
+            total_seconds: Some(total),
+            polls: Some(polls),
+            ..Default::default()
+        };
+        let mut a = outcome("a", 1, Status::Succeeded);
+        a.figures = Some(figures(100.0, 4));
+        let mut b = outcome("b", 1, Status::Succeeded);
+        b.figures = Some(figures(50.5, 2));
+        let all = [a, b, outcome("c", 1, Status::Failed)];
+        let text = csv(&all);
+        assert!(text
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",greenBuildSeconds,switchoverSeconds,totalSeconds,polls"));
+        assert!(text.lines().nth(1).unwrap().ends_with(",,,100,4"), "{text}");
+        let summary = Summary {
+            fleet: "f".into(),
+            action: "upgrade".into(),
+            max_concurrency: 1,
+            per_account_region: 1,
+            tolerated_failures: 0,
+            soak_seconds: 0,
+            database_count: 3,
+            wave_count: 1,
+            skipped: vec![],
+        };
+        let doc: Value = serde_json::from_str(&json(&summary, "run", &all)).unwrap();
+        assert_eq!(
+            doc["figures"],
+            serde_json::json!({"totalSeconds": 150.5, "polls": 6})
+        );
+    }
+
+    #[test]
     fn csv_quotes_what_it_must() {
         let text = csv(&[outcome("a", 1, Status::Failed)]);
         let line = text.lines().nth(1).unwrap();
-        assert_eq!(line, "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,");
+        assert_eq!(
+            line,
+            "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,,,,,"
+        );
     }
 }

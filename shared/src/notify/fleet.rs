@@ -287,6 +287,7 @@ mod tests {
             blockers: vec![],
             start_date: None,
             stop_date: None,
+            figures: None,
         }
     }
 
