@@ -25,6 +25,10 @@ pub struct Point {
     pub metric: &'static MetricDef,
     pub value: f64,
     pub dimensions: Vec<String>,
+    /// Context logged with the value but no dimension of it (the execution, the database):
+    /// searchable in CloudWatch Logs Insights, free of metric cardinality. The specification
+    /// lets the root node hold members the directive does not name.
+    pub context: Vec<(&'static str, String)>,
 }
 
 impl Point {
@@ -41,7 +45,17 @@ impl Point {
                     v => v.chars().take(MAX_VALUE_CHARS).collect(),
                 })
                 .collect(),
+            context: Vec::new(),
         }
+    }
+
+    /// The point with a context member `key` (lowercase, so it never clashes with a
+    /// dimension or metric name), when `value` is known.
+    pub fn with(mut self, key: &'static str, value: Option<&str>) -> Point {
+        if let Some(v) = value.filter(|v| !v.is_empty()) {
+            self.context.push((key, v.to_owned()));
+        }
+        self
     }
 
     /// The EMF document of this point, stamped `at`; `None` when the dimensions do not match
@@ -56,6 +70,9 @@ impl Point {
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
         let mut root = Map::new();
+        for (key, value) in &self.context {
+            root.insert((*key).to_owned(), Value::String(value.clone()));
+        }
         root.insert(
             "_aws".into(),
             json!({
@@ -127,6 +144,18 @@ mod tests {
         );
         let line = doc.to_string();
         assert!(!line.contains('\n'), "one line per document");
+        let with = Point::new(&GREEN_BUILD_TIME, 1.0, &["mysql"])
+            .with("execution", Some("run-1"))
+            .with("database", None)
+            .document(at)
+            .unwrap();
+        assert_eq!(with["execution"], "run-1", "context is a root member");
+        assert!(with.get("database").is_none());
+        assert_eq!(
+            with["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([["Engine"]]),
+            "not a dimension"
+        );
     }
 
     #[test]

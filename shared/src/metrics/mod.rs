@@ -28,8 +28,8 @@ pub fn observe_stage(raw: &Map<String, Value>, event: &Event) -> Option<Figures>
     observed.figures
 }
 
-/// Emits the precheck's findings, one count per rule and severity.
-pub fn precheck_findings(findings: &[crate::precheck::Finding]) {
+/// Emits the precheck's findings of `database`, one count per rule and severity.
+pub fn precheck_findings(database: &str, findings: &[crate::precheck::Finding]) {
     let points: Vec<Point> = findings
         .iter()
         .map(|f| {
@@ -39,6 +39,7 @@ pub fn precheck_findings(findings: &[crate::precheck::Finding]) {
                 1.0,
                 &[&f.id, severity.as_str().unwrap_or_default()],
             )
+            .with("database", Some(database))
         })
         .collect();
     emit(&points);

@@ -114,6 +114,12 @@ pub fn observe(raw: &Map<String, Value>, event: &Event, now: SystemTime) -> Obse
         points.push(Point::new(&FAILURES, 1.0, &[error]));
     }
     let figures = ended.map(|_| Figures::of_end(event, now));
+    let execution = event.execution.name.as_deref();
+    let database = event.target.identifier.as_deref();
+    let points = points
+        .into_iter()
+        .map(|p| p.with("execution", execution).with("database", database))
+        .collect();
     Observed { points, figures }
 }
 

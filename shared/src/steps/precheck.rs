@@ -88,7 +88,7 @@ where
     let rds = rds_for(request.target.clone()).await?;
     // Boxed: the rules' futures nest deeply enough to exceed the compiler's layout limit.
     let report = Box::pin(precheck::run(&rds, &request)).await?;
-    crate::metrics::precheck_findings(&report.findings);
+    crate::metrics::precheck_findings(&request.target.identifier, &report.findings);
     tracing::info!(
         database = %request.target.identifier,
         passed = report.passed,
