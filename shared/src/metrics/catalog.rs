@@ -101,7 +101,7 @@ macro_rules! metrics {
 
 metrics! {
     GREEN_BUILD_TIME = "GreenBuildTime", Seconds, [Engine],
-        "notify, at green-ready",
+        "poll-status, at the green loop's poll that finds green ready",
         "From RDS's CreateTime of the deployment to the poll that found green ready (the readiness gate, not only AVAILABLE).";
     TIME_TO_READY = "TimeToReady", Seconds, [Engine],
         "notify, at green-ready",

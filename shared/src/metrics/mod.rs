@@ -28,6 +28,15 @@ pub fn observe_stage(raw: &Map<String, Value>, event: &Event) -> Option<Figures>
     observed.figures
 }
 
+/// Emits green's build time when poll-status found green ready (`seconds` is `None` before).
+pub fn green_built(target: &crate::input::Target, seconds: Option<f64>) {
+    if let Some(s) = seconds {
+        let engine = target.engine.api_name();
+        emit(&[Point::new(&catalog::GREEN_BUILD_TIME, s, &[engine])
+            .with("database", Some(&target.identifier))]);
+    }
+}
+
 /// Emits the precheck's findings of `database`, one count per rule and severity.
 pub fn precheck_findings(database: &str, findings: &[crate::precheck::Finding]) {
     let points: Vec<Point> = findings

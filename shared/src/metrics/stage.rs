@@ -3,7 +3,7 @@
 //!
 //! | stage | metrics |
 //! |---|---|
-//! | `green-ready` | GreenBuildTime, TimeToReady, Polls (green-creating) |
+//! | `green-ready` | TimeToReady, Polls (green-creating) |
 //! | `snapshot-taken`, `switchover-completed`, `old-blue-deleted`, `abandoned` | Polls of the loop that ended |
 //! | `verified` | SwitchoverDuration |
 //! | `old-blue-deleted` | CleanupTime |
@@ -19,8 +19,7 @@ use std::time::SystemTime;
 use serde_json::{Map, Value};
 
 use super::catalog::{
-    CLEANUP_TIME, FAILURES, GREEN_BUILD_TIME, OUTCOMES, POLLS, SWITCHOVER_DURATION, TIME_TO_READY,
-    UPGRADE_TIME,
+    CLEANUP_TIME, FAILURES, OUTCOMES, POLLS, SWITCHOVER_DURATION, TIME_TO_READY, UPGRADE_TIME,
 };
 use super::emf::Point;
 use super::figures::{seconds_at, since, Figures};
@@ -74,14 +73,8 @@ pub fn observe(raw: &Map<String, Value>, event: &Event, now: SystemTime) -> Obse
         }
     };
     match &event.stage {
-        Stage::GreenReady if !failed => {
-            seconds(
-                &GREEN_BUILD_TIME,
-                seconds_at(d, &["greenBuildSeconds"]),
-                &[&engine],
-            );
-            seconds(&TIME_TO_READY, since(start, now), &[&engine]);
-        }
+        // GreenBuildTime is poll-status's: it reads RDS's CreateTime.
+        Stage::GreenReady if !failed => seconds(&TIME_TO_READY, since(start, now), &[&engine]),
         Stage::Verified if !failed => seconds(
             &SWITCHOVER_DURATION,
             seconds_at(d, &["switchover", "durationSeconds"]),
@@ -164,7 +157,7 @@ mod tests {
     }
 
     #[test]
-    fn green_ready_measures_the_build_and_the_wait() {
+    fn green_ready_measures_the_wait() {
         let o = observe_at(
             base(
                 "green-ready",
@@ -176,7 +169,6 @@ mod tests {
             summary(&o),
             vec![
                 ("Polls", dims(&["green-creating"]), 14.0),
-                ("GreenBuildTime", dims(&["aurora-mysql"]), 3500.0),
                 ("TimeToReady", dims(&["aurora-mysql"]), 3600.0),
             ]
         );

@@ -51,8 +51,9 @@ pub struct Status {
     pub members: Vec<Member>,
     pub waiting_for: Vec<String>,
     /// Once green is ready: seconds from RDS's CreateTime of the deployment to this poll
-    /// (the GreenBuildTime metric and the upgrade's figures).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (the GreenBuildTime metric and the upgrade's figures); null before. Always present, so
+    /// a ResultSelector may select it.
+    #[serde(default)]
     pub green_build_seconds: Option<f64>,
     #[serde(flatten)]
     pub tick: Tick,
@@ -96,6 +97,10 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
                 Some(since) => switchover_status(&rds, &request, given, event.poll, since).await?,
                 None => status(&rds, &request, given, event.poll).await?,
             };
+            // The green loop's poll that found green ready measures its build, once.
+            if since.is_none() {
+                crate::metrics::green_built(&request.target, answer.green_build_seconds);
+            }
             Ok(Answer::Status(Box::new(answer)))
         }
         Operation::Verify => Ok(Answer::Verified(Box::new(
