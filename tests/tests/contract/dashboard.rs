@@ -336,7 +336,12 @@ fn docs_metrics_lists_every_metric_with_its_unit_and_dimensions() {
     let doc = std::fs::read_to_string(root().join("docs/metrics.md")).expect("docs/metrics.md");
     for def in metrics::ALL {
         let dims: Vec<&str> = def.dimensions.iter().map(|d| d.name()).collect();
-        let row = format!("| `{}` | {} | {} |", def.name, def.unit.name(), dims.join(", "));
+        let row = format!(
+            "| `{}` | {} | {} |",
+            def.name,
+            def.unit.name(),
+            dims.join(", ")
+        );
         assert!(doc.contains(&row), "docs/metrics.md lacks the row {row}");
     }
 }

@@ -295,3 +295,136 @@ async fn status_lists_two_upgrades_in_flight_and_one_stale_lock() {
         "{refused}"
     );
 }
+
+/// Memory of each function in template.yaml (MB): precheck 256, the others the global 128.
+fn memory_mb(function: &str) -> f64 {
+    if function == "precheck" {
+        256.0
+    } else {
+        128.0
+    }
+}
+
+/// Measurement for docs/benchmarks.md, not a check of behaviour: the cost of one upgrade whose
+/// green takes an hour to build (about 27 polls of the green loop, as `Poll::next_wait_seconds`
+/// spaces them), counted on the local stack. Run it alone, so the RDS meter counts only it:
+/// `cargo test -p e2e --test end_to_end -- --ignored e2e_metrics::cost_of_an_upgrade --test-threads=1 --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement for docs/benchmarks.md; run it alone (see its doc)"]
+async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2ecost");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    let meter = || async {
+        let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
+            .await
+            .expect("reach the meter")
+            .json()
+            .await
+            .expect("meter JSON");
+        rows.iter()
+            .map(|r| {
+                (
+                    r["action"].as_str().unwrap().to_owned(),
+                    r["calls"].as_u64().unwrap(),
+                )
+            })
+            .fold(std::collections::BTreeMap::new(), |mut m, (a, n)| {
+                *m.entry(a).or_insert(0) += n;
+                m
+            })
+    };
+    let before = meter().await;
+    // Green's polls until ready: 4 × 30 s + 6 × 60 s + 10 × 120 s + 7 × 300 s = 3780 s.
+    stack
+        .moto
+        .inject(&id, Fault::Provisioning { describes: 26 })
+        .await;
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    run.assert_succeeded();
+    let after = meter().await;
+
+    let events = &run.execution.events;
+    let transitions = events
+        .iter()
+        .filter(|e| {
+            e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("StateEntered"))
+        })
+        .count();
+    let retries = run.task_errors().len();
+    let time = |e: &Value| {
+        e["timestamp"].as_f64().or_else(|| {
+            bluegreen::notify::format::parse_rfc3339(e["timestamp"].as_str()?)
+                .map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64())
+        })
+    };
+    let mut invocations: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
+    let mut scheduled: Option<(String, f64)> = None;
+    for e in events {
+        match e["type"].as_str().unwrap_or_default() {
+            "TaskScheduled" => {
+                let params: Value = serde_json::from_str(
+                    e["taskScheduledEventDetails"]["parameters"]
+                        .as_str()
+                        .unwrap_or("{}"),
+                )
+                .unwrap_or_default();
+                let function = params["FunctionName"]
+                    .as_str()
+                    .unwrap_or("dynamodb")
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                scheduled = time(e).map(|t| (function, t));
+            }
+            "TaskSucceeded" | "TaskFailed" => {
+                if let (Some((function, start)), Some(end)) = (scheduled.take(), time(e)) {
+                    let entry = invocations.entry(function).or_insert((0, 0.0));
+                    entry.0 += 1;
+                    entry.1 += end - start;
+                }
+            }
+            _ => {}
+        }
+    }
+    let green_polls = run
+        .execution
+        .states
+        .iter()
+        .filter(|s| *s == "Poll green")
+        .count();
+    let rds: Vec<(String, u64)> = after
+        .iter()
+        .map(|(a, n)| (a.clone(), n - before.get(a).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let rds_total: u64 = rds.iter().map(|(_, n)| n).sum();
+    let gb_seconds: f64 = invocations
+        .iter()
+        .filter(|(f, _)| *f != "dynamodb")
+        .map(|(f, (_, secs))| secs * memory_mb(f) / 1024.0)
+        .sum();
+    println!("COST green polls: {green_polls}");
+    println!("COST state transitions (states entered): {transitions}; task retries: {retries}");
+    println!("COST invocations and summed duration (s): {invocations:?}");
+    println!("COST Lambda GB-seconds (local durations): {gb_seconds:.3}");
+    println!("COST RDS calls: {rds_total} {rds:?}");
+    assert!(
+        (25..=29).contains(&green_polls),
+        "about an hour of green polls: {green_polls}"
+    );
+    assert!(
+        transitions > 3 * green_polls,
+        "each poll is a Task, a Choice and a Wait"
+    );
+    assert!(rds_total > green_polls as u64, "every poll reads RDS");
+}
