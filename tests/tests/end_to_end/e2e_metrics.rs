@@ -3,11 +3,8 @@
 //! would send them to CloudWatch Logs), the end message carries the upgrade's figures, and
 //! the precheck function's `status` lists the upgrades in flight and the stale locks.
 
-use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
-use aws_sdk_dynamodb::types::AttributeValue;
-use bluegreen::notify::format::rfc3339;
 use e2e::faults::Fault;
 use e2e::moto::{unique, REGION};
 use e2e::seed;
@@ -197,43 +194,6 @@ async fn a_failed_upgrade_counts_its_error_name() {
     }
 }
 
-/// A lock item as the state machine keeps it, started `age` ago.
-async fn lock(stack: &Stack, key: &str, stage: &str, age: Duration) {
-    let now = SystemTime::now();
-    let s = |v: String| AttributeValue::S(v);
-    let expires = now.duration_since(UNIX_EPOCH).unwrap().as_secs() + 30 * 86_400;
-    let item = HashMap::from([
-        ("lockKey".to_owned(), s(key.to_owned())),
-        (
-            "holder".to_owned(),
-            s(format!(
-                "arn:aws:states:{REGION}:123456789012:execution:bg:{stage}"
-            )),
-        ),
-        ("executionName".to_owned(), s(format!("run-{stage}"))),
-        ("action".to_owned(), s("upgrade".into())),
-        ("startedAt".to_owned(), s(rfc3339(now - age))),
-        ("stage".to_owned(), s(stage.to_owned())),
-        (
-            "stageSince".to_owned(),
-            s(rfc3339(now - Duration::from_secs(60))),
-        ),
-        (
-            "expiresAt".to_owned(),
-            AttributeValue::N(expires.to_string()),
-        ),
-    ]);
-    stack
-        .moto
-        .dynamodb()
-        .put_item()
-        .table_name(e2e::stepfunctions::LOCK_TABLE)
-        .set_item(Some(item))
-        .send()
-        .await
-        .expect("put a lock");
-}
-
 #[tokio::test]
 async fn status_lists_two_upgrades_in_flight_and_one_stale_lock() {
     let (stack, _) = state_machine().await;
@@ -241,9 +201,30 @@ async fn status_lists_two_upgrades_in_flight_and_one_stale_lock() {
     let account = "210987654321";
     let hour = Duration::from_secs(3600);
     let key = |id: &str| format!("{account}/{REGION}/{id}");
-    lock(stack, &key("orders"), "green-creating", hour).await;
-    lock(stack, &key("billing"), "switchover-started", 2 * hour).await;
-    lock(stack, &key("forgotten"), "cleanup-scheduled", 50 * hour).await;
+    seed::lock_item(
+        &stack.moto,
+        e2e::stepfunctions::LOCK_TABLE,
+        &key("orders"),
+        "green-creating",
+        hour,
+    )
+    .await;
+    seed::lock_item(
+        &stack.moto,
+        e2e::stepfunctions::LOCK_TABLE,
+        &key("billing"),
+        "switchover-started",
+        2 * hour,
+    )
+    .await;
+    seed::lock_item(
+        &stack.moto,
+        e2e::stepfunctions::LOCK_TABLE,
+        &key("forgotten"),
+        "cleanup-scheduled",
+        50 * hour,
+    )
+    .await;
 
     let (status, board) = stack
         .lambda
