@@ -5,11 +5,13 @@
 //! dependency on the Lambda runtime, so it is tested directly against an emulator or mocks.
 
 pub mod aws;
+pub mod board;
 pub mod error;
 pub mod fleet;
 pub mod hooks;
 pub mod input;
 pub mod lock;
+pub mod metrics;
 pub mod naming;
 pub mod notify;
 pub mod parity;

@@ -72,6 +72,7 @@ impl FunctionEnv {
     fn vars(&self) -> Vec<(String, String)> {
         [
             ("AWS_ENDPOINT_URL", self.aws_endpoint.as_str()),
+            ("LOCK_TABLE_NAME", crate::stepfunctions::LOCK_TABLE),
             ("AWS_REGION", REGION),
             ("AWS_DEFAULT_REGION", REGION),
             ("AWS_ACCESS_KEY_ID", "testing"),

@@ -296,6 +296,11 @@ pub async fn drain_queue(moto: &Moto, queue_url: &str) -> Vec<Received> {
 
 /// The lock table of the state machine (the template's `LockTable`: key `lockKey`).
 pub async fn lock_table(moto: &Moto) {
+    lock_table_named(moto, crate::stepfunctions::LOCK_TABLE).await;
+}
+
+/// A lock table like the template's under another name (a test's own); an existing one is kept.
+pub async fn lock_table_named(moto: &Moto, name: &str) {
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
         Projection, ProjectionType, ScalarAttributeType,
@@ -317,7 +322,7 @@ pub async fn lock_table(moto: &Moto) {
     let created = moto
         .dynamodb()
         .create_table()
-        .table_name(crate::stepfunctions::LOCK_TABLE)
+        .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attribute("lockKey"))
         .attribute_definitions(attribute("holder"))
@@ -363,4 +368,51 @@ pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
         .and_then(|i| i.get("holder"))
         .and_then(|v| v.as_s().ok())
         .cloned()
+}
+
+/// A lock item as the state machine keeps it at every stage (docs/metrics.md, the board):
+/// `key` (`<account>/<region>/<identifier>`) held by an upgrade started `age` ago, at `stage`
+/// for the last ten minutes, expiring in 30 days.
+pub async fn lock_item(moto: &Moto, table: &str, key: &str, stage: &str, age: std::time::Duration) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use bluegreen::notify::format::rfc3339;
+    let now = std::time::SystemTime::now();
+    let name = key.rsplit('/').next().unwrap_or(key).to_owned();
+    let expires = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        + 30 * 86_400;
+    let s = AttributeValue::S;
+    let item = std::collections::HashMap::from([
+        ("lockKey".to_owned(), s(key.to_owned())),
+        (
+            "holder".to_owned(),
+            s(format!(
+                "arn:aws:states:{}:{}:execution:bg:{name}-run",
+                crate::moto::REGION,
+                crate::moto::ACCOUNT
+            )),
+        ),
+        ("executionName".to_owned(), s(format!("{name}-run"))),
+        ("action".to_owned(), s("upgrade".into())),
+        ("startedAt".to_owned(), s(rfc3339(now - age))),
+        ("stage".to_owned(), s(stage.to_owned())),
+        (
+            "stageSince".to_owned(),
+            s(rfc3339(now - std::time::Duration::from_secs(600))),
+        ),
+        ("deploymentId".to_owned(), s(format!("bgd-{name}"))),
+        (
+            "expiresAt".to_owned(),
+            AttributeValue::N(expires.to_string()),
+        ),
+    ]);
+    moto.dynamodb()
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .expect("put a lock item");
 }

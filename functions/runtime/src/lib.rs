@@ -68,6 +68,7 @@ where
 /// The error Step Functions sees: `errorType` is the stable name its Retry and Catch match.
 fn diagnostic(e: bluegreen::Error) -> Diagnostic {
     let (error_type, error_message) = e.into_report();
+    bluegreen::metrics::step_error(error_type);
     Diagnostic {
         error_type: error_type.to_owned(),
         error_message,

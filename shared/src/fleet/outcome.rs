@@ -68,7 +68,7 @@ impl Status {
 }
 
 /// One database's line in the fleet's report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Outcome {
     /// `account/Region/identifier`.
@@ -101,6 +101,10 @@ pub struct Outcome {
     pub engine_version: Option<String>,
     #[serde(flatten)]
     pub support: SupportFacts,
+    /// The upgrade's figures, from its execution's output (`figures`, notify's answer at its
+    /// end); absent for a failed execution (Step Functions keeps no output of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub figures: Option<crate::metrics::Figures>,
 }
 
 /// A cause kept in the state and the report: long enough to act on.
@@ -124,6 +128,7 @@ pub fn read(result: &Value) -> Outcome {
         stop_date: None,
         engine_version: None,
         support: SupportFacts::default(),
+        figures: None,
     };
     let present = |key: &str| result.get(key).filter(|v| !v.is_null());
     if let Some(run) = present("run") {
@@ -131,6 +136,9 @@ pub fn read(result: &Value) -> Outcome {
         outcome.start_date = millis(run, "startDate");
         outcome.stop_date = millis(run, "stopDate");
         outcome.ending = text(run, "ending");
+        outcome.figures = run
+            .get("figures")
+            .and_then(|f| serde_json::from_value(f.clone()).ok());
         let precheck = run.get("precheck").filter(|v| !v.is_null());
         // Every end of an upgrade names itself (`ending`); a dry run ends with its report only.
         let dry_run = outcome.ending.is_none();
@@ -326,6 +334,18 @@ mod tests {
         let running =
             json!({"name": "n", "database": "d", "wave": 1, "earlier": {"status": "RUNNING"}});
         assert_eq!(read(&running).status, Status::Conflict);
+    }
+
+    #[test]
+    fn a_run_brings_its_figures() {
+        let run = json!({"name": "n", "database": "d", "wave": 1, "run": {"ending": "Done", "precheck": {}, "figures": {"totalSeconds": 90.5, "polls": 7}}});
+        let f = read(&run).figures.expect("the child's figures");
+        assert_eq!(
+            (f.total_seconds, f.polls, f.green_build_seconds),
+            (Some(90.5), Some(7), None)
+        );
+        let without = json!({"name": "n", "database": "d", "wave": 1, "run": {"ending": "Done", "precheck": {}, "figures": null}});
+        assert_eq!(read(&without).figures, None);
     }
 
     #[test]

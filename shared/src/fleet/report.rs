@@ -69,6 +69,8 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     deadline: Option<&'a str>,
     counts: serde_json::Map<String, Value>,
+    /// The databases' figures summed (what each upgrade measured; docs/metrics.md).
+    figures: crate::metrics::Figures,
     databases: &'a [Outcome],
     passed_over: &'a [Skipped],
 }
@@ -90,6 +92,7 @@ pub fn json(
             .into_iter()
             .map(|(s, n)| (s.name().to_owned(), Value::from(n)))
             .collect(),
+        figures: crate::metrics::Figures::sum(all.iter().filter_map(|o| o.figures.as_ref())),
         databases: all,
         passed_over,
     };
@@ -99,9 +102,11 @@ pub fn json(
 /// The CSV report (RFC 4180, a header row).
 pub fn csv(all: &[Outcome]) -> String {
     let mut out = String::from(
-        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate,engineVersion,standardSupportEnd,extendedSupport\r\n",
+        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate,engineVersion,standardSupportEnd,extendedSupport,greenBuildSeconds,switchoverSeconds,totalSeconds,polls\r\n",
     );
     for o in all {
+        let f = o.figures.clone().unwrap_or_default();
+        let figure = |v: Option<f64>| v.map(|s| s.to_string()).unwrap_or_default();
         let fields = [
             o.database.clone(),
             o.wave.to_string(),
@@ -116,6 +121,10 @@ pub fn csv(all: &[Outcome]) -> String {
             o.engine_version.clone().unwrap_or_default(),
             o.support.standard_support_end.clone().unwrap_or_default(),
             o.support.extended_support.clone().unwrap_or_default(),
+            figure(f.green_build_seconds),
+            figure(f.switchover_seconds),
+            figure(f.total_seconds),
+            f.polls.map(|p| p.to_string()).unwrap_or_default(),
         ];
         let line: Vec<String> = fields.iter().map(|f| quote(f)).collect();
         out.push_str(&line.join(","));
@@ -206,8 +215,35 @@ mod tests {
             text.lines()
                 .nth(1)
                 .unwrap()
-                .ends_with(",8.0.35,2026-07-31,no"),
+                .ends_with(",8.0.35,2026-07-31,no,,,,"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_report_carries_and_sums_each_upgrades_figures() {
+        let figures = |total: f64, polls: u64| crate::metrics::Figures {
+            total_seconds: Some(total),
+            polls: Some(polls),
+            ..Default::default()
+        };
+        let mut a = outcome("a", 1, Status::Succeeded);
+        a.figures = Some(figures(100.0, 4));
+        let mut b = outcome("b", 1, Status::Succeeded);
+        b.figures = Some(figures(50.5, 2));
+        let all = [a, b, outcome("c", 1, Status::Failed)];
+        let text = csv(&all);
+        assert!(text
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(",greenBuildSeconds,switchoverSeconds,totalSeconds,polls"));
+        assert!(text.lines().nth(1).unwrap().ends_with(",,,100,4"), "{text}");
+        let doc: Value =
+            serde_json::from_str(&json(&summary("upgrade"), "run", &all, &[])).unwrap();
+        assert_eq!(
+            doc["figures"],
+            serde_json::json!({"totalSeconds": 150.5, "polls": 6})
         );
     }
 
@@ -215,6 +251,9 @@ mod tests {
     fn csv_quotes_what_it_must() {
         let text = csv(&[outcome("a", 1, Status::Failed)]);
         let line = text.lines().nth(1).unwrap();
-        assert_eq!(line, "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,,,,");
+        assert_eq!(
+            line,
+            "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,,,,,,,,"
+        );
     }
 }

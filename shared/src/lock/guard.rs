@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use serde_json::Value;
 
-use super::table::{LockTable, Mode};
+use super::table::{LockTable, Mode, Stage};
 use super::Claim;
 use crate::error::Error;
 use crate::input::Request;
@@ -46,9 +46,17 @@ pub async fn apply(
     };
     match lock_use {
         LockUse::Ignore => Ok(()),
-        LockUse::Hold(stage) => table.write(claim, stage, &request, Mode::Hold, now).await,
+        LockUse::Hold(stage) => {
+            table
+                .write(claim, &Stage::named(stage), &request, Mode::Hold, now)
+                .await
+        }
         LockUse::Refresh => {
-            let stage = notify_stage(payload);
+            let name = notify_stage(payload);
+            let stage = Stage {
+                name: &name,
+                deployment: payload.pointer("/deployment/id").and_then(Value::as_str),
+            };
             if let Err(e) = table
                 .write(claim, &stage, &request, Mode::Refresh, now)
                 .await

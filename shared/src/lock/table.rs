@@ -28,6 +28,22 @@ pub struct LockTable {
     name: String,
 }
 
+/// What the board shows of a stage: its name, and the deployment once it is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stage<'a> {
+    pub name: &'a str,
+    pub deployment: Option<&'a str>,
+}
+
+impl<'a> Stage<'a> {
+    pub fn named(name: &'a str) -> Self {
+        Stage {
+            name,
+            deployment: None,
+        }
+    }
+}
+
 /// Whether a write may take a lock that is not already this execution's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -60,7 +76,7 @@ impl LockTable {
     pub async fn write(
         &self,
         claim: &Claim,
-        stage: &str,
+        stage: &Stage<'_>,
         request: &Request,
         mode: Mode,
         now: SystemTime,
@@ -73,43 +89,54 @@ impl LockTable {
             Mode::Hold => "attribute_not_exists(#key) OR #holder = :me OR #expires < :now",
             Mode::Refresh => "#holder = :me",
         };
-        let mut update = self.client.update_item();
-        if mode == Mode::Hold {
-            // DynamoDB refuses a value the expressions do not use.
-            update =
-                update.expression_attribute_values(":now", AttributeValue::N(now_s.to_string()));
-        }
-        let out = update
-            .table_name(&self.name)
-            .key("lockKey", AttributeValue::S(claim.key.clone()))
-            .update_expression(
-                "SET #holder = :me, #stage = :stage, #since = :since, #expires = :exp, \
-                 #started = if_not_exists(#started, :since), #action = if_not_exists(#action, :action)",
-            )
-            .condition_expression(condition)
-            .set_expression_attribute_names(Some(
-                [
-                    ("#key", "lockKey"),
-                    ("#holder", "holder"),
-                    ("#stage", "stage"),
-                    ("#since", "stageSince"),
-                    ("#expires", "expiresAt"),
-                    ("#started", "startedAt"),
-                    ("#action", "action"),
-                ]
-                .into_iter()
-                .filter(|(name, _)| mode == Mode::Hold || *name != "#key")
-                .map(|(n, a)| (n.to_owned(), a.to_owned()))
-                .collect(),
-            ))
-            .expression_attribute_values(":me", AttributeValue::S(claim.holder.clone()))
-            .expression_attribute_values(":stage", AttributeValue::S(stage.to_owned()))
-            .expression_attribute_values(":since", AttributeValue::S(rfc3339(now)))
-            .expression_attribute_values(":exp", AttributeValue::N(expires.to_string()))
-            .expression_attribute_values(
+        let mut set = String::from(
+            "SET #holder = :me, #stage = :stage, #since = :since, #expires = :exp, \
+             #started = if_not_exists(#started, :since), #action = if_not_exists(#action, :action)",
+        );
+        let mut names = vec![
+            ("#holder", "holder"),
+            ("#stage", "stage"),
+            ("#since", "stageSince"),
+            ("#expires", "expiresAt"),
+            ("#started", "startedAt"),
+            ("#action", "action"),
+        ];
+        let mut values = vec![
+            (":me", AttributeValue::S(claim.holder.clone())),
+            (":stage", AttributeValue::S(stage.name.to_owned())),
+            (":since", AttributeValue::S(rfc3339(now))),
+            (":exp", AttributeValue::N(expires.to_string())),
+            (
                 ":action",
                 AttributeValue::S(request.action.name().to_owned()),
-            )
+            ),
+        ];
+        if mode == Mode::Hold {
+            // DynamoDB refuses a name or value the expressions do not use.
+            names.push(("#key", "lockKey"));
+            values.push((":now", AttributeValue::N(now_s.to_string())));
+        }
+        if let Some(deployment) = stage.deployment {
+            set.push_str(", #deployment = :deployment");
+            names.push(("#deployment", "deploymentId"));
+            values.push((":deployment", AttributeValue::S(deployment.to_owned())));
+        }
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.name)
+            .key("lockKey", AttributeValue::S(claim.key.clone()))
+            .update_expression(set)
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(
+                names
+                    .into_iter()
+                    .map(|(n, a)| (n.to_owned(), a.to_owned()))
+                    .collect(),
+            ))
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(n, v)| (n.to_owned(), v)).collect(),
+            ))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;

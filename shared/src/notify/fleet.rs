@@ -350,6 +350,7 @@ mod tests {
             stop_date: None,
             engine_version: None,
             support: Default::default(),
+            figures: None,
         }
     }
 

@@ -132,6 +132,7 @@ impl Notifier {
     pub async fn deliver(&self, m: &Message) -> Delivery {
         let (sns, slack) = tokio::join!(self.sns.publish(m), self.slack(m));
         tracing::info!(stage = %m.stage, outcome = m.outcome.name(), sns_delivered = sns.delivered, slack = ?slack.status, "notification handled");
+        crate::metrics::delivery(&sns, &slack);
         Delivery { sns, slack }
     }
 

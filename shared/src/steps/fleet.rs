@@ -477,6 +477,7 @@ async fn finish(
         outcomes.extend(store.get_json::<Vec<Outcome>>(&key).await?);
     }
     let all = report::complete(summary, &roster, &outcomes, event.paused);
+    crate::metrics::fleet_databases(&all);
     let name = event
         .execution
         .get("name")

@@ -62,6 +62,11 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             }));
         }
         Some(change) => {
+            if change.error.as_deref() == Some("LockReleaseFailed") {
+                let request = change.request();
+                let action = request["action"].as_str().unwrap_or("upgrade");
+                crate::metrics::lock_release_failed(action);
+            }
             let left = notifier.left_running(&change.request()).await;
             change.notify_event(left)
         }
@@ -75,13 +80,23 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         tracing::info!(stage = event.stage.name(), %why, "no message: nothing of this stage happened in this execution");
         return Ok(serde_json::json!({ "skipped": why }));
     }
-    let message = stages::compose(&event, SystemTime::now());
-    if !wanted(&event.request, &message) {
-        return Ok(serde_json::json!({
-            "skipped": "options.notifications is `failures` and this is not a failure"
-        }));
+    let figures = crate::metrics::observe_stage(&map, &event);
+    let mut message = stages::compose(&event, SystemTime::now());
+    if let Some(f) = &figures {
+        f.add_facts(&mut message);
     }
-    Ok(serde_json::json!(notifier.deliver(&message).await))
+    let mut answer = if wanted(&event.request, &message) {
+        serde_json::json!(notifier.deliver(&message).await)
+    } else {
+        serde_json::json!({
+            "skipped": "options.notifications is `failures` and this is not a failure"
+        })
+    };
+    // The upgrade's figures, for the execution's output and a fleet's report.
+    if let Some(f) = figures {
+        answer["figures"] = serde_json::json!(f);
+    }
+    Ok(answer)
 }
 
 /// Whether the request's `options.notifications` lets this message out: `failures` keeps only

@@ -68,6 +68,11 @@ pub struct Status {
     pub tasks: Vec<Task>,
     pub members: Vec<Member>,
     pub waiting_for: Vec<String>,
+    /// Once green is ready: seconds from RDS's CreateTime of the deployment to this poll, for
+    /// the GreenBuildTime metric. Not part of the answer yet: the state machine's
+    /// ResultSelectors keep the answer's fields exactly (docs/metrics.md says how to add it).
+    #[serde(skip)]
+    pub green_build_seconds: Option<f64>,
     #[serde(flatten)]
     pub tick: Tick,
 }
@@ -120,6 +125,10 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
                 Some(since) => switchover_status(&rds, &request, given, event.poll, since).await?,
                 None => status(&rds, &request, given, event.poll).await?,
             };
+            // The green loop's poll that found green ready measures its build, once.
+            if since.is_none() {
+                crate::metrics::green_built(&request.target, answer.green_build_seconds);
+            }
             Ok(Answer::Status(Box::new(answer)))
         }
         Operation::Verify => Ok(Answer::Verified(Box::new(
@@ -218,7 +227,11 @@ async fn assess_status(
         Phase::Ready | Phase::Switched => poll.settled(),
     };
     tracing::info!(deployment = %d.id, status = %d.status, phase = ?assessment.phase, waiting_for = ?assessment.waiting_for, "polled");
+    let green_build_seconds = (assessment.phase == Phase::Ready)
+        .then(|| seconds_since(d.create_time.as_ref()?))
+        .flatten();
     Ok(Status {
+        green_build_seconds,
         phase: assessment.phase,
         deployment: d.reference(),
         status: d.status,
@@ -228,6 +241,13 @@ async fn assess_status(
         waiting_for: assessment.waiting_for,
         tick,
     })
+}
+
+/// Seconds from an AWS timestamp to now; `None` for a time in the future.
+fn seconds_since(at: &aws_smithy_types::DateTime) -> Option<f64> {
+    let at = std::time::SystemTime::try_from(*at).ok()?;
+    let elapsed = std::time::SystemTime::now().duration_since(at).ok()?;
+    Some((elapsed.as_secs_f64() * 1000.0).round() / 1000.0)
 }
 
 fn phase_name(phase: Phase) -> &'static str {

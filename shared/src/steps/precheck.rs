@@ -22,13 +22,15 @@ struct Event {
     request: serde_json::Value,
 }
 
-/// Runs the precheck function's event: a fleet plan (`{"fleet": ...}`, [`super::fleet::plan`])
-/// or one database's precheck.
+/// Runs the precheck function's event: a fleet plan (`{"fleet": ...}`, [`super::fleet::plan`]),
+/// the board (`{"operation": "status", ...}`, [`status`]) or one database's precheck.
 pub async fn handle_any(
     event: serde_json::Value,
     clients: &ClientFactory,
 ) -> Result<serde_json::Value, Error> {
-    let answer = if super::fleet::is_plan(&event) {
+    let answer = if event.get("operation").and_then(|o| o.as_str()) == Some("status") {
+        serde_json::to_value(status(event, clients).await?)
+    } else if super::fleet::is_plan(&event) {
         serde_json::to_value(super::fleet::plan(event, clients).await?)
     } else if event.get("operation").and_then(|o| o.as_str()) == Some("identify") {
         let request = event.get("request").cloned().unwrap_or_default();
@@ -53,6 +55,38 @@ async fn caller_account(clients: &ClientFactory) -> Result<String, Error> {
     out.account()
         .map(str::to_owned)
         .ok_or_else(|| Error::Configuration("sts:GetCallerIdentity answered no account".into()))
+}
+
+/// The board's event: `{"operation": "status", "request": {"action": "status", "filter",
+/// "staleAfterSeconds"}}` (the request is optional).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusEvent {
+    #[allow(dead_code)]
+    operation: String,
+    #[serde(default)]
+    request: Option<serde_json::Value>,
+}
+
+/// Every upgrade in flight and every stale lock, from the lock table `LOCK_TABLE_NAME`
+/// ([`crate::board`]); only reads.
+pub async fn status(
+    event: serde_json::Value,
+    clients: &ClientFactory,
+) -> Result<crate::board::Board, Error> {
+    let event: StatusEvent = super::parse_event(event)?;
+    let request = event.request.unwrap_or_else(|| serde_json::json!({}));
+    crate::board::StatusRequest::parse(request.clone())?;
+    let table = std::env::var("LOCK_TABLE_NAME")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            Error::Configuration(
+                "LOCK_TABLE_NAME is not set: the precheck function reads the lock table for `status` (template.yaml sets it)".into(),
+            )
+        })?;
+    let ddb = aws_sdk_dynamodb::Client::new(clients.base());
+    crate::board::status(&ddb, &table, request).await
 }
 
 /// Runs the step for one event. A dry run's report also holds the permissions preflight
@@ -118,6 +152,7 @@ where
     let regions: Option<precheck::Regions<'_>> =
         regional.map(|_| &in_region as precheck::Regions<'_>);
     let report = Box::pin(precheck::run_in(&rds, &request, regions)).await?;
+    crate::metrics::precheck_findings(&request.target.identifier, &report.findings);
     tracing::info!(
         database = %request.target.identifier,
         passed = report.passed,

@@ -200,6 +200,7 @@ fn status() -> Vec<Answer> {
                     } else {
                         vec![]
                     },
+                    green_build_seconds: None,
                     tick: tick(if waiting { 60 } else { 0 }),
                 },
             ));

@@ -9,6 +9,7 @@
 
 mod contract_support;
 
+mod dashboard;
 mod notify_messages;
 mod refusal_fields;
 mod statemachine_contract;

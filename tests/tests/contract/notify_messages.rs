@@ -90,6 +90,7 @@ mod answers {
                 .collect(),
             members: vec![],
             waiting_for: waiting.iter().map(|w| (*w).to_owned()).collect(),
+            green_build_seconds: None,
             tick: Tick {
                 attempt,
                 next_wait_seconds: wait,

@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use bluegreen::lock::table::{LockTable, Mode};
+use bluegreen::lock::table::{LockTable, Mode, Stage};
 use bluegreen::lock::Claim;
 use e2e::moto::{moto, unique};
 use e2e::seed;
@@ -57,7 +57,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     table
         .write(
             &claim(&key, "arn:exec:a"),
-            "create",
+            &Stage::named("create"),
             &request(),
             Mode::Hold,
             now,
@@ -79,7 +79,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     table
         .write(
             &claim(&key, "arn:exec:a"),
-            "switchover",
+            &Stage::named("switchover"),
             &request(),
             Mode::Hold,
             now,
@@ -91,7 +91,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     let refused = table
         .write(
             &claim(&key, "arn:exec:b"),
-            "create",
+            &Stage::named("create"),
             &request(),
             Mode::Hold,
             now,
@@ -106,7 +106,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     table
         .write(
             &claim(&key, "arn:exec:b"),
-            "create",
+            &Stage::named("create"),
             &request(),
             Mode::Hold,
             later,
@@ -125,7 +125,7 @@ async fn notify_refreshes_only_its_own_lock_and_never_takes_one() {
     let refused = table
         .write(
             &claim(&key, "arn:exec:a"),
-            "failed at started",
+            &Stage::named("failed at started"),
             &request(),
             Mode::Refresh,
             now,
@@ -136,7 +136,7 @@ async fn notify_refreshes_only_its_own_lock_and_never_takes_one() {
     table
         .write(
             &claim(&key, "arn:exec:a"),
-            "create",
+            &Stage::named("create"),
             &request(),
             Mode::Hold,
             now,
@@ -146,7 +146,7 @@ async fn notify_refreshes_only_its_own_lock_and_never_takes_one() {
     table
         .write(
             &claim(&key, "arn:exec:a"),
-            "green-ready",
+            &Stage::named("green-ready"),
             &request(),
             Mode::Refresh,
             now,
@@ -157,7 +157,7 @@ async fn notify_refreshes_only_its_own_lock_and_never_takes_one() {
     let other = table
         .write(
             &claim(&key, "arn:exec:b"),
-            "green-ready",
+            &Stage::named("green-ready"),
             &request(),
             Mode::Refresh,
             now,

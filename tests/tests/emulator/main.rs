@@ -12,6 +12,7 @@
 mod harness_support;
 mod notify_support;
 
+mod board_moto;
 mod delete_old_guards;
 mod engine_catalog;
 mod harness_faults;

@@ -1,0 +1,411 @@
+//! Metrics and the board on the local stack: an upgrade and a failed one write the expected
+//! CloudWatch EMF lines in the functions' logs (`cargo lambda watch`'s output, where Lambda
+//! would send them to CloudWatch Logs), the end message carries the upgrade's figures, and
+//! the precheck function's `status` lists the upgrades in flight and the stale locks.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use e2e::faults::Fault;
+use e2e::moto::{unique, REGION};
+use e2e::seed;
+use e2e::stack::Stack;
+use serde_json::{json, Value};
+
+use crate::e2e_support::{request, run, state_machine};
+
+const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";
+
+/// The EMF documents the functions wrote about `database` (their context member; ids are
+/// unique to a test), by metric; waits up to 10 s for each of `wanted`.
+async fn metric_lines(stack: &Stack, database: &str, wanted: &[&str]) -> Vec<(String, Value)> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&stack.lambda.log).unwrap_or_default();
+        let found: Vec<(String, Value)> = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|doc| doc.get("_aws").is_some() && doc["database"] == database)
+            .map(|doc| {
+                let name = doc["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                (name, doc)
+            })
+            .collect();
+        let complete = wanted.iter().all(|w| found.iter().any(|(n, _)| n == w));
+        if complete || std::time::Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn execution_name(arn: &str) -> &str {
+    arn.rsplit(':').next().unwrap()
+}
+
+/// The one document of `metric` whose `dimension` is `value`.
+fn the<'a>(found: &'a [(String, Value)], metric: &str, dimension: &str, value: &str) -> &'a Value {
+    let matching: Vec<&Value> = found
+        .iter()
+        .filter(|(n, d)| n == metric && d[dimension] == value)
+        .map(|(_, d)| d)
+        .collect();
+    assert_eq!(
+        matching.len(),
+        1,
+        "one {metric} with {dimension}={value}: {found:#?}"
+    );
+    matching[0]
+}
+
+#[tokio::test]
+async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2emetrics");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    stack
+        .moto
+        .inject(&id, Fault::Provisioning { describes: 2 })
+        .await;
+
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    run.assert_succeeded();
+
+    let expected = [
+        "GreenBuildTime",
+        "TimeToReady",
+        "SwitchoverDuration",
+        "UpgradeTime",
+        "Outcomes",
+        "Polls",
+    ];
+    let found = metric_lines(stack, &id, &expected).await;
+    for metric in expected {
+        assert!(
+            found.iter().any(|(n, _)| n == metric),
+            "{metric} written: {found:#?}"
+        );
+    }
+    for (name, doc) in &found {
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            "RdsBlueGreen"
+        );
+        assert_eq!(
+            doc["database"],
+            id.as_str(),
+            "{name}: the database is context"
+        );
+        if let Some(execution) = doc.get("execution") {
+            assert_eq!(execution, execution_name(&run.execution.arn), "{name}");
+        }
+        let dims = &doc["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0];
+        assert!(
+            !dims.to_string().contains("database"),
+            "{name}: never a dimension"
+        );
+    }
+    assert_eq!(
+        the(&found, "GreenBuildTime", "Engine", "aurora-mysql")["_aws"]["CloudWatchMetrics"][0]
+            ["Metrics"][0]["Unit"],
+        "Seconds"
+    );
+    assert!(
+        the(&found, "SwitchoverDuration", "Engine", "aurora-mysql")["SwitchoverDuration"]
+            .as_f64()
+            .unwrap()
+            >= 0.0
+    );
+    assert_eq!(
+        the(&found, "Outcomes", "Outcome", "success")["Action"],
+        "upgrade"
+    );
+    assert_eq!(
+        the(&found, "UpgradeTime", "Action", "upgrade")["Engine"],
+        "aurora-mysql"
+    );
+    let green_polls = the(&found, "Polls", "Stage", "green-creating")["Polls"]
+        .as_f64()
+        .unwrap();
+    assert!(green_polls >= 3.0, "green took three polls: {green_polls}");
+    for stage in ["snapshot-taken", "switchover-completed", "old-blue-deleted"] {
+        the(&found, "Polls", "Stage", stage);
+    }
+    assert!(!found.iter().any(|(n, _)| n == "Failures"), "no failure");
+
+    // The end message carries the figures people and a fleet's report sum.
+    let done = run.body_of("done");
+    for fact in ["Total time", "Polls", "Switchover took"] {
+        assert!(done.contains(fact), "the done message says {fact}: {done}");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_upgrade_counts_its_error_name() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2emetricfail");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::InvalidConfiguration {
+                details: "green promoted by hand".into(),
+            },
+        )
+        .await;
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    stack.moto.clear_faults(&id).await;
+    run.assert_failed_at("DeploymentFailed", "green-creating");
+
+    let found = metric_lines(stack, &id, &["Outcomes", "Failures"]).await;
+    assert_eq!(
+        the(&found, "Failures", "Error", "DeploymentFailed")["Failures"],
+        1.0
+    );
+    assert_eq!(
+        the(&found, "Outcomes", "Outcome", "failure")["Action"],
+        "upgrade"
+    );
+    for absent in [
+        "GreenBuildTime",
+        "TimeToReady",
+        "UpgradeTime",
+        "SwitchoverDuration",
+    ] {
+        assert!(
+            !found.iter().any(|(n, _)| n == absent),
+            "{absent} of a failed build: {found:#?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn status_lists_two_upgrades_in_flight_and_one_stale_lock() {
+    let (stack, _) = state_machine().await;
+    // An account of its own, so the locks of the other tests of this binary stay out.
+    let account = "210987654321";
+    let hour = Duration::from_secs(3600);
+    let key = |id: &str| format!("{account}/{REGION}/{id}");
+    seed::lock_item(
+        &stack.moto,
+        e2e::stepfunctions::LOCK_TABLE,
+        &key("orders"),
+        "green-creating",
+        hour,
+    )
+    .await;
+    seed::lock_item(
+        &stack.moto,
+        e2e::stepfunctions::LOCK_TABLE,
+        &key("billing"),
+        "switchover-started",
+        2 * hour,
+    )
+    .await;
+    seed::lock_item(
+        &stack.moto,
+        e2e::stepfunctions::LOCK_TABLE,
+        &key("forgotten"),
+        "cleanup-scheduled",
+        50 * hour,
+    )
+    .await;
+
+    let (status, board) = stack
+        .lambda
+        .invoke(
+            "precheck",
+            &json!({"operation": "status", "request": {"action": "status", "filter": {"accountId": account, "region": REGION}, "staleAfterSeconds": 86_400}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{board}");
+    let listed: Vec<(&str, &str)> = board["inFlight"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["identifier"].as_str().unwrap(),
+                l["stage"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("forgotten", "cleanup-scheduled"),
+            ("billing", "switchover-started"),
+            ("orders", "green-creating"),
+        ]
+    );
+    assert_eq!(board["stale"], json!([key("forgotten")]));
+    assert!(
+        (7190..=7300).contains(&board["inFlight"][1]["ageSeconds"].as_u64().unwrap()),
+        "{board}"
+    );
+
+    let (status, refused) = stack
+        .lambda
+        .invoke(
+            "precheck",
+            &json!({"operation": "status", "request": {"staleAfterSeconds": -1}}),
+        )
+        .await;
+    assert_eq!(status, 500);
+    assert_eq!(refused["errorType"], "InvalidInput");
+    assert!(
+        refused["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("staleAfterSeconds"),
+        "{refused}"
+    );
+}
+
+/// Memory of each function in template.yaml (MB): precheck 256, the others the global 128.
+fn memory_mb(function: &str) -> f64 {
+    if function == "precheck" {
+        256.0
+    } else {
+        128.0
+    }
+}
+
+/// Measurement for docs/benchmarks.md, not a check of behaviour: the cost of one upgrade whose
+/// green takes an hour to build (about 27 polls of the green loop, as `Poll::next_wait_seconds`
+/// spaces them), counted on the local stack. Run it alone, so the RDS meter counts only it:
+/// `cargo test -p e2e --test end_to_end -- --ignored e2e_metrics::cost_of_an_upgrade --test-threads=1 --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement for docs/benchmarks.md; run it alone (see its doc)"]
+async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2ecost");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    let meter = || async {
+        let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
+            .await
+            .expect("reach the meter")
+            .json()
+            .await
+            .expect("meter JSON");
+        rows.iter()
+            .map(|r| {
+                (
+                    r["action"].as_str().unwrap().to_owned(),
+                    r["calls"].as_u64().unwrap(),
+                )
+            })
+            .fold(std::collections::BTreeMap::new(), |mut m, (a, n)| {
+                *m.entry(a).or_insert(0) += n;
+                m
+            })
+    };
+    let before = meter().await;
+    // Green's polls until ready: 4 × 30 s + 6 × 60 s + 10 × 120 s + 7 × 300 s = 3780 s.
+    stack
+        .moto
+        .inject(&id, Fault::Provisioning { describes: 26 })
+        .await;
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    run.assert_succeeded();
+    let after = meter().await;
+
+    let events = &run.execution.events;
+    let transitions = events
+        .iter()
+        .filter(|e| {
+            e["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("StateEntered"))
+        })
+        .count();
+    let retries = run.task_errors().len();
+    let time = |e: &Value| {
+        e["timestamp"].as_f64().or_else(|| {
+            bluegreen::notify::format::parse_rfc3339(e["timestamp"].as_str()?)
+                .map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64())
+        })
+    };
+    let mut invocations: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
+    let mut scheduled: Option<(String, f64)> = None;
+    for e in events {
+        match e["type"].as_str().unwrap_or_default() {
+            "TaskScheduled" => {
+                let params: Value = serde_json::from_str(
+                    e["taskScheduledEventDetails"]["parameters"]
+                        .as_str()
+                        .unwrap_or("{}"),
+                )
+                .unwrap_or_default();
+                let function = params["FunctionName"]
+                    .as_str()
+                    .unwrap_or("dynamodb")
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                scheduled = time(e).map(|t| (function, t));
+            }
+            "TaskSucceeded" | "TaskFailed" => {
+                if let (Some((function, start)), Some(end)) = (scheduled.take(), time(e)) {
+                    let entry = invocations.entry(function).or_insert((0, 0.0));
+                    entry.0 += 1;
+                    entry.1 += end - start;
+                }
+            }
+            _ => {}
+        }
+    }
+    let green_polls = run
+        .execution
+        .states
+        .iter()
+        .filter(|s| *s == "Poll green")
+        .count();
+    let rds: Vec<(String, u64)> = after
+        .iter()
+        .map(|(a, n)| (a.clone(), n - before.get(a).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let rds_total: u64 = rds.iter().map(|(_, n)| n).sum();
+    let gb_seconds: f64 = invocations
+        .iter()
+        .filter(|(f, _)| *f != "dynamodb")
+        .map(|(f, (_, secs))| secs * memory_mb(f) / 1024.0)
+        .sum();
+    println!("COST green polls: {green_polls}");
+    println!("COST state transitions (states entered): {transitions}; task retries: {retries}");
+    println!("COST invocations and summed duration (s): {invocations:?}");
+    println!("COST Lambda GB-seconds (local durations): {gb_seconds:.3}");
+    println!("COST RDS calls: {rds_total} {rds:?}");
+    assert!(
+        (25..=29).contains(&green_polls),
+        "about an hour of green polls: {green_polls}"
+    );
+    assert!(
+        transitions > 3 * green_polls,
+        "each poll is a Task, a Choice and a Wait"
+    );
+    assert!(rds_total > green_polls as u64, "every poll reads RDS");
+}
