@@ -31,9 +31,6 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         details: Option<String>,
     },
-    /// The next switchover completes except for the member whose blue side is `member`,
-    /// which reads SWITCHOVER_FAILED and keeps its names.
-    SwitchoverPartial { member: String },
     /// The next CreateBlueGreenDeployment is refused as AWS refuses it for `reason`
     /// (`source-not-supported`, `kms-key-not-accessible`).
     CreateRefused { reason: String },

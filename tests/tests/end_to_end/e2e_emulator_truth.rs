@@ -1,7 +1,6 @@
 //! The product's state machine with the real functions against the emulator where it is as
-//! unkind as AWS (tests/tools/moto_patches/, docs/emulator.md): a switchover RDS rolls back, a
-//! switchover that completes with one member failed, and CreateBlueGreenDeployment refusing
-//! the source. Each ends as a product error that says what happened, what is left and what to
+//! unkind as AWS (tests/tools/moto_patches/, docs/emulator.md): a switchover RDS rolls back,
+//! and CreateBlueGreenDeployment refusing the source. Each ends as a product error that says what happened, what is left and what to
 //! do, and deletes nothing.
 
 use crate::e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
@@ -98,50 +97,6 @@ async fn a_rolled_back_switchover_is_reported_with_production_unchanged_and_gree
     assert!(
         found.contains(&(kept[0].target_name().to_owned(), AURORA_TARGET.to_owned())),
         "green kept: {found:?}"
-    );
-}
-
-/// A deployment reading SWITCHOVER_COMPLETED with one member SWITCHOVER_FAILED is not a
-/// success: the product reads every member and stops before verify and cleanup.
-#[tokio::test]
-async fn a_partial_switchover_stops_the_workflow_and_deletes_nothing() {
-    let (stack, _) = state_machine().await;
-    let id = e2e::moto::unique("e2epartial");
-    seed::aurora_mysql(&stack.moto, &id, 1).await;
-    let reader = format!("{id}-1");
-    stack
-        .moto
-        .inject(
-            &id,
-            Fault::SwitchoverPartial {
-                member: reader.clone(),
-            },
-        )
-        .await;
-
-    let run = run(&request(
-        "upgrade",
-        &id,
-        "aurora-mysql",
-        json!({"targetEngineVersion": AURORA_TARGET}),
-    ))
-    .await;
-
-    assert_failed_with(
-        &run,
-        "DeploymentFailed",
-        "switchover-completed",
-        &["partial switchover", &reader, "SWITCHOVER_FAILED"],
-    );
-    run.assert_never(&["Verify", "Delete old blue", "Notify switchover completed"]);
-    assert!(
-        ids(&clusters(stack, &id).await).contains(&format!("{id}-old1").as_str()),
-        "old blue is kept"
-    );
-    assert_eq!(
-        deployments(stack, &id).await.len(),
-        1,
-        "the deployment is kept for a person to look at"
     );
 }
 

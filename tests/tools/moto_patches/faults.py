@@ -15,8 +15,6 @@ Kinds:
 - `switchover-failed` {details}: the next switchover ends in SWITCHOVER_FAILED, nothing renamed.
 - `switchover-rolled-back` {details?}: the next switchover outlives its SwitchoverTimeout and
   is rolled back: AVAILABLE again, nothing renamed, RDS-EVENT-0249 (see `switchover`).
-- `switchover-partial` {member}: the next switchover completes except for the member whose
-  blue side is named `member`, which reads SWITCHOVER_FAILED (see `switchover`).
 - `create-refused` {reason}: the next CreateBlueGreenDeployment of the database is refused
   as AWS refuses it for `reason` (see `create_refusals`).
 - `green-instance-status` {status, describes, instance?}: green instances (or only the green
@@ -53,7 +51,6 @@ KINDS = {
     "invalid-configuration": ("details",),
     "switchover-failed": (),
     "switchover-rolled-back": (),
-    "switchover-partial": ("member",),
     "create-refused": ("reason",),
     "green-instance-status": ("status", "describes"),
     "fail-action": ("action", "code", "times"),
@@ -109,7 +106,7 @@ def _of_kind(kind: str, names: Iterable[str]) -> list[dict[str, Any]]:
     return [f for f in _faults if f["kind"] == kind and _names_match(f["key"], names)]
 
 
-_SWITCHOVER_KINDS = ("switchover-failed", "switchover-rolled-back", "switchover-partial")
+_SWITCHOVER_KINDS = ("switchover-failed", "switchover-rolled-back")
 _DEFAULT_DETAILS = {
     "switchover-failed": "Switchover failed; all changes were rolled back.",
     "switchover-rolled-back": "the switchover timeout was reached",
@@ -117,13 +114,13 @@ _DEFAULT_DETAILS = {
 
 
 def take_switchover_outcome(bg: BlueGreenDeployment) -> tuple[str, str] | None:
-    """Consumes the first switchover fault of this deployment: (kind, details or member)."""
+    """Consumes the first switchover fault of this deployment: (kind, details)."""
     with _lock:
         names = _deployment_names(bg)
         for fault in [f for f in _faults if f["kind"] in _SWITCHOVER_KINDS and _names_match(f["key"], names)]:
             _faults.remove(fault)
             kind = fault["kind"]
-            return kind, fault.get("member") or fault.get("details") or _DEFAULT_DETAILS[kind]
+            return kind, fault.get("details") or _DEFAULT_DETAILS[kind]
     return None
 
 
