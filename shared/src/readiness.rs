@@ -17,7 +17,10 @@
 use aws_sdk_rds::types::DbInstance;
 use serde::{Deserialize, Serialize};
 
+use aws_smithy_types::DateTime;
+
 use crate::aws::deployment::{Deployment, DeploymentStatus};
+use crate::aws::events::{self, Activity, Recorded};
 use crate::aws::{arn, database};
 use crate::error::Error;
 
@@ -260,6 +263,46 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
         Phase::Provisioning
     };
     Ok(Assessment { phase, waiting_for })
+}
+
+/// What the deployment's RDS events say a wait must still wait for, or that green's creation
+/// failed (RDS-EVENT-0245, AWS's reason kept). Read with the statuses: storage initialization
+/// (0405 without a later 0406) is part of green really being ready ("Lazy loading and storage
+/// initialization for blue/green deployments", RDS User Guide), and a PostgreSQL sequence sync
+/// (0307/0311 without a later 0308/0312) or its failure (0310/0314, after which RDS cancels
+/// the switchover) explains a switchover that takes longer.
+pub fn event_verdict(
+    deployment: &Deployment,
+    recorded: &[(Recorded, DateTime)],
+) -> Result<Vec<String>, Error> {
+    let last = |wanted: fn(&Recorded) -> bool| recorded.iter().rev().find(|(e, _)| wanted(e));
+    let creation = last(|e| matches!(e, Recorded::Created | Recorded::CreationFailed(_)));
+    if let Some((Recorded::CreationFailed(reason), _)) = creation {
+        let reason = if reason.is_empty() {
+            "AWS gave no reason"
+        } else {
+            reason
+        };
+        return Err(Error::DeploymentFailed {
+            deployment: deployment.id.clone(),
+            status: format!("{} (RDS-EVENT-0245 creation failed)", deployment.status),
+            details: format!("RDS could not create green: {reason}. Fix: correct what AWS names (for PostgreSQL see \"Preparing for a blue/green deployment\": rds.logical_replication and the replication worker settings, then reboot), then run the abandon action to delete the deployment and green, and start again"),
+        });
+    }
+    let mut waiting = Vec::new();
+    if let Some((Recorded::StorageInitialization(Activity::Started), at)) =
+        last(|e| matches!(e, Recorded::StorageInitialization(_)))
+    {
+        waiting.push(format!("green's storage volumes are being initialized since {} (RDS-EVENT-0405; reads are slow until RDS-EVENT-0406)", events::format_time(at)));
+    }
+    if deployment.status == DeploymentStatus::SwitchoverInProgress {
+        match last(|e| matches!(e, Recorded::SequenceSync(_))) {
+            Some((Recorded::SequenceSync(Activity::Started), at)) => waiting.push(format!("PostgreSQL sequences are being synced since {} (RDS-EVENT-0307/0311): the switchover may take longer", events::format_time(at))),
+            Some((Recorded::SequenceSync(Activity::Failed), at)) => waiting.push(format!("sequences failed to sync at {} (RDS-EVENT-0310/0314): RDS cancels the switchover", events::format_time(at))),
+            _ => {}
+        }
+    }
+    Ok(waiting)
 }
 
 /// Where the switchover members stand, each read on its own.
@@ -533,6 +576,50 @@ mod tests {
         );
         let err = assess(&switched(&["SWITCHOVER_COMPLETED", "HALF_DONE"]), &[]).unwrap_err();
         assert_eq!(err.name(), "UnknownStatus");
+    }
+
+    #[test]
+    fn events_tell_a_failed_creation_and_what_is_still_running() {
+        let at = DateTime::from_secs;
+        let d = deployment("PROVISIONING");
+        let err = event_verdict(
+            &d,
+            &[(
+                Recorded::CreationFailed(
+                    "incompatible parameter(s): [max_logical_replication_workers]".into(),
+                ),
+                at(5),
+            )],
+        )
+        .unwrap_err();
+        assert_eq!(err.name(), "DeploymentFailed");
+        assert!(
+            err.to_string().contains("max_logical_replication_workers")
+                && err.to_string().contains("RDS-EVENT-0245")
+                && err.to_string().contains("abandon"),
+            "{err}"
+        );
+        let built = deployment("AVAILABLE");
+        let storage = [
+            (Recorded::Created, at(5)),
+            (Recorded::StorageInitialization(Activity::Started), at(5)),
+        ];
+        let waiting = event_verdict(&built, &storage).unwrap();
+        assert!(waiting[0].contains("RDS-EVENT-0405"), "{waiting:?}");
+        let done = [
+            storage[0].clone(),
+            storage[1].clone(),
+            (Recorded::StorageInitialization(Activity::Completed), at(9)),
+        ];
+        assert!(event_verdict(&built, &done).unwrap().is_empty());
+        let switching = deployment("SWITCHOVER_IN_PROGRESS");
+        let sync = [(Recorded::SequenceSync(Activity::Started), at(10))];
+        assert!(event_verdict(&switching, &sync).unwrap()[0].contains("sequences"));
+        let synced = [
+            sync[0].clone(),
+            (Recorded::SequenceSync(Activity::Completed), at(12)),
+        ];
+        assert!(event_verdict(&switching, &synced).unwrap().is_empty());
     }
 
     #[test]

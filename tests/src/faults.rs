@@ -34,6 +34,9 @@ pub enum Fault {
     /// The next CreateBlueGreenDeployment is refused as AWS refuses it for `reason`
     /// (`source-not-supported`, `kms-key-not-accessible`).
     CreateRefused { reason: String },
+    /// Green's build fails after CreateBlueGreenDeployment returned: RDS-EVENT-0245 with
+    /// `reason`, the task FAILED, the deployment INVALID_CONFIGURATION.
+    CreationFailed { reason: String },
     /// Green instances (or only the green counterpart of blue instance `instance`) read
     /// `status` (e.g. `storage-optimization`) for `describes` DescribeDBInstances calls.
     GreenInstanceStatus {

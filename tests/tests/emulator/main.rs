@@ -18,6 +18,7 @@ mod harness_faults;
 mod harness_smoke;
 mod harness_switchover;
 mod harness_waits;
+mod member_trust;
 mod notify_secrets;
 mod notify_slack;
 mod notify_sns;

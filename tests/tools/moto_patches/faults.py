@@ -15,6 +15,8 @@ Kinds:
 - `switchover-failed` {details}: the next switchover ends in SWITCHOVER_FAILED, nothing renamed.
 - `switchover-rolled-back` {details?}: the next switchover outlives its SwitchoverTimeout and
   is rolled back: AVAILABLE again, nothing renamed, RDS-EVENT-0249 (see `switchover`).
+- `creation-failed` {reason}: green's build ends in a failure after create returned:
+  RDS-EVENT-0245 with `reason`, task FAILED, INVALID_CONFIGURATION (see `deployments`).
 - `create-refused` {reason}: the next CreateBlueGreenDeployment of the database is refused
   as AWS refuses it for `reason` (see `create_refusals`).
 - `green-instance-status` {status, describes, instance?}: green instances (or only the green
@@ -52,6 +54,7 @@ KINDS = {
     "switchover-failed": (),
     "switchover-rolled-back": (),
     "create-refused": ("reason",),
+    "creation-failed": ("reason",),
     "green-instance-status": ("status", "describes"),
     "fail-action": ("action", "code", "times"),
 }
@@ -124,6 +127,15 @@ def take_switchover_outcome(bg: BlueGreenDeployment) -> tuple[str, str] | None:
     return None
 
 
+def take_creation_failure(bg: BlueGreenDeployment) -> str | None:
+    """Consumes a `creation-failed` fault of this deployment: its reason."""
+    with _lock:
+        for fault in _of_kind("creation-failed", _deployment_names(bg)):
+            _faults.remove(fault)
+            return str(fault["reason"])
+    return None
+
+
 def take_create_refusal(key_names: Iterable[str]) -> str | None:
     """Consumes a `create-refused` fault for a database named in `key_names`: its reason."""
     with _lock:
@@ -171,7 +183,8 @@ def _tick_deployments(backend: RDSBackend, params: Any) -> None:
             bg.status_details = fault["details"]
 
 
-_set_tasks = deployments.set_tasks
+def _set_tasks(bg: BlueGreenDeployment, status: str) -> None:
+    deployments.set_tasks(bg, status)
 
 
 def _tick_instances(backend: RDSBackend, params: Any) -> None:
