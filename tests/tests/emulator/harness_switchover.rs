@@ -654,7 +654,10 @@ async fn tags_stay_with_their_resources_and_production_gets_blues() {
     };
     let team = ("team".to_owned(), "orders".to_owned());
     let old_blue = tags(after.source_arn.clone()).await;
-    assert!(old_blue.contains(&team), "old blue kept its tags: {old_blue:?}");
+    assert!(
+        old_blue.contains(&team),
+        "old blue kept its tags: {old_blue:?}"
+    );
     assert_eq!(
         tags(after.target_arn.clone()).await,
         old_blue,
