@@ -899,3 +899,92 @@ async fn a_second_delete_of_a_deleting_deployment_is_refused() {
         Some("Blue/green deployment deleted.")
     );
 }
+
+/// Every step that reads during a switchover, read at every moment of one ("Switchover
+/// actions": renames happen while the deployment reads SWITCHOVER_IN_PROGRESS; member statuses
+/// lag the deployment's): poll-status finds the deployment by the database's name and answers
+/// switching (never "not found", never a failure); verify answers NotReady until everything
+/// settled; a cleanup re-run refuses (in progress) or waits (members lagging) and deletes
+/// nothing; the execution-ended safety net finds the one deployment left running.
+#[tokio::test]
+async fn every_reader_is_right_at_every_moment_of_a_switchover() {
+    use bluegreen::steps::{create, delete_old, poll_status};
+    let moto = timed();
+    let factory = moto.factory();
+    let id = unique("hsw-midway");
+    seed::aurora_mysql(moto, &id, 1).await;
+    let req = crate::notify_support::request(&id);
+    let created = create::handle(serde_json::json!({"request": req}), &factory)
+        .await
+        .expect("create");
+    watch(moto, &created.id, 20, |d| {
+        d.status == DeploymentStatus::Available
+    })
+    .await;
+    let (topic, _) = seed::topic_with_queue(moto, &unique("midway")).await;
+    let safety_net =
+        crate::notify_support::notifier(moto, &topic, None).with_world(factory.clone());
+
+    switch_over(moto, &created.id, 300).await;
+    let (mut phases, mut verify_errors, mut cleanups) = (Vec::new(), Vec::new(), Vec::new());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let d = read_deployment(moto, &created.id).await.unwrap();
+        let settled = d.members.iter().all(|m| m.status == "SWITCHOVER_COMPLETED");
+        let status = poll_status::handle(
+            serde_json::json!({"request": req, "operation": "status"}),
+            &factory,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("poll-status mid-way at {d:?}: {e}"));
+        phases.push(serde_json::to_value(&status).unwrap()["phase"].clone());
+        if let Err(e) = poll_status::handle(
+            serde_json::json!({"request": req, "operation": "verify"}),
+            &factory,
+        )
+        .await
+        {
+            assert_eq!(e.name(), "NotReady", "verify mid-way at {d:?}: {e}");
+            verify_errors.push(e.to_string());
+        }
+        if !settled {
+            let cleanup = delete_old::handle(
+                serde_json::json!({"request": req, "operation": "cleanup"}),
+                &factory,
+            )
+            .await;
+            match &cleanup {
+                Err(e) => assert_eq!(e.name(), "UnsafeToDelete", "cleanup mid-way at {d:?}: {e}"),
+                Ok(a) => {
+                    assert!(a.deleted.is_empty(), "cleanup deleted mid-way: {a:?}");
+                    assert_eq!(a.step, delete_old::DeletionStep::AwaitSwitchover, "{a:?}");
+                }
+            }
+            cleanups.push(cleanup.map(|a| a.detail).unwrap_or_else(|e| e.to_string()));
+        }
+        let left = safety_net.left_running(&req).await.expect("left running");
+        assert_eq!(
+            left.len(),
+            1,
+            "the safety net finds the deployment at {d:?}: {left:?}"
+        );
+        if settled || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        phases.contains(&serde_json::json!("switching")),
+        "{phases:?}"
+    );
+    assert_eq!(
+        phases.last(),
+        Some(&serde_json::json!("switched")),
+        "{phases:?}"
+    );
+    assert!(!verify_errors.is_empty() && !cleanups.is_empty());
+    assert!(
+        cluster(moto, &format!("{id}-old1")).await.is_some(),
+        "old blue is still there"
+    );
+}
