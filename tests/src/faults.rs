@@ -45,6 +45,10 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         instance: Option<String>,
     },
+    /// The next `times` Step Functions invocations of Lambda function `function` for this
+    /// database run to their end but are answered as Lambda answers a timeout
+    /// (`Sandbox.Timedout`, "Task timed out after N.00 seconds", N from template.yaml).
+    LambdaTimeout { function: String, times: u32 },
     /// The next `times` calls of RDS action `action` (e.g. `DeleteDBCluster`) that name the
     /// key fail with AWS error code `code` (e.g. `InvalidDBClusterStateFault`).
     FailAction {

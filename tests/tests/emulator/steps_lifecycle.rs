@@ -415,9 +415,10 @@ async fn create_refusals_are_product_errors_with_aws_code_and_a_fix() {
         (
             &taken,
             "SourceClusterNotSupportedFault",
+            // AWS publishes no text for this refusal: the code and the product's fix only.
             [
-                "already the source",
                 "another Blue/Green deployment already uses the source",
+                "SourceClusterNotSupportedFault",
             ],
             1,
         ),

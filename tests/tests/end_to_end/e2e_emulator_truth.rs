@@ -203,3 +203,55 @@ async fn a_lower_case_table_names_change_is_refused_at_create() {
     )
     .await;
 }
+
+/// Lambda stops a function at its template `Timeout` and reports `Sandbox.Timedout` ("Troubleshoot
+/// invocation issues in Lambda"), even right after the function changed something: here create
+/// times out just after CreateBlueGreenDeployment returned. The run fails at green-creating
+/// with that error, the deployment it made stays, and the same input started again resumes it
+/// (create adopts it: RDS has no client token, a second create would fail on the name) and
+/// finishes with one deployment, not two.
+#[tokio::test]
+async fn a_timeout_right_after_create_is_resumed_without_a_second_deployment() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2etimeout");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::LambdaTimeout {
+                function: "create".into(),
+                times: 1,
+            },
+        )
+        .await;
+    let input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    );
+
+    let first = run(&input).await;
+    first.assert_failed_at("Sandbox.Timedout", "green-creating");
+    assert!(
+        first.body_of("green-creating").contains("Task timed out after 60.00 seconds"),
+        "the template's Timeout of create: {}",
+        first.body_of("green-creating")
+    );
+    let made = deployments(stack, &id).await;
+    assert_eq!(made.len(), 1, "the timed-out call did create green");
+
+    let second = run(&input).await;
+    second.assert_succeeded();
+    let created: Vec<serde_json::Value> = second
+        .execution
+        .events
+        .iter()
+        .filter(|e| e["stateExitedEventDetails"]["name"] == "Create green")
+        .filter_map(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
+        .collect();
+    assert_eq!(created.len(), 1, "{:?}", second.states());
+    assert_eq!(created[0]["deployment"]["adopted"], true, "{}", created[0]);
+    assert_eq!(created[0]["deployment"]["id"], made[0].id.as_str());
+}

@@ -5,7 +5,7 @@ Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
 from . import deployment_tags, deployments, delete_target, engine_catalog, faults, resource_ids, sfn_context, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
-from . import call_counts, create_refusals, pagination, sfn_integrations, sts_trust
+from . import call_counts, create_refusals, pagination, sfn_integrations, snapshots, sts_trust
 
 
 def apply() -> None:
@@ -27,3 +27,4 @@ def apply() -> None:
     sfn_status_events.apply()
     call_counts.apply()
     sts_trust.apply()
+    snapshots.apply()

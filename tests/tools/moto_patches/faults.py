@@ -26,6 +26,10 @@ Kinds:
 A describe counts only when it names what it reads (an identifier or a filter): an unfiltered
 listing, such as another test's inventory on the shared server, sees the fault's current state
 but does not use it up.
+- `lambda-timeout` {function, times}: the next `times` Step Functions invocations of Lambda
+  function `function` for the key's database run to their end (what they changed stays
+  changed) but are answered as a function that ran past its template `Timeout` (see
+  `sfn_lambda`).
 - `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
   `action` naming the key fail with AWS error code `code`.
 
@@ -57,6 +61,7 @@ KINDS = {
     "creation-failed": ("reason",),
     "green-instance-status": ("status", "describes"),
     "fail-action": ("action", "code", "times"),
+    "lambda-timeout": ("function", "times"),
 }
 
 _lock = threading.RLock()
@@ -134,6 +139,19 @@ def take_creation_failure(bg: BlueGreenDeployment) -> str | None:
             _faults.remove(fault)
             return str(fault["reason"])
     return None
+
+
+def take_lambda_timeout(function: str, payload: bytes) -> bool:
+    """Uses up one `lambda-timeout` of `function` whose database the payload names."""
+    text = payload.decode(errors="replace")
+    with _lock:
+        for fault in [f for f in _faults if f["kind"] == "lambda-timeout" and f["function"] == function]:
+            if f'"{fault["key"]}"' in text:
+                fault["times"] -= 1
+                if fault["times"] <= 0:
+                    _faults.remove(fault)
+                return True
+    return False
 
 
 def take_create_refusal(key_names: Iterable[str]) -> str | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+from . import faults
 
 ENDPOINT_VAR = "E2E_LAMBDA_ENDPOINT"
 # The first call of a binary compiles it: allow for that.
@@ -80,6 +83,8 @@ class CargoLambdaClient:
             status, headers, body = error.code, error.headers, error.read()
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise _client_error("ServiceException", f"cargo lambda at {self.endpoint} unreachable: {error}", 503) from error
+        if faults.take_lambda_timeout(name, _payload_bytes(Payload)):
+            return _timed_out(name)
         result: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST", "Payload": io.BytesIO(body)}
         function_error = headers.get("X-Amz-Function-Error")
         if status == 200 and not function_error:
@@ -90,6 +95,25 @@ class CargoLambdaClient:
         if status == 404:
             raise _client_error("ResourceNotFoundException", f"Function not found: {FunctionName}", 404)
         raise _client_error("ServiceException", body.decode(errors="replace")[:2000], status)
+
+
+_TEMPLATE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), "template.yaml")
+
+
+def template_timeout(name: str) -> int:
+    """The `Timeout` template.yaml gives function `name` (`${AWS::StackName}-<name>`), else
+    the `Globals` one."""
+    with open(_TEMPLATE) as f:
+        text = f.read()
+    default = re.search(r"^Globals:.*?^\s+Timeout:\s*(\d+)", text, re.S | re.M)
+    own = re.search(r"FunctionName: !Sub \$\{AWS::StackName\}-" + re.escape(name) + r"\n(?:\s+\S.*\n){0,6}?\s+Timeout:\s*(\d+)", text)
+    return int((own or default).group(1))
+
+
+def _timed_out(name: str) -> dict[str, Any]:
+    seconds = template_timeout(name)
+    body = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {seconds}.00 seconds"})
+    return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "FunctionError": "Unhandled", "Payload": io.BytesIO(body.encode())}
 
 
 def _is_function_error(body: bytes) -> bool:
