@@ -235,7 +235,9 @@ async fn a_timeout_right_after_create_is_resumed_without_a_second_deployment() {
     let first = run(&input).await;
     first.assert_failed_at("Sandbox.Timedout", "green-creating");
     assert!(
-        first.body_of("green-creating").contains("Task timed out after 60.00 seconds"),
+        first
+            .body_of("green-creating")
+            .contains("Task timed out after 60.00 seconds"),
         "the template's Timeout of create: {}",
         first.body_of("green-creating")
     );
