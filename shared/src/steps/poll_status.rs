@@ -171,27 +171,23 @@ async fn assess_status(
     d: Deployment,
     poll: Poll,
 ) -> Result<Status, Error> {
-    if matches!(
-        d.status,
-        DeploymentStatus::Provisioning | DeploymentStatus::InvalidConfiguration
-    ) {
-        // RDS-EVENT-0245 carries why green could not be created: say that, not only the status.
-        readiness::event_verdict(&d, &events::recorded(rds, &d.id, d.create_time).await?)?;
-    }
+    // Read before the statuses: RDS-EVENT-0245 carries why green could not be created, which
+    // says more than INVALID_CONFIGURATION alone. Nothing is waited for after switchover.
+    let recorded = match d.status {
+        DeploymentStatus::SwitchoverCompleted | DeploymentStatus::Deleting => Vec::new(),
+        _ => events::recorded(rds, &d.id, d.create_time).await?,
+    };
+    let also_waiting = readiness::event_verdict(&d, &recorded)?;
     let green = if d.status == DeploymentStatus::Available {
         readiness::green_instances(rds, &d).await?
     } else {
         Vec::new()
     };
     let mut assessment = readiness::assess(&d, &green)?;
-    if assessment.phase != Phase::Switched {
-        let recorded = events::recorded(rds, &d.id, d.create_time).await?;
-        let more = readiness::event_verdict(&d, &recorded)?;
-        if assessment.phase == Phase::Ready && !more.is_empty() {
-            assessment.phase = Phase::Provisioning;
-        }
-        assessment.waiting_for.extend(more);
+    if assessment.phase == Phase::Ready && !also_waiting.is_empty() {
+        assessment.phase = Phase::Provisioning;
     }
+    assessment.waiting_for.extend(also_waiting);
     let tick = match assessment.phase {
         Phase::Provisioning | Phase::Switching => poll.tick(
             &format!("{} of {}", phase_name(assessment.phase), d.id),

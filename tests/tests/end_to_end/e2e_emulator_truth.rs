@@ -257,3 +257,67 @@ async fn a_timeout_right_after_create_is_resumed_without_a_second_deployment() {
     assert_eq!(created[0]["deployment"]["adopted"], true, "{}", created[0]);
     assert_eq!(created[0]["deployment"]["id"], made[0].id.as_str());
 }
+
+/// A member account whose roles trust another hub (another external id): STS refuses the
+/// AssumeRole (moto_patches/sts_trust.py; IAM User Guide "Access to AWS accounts owned by
+/// third parties"). The Rust SDK reports that as a dispatch failure of the first RDS call; the
+/// product classifies it by its source: the run fails at once at the precheck with
+/// `AwsCallFailed` `AccessDenied` and the member-account fix, with no retry.
+#[tokio::test]
+async fn a_member_account_that_does_not_trust_the_hub_fails_at_once_with_the_fix() {
+    let (stack, _) = state_machine().await;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let account = format!("32{nanos:010}");
+    let out = std::process::Command::new(e2e::moto::python())
+        .arg(e2e::moto::root().join("tests/tools/member_accounts.py"))
+        .args([
+            stack.moto.endpoint.as_str(),
+            e2e::moto::ACCOUNT,
+            "another-hubs-external-id",
+            e2e::moto::REGION,
+            &account,
+        ])
+        .output()
+        .expect("run member_accounts.py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = e2e::moto::unique("e2euntrusted");
+    let admin = stack
+        .moto
+        .sdk_config_in(&account, e2e::moto::REGION, "OrganizationAccountAccessRole")
+        .await;
+    seed::rds_instance_with(&aws_sdk_rds::Client::new(&admin), &id, "mysql", "8.0.36", 7).await;
+    let mut input = request(
+        "upgrade",
+        &id,
+        "mysql",
+        json!({"targetEngineVersion": "8.0.40"}),
+    );
+    input["target"]["accountId"] = json!(account);
+    input["target"]["roleArn"] = json!(format!("arn:aws:iam::{account}:role/rds-bluegreen"));
+
+    let run = run(&input).await;
+
+    assert_failed_with(
+        &run,
+        "AwsCallFailed",
+        "precheck-report",
+        &[
+            "AccessDenied",
+            "rds-bluegreen-read",
+            "member-account.yaml",
+            "external id",
+        ],
+    );
+    assert_eq!(
+        run.task_errors(),
+        ["AwsCallFailed"],
+        "refused once, not retried"
+    );
+}
