@@ -279,8 +279,11 @@ fn refused_credentials(operation: &str, err: &(dyn std::error::Error + 'static))
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(current) = source {
         if let Some(credentials) = current.downcast_ref::<CredentialsError>() {
-            let message =
-                aws_smithy_types::error::display::DisplayErrorContext(credentials).to_string();
+            // The provider's own words (clients.rs: "AssumeRole <role> failed: <code>: <message>").
+            let message = match std::error::Error::source(credentials) {
+                Some(why) => why.to_string(),
+                None => credentials.to_string(),
+            };
             return match credentials {
                 CredentialsError::ProviderTimedOut(_) => None,
                 _ => Some(Error::AwsCallFailed {

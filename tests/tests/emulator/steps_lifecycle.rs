@@ -188,7 +188,11 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
     .await;
     let order: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
     // The final snapshot takes time (moto_patches/snapshots.py): cleanup waits for it first.
-    assert_eq!(order[..2], ["final-snapshot", "delete-instances"], "{order:?}");
+    assert_eq!(
+        order[..2],
+        ["final-snapshot", "delete-instances"],
+        "{order:?}"
+    );
     assert!(order.contains(&"delete-cluster"));
     assert_eq!(order.last(), Some(&"complete"));
     assert_eq!(
