@@ -303,12 +303,6 @@ async fn a_member_account_that_does_not_trust_the_hub_fails_at_once_with_the_fix
     input["target"]["roleArn"] = json!(format!("arn:aws:iam::{account}:role/rds-bluegreen"));
 
     let run = run(&input).await;
-    println!(
-        "states: {:?} error {:?} cause {:?}",
-        run.states(),
-        run.execution.error,
-        run.execution.cause
-    );
 
     assert_failed_with(
         &run,
