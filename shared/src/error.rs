@@ -226,6 +226,9 @@ impl Error {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         use aws_sdk_rds::error::SdkError;
+        if let Some(refused) = refused_credentials(operation, &err) {
+            return refused;
+        }
         if let (SdkError::DispatchFailure(_), Some(cause)) = (&err, endpoint_not_resolved(&err)) {
             return Error::AwsCallFailed {
                 operation: operation.to_owned(),
@@ -327,6 +330,43 @@ pub(crate) fn endpoint_not_resolved(err: &(dyn std::error::Error + 'static)) -> 
     ))
 }
 
+/// The fix when a member account refuses the hub's AssumeRole.
+const MEMBER_ROLE_FIX: &str = "the member account does not let this hub assume its role: deploy member-account.yaml in that account (StackSets) with this hub's function roles as trusted principals and this hub's external id (the member stack's ExternalId = the hub stack's TargetExternalId), or fix target.roleArn / target.accountId; retrying does not help";
+
+/// A call that never reached RDS because the member-account credentials could not be had.
+///
+/// The Rust SDK resolves credentials inside the calling operation: a refused AssumeRole
+/// surfaces as a dispatch failure of, say, DescribeBlueGreenDeployments, with the
+/// credentials provider's error as its source, not as a service error. Read as a network
+/// fault it would be retried for minutes; it is classified by its source instead: a refusal
+/// (STS `AccessDenied`, "not authorized to perform: sts:AssumeRole") is `AwsCallFailed` with
+/// code `AccessDenied` and the member-account fix, at once. A provider that only timed out
+/// stays transient.
+fn refused_credentials(operation: &str, err: &(dyn std::error::Error + 'static)) -> Option<Error> {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        if let Some(credentials) = current.downcast_ref::<CredentialsError>() {
+            // The provider's own words (clients.rs: "AssumeRole <role> failed: <code>: <message>").
+            let message = match std::error::Error::source(credentials) {
+                Some(why) => why.to_string(),
+                None => credentials.to_string(),
+            };
+            return match credentials {
+                CredentialsError::ProviderTimedOut(_) => None,
+                _ => Some(Error::AwsCallFailed {
+                    operation: operation.to_owned(),
+                    code: "AccessDenied".to_owned(),
+                    message: format!("the member-account credentials were refused: {message}"),
+                    hint: Some(MEMBER_ROLE_FIX),
+                }),
+            };
+        }
+        source = current.source();
+    }
+    None
+}
+
 /// AWS error codes that mean "try again later", not "this is wrong", for this operation.
 ///
 /// Throttling and service faults are transient everywhere. A busy instance or cluster
@@ -358,7 +398,7 @@ fn is_transient(operation: &str, code: &str) -> bool {
 fn hint_for(code: &str) -> Option<&'static str> {
     Some(match code {
         "SourceDatabaseNotSupportedFault" | "SourceClusterNotSupportedFault" => {
-            "RDS does not support this source for Blue/Green as it is now; AWS's message says why. Usual causes: another Blue/Green deployment already uses the source (finish or delete it first), binary logging off on Aurora MySQL (set binlog_format to ROW in the cluster parameter group and reboot the writer), a MySQL lower_case_table_names that green's default group would change (set options.targetDbParameterGroupName to a group with the same value), or an unsupported feature (Secrets Manager-managed password, RDS Proxy, cascading or cross-Region replicas). Run the dry-run action to see the precheck report"
+            "RDS does not support this source for Blue/Green as it is now; AWS's message says why. Usual causes: another Blue/Green deployment already uses the source (finish or delete it first), binary logging off on Aurora MySQL (set binlog_format to ROW in the cluster parameter group and reboot the writer), a MySQL lower_case_table_names that green's default group would change (set options.targetDbParameterGroupName to a group with the same value), PostgreSQL without logical replication where Blue/Green replicates logically (Aurora PostgreSQL, or an RDS for PostgreSQL major upgrade: set rds.logical_replication to 1 in a custom parameter group and reboot), an RDS for PostgreSQL source too old for a major upgrade (15.3, 14.8, 13.11, 12.15, 11.20 and lower: upgrade its minor version first), or an unsupported feature (Secrets Manager-managed password, RDS Proxy, cascading or cross-Region replicas). Run the dry-run action to see the precheck report"
         }
         "KMSKeyNotAccessibleFault" => "RDS cannot use the source's KMS key: re-enable the key (or cancel its deletion) and let RDS use it (key policy or grants for the account's RDS service), then start again",
         "BlueGreenDeploymentAlreadyExistsFault" => "a deployment with this name exists: choose another options.deploymentName, or let the workflow adopt it (same database)",
@@ -381,6 +421,34 @@ fn hint_for(code: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How the SDK reports a refused AssumeRole: a dispatch failure of the calling operation
+    /// whose source is the credentials provider's error (facts: "classify it by its source").
+    #[test]
+    fn a_refused_assume_role_is_access_denied_with_the_member_fix_not_retryable() {
+        use aws_credential_types::provider::error::CredentialsError;
+        use aws_sdk_rds::error::ConnectorError;
+        use aws_sdk_rds::error::SdkError;
+        let refused = CredentialsError::provider_error("AssumeRole arn:aws:iam::210987654321:role/rds-bluegreen-read failed: service error: AccessDenied: User is not authorized to perform: sts:AssumeRole");
+        let err: SdkError<aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsError, _> =
+            SdkError::dispatch_failure(ConnectorError::other(Box::new(refused), None));
+        let e = Error::from_sdk("DescribeBlueGreenDeployments", err);
+        assert_eq!(e.name(), "AwsCallFailed", "{e}");
+        let text = e.to_string();
+        assert!(
+            text.contains("AccessDenied")
+                && text.contains("member-account.yaml")
+                && text.contains("external id"),
+            "{text}"
+        );
+        let timed_out = CredentialsError::provider_timed_out(std::time::Duration::from_secs(5));
+        let err: SdkError<aws_sdk_rds::operation::describe_blue_green_deployments::DescribeBlueGreenDeploymentsError, _> =
+            SdkError::dispatch_failure(ConnectorError::other(Box::new(timed_out), None));
+        assert_eq!(
+            Error::from_sdk("DescribeBlueGreenDeployments", err).name(),
+            "Retryable"
+        );
+    }
 
     #[test]
     fn every_variant_name_is_listed() {

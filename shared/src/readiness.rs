@@ -7,13 +7,20 @@
 //! task COMPLETED, every switchover member AVAILABLE and every green instance `available`
 //! (not `storage-optimization`, `modifying`, `rebooting`... which tools that waited only for
 //! the deployment status broke on). "Switched" means the deployment is SWITCHOVER_COMPLETED
-//! and so is every member: each member's `SwitchoverDetails` status is read on its own, since
-//! a deployment can read SWITCHOVER_COMPLETED with one member SWITCHOVER_FAILED.
+//! and so is every member: each member's `SwitchoverDetails` status is its own
+//! (API_SwitchoverDetail) and lags the deployment's, at the start (members still AVAILABLE
+//! while the deployment reads SWITCHOVER_IN_PROGRESS) and at the end (still
+//! SWITCHOVER_IN_PROGRESS or AVAILABLE after the deployment reads SWITCHOVER_COMPLETED): a
+//! lagging member is waited for (bounded by the poll budget), never read as a failure. A
+//! member that reads SWITCHOVER_FAILED or MISSING_TARGET stops the workflow.
 
 use aws_sdk_rds::types::DbInstance;
 use serde::{Deserialize, Serialize};
 
+use aws_smithy_types::DateTime;
+
 use crate::aws::deployment::{Deployment, DeploymentStatus};
+use crate::aws::events::{self, Activity, Recorded};
 use crate::aws::{arn, database};
 use crate::error::Error;
 
@@ -187,15 +194,6 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
             })
         }
         Phase::Switched => {
-            if !members.not_switched.is_empty() {
-                return Err(failed(
-                    deployment.status.as_str(),
-                    format!(
-                        "partial switchover: the deployment reads SWITCHOVER_COMPLETED but {} did not switch over; production may be split between blue and green resources: nothing is deleted, a person must look",
-                        members.not_switched.join(", ")
-                    ),
-                ));
-            }
             let phase = if members.switching.is_empty() {
                 Phase::Switched
             } else {
@@ -267,20 +265,59 @@ pub fn assess(deployment: &Deployment, green: &[GreenInstance]) -> Result<Assess
     Ok(Assessment { phase, waiting_for })
 }
 
+/// What the deployment's RDS events say a wait must still wait for, or that green's creation
+/// failed (RDS-EVENT-0245, AWS's reason kept). Read with the statuses: storage initialization
+/// (0405 without a later 0406) is part of green really being ready ("Lazy loading and storage
+/// initialization for blue/green deployments", RDS User Guide), and a PostgreSQL sequence sync
+/// (0307/0311 without a later 0308/0312) or its failure (0310/0314, after which RDS cancels
+/// the switchover) explains a switchover that takes longer.
+pub fn event_verdict(
+    deployment: &Deployment,
+    recorded: &[(Recorded, DateTime)],
+) -> Result<Vec<String>, Error> {
+    let last = |wanted: fn(&Recorded) -> bool| recorded.iter().rev().find(|(e, _)| wanted(e));
+    let creation = last(|e| matches!(e, Recorded::Created | Recorded::CreationFailed(_)));
+    if let Some((Recorded::CreationFailed(reason), _)) = creation {
+        let reason = if reason.is_empty() {
+            "AWS gave no reason"
+        } else {
+            reason
+        };
+        return Err(Error::DeploymentFailed {
+            deployment: deployment.id.clone(),
+            status: format!("{} (RDS-EVENT-0245 creation failed)", deployment.status),
+            details: format!("RDS could not create green: {reason}. Fix: correct what AWS names (for PostgreSQL see \"Preparing for a blue/green deployment\": rds.logical_replication and the replication worker settings, then reboot), then run the abandon action to delete the deployment and green, and start again"),
+        });
+    }
+    let mut waiting = Vec::new();
+    if let Some((Recorded::StorageInitialization(Activity::Started), at)) =
+        last(|e| matches!(e, Recorded::StorageInitialization(_)))
+    {
+        waiting.push(format!("green's storage volumes are being initialized since {} (RDS-EVENT-0405; reads are slow until RDS-EVENT-0406)", events::format_time(at)));
+    }
+    if deployment.status == DeploymentStatus::SwitchoverInProgress {
+        match last(|e| matches!(e, Recorded::SequenceSync(_))) {
+            Some((Recorded::SequenceSync(Activity::Started), at)) => waiting.push(format!("PostgreSQL sequences are being synced since {} (RDS-EVENT-0307/0311): the switchover may take longer", events::format_time(at))),
+            Some((Recorded::SequenceSync(Activity::Failed), at)) => waiting.push(format!("sequences failed to sync at {} (RDS-EVENT-0310/0314): RDS cancels the switchover", events::format_time(at))),
+            _ => {}
+        }
+    }
+    Ok(waiting)
+}
+
 /// Where the switchover members stand, each read on its own.
 #[derive(Debug, Default)]
 struct Members {
     /// Members still PROVISIONING (green is being built).
     provisioning: Vec<String>,
-    /// Members still SWITCHOVER_IN_PROGRESS.
+    /// Members still switching over, or whose status lags a completed deployment's.
     switching: Vec<String>,
-    /// Members that are not SWITCHOVER_COMPLETED although they are past their switchover.
-    not_switched: Vec<String>,
 }
 
 /// Reads every member's `SwitchoverDetails` status: a failed or missing member is
-/// `DeploymentFailed` whatever the deployment says (AWS can report SWITCHOVER_COMPLETED on the
-/// deployment with one member SWITCHOVER_FAILED); an unknown status is `UnknownStatus`.
+/// `DeploymentFailed` whatever the deployment says; an unknown status is `UnknownStatus`.
+/// After SWITCHOVER_COMPLETED a member still AVAILABLE or SWITCHOVER_IN_PROGRESS lags the
+/// deployment and is waited for.
 fn member_verdict(deployment: &Deployment) -> Result<Members, Error> {
     let mut verdict = Members::default();
     let switched_over = deployment.status == DeploymentStatus::SwitchoverCompleted;
@@ -290,36 +327,31 @@ fn member_verdict(deployment: &Deployment) -> Result<Members, Error> {
             "SWITCHOVER_COMPLETED" => {}
             // After switchover the source is old blue, which the cleanup deletes.
             "MISSING_SOURCE" if switched_over => {}
-            "AVAILABLE" if switched_over => verdict
-                .not_switched
-                .push(format!("{name} (still AVAILABLE)")),
+            "AVAILABLE" | "SWITCHOVER_IN_PROGRESS" if switched_over => {
+                verdict.switching.push(format!(
+                    "{name} still reads {} (its status lags the deployment's)",
+                    member.status
+                ))
+            }
             "AVAILABLE" => {}
-            "PROVISIONING" if switched_over => verdict
-                .not_switched
-                .push(format!("{name} (still PROVISIONING)")),
-            "PROVISIONING" => verdict.provisioning.push(format!(
+            "PROVISIONING" if !switched_over => verdict.provisioning.push(format!(
                 "member {} is PROVISIONING",
                 arn::name_of(&member.target)
             )),
             "SWITCHOVER_IN_PROGRESS" => verdict
                 .switching
                 .push(format!("{name} is SWITCHOVER_IN_PROGRESS")),
-            "SWITCHOVER_FAILED" | "MISSING_SOURCE" | "MISSING_TARGET" => {
+            "PROVISIONING" | "SWITCHOVER_FAILED" | "MISSING_SOURCE" | "MISSING_TARGET" => {
                 let details = deployment
                     .status_details
                     .clone()
                     .unwrap_or_else(|| "AWS gave no details".to_owned());
-                let partial = if switched_over {
-                    "partial switchover: the deployment reads SWITCHOVER_COMPLETED but "
-                } else {
-                    ""
-                };
                 return Err(Error::DeploymentFailed {
                     deployment: deployment.id.clone(),
                     status: member.status.clone(),
                     details: format!(
-                        "{partial}{name} is {}: {details}; nothing is deleted, a person must look",
-                        member.status
+                        "the deployment reads {} but {name} is {}: {details}; nothing is deleted, a person must look",
+                        deployment.status, member.status
                     ),
                 });
             }
@@ -513,18 +545,23 @@ mod tests {
             Phase::Switching,
             "a member still switching is waited for"
         );
-        for partial in [
-            switched(&["SWITCHOVER_COMPLETED", "SWITCHOVER_FAILED"]),
-            switched(&["SWITCHOVER_COMPLETED", "AVAILABLE"]),
-        ] {
-            let err = assess(&partial, &[]).unwrap_err();
-            assert_eq!(err.name(), "DeploymentFailed");
-            assert!(err.to_string().contains("partial switchover"), "{err}");
-            assert!(
-                err.to_string().contains("orders-1"),
-                "names the member: {err}"
-            );
+        // Member statuses lag the deployment's (API_SwitchoverDetail: each member has its
+        // own): still AVAILABLE or SWITCHOVER_IN_PROGRESS after completion is waited for.
+        for lagging in ["AVAILABLE", "SWITCHOVER_IN_PROGRESS"] {
+            let a = assess(&switched(&["SWITCHOVER_COMPLETED", lagging]), &[]).unwrap();
+            assert_eq!(a.phase, Phase::Switching, "{lagging} is waited for");
+            assert!(a.waiting_for[0].contains("orders-1"), "{:?}", a.waiting_for);
         }
+        let err = assess(
+            &switched(&["SWITCHOVER_COMPLETED", "SWITCHOVER_FAILED"]),
+            &[],
+        )
+        .unwrap_err();
+        assert_eq!(err.name(), "DeploymentFailed");
+        assert!(
+            err.to_string().contains("orders-1") && err.to_string().contains("SWITCHOVER_FAILED"),
+            "names the member: {err}"
+        );
         let cleaned = assess(&switched(&["MISSING_SOURCE", "SWITCHOVER_COMPLETED"]), &[]);
         assert_eq!(
             cleaned.unwrap().phase,
@@ -539,6 +576,50 @@ mod tests {
         );
         let err = assess(&switched(&["SWITCHOVER_COMPLETED", "HALF_DONE"]), &[]).unwrap_err();
         assert_eq!(err.name(), "UnknownStatus");
+    }
+
+    #[test]
+    fn events_tell_a_failed_creation_and_what_is_still_running() {
+        let at = DateTime::from_secs;
+        let d = deployment("PROVISIONING");
+        let err = event_verdict(
+            &d,
+            &[(
+                Recorded::CreationFailed(
+                    "incompatible parameter(s): [max_logical_replication_workers]".into(),
+                ),
+                at(5),
+            )],
+        )
+        .unwrap_err();
+        assert_eq!(err.name(), "DeploymentFailed");
+        assert!(
+            err.to_string().contains("max_logical_replication_workers")
+                && err.to_string().contains("RDS-EVENT-0245")
+                && err.to_string().contains("abandon"),
+            "{err}"
+        );
+        let built = deployment("AVAILABLE");
+        let storage = [
+            (Recorded::Created, at(5)),
+            (Recorded::StorageInitialization(Activity::Started), at(5)),
+        ];
+        let waiting = event_verdict(&built, &storage).unwrap();
+        assert!(waiting[0].contains("RDS-EVENT-0405"), "{waiting:?}");
+        let done = [
+            storage[0].clone(),
+            storage[1].clone(),
+            (Recorded::StorageInitialization(Activity::Completed), at(9)),
+        ];
+        assert!(event_verdict(&built, &done).unwrap().is_empty());
+        let switching = deployment("SWITCHOVER_IN_PROGRESS");
+        let sync = [(Recorded::SequenceSync(Activity::Started), at(10))];
+        assert!(event_verdict(&switching, &sync).unwrap()[0].contains("sequences"));
+        let synced = [
+            sync[0].clone(),
+            (Recorded::SequenceSync(Activity::Completed), at(12)),
+        ];
+        assert!(event_verdict(&switching, &synced).unwrap().is_empty());
     }
 
     #[test]

@@ -31,12 +31,12 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         details: Option<String>,
     },
-    /// The next switchover completes except for the member whose blue side is `member`,
-    /// which reads SWITCHOVER_FAILED and keeps its names.
-    SwitchoverPartial { member: String },
     /// The next CreateBlueGreenDeployment is refused as AWS refuses it for `reason`
     /// (`source-not-supported`, `kms-key-not-accessible`).
     CreateRefused { reason: String },
+    /// Green's build fails after CreateBlueGreenDeployment returned: RDS-EVENT-0245 with
+    /// `reason`, the task FAILED, the deployment INVALID_CONFIGURATION.
+    CreationFailed { reason: String },
     /// Green instances (or only the green counterpart of blue instance `instance`) read
     /// `status` (e.g. `storage-optimization`) for `describes` DescribeDBInstances calls.
     GreenInstanceStatus {
@@ -48,6 +48,10 @@ pub enum Fault {
     /// The next answer of Lambda function `function` for the database lacks `field`: the state
     /// reading it fails with `States.Runtime`, which no Catch catches.
     AnswerWithout { function: String, field: String },
+    /// The next `times` Step Functions invocations of Lambda function `function` for this
+    /// database run to their end but are answered as Lambda answers a timeout
+    /// (`Sandbox.Timedout`, "Task timed out after N.00 seconds", N from template.yaml).
+    LambdaTimeout { function: String, times: u32 },
     /// The next `times` calls of RDS action `action` (e.g. `DeleteDBCluster`) that name the
     /// key fail with AWS error code `code` (e.g. `InvalidDBClusterStateFault`).
     FailAction {

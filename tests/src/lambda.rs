@@ -68,6 +68,10 @@ pub struct FunctionEnv {
     pub slack_secret_arn: String,
 }
 
+/// The hub's `TARGET_EXTERNAL_ID` (template parameter `TargetExternalId`): what the member
+/// accounts' roles require (member-account.yaml `ExternalId`; moto_patches/sts_trust.py).
+pub const TARGET_EXTERNAL_ID: &str = "fleet-tests-external-id";
+
 impl FunctionEnv {
     fn vars(&self) -> Vec<(String, String)> {
         [
@@ -80,6 +84,7 @@ impl FunctionEnv {
             ("TOPIC_ARN", self.topic_arn.as_str()),
             ("SLACK_WEBHOOK_SECRET_ARN", self.slack_secret_arn.as_str()),
             ("LOCK_TABLE_NAME", crate::stepfunctions::LOCK_TABLE),
+            ("TARGET_EXTERNAL_ID", TARGET_EXTERNAL_ID),
             ("RUST_LOG", "info"),
             // The explicit opt-in the template's AllowedAccountIds requires (no silent default).
             ("ALLOWED_ACCOUNT_IDS", "any"),

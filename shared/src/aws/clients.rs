@@ -261,10 +261,18 @@ impl AssumedRole {
             .send()
             .await
             .map_err(|e| {
+                // STS's code and message when it answered (AccessDenied...), not the raw response.
+                let why = match e.as_service_error() {
+                    Some(s) => format!(
+                        "{}: {}",
+                        s.meta().code().unwrap_or("Unknown"),
+                        s.meta().message().unwrap_or_default()
+                    ),
+                    None => aws_sdk_sts::error::DisplayErrorContext(&e).to_string(),
+                };
                 CredentialsError::provider_error(format!(
-                    "AssumeRole {} failed: {}",
-                    self.role_arn,
-                    aws_sdk_sts::error::DisplayErrorContext(&e)
+                    "AssumeRole {} failed: {why}",
+                    self.role_arn
                 ))
             })?;
         let c = out.credentials().ok_or_else(|| {

@@ -209,19 +209,34 @@ impl Deployment {
     }
 
     /// Whether this deployment belongs to the production database named `production`: its
-    /// source before switchover, its target once switchover has completed.
+    /// source before switchover; once a switchover has started, also when its target is
+    /// production or its source is production's `-oldN`.
+    ///
+    /// RDS renames while the deployment still reads SWITCHOVER_IN_PROGRESS ("Switchover
+    /// actions", RDS User Guide, blue-green-deployments-switching.html): blue becomes
+    /// `-oldN` first, and for a moment neither side carries the production name. The
+    /// deployment stays the same object (its id), so a reader in that moment must not lose it.
     pub fn belongs_to_name(&self, production: &str) -> bool {
-        self.belongs(self.source_name(), self.target_name(), production)
+        self.source_name() == production
+            || (self.status.switchover_started()
+                && (self.target_name() == production
+                    || arn::is_old_name_of(self.source_name(), production)))
     }
 
-    /// [`Deployment::belongs_to_name`] by ARN (same account and Region too).
+    /// [`Deployment::belongs_to_name`] by ARN: the same, and in the same account, Region and
+    /// resource type.
     pub fn belongs_to_arn(&self, database_arn: &str) -> bool {
-        self.belongs(&self.source_arn, &self.target_arn, database_arn)
-    }
-
-    fn belongs(&self, source: &str, target: &str, database: &str) -> bool {
-        source == database
-            || (self.status == DeploymentStatus::SwitchoverCompleted && target == database)
+        let (Some(database), Some(source)) =
+            (arn::parse(database_arn), arn::parse(&self.source_arn))
+        else {
+            return false;
+        };
+        let same_place = (source.region, source.account, source.resource_type)
+            == (database.region, database.account, database.resource_type);
+        (self.source_arn == database_arn)
+            || (self.status.switchover_started()
+                && ((self.target_arn == database_arn)
+                    || (same_place && arn::is_old_name_of(source.name, database.name))))
     }
 }
 
@@ -385,6 +400,36 @@ mod tests {
         );
     }
 
+    /// Mid-switchover, RDS has renamed blue `-old1` but green does not yet carry the
+    /// production name: the deployment is still the database's.
+    #[test]
+    fn a_deployment_is_not_lost_while_the_switchover_renames() {
+        let d = Deployment {
+            id: "bgd-1".into(),
+            name: "n".into(),
+            source_arn: "arn:aws:rds:us-east-1:1:cluster:orders-old1".into(),
+            target_arn: "arn:aws:rds:us-east-1:1:cluster:orders-green-abc".into(),
+            status: DeploymentStatus::SwitchoverInProgress,
+            status_details: None,
+            tasks: Vec::new(),
+            members: Vec::new(),
+            create_time: None,
+        };
+        assert!(d.belongs_to_name("orders"));
+        assert!(d.belongs_to_arn("arn:aws:rds:us-east-1:1:cluster:orders"));
+        assert!(!d.belongs_to_arn("arn:aws:rds:eu-west-1:1:cluster:orders"));
+        assert!(!d.belongs_to_arn("arn:aws:rds:us-east-1:1:db:orders"));
+        assert!(!d.belongs_to_name("order"));
+        let before = Deployment {
+            status: DeploymentStatus::Available,
+            ..d.clone()
+        };
+        assert!(
+            !before.belongs_to_name("orders"),
+            "an -old1 source before any switchover is another database's"
+        );
+    }
+
     #[test]
     fn a_deployment_belongs_to_its_source_and_after_switchover_to_its_target() {
         let d = |status| Deployment {
@@ -399,6 +444,7 @@ mod tests {
             create_time: None,
         };
         assert!(d(DeploymentStatus::SwitchoverCompleted).belongs_to_name("orders"));
+        assert!(d(DeploymentStatus::SwitchoverInProgress).belongs_to_name("orders"));
         assert!(!d(DeploymentStatus::Available).belongs_to_name("orders"));
         assert!(d(DeploymentStatus::Available).belongs_to_name("orders-old1"));
         let production = "arn:aws:rds:us-east-1:1:db:orders";

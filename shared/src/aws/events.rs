@@ -1,14 +1,33 @@
-//! RDS events of a Blue/Green deployment: how long its switchover took, and whether RDS
-//! canceled (rolled back) it.
+//! RDS events of a Blue/Green deployment: how long its switchover took, whether RDS canceled
+//! (rolled back) it, whether green's creation failed, and what RDS is still doing that a
+//! wait must wait for (storage initialization, PostgreSQL sequence sync).
 //!
-//! RDS records, on the deployment ("Blue/green deployment events", RDS User Guide,
-//! USER_Events.Messages): RDS-EVENT-0247 "Switchover from <blue> to <green> started.",
-//! RDS-EVENT-0248 "Switchover completed on blue/green deployment." and RDS-EVENT-0249
-//! "Switchover canceled on blue/green deployment.". The event id is not a field of
-//! DescribeEvents, so the messages are matched, exactly: the per-member events (0250-0252,
-//! 0259-0261: "Switchover from primary/read replica ... started.", "... DB cluster ...
-//! completed. Renamed ...") and the sequence-sync ones (0307/0308, 0311/0312: "Sequence sync
-//! for switchover of ... has completed.") also say "switchover" and "started" or "completed".
+//! The event id is not a field of DescribeEvents, so messages are matched, exactly, in every
+//! wording AWS has documented. "Blue/green deployment events" (RDS User Guide and Aurora User
+//! Guide, USER_Events.Messages.html; the earlier wordings from the same page's history,
+//! github.com/awsdocs/amazon-rds-user-guide, doc_source/USER_Events.Messages.md):
+//!
+//! | id | now | earlier |
+//! |---|---|---|
+//! | 0244 | "Blue/green deployment tasks completed. You can make more modifications ..." | same |
+//! | 0245 | "Creation of blue/green deployment failed because <reason>." | "Creation of blue/green deployment failed." / "... failed because the (source/target) DB (instance/cluster) wasn't found." |
+//! | 0246 | "Blue/green deployment deleted." | same |
+//! | 0247 | "Switchover from <blue> to <green> started." | "Switchover started on blue/green deployment." |
+//! | 0248 | "Switchover completed on blue/green deployment." | same |
+//! | 0249 | "Switchover canceled on blue/green deployment." | same |
+//! | 0307/0311 | "Sequence sync for switchover of [DB cluster ]<blue> to <green> has initiated. ..." | - |
+//! | 0308/0312 | "Sequence sync for switchover of [DB cluster ]<blue> to <green> has completed." | - |
+//! | 0310/0314 | "Sequence sync for switchover of [DB cluster ]<blue> to <green> was cancelled because sequences failed to sync." | - |
+//! | 0405 | "Your storage volumes are being initialized." | - |
+//! | 0406 | "Your storage volumes have been initialized." | - |
+//!
+//! RDS itself words 0245 "... failed due to <reason>" too (re:Post, "postgres rds blue green
+//! deployment setup not working": "Creation of blue/green deployment failed due to incompatible
+//! parameter(s): [max_logical_replication_workers] ..."): both are read. The per-member events
+//! (0250-0252, 0259-0261: "Switchover from primary/read replica ...", "Switchover from DB
+//! cluster ...") also say "switchover" and "started" or "completed" and are not 0247/0248.
+//! The earlier wording of 0259, "Switchover from <source> to <target> started.", reads like
+//! today's 0247; both mark the start of the same switchover, at the same moment.
 
 use aws_smithy_types::DateTime;
 use serde::{Deserialize, Serialize};
@@ -36,17 +55,81 @@ pub enum SwitchoverEvent {
     Canceled,
 }
 
+/// Where a long-running RDS activity stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Started,
+    Completed,
+    /// Only sequence sync can fail (0310/0314); RDS then cancels the switchover.
+    Failed,
+}
+
+/// A deployment event the product reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// RDS-EVENT-0244: green is built.
+    Created,
+    /// RDS-EVENT-0245, with AWS's reason (empty in the oldest wording).
+    CreationFailed(String),
+    /// RDS-EVENT-0246.
+    Deleted,
+    Switchover(SwitchoverEvent),
+    /// PostgreSQL sequence sync at switchover: 0307/0308/0310 (RDS), 0311/0312/0314 (Aurora).
+    SequenceSync(Activity),
+    /// Green's storage initialization (lazy loading): 0405/0406.
+    StorageInitialization(Activity),
+}
+
 /// The deployment's switchover events, oldest first.
 pub type Lifecycle = Vec<(SwitchoverEvent, DateTime)>;
 
-/// Which deployment-level switchover event a message is, if any.
-pub fn classify(message: &str) -> Option<SwitchoverEvent> {
+/// What a message is, in any wording AWS documented; `None` for the others.
+pub fn read(message: &str) -> Option<Recorded> {
+    use Recorded::*;
     let m = message.trim().trim_end_matches('.').trim();
-    if m.eq_ignore_ascii_case("Switchover completed on blue/green deployment") {
-        return Some(SwitchoverEvent::Completed);
+    let is = |text: &str| m.eq_ignore_ascii_case(text);
+    if is("Blue/green deployment tasks completed. You can make more modifications to the green environment databases or switch over the deployment") {
+        return Some(Created);
     }
-    if m.eq_ignore_ascii_case("Switchover canceled on blue/green deployment") {
-        return Some(SwitchoverEvent::Canceled);
+    if is("Blue/green deployment deleted") {
+        return Some(Deleted);
+    }
+    if let Some(rest) = m.strip_prefix("Creation of blue/green deployment failed") {
+        let rest = rest.trim();
+        let reason = rest
+            .strip_prefix("because")
+            .or_else(|| rest.strip_prefix("due to"))
+            .unwrap_or(rest)
+            .trim();
+        return Some(CreationFailed(reason.to_owned()));
+    }
+    if is("Switchover started on blue/green deployment") {
+        return Some(Switchover(SwitchoverEvent::Started));
+    }
+    if is("Switchover completed on blue/green deployment") {
+        return Some(Switchover(SwitchoverEvent::Completed));
+    }
+    if is("Switchover canceled on blue/green deployment") {
+        return Some(Switchover(SwitchoverEvent::Canceled));
+    }
+    if is("Your storage volumes are being initialized") {
+        return Some(StorageInitialization(Activity::Started));
+    }
+    if is("Your storage volumes have been initialized") {
+        return Some(StorageInitialization(Activity::Completed));
+    }
+    if let Some(rest) = m.strip_prefix("Sequence sync for switchover of ") {
+        return [
+            (" has initiated", Activity::Started),
+            (" has completed", Activity::Completed),
+            (
+                " was cancelled because sequences failed to sync",
+                Activity::Failed,
+            ),
+        ]
+        .into_iter()
+        .find(|(tail, _)| rest.contains(tail))
+        .map(|(_, activity)| SequenceSync(activity));
     }
     // "Switchover from <blue> to <green> started": exactly two names (identifiers have no
     // spaces), so "from primary/read replica X to Y" and "from DB cluster X to Y" are not it.
@@ -54,15 +137,24 @@ pub fn classify(message: &str) -> Option<SwitchoverEvent> {
         .strip_prefix("Switchover from ")?
         .strip_suffix(" started")?;
     let words: Vec<&str> = middle.split_whitespace().collect();
-    (words.len() == 3 && words[1] == "to").then_some(SwitchoverEvent::Started)
+    (words.len() == 3 && words[1] == "to").then_some(Switchover(SwitchoverEvent::Started))
 }
 
-/// Reads the deployment's switchover events since `since` (else of the last day).
-pub async fn lifecycle(
+/// Which deployment-level switchover event a message is, if any.
+pub fn classify(message: &str) -> Option<SwitchoverEvent> {
+    match read(message)? {
+        Recorded::Switchover(event) => Some(event),
+        _ => None,
+    }
+}
+
+/// Every event of the deployment the product reads, since `since` (else of the last day),
+/// oldest first.
+pub async fn recorded(
     rds: &aws_sdk_rds::Client,
     deployment_id: &str,
     since: Option<DateTime>,
-) -> Result<Lifecycle, Error> {
+) -> Result<Vec<(Recorded, DateTime)>, Error> {
     let call = rds
         .describe_events()
         .source_type(aws_sdk_rds::types::SourceType::BlueGreenDeployment)
@@ -73,12 +165,28 @@ pub async fn lifecycle(
     };
     let pages = call.into_paginator().send();
     let events = collect_pages(pages, "DescribeEvents", |p| p.events().to_vec()).await?;
-    let mut found: Lifecycle = events
+    let mut found: Vec<(Recorded, DateTime)> = events
         .iter()
-        .filter_map(|e| Some((classify(e.message()?)?, *e.date()?)))
+        .filter_map(|e| Some((read(e.message()?)?, *e.date()?)))
         .collect();
     found.sort_by_key(|(_, d)| (d.secs(), d.subsec_nanos()));
     Ok(found)
+}
+
+/// Reads the deployment's switchover events since `since` (else of the last day).
+pub async fn lifecycle(
+    rds: &aws_sdk_rds::Client,
+    deployment_id: &str,
+    since: Option<DateTime>,
+) -> Result<Lifecycle, Error> {
+    Ok(recorded(rds, deployment_id, since)
+        .await?
+        .into_iter()
+        .filter_map(|(event, at)| match event {
+            Recorded::Switchover(e) => Some((e, at)),
+            _ => None,
+        })
+        .collect())
 }
 
 /// The last switchover's timing; `None` when it has not both started and completed.
@@ -170,9 +278,43 @@ mod tests {
             ("Switchover from DB cluster orders to orders-green-abcdef completed. Renamed orders to orders-old1 and orders-green-abcdef to orders.", None),
             ("Switchover from DB cluster orders to orders-green-abcdef was canceled due to replica lag.", None),
             ("Sequence sync for switchover of orders to orders-green-abcdef has completed.", None),
-            ("Switchover started on blue/green deployment.", None),
+            // The earlier documented wording of 0247.
+            ("Switchover started on blue/green deployment.", Some(Started)),
+            ("Blue/green deployment deleted.", None),
         ] {
             assert_eq!(classify(message), expected, "{message}");
+        }
+    }
+
+    /// Every wording of USER_Events.Messages, now and earlier (module docs), and RDS's own
+    /// "due to" wording of 0245.
+    #[test]
+    fn every_documented_wording_is_read() {
+        use Activity::*;
+        use Recorded::*;
+        let failed = |r: &str| Some(CreationFailed(r.to_owned()));
+        for (message, expected) in [
+            ("Blue/green deployment tasks completed. You can make more modifications to the green environment databases or switch over the deployment.", Some(Created)),
+            ("Creation of blue/green deployment failed because the source DB instance wasn't found.", failed("the source DB instance wasn't found")),
+            ("Creation of blue/green deployment failed.", failed("")),
+            ("Creation of blue/green deployment failed due to incompatible parameter(s): [max_logical_replication_workers] .See https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-creating.html to help resolve the issues, then delete and recreate the blue/green deployment.", failed("incompatible parameter(s): [max_logical_replication_workers] .See https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-creating.html to help resolve the issues, then delete and recreate the blue/green deployment")),
+            ("Blue/green deployment deleted.", Some(Deleted)),
+            ("Switchover from orders to orders-green-abcdef started.", Some(Switchover(SwitchoverEvent::Started))),
+            ("Switchover started on blue/green deployment.", Some(Switchover(SwitchoverEvent::Started))),
+            ("Switchover completed on blue/green deployment.", Some(Switchover(SwitchoverEvent::Completed))),
+            ("Switchover canceled on blue/green deployment.", Some(Switchover(SwitchoverEvent::Canceled))),
+            ("Sequence sync for switchover of orders to orders-green-abcdef has initiated. Switchover when using sequences may lead to extended downtime.", Some(SequenceSync(Started))),
+            ("Sequence sync for switchover of orders to orders-green-abcdef has completed.", Some(SequenceSync(Completed))),
+            ("Sequence sync for switchover of orders to orders-green-abcdef was cancelled because sequences failed to sync.", Some(SequenceSync(Failed))),
+            ("Sequence sync for switchover of DB cluster orders to orders-green-abcdef has initiated. Switchover when using sequences may lead to extended downtime.", Some(SequenceSync(Started))),
+            ("Sequence sync for switchover of DB cluster orders to orders-green-abcdef has completed.", Some(SequenceSync(Completed))),
+            ("Sequence sync for switchover of DB cluster orders to orders-green-abcdef was cancelled because sequences failed to sync.", Some(SequenceSync(Failed))),
+            ("Your storage volumes are being initialized.", Some(StorageInitialization(Started))),
+            ("Your storage volumes have been initialized.", Some(StorageInitialization(Completed))),
+            ("Switchover from primary source to target started.", None),
+            ("Switchover from primary/read replica orders to orders-green-abcdef started.", None),
+        ] {
+            assert_eq!(read(message), expected, "{message}");
         }
     }
 

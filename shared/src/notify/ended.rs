@@ -159,6 +159,15 @@ fn describe_deployment(d: &Deployment) -> String {
             d.id
         ),
         DeploymentStatus::Deleting => format!("deployment {} is being deleted", d.id),
+        // RDS renames during the switchover ("Switchover actions"): blue may already be
+        // `-oldN` and green may already carry the production name, so neither is named as
+        // production here.
+        DeploymentStatus::SwitchoverInProgress => format!(
+            "deployment {} is switching over (SWITCHOVER_IN_PROGRESS): RDS is renaming {} and {}; production is on neither for certain until it reads SWITCHOVER_COMPLETED (green) or AVAILABLE again (rolled back, blue)",
+            d.id,
+            d.source_name(),
+            d.target_name()
+        ),
         status => format!(
             "green {} is running next to blue {}, which still serves production (deployment {}, {status})",
             if d.target_name().is_empty() { "(not named yet)" } else { d.target_name() },
@@ -208,10 +217,13 @@ pub fn describe(event: &Event, m: &mut Message) {
             vec!["Find the cause in the execution's history (link below); fix it, then start the same input again.".to_owned()],
         ),
         Some((Some(found), _)) => {
-            let switched = found
-                .iter()
-                .any(|d| d.status == DeploymentStatus::SwitchoverCompleted);
-            let next = if switched {
+            let any = |status: DeploymentStatus| found.iter().any(|d| d.status == status);
+            let next = if any(DeploymentStatus::SwitchoverInProgress) {
+                vec![
+                    "A switchover is running: wait until the deployment reads SWITCHOVER_COMPLETED or AVAILABLE (RDS rolls back past its timeout) before starting anything.".to_owned(),
+                    format!("Then, if it completed, check production and {CLEANUP}; if it rolled back, {SWITCHOVER} or {ABANDON}."),
+                ]
+            } else if any(DeploymentStatus::SwitchoverCompleted) {
                 vec![
                     "Production runs on green: check it and the applications that use it.".to_owned(),
                     format!("When satisfied, delete old blue: {CLEANUP}."),
@@ -292,6 +304,27 @@ mod tests {
             tasks: vec![],
             members: vec![],
         }
+    }
+
+    #[test]
+    fn a_switchover_in_motion_names_no_side_as_production() {
+        let d = Deployment {
+            id: "bgd-1".into(),
+            name: "n".into(),
+            source_arn: "arn:aws:rds:us-east-1:1:cluster:orders-old1".into(),
+            target_arn: "arn:aws:rds:us-east-1:1:cluster:orders-green-x1".into(),
+            status: DeploymentStatus::SwitchoverInProgress,
+            status_details: None,
+            tasks: Vec::new(),
+            members: Vec::new(),
+            create_time: None,
+        };
+        let line = describe_deployment(&d);
+        assert!(
+            line.contains("switching over") && line.contains("orders-old1"),
+            "{line}"
+        );
+        assert!(!line.contains("serves production"), "{line}");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use crate::aws::snapshot::{self, SnapshotState};
 use crate::error::Error;
 use crate::input::{Kind, Request};
 use crate::naming;
+use crate::readiness::{self, Phase};
 use crate::steps::{parse_event, parse_request, Poll, Progress, Tick};
 
 /// What the state machine asks.
@@ -63,6 +64,8 @@ pub struct Event {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeletionStep {
+    /// The deployment reads SWITCHOVER_COMPLETED but a member's status still lags.
+    AwaitSwitchover,
     FinalSnapshot,
     DeleteInstances,
     DeleteReplicas,
@@ -367,6 +370,21 @@ pub async fn cleanup(
         );
     }
     let old_name = check_cleanup_target(&d, request)?.to_owned();
+    // Member statuses lag the deployment's (API_SwitchoverDetail): wait until every member
+    // reads SWITCHOVER_COMPLETED; a failed or missing one is refused by readiness.
+    let members = readiness::assess(&d, &[])?;
+    if members.phase == Phase::Switching {
+        return reply.in_progress(
+            DeletionStep::AwaitSwitchover,
+            format!(
+                "deployment {} reads {} but its members are still settling: {}",
+                d.id,
+                d.status,
+                members.waiting_for.join("; ")
+            ),
+            vec![],
+        );
+    }
     let identity = identity_of(&d, &recorded, given, kind)?;
     reply.track(&d, Some(identity.clone()));
     let blue = &identity.blue;

@@ -5,6 +5,11 @@
 //! execution's start): a deployment AVAILABLE again whose last switchover event since then is
 //! RDS-EVENT-0249 "Switchover canceled" was rolled back by RDS, which is reported as
 //! `SwitchoverRolledBack` (nothing changed), not waited for until the poll budget runs out.
+//!
+//! `status` also reads the deployment's RDS events (`readiness::event_verdict`): a creation
+//! that failed (RDS-EVENT-0245) is `DeploymentFailed` with AWS's reason, green's storage
+//! initialization (0405 until 0406) is waited for, and a sequence sync is named while a
+//! switchover takes longer.
 
 use serde::{Deserialize, Serialize};
 
@@ -213,12 +218,23 @@ async fn assess_status(
     d: Deployment,
     poll: Poll,
 ) -> Result<Status, Error> {
+    // Read before the statuses: RDS-EVENT-0245 carries why green could not be created, which
+    // says more than INVALID_CONFIGURATION alone. Nothing is waited for after switchover.
+    let recorded = match d.status {
+        DeploymentStatus::SwitchoverCompleted | DeploymentStatus::Deleting => Vec::new(),
+        _ => events::recorded(rds, &d.id, d.create_time).await?,
+    };
+    let also_waiting = readiness::event_verdict(&d, &recorded)?;
     let green = if d.status == DeploymentStatus::Available {
         readiness::green_instances(rds, &d).await?
     } else {
         Vec::new()
     };
-    let assessment = readiness::assess(&d, &green)?;
+    let mut assessment = readiness::assess(&d, &green)?;
+    if assessment.phase == Phase::Ready && !also_waiting.is_empty() {
+        assessment.phase = Phase::Provisioning;
+    }
+    assessment.waiting_for.extend(also_waiting);
     let tick = match assessment.phase {
         Phase::Provisioning | Phase::Switching => poll.tick(
             &format!("{} of {}", phase_name(assessment.phase), d.id),
@@ -479,7 +495,12 @@ mod tests {
             .output(|| green("storage-optimization"))
             .output(|| green("available"))
             .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances]);
+        let events = no_events();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &instances, &events]
+        );
         let mut poll = Poll::default();
         let mut phases = Vec::new();
         for _ in 0..4 {
@@ -509,12 +530,17 @@ mod tests {
             .http_status(400, Some(r#"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>"#.into()))
             .output(|| bgd(DeploymentStatus::SwitchoverInProgress, "COMPLETED"))
             .build();
-        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments], |c| c
-            .retry_config(
+        let events = no_events();
+        let rds = mock_client!(
+            aws_sdk_rds,
+            RuleMode::MatchAny,
+            [&deployments, &events],
+            |c| c.retry_config(
                 aws_sdk_rds::config::retry::RetryConfig::standard()
                     .with_max_attempts(3)
                     .with_initial_backoff(std::time::Duration::from_millis(1))
-            ));
+            )
+        );
         let s = status(&rds, &request(), Some(&given()), Poll::default())
             .await
             .unwrap();
@@ -539,7 +565,12 @@ mod tests {
                 .then_output(move || bgd(DeploymentStatus::parse(status_value), task));
             let instances = mock!(aws_sdk_rds::Client::describe_db_instances)
                 .then_output(|| green("available"));
-            let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &instances]);
+            let events = no_events();
+            let rds = mock_client!(
+                aws_sdk_rds,
+                RuleMode::MatchAny,
+                [&deployments, &instances, &events]
+            );
             let err = status(&rds, &request(), Some(&given()), Poll::default())
                 .await
                 .unwrap_err();
@@ -551,6 +582,36 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A deployment on which RDS recorded nothing the product reads.
+    fn no_events() -> aws_smithy_mocks::Rule {
+        mock!(aws_sdk_rds::Client::describe_events).then_output(|| {
+            aws_sdk_rds::operation::describe_events::DescribeEventsOutput::builder().build()
+        })
+    }
+
+    /// RDS-EVENT-0245 after create returned: the poll says green could not be created, with
+    /// AWS's reason, whatever the status still reads.
+    #[tokio::test]
+    async fn a_creation_failure_event_stops_the_wait_with_aws_reason() {
+        use aws_sdk_rds::types::Event as RdsEvent;
+        let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
+            .then_output(|| bgd(DeploymentStatus::Provisioning, "IN_PROGRESS"));
+        let events = mock!(aws_sdk_rds::Client::describe_events).then_output(|| {
+            aws_sdk_rds::operation::describe_events::DescribeEventsOutput::builder()
+                .events(RdsEvent::builder().message("Creation of blue/green deployment failed due to incompatible parameter(s): [max_logical_replication_workers] .See https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/blue-green-deployments-creating.html#blue-green-deployments-creating-preparing-postgres to help resolve the issues, then delete and recreate the blue/green deployment.").date(aws_smithy_types::DateTime::from_secs(1000)).build())
+                .build()
+        });
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &events]);
+        let err = status(&rds, &request(), Some(&given()), Poll::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.name(), "DeploymentFailed");
+        assert!(
+            err.to_string().contains("max_logical_replication_workers"),
+            "{err}"
+        );
     }
 
     fn switchover_events() -> aws_sdk_rds::operation::describe_events::DescribeEventsOutput {
@@ -643,7 +704,8 @@ mod tests {
     async fn the_poll_budget_ends_the_wait() {
         let deployments = mock!(aws_sdk_rds::Client::describe_blue_green_deployments)
             .then_output(|| bgd(DeploymentStatus::Provisioning, "IN_PROGRESS"));
-        let rds = mock_client!(aws_sdk_rds, [&deployments]);
+        let events = no_events();
+        let rds = mock_client!(aws_sdk_rds, RuleMode::MatchAny, [&deployments, &events]);
         let err = status(&rds, &request(), Some(&given()), Poll { attempt: 5 })
             .await
             .unwrap_err();

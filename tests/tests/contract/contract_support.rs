@@ -314,6 +314,7 @@ fn switchover() -> Vec<Answer> {
 fn delete_old() -> Vec<Answer> {
     use delete_old::DeletionStep;
     let all = [
+        DeletionStep::AwaitSwitchover,
         DeletionStep::FinalSnapshot,
         DeletionStep::DeleteInstances,
         DeletionStep::DeleteReplicas,
@@ -331,7 +332,8 @@ fn delete_old() -> Vec<Answer> {
     {
         // The compiler lists every stage here when one is added.
         match step {
-            DeletionStep::FinalSnapshot
+            DeletionStep::AwaitSwitchover
+            | DeletionStep::FinalSnapshot
             | DeletionStep::DeleteInstances
             | DeletionStep::DeleteReplicas
             | DeletionStep::DeleteCluster

@@ -354,10 +354,13 @@ async fn the_switchover_answer_names_resources_as_they_were() {
         answer.switchover_details()[0].source_member(),
         Some(arn.as_str())
     );
+    // API_SwitchoverDetail: members have their own status; at the start they still read
+    // AVAILABLE while the deployment reads SWITCHOVER_IN_PROGRESS (module docs of
+    // moto_patches/switchover.py).
     assert!(answer
         .switchover_details()
         .iter()
-        .all(|m| m.status() == Some("SWITCHOVER_IN_PROGRESS")));
+        .all(|m| m.status() == Some("AVAILABLE")));
     let again = moto
         .rds()
         .switchover_blue_green_deployment()
@@ -502,11 +505,49 @@ async fn green_is_built_over_time_creating_then_modifying() {
     );
 }
 
-/// API_SwitchoverBlueGreenDeployment and "Switchover actions": the switchover takes time
-/// (SWITCHOVER_IN_PROGRESS, every member too) before every member is SWITCHOVER_COMPLETED;
-/// RDS records 0247, the cluster's 0259, its 0260 with the renames, then 0248, in AWS's words.
+/// What a reader sees of a switchover at one moment: the deployment's status, its members',
+/// its source and target names.
+#[derive(Debug, Clone, PartialEq)]
+struct Moment {
+    status: String,
+    members: Vec<String>,
+    source: String,
+    target: String,
+}
+
+/// Reads the switchover every 5 ms until every member is SWITCHOVER_COMPLETED (at most
+/// `seconds`), returning each distinct moment in order. The shortest stage (members lagging a
+/// completed deployment, 11 AWS s) lasts 110 ms on the timed server.
+async fn moments(moto: &e2e::moto::Moto, bg: &str, seconds: u64) -> Vec<Moment> {
+    let mut seen: Vec<Moment> = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let d = read_deployment(moto, bg).await.expect("deployment");
+        let now = Moment {
+            status: d.status.to_string(),
+            members: d.members.iter().map(|m| m.status.clone()).collect(),
+            source: d.source_name().to_owned(),
+            target: d.target_name().to_owned(),
+        };
+        let done = now.members.iter().all(|m| m == "SWITCHOVER_COMPLETED");
+        if seen.last() != Some(&now) {
+            seen.push(now);
+        }
+        if done || std::time::Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// API_SwitchoverBlueGreenDeployment, "Switchover actions" (the renames happen during the
+/// switchover, after writes stop and replication catches up) and API_SwitchoverDetail (each
+/// member has its own status): the deployment reads SWITCHOVER_IN_PROGRESS while its members
+/// still read AVAILABLE; blue is renamed `-old1` and green takes the production name while the
+/// deployment is still in progress; the deployment completes before its members do. RDS
+/// records 0247, the cluster's 0259, its 0260 with the renames, then 0248, in AWS's words.
 #[tokio::test]
-async fn a_switchover_is_in_progress_for_a_while_and_records_aws_events() {
+async fn a_switchover_moves_through_aws_intermediate_states_and_records_aws_events() {
     let moto = timed();
     let (id, bg) = timed_deployment("hsw-timed").await;
     let green = read_deployment(moto, &bg)
@@ -515,23 +556,42 @@ async fn a_switchover_is_in_progress_for_a_while_and_records_aws_events() {
         .target_name()
         .to_owned();
     switch_over(moto, &bg, 300).await;
-    let seen = watch(moto, &bg, 10, |d| {
-        d.status != DeploymentStatus::SwitchoverInProgress
-    })
-    .await;
+    let seen = moments(moto, &bg, 10).await;
+    let old = format!("{id}-old1");
+    let stage = |m: &Moment| -> usize {
+        let members = |s: &str| m.members.iter().all(|x| x == s);
+        match (m.status.as_str(), m.source.as_str(), m.target.as_str()) {
+            ("SWITCHOVER_IN_PROGRESS", s, t) if s == id && t == green && members("AVAILABLE") => 0,
+            ("SWITCHOVER_IN_PROGRESS", s, t) if s == id && t == green => 1,
+            // Blue renamed, green not yet: the production name is free for a moment.
+            ("SWITCHOVER_IN_PROGRESS", s, t) if s == old && t == green => 2,
+            ("SWITCHOVER_IN_PROGRESS", s, t) if s == old && t == id => 3,
+            ("SWITCHOVER_COMPLETED", s, t)
+                if s == old && t == id && members("SWITCHOVER_IN_PROGRESS") =>
+            {
+                4
+            }
+            ("SWITCHOVER_COMPLETED", s, t)
+                if s == old && t == id && members("SWITCHOVER_COMPLETED") =>
+            {
+                5
+            }
+            _ => panic!("a moment AWS does not document: {m:?} in {seen:?}"),
+        }
+    };
+    let stages: Vec<usize> = seen.iter().map(stage).collect();
+    assert!(stages.windows(2).all(|w| w[0] < w[1]), "in order: {seen:?}");
     assert_eq!(
-        seen,
-        [
-            (
-                "SWITCHOVER_IN_PROGRESS".to_owned(),
-                vec!["SWITCHOVER_IN_PROGRESS".to_owned(); 3]
-            ),
-            (
-                "SWITCHOVER_COMPLETED".to_owned(),
-                vec!["SWITCHOVER_COMPLETED".to_owned(); 3]
-            ),
-        ]
+        stages.first(),
+        Some(&0),
+        "members lag at the start: {seen:?}"
     );
+    assert_eq!(stages.last(), Some(&5), "{seen:?}");
+    assert!(
+        stages.contains(&2) || stages.contains(&3),
+        "renamed while still in progress: {seen:?}"
+    );
+    assert!(stages.contains(&4), "members lag at completion: {seen:?}");
     assert_eq!(
         event_messages(moto, &bg).await[1..],
         [
@@ -540,6 +600,69 @@ async fn a_switchover_is_in_progress_for_a_while_and_records_aws_events() {
             format!("Switchover from DB cluster {id} to {green} completed. Renamed {id} to {id}-old1 and {green} to {id}."),
             "Switchover completed on blue/green deployment.".to_owned(),
         ]
+    );
+}
+
+/// "Switchover actions": blue's tags "are moved to the new production environment during
+/// switchover. The previous production environment also retains these tags": tags stay with
+/// the resource they were put on (old blue keeps them under its new name) and production
+/// carries a copy; a tag put on green alone does not survive as production's.
+#[tokio::test]
+async fn tags_stay_with_their_resources_and_production_gets_blues() {
+    let moto = moto();
+    let id = unique("hsw-tags");
+    seed::aurora_mysql(moto, &id, 0).await;
+    let arn = cluster_arn(moto, &id).await;
+    let tag = |k: &str, v: &str| aws_sdk_rds::types::Tag::builder().key(k).value(v).build();
+    moto.rds()
+        .add_tags_to_resource()
+        .resource_name(&arn)
+        .tags(tag("team", "orders"))
+        .send()
+        .await
+        .expect("tag blue");
+    let bg = create_deployment(moto, &format!("{id}-bg"), &arn, None, None, None).await;
+    let green_arn = read_deployment(moto, &bg).await.unwrap().target_arn;
+    moto.rds()
+        .add_tags_to_resource()
+        .resource_name(&green_arn)
+        .tags(tag("stage", "green-only"))
+        .send()
+        .await
+        .expect("tag green");
+    switch_over(moto, &bg, 300).await;
+    let after = read_deployment(moto, &bg).await.unwrap();
+    assert_eq!(after.status, DeploymentStatus::SwitchoverCompleted);
+    let tags = |arn: String| async move {
+        let mut found: Vec<(String, String)> = moto
+            .rds()
+            .list_tags_for_resource()
+            .resource_name(arn)
+            .send()
+            .await
+            .expect("tags")
+            .tag_list()
+            .iter()
+            .map(|t| {
+                (
+                    t.key().unwrap_or_default().to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let team = ("team".to_owned(), "orders".to_owned());
+    let old_blue = tags(after.source_arn.clone()).await;
+    assert!(
+        old_blue.contains(&team),
+        "old blue kept its tags: {old_blue:?}"
+    );
+    assert_eq!(
+        tags(after.target_arn.clone()).await,
+        old_blue,
+        "production carries blue's tags, not green's own"
     );
 }
 
@@ -596,49 +719,6 @@ async fn a_rolled_back_switchover_is_available_again_with_nothing_renamed() {
             format!("Switchover from DB cluster {id} to {green} was canceled due to replica lag."),
             "Switchover canceled on blue/green deployment.".to_owned(),
         ]
-    );
-}
-
-/// A deployment can read SWITCHOVER_COMPLETED while one member's SwitchoverDetails reads
-/// SWITCHOVER_FAILED (API_SwitchoverDetail lists the status per member): that member keeps
-/// its names.
-#[tokio::test]
-async fn a_partial_switchover_completes_with_one_member_failed() {
-    let moto = timed();
-    let (id, bg) = timed_deployment("hsw-partial").await;
-    let reader = format!("{id}-1");
-    moto.inject(
-        &id,
-        e2e::faults::Fault::SwitchoverPartial {
-            member: reader.clone(),
-        },
-    )
-    .await;
-    switch_over(moto, &bg, 300).await;
-    watch(moto, &bg, 10, |d| {
-        d.status != DeploymentStatus::SwitchoverInProgress
-    })
-    .await;
-    let after = read_deployment(moto, &bg).await.unwrap();
-    assert_eq!(after.status, DeploymentStatus::SwitchoverCompleted);
-    let failed: Vec<_> = after
-        .members
-        .iter()
-        .filter(|m| m.status == "SWITCHOVER_FAILED")
-        .collect();
-    assert_eq!(failed.len(), 1, "{:?}", after.members);
-    assert!(
-        failed[0].source.ends_with(&format!(":db:{reader}")),
-        "{:?}",
-        failed[0]
-    );
-    assert!(
-        instance(moto, &reader).await.is_some(),
-        "the failed member kept its name"
-    );
-    assert!(
-        instance(moto, &format!("{id}-0-old1")).await.is_some(),
-        "the others switched"
     );
 }
 
@@ -715,8 +795,9 @@ async fn a_postgres_switchover_records_member_and_sequence_sync_events() {
         read_deployment(moto, &bg).await.unwrap().status,
         DeploymentStatus::SwitchoverCompleted
     );
+    // After 0244, an RDS green records its storage initialization (0405, 0406) first.
     assert_eq!(
-        event_messages(moto, &bg).await[1..],
+        event_messages(moto, &bg).await[3..],
         [
             format!("Switchover from {id} to {green} started."),
             format!("Switchover from primary/read replica {id} to {green} started."),
@@ -781,4 +862,139 @@ async fn members_whose_resource_is_deleted_read_missing() {
             assert_eq!(assess(&d, &[]).unwrap_err().name(), "DeploymentFailed");
         }
     }
+}
+
+/// API_DeleteBlueGreenDeployment: a deployment already DELETING cannot be deleted again
+/// (InvalidBlueGreenDeploymentStateFault); once it is gone RDS records RDS-EVENT-0246
+/// "Blue/green deployment deleted." (USER_Events.Messages).
+#[tokio::test]
+async fn a_second_delete_of_a_deleting_deployment_is_refused() {
+    let moto = moto();
+    let id = unique("hsw-delete2");
+    seed::aurora_mysql(moto, &id, 0).await;
+    let bg = create_deployment(
+        moto,
+        &format!("{id}-bg"),
+        &cluster_arn(moto, &id).await,
+        None,
+        None,
+        None,
+    )
+    .await;
+    let delete = || {
+        moto.rds()
+            .delete_blue_green_deployment()
+            .blue_green_deployment_identifier(&bg)
+            .send()
+    };
+    delete().await.expect("first delete");
+    let again = delete().await.unwrap_err();
+    assert_eq!(
+        code(&again),
+        "InvalidBlueGreenDeploymentStateFault",
+        "{again:?}"
+    );
+    while read_deployment(moto, &bg).await.is_some() {}
+    assert_eq!(
+        event_messages(moto, &bg).await.last().map(String::as_str),
+        Some("Blue/green deployment deleted.")
+    );
+}
+
+/// Every step that reads during a switchover, read at every moment of one ("Switchover
+/// actions": renames happen while the deployment reads SWITCHOVER_IN_PROGRESS; member statuses
+/// lag the deployment's): poll-status finds the deployment by the database's name and answers
+/// switching (never "not found", never a failure); verify answers NotReady until everything
+/// settled; a cleanup re-run refuses (in progress) or waits (members lagging) and deletes
+/// nothing; the execution-ended safety net finds the one deployment left running.
+#[tokio::test]
+async fn every_reader_is_right_at_every_moment_of_a_switchover() {
+    use bluegreen::steps::{create, delete_old, poll_status};
+    let moto = timed();
+    let factory = moto.factory();
+    let id = unique("hsw-midway");
+    seed::aurora_mysql(moto, &id, 1).await;
+    let req = crate::notify_support::request(&id);
+    let created = create::handle(serde_json::json!({"request": req}), &factory)
+        .await
+        .expect("create");
+    watch(moto, &created.id, 20, |d| {
+        d.status == DeploymentStatus::Available
+    })
+    .await;
+    let (topic, _) = seed::topic_with_queue(moto, &unique("midway")).await;
+    let safety_net =
+        crate::notify_support::notifier(moto, &topic, None).with_world(factory.clone());
+
+    switch_over(moto, &created.id, 300).await;
+    let (mut phases, mut verify_errors, mut cleanups) = (Vec::new(), Vec::new(), Vec::new());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let d = read_deployment(moto, &created.id).await.unwrap();
+        let settled = d.members.iter().all(|m| m.status == "SWITCHOVER_COMPLETED");
+        let status = poll_status::handle(
+            serde_json::json!({"request": req, "operation": "status"}),
+            &factory,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("poll-status mid-way at {d:?}: {e}"));
+        phases.push(serde_json::to_value(&status).unwrap()["phase"].clone());
+        if let Err(e) = poll_status::handle(
+            serde_json::json!({"request": req, "operation": "verify"}),
+            &factory,
+        )
+        .await
+        {
+            assert_eq!(e.name(), "NotReady", "verify mid-way at {d:?}: {e}");
+            verify_errors.push(e.to_string());
+        }
+        if !settled {
+            let cleanup = delete_old::handle(
+                serde_json::json!({"request": req, "operation": "cleanup"}),
+                &factory,
+            )
+            .await;
+            match &cleanup {
+                Err(e) => assert_eq!(e.name(), "UnsafeToDelete", "cleanup mid-way at {d:?}: {e}"),
+                Ok(a) => {
+                    assert!(a.deleted.is_empty(), "cleanup deleted mid-way: {a:?}");
+                    if a.step != delete_old::DeletionStep::AwaitSwitchover {
+                        // The members settled between this loop's read and the cleanup's own.
+                        let now = read_deployment(moto, &created.id).await.unwrap();
+                        assert!(
+                            now.members
+                                .iter()
+                                .all(|m| m.status == "SWITCHOVER_COMPLETED"),
+                            "cleanup acted before the switchover settled: {a:?} at {now:?}"
+                        );
+                    }
+                }
+            }
+            cleanups.push(cleanup.map(|a| a.detail).unwrap_or_else(|e| e.to_string()));
+        }
+        let left = safety_net.left_running(&req).await.expect("left running");
+        assert_eq!(
+            left.len(),
+            1,
+            "the safety net finds the deployment at {d:?}: {left:?}"
+        );
+        if settled || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        phases.contains(&serde_json::json!("switching")),
+        "{phases:?}"
+    );
+    assert_eq!(
+        phases.last(),
+        Some(&serde_json::json!("switched")),
+        "{phases:?}"
+    );
+    assert!(!verify_errors.is_empty() && !cleanups.is_empty());
+    assert!(
+        cluster(moto, &format!("{id}-old1")).await.is_some(),
+        "old blue is still there"
+    );
 }

@@ -187,7 +187,12 @@ async fn aurora_mysql_cluster_from_create_to_cleanup() {
     })
     .await;
     let order: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(order.first(), Some(&"delete-instances"), "{order:?}");
+    // The final snapshot takes time (moto_patches/snapshots.py): cleanup waits for it first.
+    assert_eq!(
+        order[..2],
+        ["final-snapshot", "delete-instances"],
+        "{order:?}"
+    );
     assert!(order.contains(&"delete-cluster"));
     assert_eq!(order.last(), Some(&"complete"));
     assert_eq!(
@@ -301,7 +306,11 @@ async fn rds_postgres_instance_from_create_to_cleanup_without_naming_the_deploym
     })
     .await;
     let order: Vec<&str> = steps.iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(order, ["delete-instance", "complete"], "{steps:#?}");
+    assert_eq!(
+        order,
+        ["final-snapshot", "delete-instance", "complete"],
+        "{steps:#?}"
+    );
     let final_snapshot = steps[0]["finalSnapshotId"].as_str().unwrap();
     assert!(moto
         .rds()
@@ -415,9 +424,10 @@ async fn create_refusals_are_product_errors_with_aws_code_and_a_fix() {
         (
             &taken,
             "SourceClusterNotSupportedFault",
+            // AWS publishes no text for this refusal: the code and the product's fix only.
             [
-                "already the source",
                 "another Blue/Green deployment already uses the source",
+                "SourceClusterNotSupportedFault",
             ],
             1,
         ),
@@ -448,4 +458,151 @@ async fn create_refusals_are_product_errors_with_aws_code_and_a_fix() {
             "nothing created for {id}"
         );
     }
+}
+
+/// PostgreSQL refusals AWS documents ("PostgreSQL replication methods for blue/green
+/// deployments"; AWS Knowledge Center "rds-postgresql-blue-green-deployment-error"): logical
+/// replication off where Blue/Green replicates logically, and a major upgrade from a source too
+/// old for logical replication. A minor upgrade (physical replication) needs neither.
+#[tokio::test]
+async fn postgres_refusals_are_product_errors_with_aws_text_and_a_fix() {
+    let moto = moto();
+    let factory = moto.factory();
+    let logical_off = unique("reflogical");
+    seed::rds_instance(moto, &logical_off, "postgres", "15.10").await;
+    moto.rds()
+        .modify_db_parameter_group()
+        .db_parameter_group_name(format!("{logical_off}-pg"))
+        .parameters(
+            aws_sdk_rds::types::Parameter::builder()
+                .parameter_name("rds.logical_replication")
+                .parameter_value("0")
+                .apply_method(aws_sdk_rds::types::ApplyMethod::PendingReboot)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let too_old = unique("refoldpg");
+    seed::rds_instance(moto, &too_old, "postgres", "14.8").await;
+    for (id, words) in [
+        (
+            &logical_off,
+            [
+                "Blue/Green Deployments require a DB instance with logical replication enabled",
+                "set rds.logical_replication to 1",
+            ],
+        ),
+        (
+            &too_old,
+            ["14.8 and lower", "upgrade its minor version first"],
+        ),
+    ] {
+        let err = create::handle(
+            json!({"request": request(id, "postgres", "16.4", json!({}))}),
+            &factory,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.name(), "AwsCallFailed", "{err}");
+        let text = err.to_string();
+        for word in ["SourceDatabaseNotSupportedFault", "Fix: "]
+            .iter()
+            .chain(words.iter())
+        {
+            assert!(text.contains(word), "`{word}` missing: {text}");
+        }
+    }
+    create::handle(
+        json!({"request": request(&logical_off, "postgres", "15.12", json!({}))}),
+        &factory,
+    )
+    .await
+    .expect("a minor upgrade replicates physically: no logical replication needed");
+}
+
+/// Green's creation failing after create returned (RDS-EVENT-0245, the deployment
+/// INVALID_CONFIGURATION, USER_Events.Messages and API_BlueGreenDeployment): poll-status says
+/// so with AWS's reason and the fix, whatever the status alone would say.
+#[tokio::test]
+async fn a_creation_that_fails_after_create_returned_is_told_with_aws_reason() {
+    let moto = moto();
+    let id = unique("creafail");
+    seed::rds_instance(moto, &id, "postgres", "15.10").await;
+    let reason =
+        "incompatible parameter(s): max_replication_slots, and max_logical_replication_workers";
+    moto.inject(
+        &id,
+        e2e::faults::Fault::CreationFailed {
+            reason: reason.into(),
+        },
+    )
+    .await;
+    let req = request(&id, "postgres", "15.12", json!({}));
+    let created = serde_json::to_value(
+        create::handle(json!({"request": req}), &moto.factory())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let err = poll_status::handle(
+        json!({"request": req, "deployment": created, "operation": "status"}),
+        &moto.factory(),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.name(), "DeploymentFailed", "{err}");
+    let text = err.to_string();
+    for word in [reason, "RDS-EVENT-0245", "INVALID_CONFIGURATION", "abandon"] {
+        assert!(text.contains(word), "`{word}` missing: {text}");
+    }
+}
+
+/// "Lazy loading and storage initialization" (RDS User Guide): an RDS green initializes its
+/// storage after it is built (RDS-EVENT-0405, then 0406); poll-status waits for it: green is
+/// not ready while the volumes initialize. On the plain server both events are due at once,
+/// so the last answer is ready and the events are there, in order.
+#[tokio::test]
+async fn storage_initialization_events_are_recorded_for_an_rds_green() {
+    let moto = moto();
+    let id = unique("storinit");
+    seed::rds_instance(moto, &id, "mysql", "8.0.36").await;
+    let req = request(&id, "mysql", "8.0.40", json!({}));
+    let created = serde_json::to_value(
+        create::handle(json!({"request": req}), &moto.factory())
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let answers = until_done(|poll| {
+        let event = json!({"request": req, "deployment": created, "operation": "status", "poll": poll});
+        async move {
+            let a = serde_json::to_value(poll_status::handle(event, &moto.factory()).await.unwrap())
+                .unwrap();
+            let ready = a["phase"] == "ready";
+            json!({"state": if ready { "done" } else { "in-progress" }, "attempt": a["attempt"], "answer": a})
+        }
+    })
+    .await;
+    assert_eq!(answers.last().unwrap()["answer"]["phase"], "ready");
+    let bg = created["id"].as_str().unwrap();
+    let messages: Vec<String> = moto
+        .rds()
+        .describe_events()
+        .source_type(aws_sdk_rds::types::SourceType::BlueGreenDeployment)
+        .source_identifier(bg)
+        .duration(60)
+        .send()
+        .await
+        .unwrap()
+        .events()
+        .iter()
+        .filter_map(|e| e.message().map(str::to_owned))
+        .collect();
+    let at = |m: &str| messages.iter().position(|x| x == m);
+    let (started, done) = (
+        at("Your storage volumes are being initialized."),
+        at("Your storage volumes have been initialized."),
+    );
+    assert!(started.is_some() && started < done, "{messages:?}");
 }

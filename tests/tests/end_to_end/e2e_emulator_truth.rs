@@ -1,7 +1,6 @@
 //! The product's state machine with the real functions against the emulator where it is as
-//! unkind as AWS (tests/tools/moto_patches/, docs/emulator.md): a switchover RDS rolls back, a
-//! switchover that completes with one member failed, and CreateBlueGreenDeployment refusing
-//! the source. Each ends as a product error that says what happened, what is left and what to
+//! unkind as AWS (tests/tools/moto_patches/, docs/emulator.md): a switchover RDS rolls back,
+//! and CreateBlueGreenDeployment refusing the source. Each ends as a product error that says what happened, what is left and what to
 //! do, and deletes nothing.
 
 use crate::e2e_support::{clusters, deployments, ids, instances, request, run, state_machine, Run};
@@ -98,50 +97,6 @@ async fn a_rolled_back_switchover_is_reported_with_production_unchanged_and_gree
     assert!(
         found.contains(&(kept[0].target_name().to_owned(), AURORA_TARGET.to_owned())),
         "green kept: {found:?}"
-    );
-}
-
-/// A deployment reading SWITCHOVER_COMPLETED with one member SWITCHOVER_FAILED is not a
-/// success: the product reads every member and stops before verify and cleanup.
-#[tokio::test]
-async fn a_partial_switchover_stops_the_workflow_and_deletes_nothing() {
-    let (stack, _) = state_machine().await;
-    let id = e2e::moto::unique("e2epartial");
-    seed::aurora_mysql(&stack.moto, &id, 1).await;
-    let reader = format!("{id}-1");
-    stack
-        .moto
-        .inject(
-            &id,
-            Fault::SwitchoverPartial {
-                member: reader.clone(),
-            },
-        )
-        .await;
-
-    let run = run(&request(
-        "upgrade",
-        &id,
-        "aurora-mysql",
-        json!({"targetEngineVersion": AURORA_TARGET}),
-    ))
-    .await;
-
-    assert_failed_with(
-        &run,
-        "DeploymentFailed",
-        "switchover-completed",
-        &["partial switchover", &reader, "SWITCHOVER_FAILED"],
-    );
-    run.assert_never(&["Verify", "Delete old blue", "Notify switchover completed"]);
-    assert!(
-        ids(&clusters(stack, &id).await).contains(&format!("{id}-old1").as_str()),
-        "old blue is kept"
-    );
-    assert_eq!(
-        deployments(stack, &id).await.len(),
-        1,
-        "the deployment is kept for a person to look at"
     );
 }
 
@@ -247,4 +202,122 @@ async fn a_lower_case_table_names_change_is_refused_at_create() {
         &["lower_case_table_names", "targetDbParameterGroupName"],
     )
     .await;
+}
+
+/// Lambda stops a function at its template `Timeout` and reports `Sandbox.Timedout` ("Troubleshoot
+/// invocation issues in Lambda"), even right after the function changed something: here create
+/// times out just after CreateBlueGreenDeployment returned. The run fails at green-creating
+/// with that error, the deployment it made stays, and the same input started again resumes it
+/// (create adopts it: RDS has no client token, a second create would fail on the name) and
+/// finishes with one deployment, not two.
+#[tokio::test]
+async fn a_timeout_right_after_create_is_resumed_without_a_second_deployment() {
+    let (stack, _) = state_machine().await;
+    let id = e2e::moto::unique("e2etimeout");
+    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    stack
+        .moto
+        .inject(
+            &id,
+            Fault::LambdaTimeout {
+                function: "create".into(),
+                times: 1,
+            },
+        )
+        .await;
+    let input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    );
+
+    let first = run(&input).await;
+    first.assert_failed_at("Sandbox.Timedout", "green-creating");
+    assert!(
+        first
+            .body_of("green-creating")
+            .contains("Task timed out after 60.00 seconds"),
+        "the template's Timeout of create: {}",
+        first.body_of("green-creating")
+    );
+    let made = deployments(stack, &id).await;
+    assert_eq!(made.len(), 1, "the timed-out call did create green");
+
+    let second = run(&input).await;
+    second.assert_succeeded();
+    let created: Vec<serde_json::Value> = second
+        .execution
+        .events
+        .iter()
+        .filter(|e| e["stateExitedEventDetails"]["name"] == "Create green")
+        .filter_map(|e| serde_json::from_str(e["stateExitedEventDetails"]["output"].as_str()?).ok())
+        .collect();
+    assert_eq!(created.len(), 1, "{:?}", second.states());
+    assert_eq!(created[0]["deployment"]["adopted"], true, "{}", created[0]);
+    assert_eq!(created[0]["deployment"]["id"], made[0].id.as_str());
+}
+
+/// A member account whose roles trust another hub (another external id): STS refuses the
+/// AssumeRole (moto_patches/sts_trust.py; IAM User Guide "Access to AWS accounts owned by
+/// third parties"). The Rust SDK reports that as a dispatch failure of the first RDS call; the
+/// product classifies it by its source: the run fails at once at the precheck with
+/// `AwsCallFailed` `AccessDenied` and the member-account fix, with no retry.
+#[tokio::test]
+async fn a_member_account_that_does_not_trust_the_hub_fails_at_once_with_the_fix() {
+    let (stack, _) = state_machine().await;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let account = format!("32{nanos:010}");
+    let out = std::process::Command::new(e2e::moto::python())
+        .arg(e2e::moto::root().join("tests/tools/member_accounts.py"))
+        .args([
+            stack.moto.endpoint.as_str(),
+            e2e::moto::ACCOUNT,
+            "another-hubs-external-id",
+            e2e::moto::REGION,
+            &account,
+        ])
+        .output()
+        .expect("run member_accounts.py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = e2e::moto::unique("e2euntrusted");
+    let admin = stack
+        .moto
+        .sdk_config_in(&account, e2e::moto::REGION, "OrganizationAccountAccessRole")
+        .await;
+    seed::rds_instance_with(&aws_sdk_rds::Client::new(&admin), &id, "mysql", "8.0.36", 7).await;
+    let mut input = request(
+        "upgrade",
+        &id,
+        "mysql",
+        json!({"targetEngineVersion": "8.0.40"}),
+    );
+    input["target"]["accountId"] = json!(account);
+    input["target"]["roleArn"] = json!(format!("arn:aws:iam::{account}:role/rds-bluegreen"));
+
+    let run = run(&input).await;
+
+    assert_failed_with(
+        &run,
+        "AwsCallFailed",
+        "precheck-report",
+        &[
+            "AccessDenied",
+            "rds-bluegreen-read",
+            "member-account.yaml",
+            "external id",
+        ],
+    );
+    assert_eq!(
+        run.task_errors(),
+        ["AwsCallFailed"],
+        "refused once, not retried"
+    );
 }

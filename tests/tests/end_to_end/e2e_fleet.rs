@@ -85,7 +85,7 @@ fn deploy_member_accounts(moto: &Moto, accounts: &[&str]) {
         .args([
             moto.endpoint.as_str(),
             ACCOUNT,
-            "fleet-tests-external-id",
+            e2e::lambda::TARGET_EXTERNAL_ID,
             REGION,
         ])
         .args(accounts)
@@ -137,11 +137,13 @@ fn s3(moto: &Moto, args: &[&str], body: Option<&str>) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// An RDS client acting in `account` and `region`, through the member account's create role.
+/// An RDS client acting in `account` and `region` as the account's administrator (the role
+/// tests/tools/member_accounts.py deploys with, as StackSets does): the member roles trust
+/// only the hub with its external id (moto_patches/sts_trust.py).
 async fn rds_in(moto: &Moto, account: &str, region: &str) -> aws_sdk_rds::Client {
     aws_sdk_rds::Client::new(
         &moto
-            .sdk_config_in(account, region, &format!("{ROLE}-create"))
+            .sdk_config_in(account, region, "OrganizationAccountAccessRole")
             .await,
     )
 }

@@ -84,6 +84,19 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
         "green was polled until ready: {:?}",
         run.states()
     );
+    // Snapshots and deletions take time (moto_patches/snapshots.py, deployments and
+    // delete_target): the waits loop end to end.
+    for wait in [
+        "Wait for snapshot",
+        "Wait for switchover",
+        "Wait for deletion",
+    ] {
+        assert!(
+            run.entered(wait) >= 1,
+            "`{wait}` looped: {:?}",
+            run.states()
+        );
+    }
     println!(
         "full upgrade (aurora-mysql): {} state transitions, {} history events",
         run.execution.transitions,

@@ -23,6 +23,19 @@ refuses only a source with a Secrets Manager-managed password. Modelled here:
   SourceDatabaseNotSupportedFault "The value of the lower_case_table_names parameter within
   the parameter group [default.mysqlX] for the green environment is different than the value
   of this parameter in the blue environment." (terraform-provider-aws #49132).
+- PostgreSQL with logical replication off, where Blue/Green replicates logically (Aurora
+  PostgreSQL always; RDS for PostgreSQL for a major version upgrade, "PostgreSQL replication
+  methods for blue/green deployments", blue-green-deployments-replication-type.html): AWS's
+  text, from AWS Knowledge Center "rds-postgresql-blue-green-deployment-error": "Blue/Green
+  Deployments require a DB instance with logical replication enabled. Before you create a
+  Blue/Green Deployment for a DB instance, associate the DB instance with a custom DB
+  instance parameter group that enables logical replication." The page does not name the
+  code: the source-not-supported fault of the source's type, as above.
+- RDS for PostgreSQL major version upgrade from a source too old for logical replication:
+  "Major version upgrades are not supported for blue/green deployments with source RDS for
+  PostgreSQL versions 15.3 and lower, 14.8 and lower, 13.11 and lower, 12.15 and lower, or
+  11.20 and lower" (same replication-type page). AWS publishes neither code nor text for
+  the refusal: the source-not-supported fault, with the page's sentence as the message.
 - A test-injected `create-refused` fault {reason} (see `faults`), for what moto cannot
   derive from its own state: `source-not-supported` (the fault of the source's type) and
   `kms-key-not-accessible` (KMSKeyNotAccessibleFault, RDS's "An error occurred accessing an
@@ -82,6 +95,45 @@ def _lower_case_table_names(backend: RDSBackend, source: Any, kwargs: dict[str, 
     )
 
 
+# "16.1 and all higher major and minor versions, 15.4 and higher 15 versions, ..., 11.21 and
+# higher 11 versions" use logical replication for a major upgrade (replication-type page).
+_LOGICAL_MINIMUM = {11: 21, 12: 16, 13: 12, 14: 9, 15: 4, 16: 1}
+_LOGICAL_REPLICATION_OFF = (
+    "Blue/Green Deployments require a DB instance with logical replication enabled. Before you create a Blue/Green "
+    "Deployment for a DB instance, associate the DB instance with a custom DB instance parameter group that enables "
+    "logical replication."
+)
+
+
+def _version(text: str) -> tuple[int, int]:
+    parts = (str(text).split(".") + ["0"])[:2]
+    return int(parts[0]), int("".join(ch for ch in parts[1] if ch.isdigit()) or 0)
+
+
+def _postgres_refusal(backend: RDSBackend, source: Any, kwargs: dict[str, Any]) -> str | None:
+    """Why RDS refuses a PostgreSQL source whose deployment would replicate logically."""
+    if isinstance(source, DBCluster):
+        if source.engine != "aurora-postgresql":
+            return None
+        group = backend.db_cluster_parameter_groups.get(source.parameter_group)
+    else:
+        if source.engine != "postgres" or not kwargs.get("target_engine_version"):
+            return None
+        (major, minor), target = _version(source.engine_version), _version(kwargs["target_engine_version"])
+        if target[0] <= major:
+            return None  # physical replication: no logical replication needed
+        if minor < _LOGICAL_MINIMUM.get(major, 0) or major < min(_LOGICAL_MINIMUM):
+            return (
+                f"Major version upgrades are not supported for blue/green deployments with source RDS for PostgreSQL "
+                f"versions 15.3 and lower, 14.8 and lower, 13.11 and lower, 12.15 and lower, or 11.20 and lower "
+                f"(the source runs {source.engine_version})."
+            )
+        group = backend.db_parameter_groups.get(source.db_parameter_group_name or "")
+    if _parameter(group, "rds.logical_replication") != "1":
+        return _LOGICAL_REPLICATION_OFF
+    return None
+
+
 def _injected(reason: str, source: Any, source_arn: str) -> RDSClientError:
     if reason == "kms-key-not-accessible":
         return KMSKeyNotAccessibleFault(getattr(source, "kms_key_id", None) or "the source's KMS key")
@@ -107,6 +159,9 @@ def _create_blue_green_deployment(self: RDSBackend, bg_kwargs: dict[str, Any]) -
         )
     if _binlog_off(self, source):
         raise _not_supported(source, "Blue Green Deployments requires cluster parameter group has binlog enabled.")
+    postgres = _postgres_refusal(self, source, bg_kwargs)
+    if postgres is not None:
+        raise _not_supported(source, postgres)
     lower_case = _lower_case_table_names(self, source, bg_kwargs)
     if lower_case is not None:
         raise _not_supported(source, lower_case)

@@ -9,6 +9,13 @@
   cluster, which "must have deletion protection turned off" (User Guide, "Deleting a
   blue/green deployment", blue-green-deployments-deleting.html; green copies blue's setting):
   with it on, the call fails with InvalidParameterCombination and nothing changes.
+- A second DeleteBlueGreenDeployment while the deployment reads DELETING is refused with
+  InvalidBlueGreenDeploymentStateFault ("The blue/green deployment can't be switched over or
+  deleted because there is an invalid configuration in the green environment" is the fault's
+  documented meaning, API_DeleteBlueGreenDeployment Errors): the deployment is not in a
+  state that allows the call. moto 5.2.5 answered it as a success.
+- When it is gone RDS records RDS-EVENT-0246 "Blue/green deployment deleted."
+  (USER_Events.Messages).
 - Deletion is not instant: the deployment reads DELETING for the next
   `E2E_DELETING_DESCRIBES` (default 1) DescribeBlueGreenDeployments calls that name it (by
   id or a filter), then it is gone (API_BlueGreenDeployment Status: DELETING). A describe
@@ -25,7 +32,7 @@ from moto.rds.exceptions import BlueGreenDeploymentNotFoundFault, RDSClientError
 from moto.rds.models import BlueGreenDeployment, DBCluster, RDSBackend
 from moto.rds.responses import RDSResponse
 
-from . import deployments
+from . import deployments, switchover_events
 
 _SWITCHED = ("SWITCHOVER_IN_PROGRESS", "SWITCHOVER_COMPLETED")
 _original_describe = RDSResponse.describe_blue_green_deployments
@@ -68,7 +75,10 @@ def _delete_blue_green_deployment(
     if bg is None:
         raise BlueGreenDeploymentNotFoundFault(blue_green_deployment_identifier)
     if bg.status == "DELETING":
-        return bg
+        raise RDSClientError(
+            "InvalidBlueGreenDeploymentStateFault",
+            f"The blue/green deployment {blue_green_deployment_identifier} is already being deleted.",
+        )
     if delete_target and bg.status in _SWITCHED:
         raise RDSClientError(
             "InvalidBlueGreenDeploymentStateFault",
@@ -95,6 +105,7 @@ def _describe_blue_green_deployments(self: RDSResponse) -> Any:
                 continue
             if left <= 0:
                 del self.backend.blue_green_deployments[key]
+                switchover_events.record(self.backend, bg, "RDS-EVENT-0246")
             else:
                 bg._deleting_left = left - 1
     return _original_describe(self)

@@ -18,6 +18,22 @@ green is built: then AVAILABLE, tasks COMPLETED, instances `available`, and RDS-
 "Blue/green deployment tasks completed" ("Blue/green deployment events", RDS User Guide).
 AWS documents from about 15 minutes to hours; the emulated build takes CREATE_SECONDS on the
 scaled clock (`timeline`), enough for several polls of the product.
+
+An RDS (not Aurora) green then initializes its storage from the snapshot it was restored
+from ("Lazy loading and storage initialization for blue/green deployments", RDS User Guide
+blue-green-deployments-creating.html): RDS-EVENT-0405 "Your storage volumes are being
+initialized." when green is built, RDS-EVENT-0406 STORAGE_INIT_SECONDS later (both listed
+under "Blue/green deployment events" of the RDS User Guide only).
+
+Green's creation can fail after CreateBlueGreenDeployment returned (test fault
+`creation-failed` {reason}): RDS records RDS-EVENT-0245 "Creation of blue/green deployment
+failed because <reason>." (USER_Events.Messages), the task reads FAILED
+(API_BlueGreenDeploymentTask: "FAILED - Deployment of the resource failed") and the
+deployment INVALID_CONFIGURATION with the reason as StatusDetails (API_BlueGreenDeployment:
+"Resources in the green environment are invalid, so switchover isn't possible"; the API
+lists no other failed-creation status). AWS Knowledge Center "rds-postgresql-blue-green-
+deployment-error" shows such a reason: "incompatible parameter(s): max_replication_slots,
+and max_logical_replication_workers".
 """
 
 from __future__ import annotations
@@ -30,7 +46,7 @@ from typing import Any
 
 from moto.rds.models import BlueGreenDeployment, DBCluster, RDSBackend, SwitchoverDetails
 
-from . import switchover_events, timeline
+from . import faults, switchover_events, timeline
 
 # moto (like AWS) names green resources `<blue name>-green-<6 random characters>`.
 _GREEN_SUFFIX = re.compile(r"-green-[a-z0-9]{6}$")
@@ -38,6 +54,7 @@ _GREEN_SUFFIX = re.compile(r"-green-[a-z0-9]{6}$")
 # spends `creating` before RDS applies the changes (`modifying`).
 CREATE_SECONDS = 300.0
 CREATING_SHARE = 0.5
+STORAGE_INIT_SECONDS = 60.0
 
 _original_init = BlueGreenDeployment.__init__
 
@@ -136,10 +153,20 @@ def _built(bg: BlueGreenDeployment, at: datetime) -> None:
     bg._built = True
     if bg.status != "PROVISIONING":
         return  # deleted, or a fault put it elsewhere meanwhile
+    reason = faults.take_creation_failure(bg)
+    if reason is not None:
+        set_tasks(bg, "FAILED")
+        bg.set_status(bg.SupportedStates.INVALID_CONFIGURATION)
+        bg.status_details = reason
+        switchover_events.record(bg.backend, bg, "RDS-EVENT-0245", at, reason=reason)
+        return
     set_tasks(bg, "COMPLETED")
     set_green_status(bg, "available")
     bg.set_status(bg.SupportedStates.AVAILABLE)
     switchover_events.record(bg.backend, bg, "RDS-EVENT-0244", at)
+    if not isinstance(pairs(bg)[0][0], DBCluster):
+        switchover_events.record(bg.backend, bg, "RDS-EVENT-0405", at)
+        timeline.after(STORAGE_INIT_SECONDS, lambda done: switchover_events.record(bg.backend, bg, "RDS-EVENT-0406", done))
 
 
 def _applying_changes(bg: BlueGreenDeployment, _: datetime) -> None:

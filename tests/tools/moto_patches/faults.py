@@ -15,8 +15,8 @@ Kinds:
 - `switchover-failed` {details}: the next switchover ends in SWITCHOVER_FAILED, nothing renamed.
 - `switchover-rolled-back` {details?}: the next switchover outlives its SwitchoverTimeout and
   is rolled back: AVAILABLE again, nothing renamed, RDS-EVENT-0249 (see `switchover`).
-- `switchover-partial` {member}: the next switchover completes except for the member whose
-  blue side is named `member`, which reads SWITCHOVER_FAILED (see `switchover`).
+- `creation-failed` {reason}: green's build ends in a failure after create returned:
+  RDS-EVENT-0245 with `reason`, task FAILED, INVALID_CONFIGURATION (see `deployments`).
 - `create-refused` {reason}: the next CreateBlueGreenDeployment of the database is refused
   as AWS refuses it for `reason` (see `create_refusals`).
 - `green-instance-status` {status, describes, instance?}: green instances (or only the green
@@ -26,6 +26,10 @@ Kinds:
 A describe counts only when it names what it reads (an identifier or a filter): an unfiltered
 listing, such as another test's inventory on the shared server, sees the fault's current state
 but does not use it up.
+- `lambda-timeout` {function, times}: the next `times` Step Functions invocations of Lambda
+  function `function` for the key's database run to their end (what they changed stays
+  changed) but are answered as a function that ran past its template `Timeout` (see
+  `sfn_lambda`).
 - `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
   `action` naming the key fail with AWS error code `code`.
 - `answer-without` {function, field}: the next answer of Lambda function `function` that has
@@ -57,11 +61,12 @@ KINDS = {
     "invalid-configuration": ("details",),
     "switchover-failed": (),
     "switchover-rolled-back": (),
-    "switchover-partial": ("member",),
     "create-refused": ("reason",),
+    "creation-failed": ("reason",),
     "green-instance-status": ("status", "describes"),
     "fail-action": ("action", "code", "times"),
     "answer-without": ("function", "field"),
+    "lambda-timeout": ("function", "times"),
 }
 
 _lock = threading.RLock()
@@ -114,7 +119,7 @@ def _of_kind(kind: str, names: Iterable[str]) -> list[dict[str, Any]]:
     return [f for f in _faults if f["kind"] == kind and _names_match(f["key"], names)]
 
 
-_SWITCHOVER_KINDS = ("switchover-failed", "switchover-rolled-back", "switchover-partial")
+_SWITCHOVER_KINDS = ("switchover-failed", "switchover-rolled-back")
 _DEFAULT_DETAILS = {
     "switchover-failed": "Switchover failed; all changes were rolled back.",
     "switchover-rolled-back": "the switchover timeout was reached",
@@ -122,13 +127,13 @@ _DEFAULT_DETAILS = {
 
 
 def take_switchover_outcome(bg: BlueGreenDeployment) -> tuple[str, str] | None:
-    """Consumes the first switchover fault of this deployment: (kind, details or member)."""
+    """Consumes the first switchover fault of this deployment: (kind, details)."""
     with _lock:
         names = _deployment_names(bg)
         for fault in [f for f in _faults if f["kind"] in _SWITCHOVER_KINDS and _names_match(f["key"], names)]:
             _faults.remove(fault)
             kind = fault["kind"]
-            return kind, fault.get("member") or fault.get("details") or _DEFAULT_DETAILS[kind]
+            return kind, fault.get("details") or _DEFAULT_DETAILS[kind]
     return None
 
 
@@ -144,6 +149,28 @@ def take_answer_without(function: str, identifier: str | None, answer: dict[str,
                 _faults.remove(fault)
                 return str(fault["field"])
     return None
+
+
+def take_creation_failure(bg: BlueGreenDeployment) -> str | None:
+    """Consumes a `creation-failed` fault of this deployment: its reason."""
+    with _lock:
+        for fault in _of_kind("creation-failed", _deployment_names(bg)):
+            _faults.remove(fault)
+            return str(fault["reason"])
+    return None
+
+
+def take_lambda_timeout(function: str, payload: bytes) -> bool:
+    """Uses up one `lambda-timeout` of `function` whose database the payload names."""
+    text = payload.decode(errors="replace")
+    with _lock:
+        for fault in [f for f in _faults if f["kind"] == "lambda-timeout" and f["function"] == function]:
+            if f'"{fault["key"]}"' in text:
+                fault["times"] -= 1
+                if fault["times"] <= 0:
+                    _faults.remove(fault)
+                return True
+    return False
 
 
 def take_create_refusal(key_names: Iterable[str]) -> str | None:
@@ -193,7 +220,8 @@ def _tick_deployments(backend: RDSBackend, params: Any) -> None:
             bg.status_details = fault["details"]
 
 
-_set_tasks = deployments.set_tasks
+def _set_tasks(bg: BlueGreenDeployment, status: str) -> None:
+    deployments.set_tasks(bg, status)
 
 
 def _tick_instances(backend: RDSBackend, params: Any) -> None:

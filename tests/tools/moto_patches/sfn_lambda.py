@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+from . import faults
 
 ENDPOINT_VAR = "E2E_LAMBDA_ENDPOINT"
 # The first call of a binary compiles it: allow for that.
@@ -80,6 +83,8 @@ class CargoLambdaClient:
             status, headers, body = error.code, error.headers, error.read()
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise _client_error("ServiceException", f"cargo lambda at {self.endpoint} unreachable: {error}", 503) from error
+        if faults.take_lambda_timeout(name, _payload_bytes(Payload)):
+            return _timed_out(name)
         function_error = headers.get("X-Amz-Function-Error")
         if status == 200 and not function_error:
             body = _without_faulted_field(name, Payload, body)
@@ -96,8 +101,6 @@ class CargoLambdaClient:
 
 def _without_faulted_field(function: str, payload: Any, body: bytes) -> bytes:
     """The answer less the field an `answer-without` fault names (see `faults`)."""
-    from . import faults
-
     try:
         event = json.loads(_payload_bytes(payload))
         identifier = event.get("request", {}).get("target", {}).get("identifier")
@@ -116,6 +119,23 @@ def _without_faulted_field(function: str, payload: Any, body: bytes) -> bytes:
         return body
     answer.pop(field, None)
     return json.dumps(answer).encode()
+_TEMPLATE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), "template.yaml")
+
+
+def template_timeout(name: str) -> int:
+    """The `Timeout` template.yaml gives function `name` (`${AWS::StackName}-<name>`), else
+    the `Globals` one."""
+    with open(_TEMPLATE) as f:
+        text = f.read()
+    default = re.search(r"^Globals:.*?^\s+Timeout:\s*(\d+)", text, re.S | re.M)
+    own = re.search(r"FunctionName: !Sub \$\{AWS::StackName\}-" + re.escape(name) + r"\n(?:\s+\S.*\n){0,6}?\s+Timeout:\s*(\d+)", text)
+    return int((own or default).group(1))
+
+
+def _timed_out(name: str) -> dict[str, Any]:
+    seconds = template_timeout(name)
+    body = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {seconds}.00 seconds"})
+    return {"StatusCode": 200, "ExecutedVersion": "$LATEST", "FunctionError": "Unhandled", "Payload": io.BytesIO(body.encode())}
 
 
 def _is_function_error(body: bytes) -> bool:

@@ -1,51 +1,80 @@
-"""SwitchoverBlueGreenDeployment as AWS does it: it takes time, renames every member, and
-can roll back or fail.
+"""SwitchoverBlueGreenDeployment as AWS does it: it takes time, goes through intermediate
+states, renames every member in the middle, and can roll back or fail.
 
-Sources: API_SwitchoverBlueGreenDeployment (RDS API Reference): `SwitchoverTimeout` default
-300 s; "If the switchover takes longer than the specified duration, then any changes are
-rolled back, and no changes are made to the environments". "Switching a blue/green
-deployment" (RDS and Aurora User Guides), "Switchover actions": RDS renames every blue
-resource (the cluster, each instance, a blue RDS instance and its read replicas) to
-`<name>-old1` (or the next free `-oldN`) and gives each green resource the production name of
-its blue counterpart; resource ids stay with the resources, and replication links follow the
-renames (old blue's replicas stay replicas of old blue, green's of production: each
-instance's `ReadReplicaSourceDBInstanceIdentifier` / `ReadReplicaDBInstanceIdentifiers`
-report the new names, `resource_ids.fix_replica_links`). "Blue/green deployment events"
-(USER_Events.Messages): the events recorded on the way (see `switchover_events`).
+Sources:
+- API_SwitchoverBlueGreenDeployment (RDS API Reference): `SwitchoverTimeout` default 300 s;
+  "If the switchover takes longer than the specified duration, then any changes are rolled
+  back, and no changes are made to the environments".
+- "Switching a blue/green deployment" (RDS and Aurora User Guides,
+  blue-green-deployments-switching.html), "Switchover actions": guardrails, stop writes, drop
+  connections, wait for replication to catch up, THEN rename (every blue resource gets
+  `<name>-oldN`, every green resource the production name of its blue counterpart), then
+  allow connections and writes. So the renames happen while the deployment still reads
+  SWITCHOVER_IN_PROGRESS. Same page: "If you have tags configured in the blue environment,
+  these tags are moved to the new production environment during switchover. The previous
+  production environment also retains these tags": tags stay with their resource (moto keeps
+  them on the object, which is renamed) and production gets a copy of blue's.
+- API_SwitchoverDetail: each member has its own status (AVAILABLE, SWITCHOVER_IN_PROGRESS,
+  SWITCHOVER_COMPLETED, SWITCHOVER_FAILED...), read apart from the deployment's. A published
+  real run (issue 18) showed the members still AVAILABLE for about 11 s after the deployment
+  read SWITCHOVER_IN_PROGRESS; the same lag is applied at completion (members still
+  SWITCHOVER_IN_PROGRESS for MEMBER_LAG_SECONDS after the deployment reads
+  SWITCHOVER_COMPLETED), so no reader may take the two for one.
+- "Blue/green deployment events" (USER_Events.Messages, see `switchover_events`): 0247 when
+  the switchover starts, the member events (0250/0259) and PostgreSQL sequence sync
+  (0307/0311) as members start, the member completions with the renames (0251/0260) and
+  0308/0312 as renames happen, 0248 when the deployment completes.
 
-moto 5.2.5 renames only the two clusters, at once. Here the call answers (and the deployment
-reads) SWITCHOVER_IN_PROGRESS for SWITCHOVER_SECONDS on the scaled clock (`timeline`), every
-member too; then every pair is renamed, `Source` points at old blue and `Target` at
-production, and the deployment and its members read SWITCHOVER_COMPLETED. A switchover is
-refused while a green instance is not `available` (InvalidBlueGreenDeploymentStateFault,
-which AWS answers when green is not ready, terraform-provider-aws #36241).
+moto 5.2.5 renames only the two clusters, at once. The emulated timeline (AWS seconds on the
+scaled clock of `timeline`; a plain server runs it all at the next request):
 
-Test-injected outcomes (`faults`):
-- `switchover-rolled-back`: the switchover outlives its `SwitchoverTimeout`; when that is
-  over the deployment reads AVAILABLE again, nothing is renamed, each member gets its
-  "canceled due to" event and the deployment RDS-EVENT-0249 "Switchover canceled".
-- `switchover-partial` {member}: the deployment reads SWITCHOVER_COMPLETED but the member
-  whose blue side is `member` reads SWITCHOVER_FAILED and kept its names (seen from the field:
-  the deployment status alone does not tell).
-- `switchover-failed`: the deployment ends in SWITCHOVER_FAILED with the given
-  StatusDetails, nothing renamed.
+    0      answer SWITCHOVER_IN_PROGRESS, members AVAILABLE, RDS-EVENT-0247
+    11     members SWITCHOVER_IN_PROGRESS, 0250/0259, sequence sync 0307/0311 (PostgreSQL)
+    25     sequence sync completed 0308/0312
+    30     every blue member renamed `-oldN` (Source follows), production name free
+    40     every green member takes its production name (Target follows), blue's tags copied,
+           member events 0251/0260
+    60     deployment SWITCHOVER_COMPLETED, 0248 (members still SWITCHOVER_IN_PROGRESS)
+    71     members SWITCHOVER_COMPLETED
+
+A switchover is refused while the deployment is not AVAILABLE or a green instance is not
+`available` (InvalidBlueGreenDeploymentStateFault, which AWS answers when green is not ready,
+terraform-provider-aws #36241). Replication links follow the renames
+(`resource_ids.fix_replica_links`).
+
+Test-injected outcomes (`faults`), each documented by AWS:
+- `switchover-rolled-back`: the switchover outlives its `SwitchoverTimeout` (it never gets to
+  the renames); then the deployment and members read AVAILABLE again, nothing is renamed,
+  each member gets its "canceled due to" event and the deployment RDS-EVENT-0249.
+- `switchover-failed`: the deployment ends in SWITCHOVER_FAILED (API_BlueGreenDeployment
+  Status: "Switchover was attempted but failed") with the given StatusDetails, nothing
+  renamed.
+(An outcome with the deployment SWITCHOVER_COMPLETED and one member SWITCHOVER_FAILED was
+modelled before; no AWS page describes it, so it is not emulated.)
 """
 
 from __future__ import annotations
 
 import copy
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from moto.rds.exceptions import BlueGreenDeploymentNotFoundFault, RDSClientError
 from moto.rds.models import BlueGreenDeployment, DBCluster, DBInstanceClustered, RDSBackend
 
 from . import deployments, faults, resource_ids, switchover_events, timeline
 
-# Emulated AWS seconds a switchover that succeeds stays SWITCHOVER_IN_PROGRESS ("typically
-# under a minute", RDS User Guide).
+# Emulated AWS seconds of a switchover that succeeds ("typically under a minute", RDS User
+# Guide), and of its stages (module docstring).
 SWITCHOVER_SECONDS = 60.0
+MEMBER_LAG_SECONDS = 11.0
+SEQUENCE_SYNCED_AT = 25.0
+BLUE_RENAMED_AT = 30.0
+GREEN_RENAMED_AT = 40.0
 DEFAULT_TIMEOUT = 300.0
+
+IN_PROGRESS = "SWITCHOVER_IN_PROGRESS"
+COMPLETED = "SWITCHOVER_COMPLETED"
 
 
 def _free_old_name(backend: RDSBackend, resource: Any) -> str:
@@ -59,7 +88,7 @@ def _free_old_name(backend: RDSBackend, resource: Any) -> str:
 
 def _rename(backend: RDSBackend, resource: Any, new_name: str) -> None:
     """Renames a cluster (keeping its members attached) or an instance (keeping its
-    replication links)."""
+    replication links). Tags stay on the object, so with the resource."""
     if isinstance(resource, DBCluster):
         backend.clusters.pop(resource.db_cluster_identifier)
         resource.db_cluster_identifier = new_name
@@ -113,65 +142,105 @@ def _record(bg: BlueGreenDeployment, event_id: str, at: datetime | None = None, 
     switchover_events.record(bg.backend, bg, event_id, at, **names)
 
 
-def _start(bg: BlueGreenDeployment) -> None:
-    bg.set_status(bg.SupportedStates.SWITCHOVER_IN_PROGRESS)
-    bg.status_details = "Switchover in progress"
-    root_blue, root_green = deployments.pairs(bg)[0]
-    _record(bg, "RDS-EVENT-0247", **_names(root_blue, root_green))
-    for blue, green, kind in _member_events(bg):
-        _record(bg, _IDS[kind]["started"], **_names(blue, green))
-    sync = _sequence_sync_ids(bg)
-    if sync:
-        _record(bg, sync[0], **_names(root_blue, root_green))
+def _set(bg: BlueGreenDeployment, status: str, members: str | None = None) -> None:
+    """The deployment's status, and every member's (rebuilt, so their ARNs follow renames)."""
+    bg.set_status(bg.SupportedStates[status], member_status=members)
 
 
-def _complete(bg: BlueGreenDeployment, at: datetime, failed_member: str | None) -> None:
-    backend = bg.backend
-    members = deployments.pairs(bg)
-    failed = [(b, g) for b, g in members if failed_member and deployments.identifier(b) == failed_member]
-    switched = [(b, g) for b, g in members if all(b is not f for f, _ in failed)]
-    for _, green in members:
-        # moto reports a new cluster `creating` on its first describe; by switchover AWS has
-        # long made green available, and production must not read `creating` afterwards.
-        if getattr(green, "_status", None) == "creating":
-            green.status = "available"
-    sync = _sequence_sync_ids(bg)
-    if sync:
-        _record(bg, sync[1], at, **_names(*members[0]))
-    events = [(b, g, kind, _names(b, g)) for b, g, kind in _member_events(bg)]
-    production_names = [deployments.identifier(blue) for blue, _ in switched]
-    old_names = {}
-    for blue, _ in switched:
-        old_names[id(blue)] = _free_old_name(backend, blue)
-        _rename(backend, blue, old_names[id(blue)])
-    for (_, green), name in zip(switched, production_names):
-        _rename(backend, green, name)
-    old_blue, production = members[0]
-    bg.source = old_blue.arn
-    bg.target = production.arn
-    bg.set_status(bg.SupportedStates.SWITCHOVER_COMPLETED)
-    bg.status_details = "Switchover completed"
-    for blue, _, kind, names in events:
-        if id(blue) in old_names:
-            _record(bg, _IDS[kind]["completed"], at, old=old_names[id(blue)], **names)
+class _Switchover:
+    """One switchover in motion: its stages run on the emulated clock, each only while the
+    deployment is still where that stage expects it (a deletion or fault meanwhile stops it)."""
+
+    def __init__(self, bg: BlueGreenDeployment) -> None:
+        self.bg = bg
+        self.members = deployments.pairs(bg)
+        # Names as they were when the switchover started, for the events.
+        self.names = [(_names(b, g), b, g) for b, g in self.members]
+        self.production_names = [deployments.identifier(b) for b, _ in self.members]
+        self.old_names: dict[int, str] = {}
+
+    def at(self, aws_seconds: float, expected: str, stage: Callable[[datetime], None]) -> None:
+        def run(when: datetime) -> None:
+            if self.bg.status == expected:
+                stage(when)
+
+        timeline.after(aws_seconds, run)
+
+    def start(self) -> None:
+        bg = self.bg
+        _set(bg, IN_PROGRESS, members="AVAILABLE")
+        bg.status_details = "Switchover in progress"
+        _record(bg, "RDS-EVENT-0247", **_names(*self.members[0]))
+
+    def members_switching(self, at: datetime) -> None:
+        bg = self.bg
+        _set(bg, IN_PROGRESS, members=IN_PROGRESS)
+        for blue, green, kind in _member_events(bg):
+            _record(bg, _IDS[kind]["started"], at, **_names(blue, green))
+        sync = _sequence_sync_ids(bg)
+        if sync:
+            _record(bg, sync[0], at, **_names(*self.members[0]))
+
+    def sequences_synced(self, at: datetime) -> None:
+        sync = _sequence_sync_ids(self.bg)
+        if sync:
+            _record(self.bg, sync[1], at, **self.names[0][0])
+
+    def rename_blue(self, _: datetime) -> None:
+        bg = self.bg
+        for blue, _ in self.members:
+            self.old_names[id(blue)] = _free_old_name(bg.backend, blue)
+            _rename(bg.backend, blue, self.old_names[id(blue)])
+        bg.source = self.members[0][0].arn
+        _set(bg, IN_PROGRESS, members=IN_PROGRESS)
+
+    def rename_green(self, at: datetime) -> None:
+        bg = self.bg
+        for (blue, green), name in zip(self.members, self.production_names):
+            # moto reports a new cluster `creating` on its first describe; by switchover AWS
+            # has long made green available, and production must not read `creating`.
+            if getattr(green, "_status", None) == "creating":
+                green.status = "available"
+            _rename(bg.backend, green, name)
+            green.tags = copy.deepcopy(getattr(blue, "tags", []) or [])
+        bg.target = self.members[0][1].arn
+        _set(bg, IN_PROGRESS, members=IN_PROGRESS)
+        by_blue = {id(b): names for names, b, _ in self.names}
+        for blue, _, kind in _member_events(bg):
+            _record(bg, _IDS[kind]["completed"], at, old=self.old_names[id(blue)], **by_blue[id(blue)])
+
+    def complete(self, at: datetime) -> None:
+        _set(self.bg, COMPLETED, members=IN_PROGRESS)
+        self.bg.status_details = "Switchover completed"
+        _record(self.bg, "RDS-EVENT-0248", at)
+
+    def members_completed(self, _: datetime) -> None:
+        _set(self.bg, COMPLETED)
+
+    def roll_back(self, at: datetime, reason: str) -> None:
+        bg = self.bg
+        _set(bg, "AVAILABLE")
+        bg.status_details = None
+        for blue, green, kind in _member_events(bg):
+            _record(bg, _IDS[kind]["canceled"], at, reason=reason, **_names(blue, green))
+        _record(bg, "RDS-EVENT-0249", at)
+
+    def fail(self, details: str) -> None:
+        _set(self.bg, "SWITCHOVER_FAILED")
+        self.bg.status_details = details
+
+    def schedule(self, outcome: tuple[str, str] | None, timeout: float) -> None:
+        self.at(MEMBER_LAG_SECONDS, IN_PROGRESS, self.members_switching)
+        if outcome is None:
+            self.at(SEQUENCE_SYNCED_AT, IN_PROGRESS, self.sequences_synced)
+            self.at(BLUE_RENAMED_AT, IN_PROGRESS, self.rename_blue)
+            self.at(GREEN_RENAMED_AT, IN_PROGRESS, self.rename_green)
+            self.at(SWITCHOVER_SECONDS, IN_PROGRESS, self.complete)
+            self.at(SWITCHOVER_SECONDS + MEMBER_LAG_SECONDS, COMPLETED, self.members_completed)
+        elif outcome[0] == "switchover-rolled-back":
+            self.at(timeout, IN_PROGRESS, lambda at: self.roll_back(at, outcome[1]))
         else:
-            _record(bg, _IDS[kind]["canceled"], at, reason="an internal error", **names)
-    for blue, _ in failed:
-        deployments.set_member_status(bg, blue, "SWITCHOVER_FAILED")
-    _record(bg, "RDS-EVENT-0248", at)
-
-
-def _roll_back(bg: BlueGreenDeployment, at: datetime, reason: str) -> None:
-    bg.set_status(bg.SupportedStates.AVAILABLE)
-    bg.status_details = None
-    for blue, green, kind in _member_events(bg):
-        _record(bg, _IDS[kind]["canceled"], at, reason=reason, **_names(blue, green))
-    _record(bg, "RDS-EVENT-0249", at)
-
-
-def _fail(bg: BlueGreenDeployment, details: str) -> None:
-    bg.set_status(bg.SupportedStates.SWITCHOVER_FAILED)
-    bg.status_details = details
+            self.at(SWITCHOVER_SECONDS, IN_PROGRESS, lambda _: self.fail(outcome[1]))
 
 
 def _switchover_blue_green_deployment(
@@ -188,17 +257,12 @@ def _switchover_blue_green_deployment(
         )
     _refuse_unless_green_ready(bg)
     outcome = faults.take_switchover_outcome(bg)
-    _start(bg)
-    timeout = float(switchover_timeout or DEFAULT_TIMEOUT)
-    if outcome is None:
-        timeline.after(SWITCHOVER_SECONDS, lambda at: _complete(bg, at, None))
-    elif outcome[0] == "switchover-partial":
-        timeline.after(SWITCHOVER_SECONDS, lambda at: _complete(bg, at, outcome[1]))
-    elif outcome[0] == "switchover-rolled-back":
-        timeline.after(timeout, lambda at: _roll_back(bg, at, outcome[1]))
-    else:
-        timeline.after(SWITCHOVER_SECONDS, lambda at: _fail(bg, outcome[1]))
-    return copy.copy(bg)
+    switchover = _Switchover(bg)
+    switchover.start()
+    switchover.schedule(outcome, float(switchover_timeout or DEFAULT_TIMEOUT))
+    answer = copy.copy(bg)
+    answer.switchover_details = [copy.copy(d) for d in bg.switchover_details]
+    return answer
 
 
 def apply() -> None:

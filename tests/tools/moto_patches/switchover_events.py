@@ -6,12 +6,16 @@ cluster ones). Every one has source type `blue-green-deployment` and the deploym
 source id; the message texts are AWS's, with the names filled in:
 
 - RDS-EVENT-0244 creation: "Blue/green deployment tasks completed. ..."
+- RDS-EVENT-0245 failure: "Creation of blue/green deployment failed because <reason>."
+- RDS-EVENT-0246 deletion: "Blue/green deployment deleted."
 - RDS-EVENT-0247 notification: "Switchover from <blue> to <green> started."
 - RDS-EVENT-0248 notification: "Switchover completed on blue/green deployment."
 - RDS-EVENT-0249 failure: "Switchover canceled on blue/green deployment."
 - per RDS instance 0250 / 0251 / 0252, per Aurora cluster 0259 / 0260 / 0261: the member's
   switchover started / completed (with the renames) / canceled;
-- PostgreSQL sequence sync 0307 / 0308 (RDS) and 0311 / 0312 (Aurora).
+- PostgreSQL sequence sync 0307 / 0308 / 0310 (RDS) and 0311 / 0312 / 0314 (Aurora);
+- storage initialization of green (RDS page only) 0405 "Your storage volumes are being
+  initialized." / 0406 "Your storage volumes have been initialized.".
 
 The per-member and sequence-sync messages also contain "switchover" and "started" or
 "completed": a reader that matches loosely takes them for 0247 / 0248. The switchover patch
@@ -31,6 +35,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "creation",
         "Blue/green deployment tasks completed. You can make more modifications to the green environment databases or switch over the deployment.",
     ),
+    "RDS-EVENT-0245": ("failure", "Creation of blue/green deployment failed because {reason}."),
+    "RDS-EVENT-0246": ("deletion", "Blue/green deployment deleted."),
     "RDS-EVENT-0247": ("notification", "Switchover from {blue} to {green} started."),
     "RDS-EVENT-0248": ("notification", "Switchover completed on blue/green deployment."),
     "RDS-EVENT-0249": ("failure", "Switchover canceled on blue/green deployment."),
@@ -56,6 +62,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sequence sync for switchover of DB cluster {blue} to {green} has initiated. Switchover when using sequences may lead to extended downtime.",
     ),
     "RDS-EVENT-0312": ("notification", "Sequence sync for switchover of DB cluster {blue} to {green} has completed."),
+    "RDS-EVENT-0310": ("failure", "Sequence sync for switchover of {blue} to {green} was cancelled because sequences failed to sync."),
+    "RDS-EVENT-0314": (
+        "failure",
+        "Sequence sync for switchover of DB cluster {blue} to {green} was cancelled because sequences failed to sync.",
+    ),
+    "RDS-EVENT-0405": ("notification", "Your storage volumes are being initialized."),
+    "RDS-EVENT-0406": ("notification", "Your storage volumes have been initialized."),
 }
 
 
