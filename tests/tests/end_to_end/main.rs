@@ -15,5 +15,6 @@ mod e2e_emulator_truth;
 mod e2e_failures;
 mod e2e_fleet;
 mod e2e_lock;
+mod e2e_template_stack;
 mod e2e_upgrade;
 mod harness_stepfunctions;

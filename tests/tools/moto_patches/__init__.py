@@ -5,7 +5,7 @@ Each patch lives in its own module and says which AWS behaviour it restores.
 """
 
 from . import deployment_tags, deployments, delete_target, engine_catalog, faults, resource_ids, sfn_context, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
-from . import call_counts, create_refusals, pagination, sfn_integrations
+from . import call_counts, cfn_template, create_refusals, pagination, sfn_integrations
 
 
 def apply() -> None:
@@ -25,4 +25,5 @@ def apply() -> None:
     sfn_lambda.apply()
     sfn_waits.apply()
     sfn_status_events.apply()
+    cfn_template.apply()
     call_counts.apply()
