@@ -167,9 +167,6 @@ pub fn as_from_shell(command: &mut Command) -> &mut Command {
     command.current_dir(root())
 }
 
-/// Builds the function binaries first, as `cargo lambda watch` will run them, so a compile
-/// error fails fast and clearly instead of leaving the first invocation hanging inside the
-
 /// The function binaries (binary name -> executable), built once per test process.
 ///
 /// They are built with the features `cargo test --workspace` resolves (the SDK's `test-util`
