@@ -142,6 +142,40 @@ async fn locks(stack: &TemplateStack) -> Vec<String> {
         .collect()
 }
 
+/// An SQS queue subscribed (raw delivery) to the deployed topic; its URL.
+async fn subscribe_a_queue(stack: &TemplateStack) -> String {
+    let config = stack.moto.sdk_config(e2e::moto::REGION);
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name(unique("template-topic"))
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url");
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&queue_url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
+        .expect("queue arn");
+    aws_sdk_sns::Client::new(&config)
+        .subscribe()
+        .topic_arn(stack.output("TopicArn"))
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .attributes("RawMessageDelivery", "true")
+        .send()
+        .await
+        .expect("subscribe");
+    queue_url
+}
+
 async fn wait_for(what: &str, timeout: Duration, mut done: impl AsyncFnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !done().await {
@@ -166,6 +200,7 @@ async fn an_execution_stopped_from_outside_is_released_through_the_rule_sam_gene
         "aurora-mysql",
         json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "targetDbClusterParameterGroupName": format!("{id}-cpg")}),
     );
+    let queue_url = subscribe_a_queue(stack).await;
     let sfn = stack.sfn();
     let execution = sfn
         .start(stack.state_machine("StateMachine"), &unique(&id), &input)
@@ -195,6 +230,19 @@ async fn an_execution_stopped_from_outside_is_released_through_the_rule_sam_gene
         "the generated rule's release-lock execution frees the lock",
         Duration::from_secs(60),
         async || !locks(stack).await.iter().any(|l| l.contains(&execution)),
+    )
+    .await;
+
+    // The same event -> the template's own ExecutionEndedRule -> notify (allowed by the
+    // template's permission) -> the template's topic: a human is told.
+    let mut told = Vec::new();
+    wait_for(
+        "notify, through the template's rule, tells a human",
+        Duration::from_secs(60),
+        async || {
+            told.extend(seed::drain_queue(&stack.moto, &queue_url).await);
+            told.iter().any(|m| m.body.contains(&id))
+        },
     )
     .await;
 }
