@@ -54,7 +54,12 @@ cargo fmt --all -- --check
 # clippy's driver as the workspace members' rustc (what `cargo clippy` does, with a full build
 # instead of a check): `-D warnings` fails the build on any warning or lint. Exported, so the
 # tests' own cargo (tests/src/lambda.rs) sees the same compile and finds it fresh.
-export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER-$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)}"
+RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver || true)
+if [ ! -x "$RUSTC_WORKSPACE_WRAPPER" ]; then
+  echo "test.sh: clippy-driver not found (rustup component add clippy)" >&2
+  exit 1
+fi
+export RUSTC_WORKSPACE_WRAPPER
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
 step "build everything and lint it (clippy -D warnings, all targets)"
