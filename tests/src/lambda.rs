@@ -78,6 +78,12 @@ impl FunctionEnv {
                 "SLACK_WEBHOOK_SECRET_ARN".to_owned(),
                 self.slack_secret_arn.clone(),
             ),
+            (
+                "LOCK_TABLE_NAME".to_owned(),
+                crate::stepfunctions::LOCK_TABLE.to_owned(),
+            ),
+            // The explicit opt-in the template's AllowedAccountIds requires (no silent default).
+            ("ALLOWED_ACCOUNT_IDS".to_owned(), "any".to_owned()),
         ]);
         vars
     }

@@ -112,7 +112,8 @@ impl TemplateStack {
 fn deploy_template(endpoint: &str) -> Value {
     let output = Command::new(python())
         .arg(root().join("tests/tools/template_stack.py"))
-        .args([endpoint, STACK_NAME])
+        // AllowedAccountIds: `any` is the template's explicit opt-in (no silent default).
+        .args([endpoint, STACK_NAME, "AllowedAccountIds=any"])
         .output()
         .expect("run template_stack.py");
     let stdout = String::from_utf8_lossy(&output.stdout);
