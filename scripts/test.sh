@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Runs every check and test of the project on a fresh machine: installs the local tools it
 # needs (scripts/bootstrap.sh), then format, lint, template and state machine validators,
-# and the whole test suite (unit, moto integration, state machine end to end).
+# and the whole test suite (unit, contract, moto integration, state machine end to end).
+#
+# Where the time goes, and why the steps are arranged as they are (README, "Tests"):
+# - One compile. The AWS SDK is most of it; it is built once, with the features
+#   `cargo test --workspace` resolves, and serves clippy, the tests and the Lambda functions the
+#   end-to-end tier runs (tests/src/lambda.rs). clippy lints the workspace's own crates in that
+#   same compile (its driver as the workspace's rustc wrapper, as `cargo clippy` runs it), rather
+#   than type-checking the SDK a second time in a separate `cargo clippy`.
+# - The local tools install while cargo compiles; the validators run while the tests run.
+# - The end-to-end tier (mostly waiting on moto's engine) runs beside the other test binaries.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,36 +19,83 @@ cd "$root"
 started=$(date +%s)
 step() { printf '\n==> [%4ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
 
+logs=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$logs"' EXIT
+
+# Starts "$@" in the background, its output in $logs/<name>.log.
+background() {
+  local name=$1; shift
+  "$@" > "$logs/$name.log" 2>&1 &
+  pids+=($!)
+  eval "pid_$name=$!"
+}
+
+# Waits for the background job <name>; prints its output; fails the run if it failed.
+finish() {
+  local name=$1 pid_var="pid_$1" status=0
+  wait "${!pid_var}" || status=$?
+  cat "$logs/$name.log" >&2
+  if [ "$status" -ne 0 ]; then
+    echo "test.sh: $name failed (exit $status)" >&2
+    failed+=("$name")
+  fi
+}
+failed=()
+
 # The local tools (Python venvs, npm packages) install in the background while cargo builds:
 # nothing cargo does needs them, and on a fresh machine each takes minutes.
 step "bootstrap local tools (in the background)"
-boot_log=$(mktemp)
-scripts/bootstrap.sh > "$boot_log" 2>&1 &
-boot=$!
-trap 'kill "$boot" 2>/dev/null || true; rm -f "$boot_log"' EXIT
+background bootstrap scripts/bootstrap.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "cargo clippy --all-targets -D warnings"
-cargo clippy --workspace --all-targets --quiet -- -D warnings
-
-step "build the Lambda binaries the end-to-end tests serve"
-# The same command, features and environment as the tests' own build (tests/src/lambda.rs),
-# so `cargo lambda watch` finds them fresh and a compile error shows here, not in a test.
-cargo build --quiet --bin precheck --bin create --bin poll-status --bin switchover --bin delete-old --bin notify
-
-step "wait for the local tools"
-if ! wait "$boot"; then
-  cat "$boot_log" >&2
-  echo "test.sh: scripts/bootstrap.sh failed" >&2
+# clippy's driver as the workspace members' rustc (what `cargo clippy` does, with a full build
+# instead of a check): `-D warnings` fails the build on any warning or lint. Exported, so the
+# tests' own cargo (tests/src/lambda.rs) sees the same compile and finds it fresh.
+RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver || true)
+if [ ! -x "$RUSTC_WORKSPACE_WRAPPER" ]; then
+  echo "test.sh: clippy-driver not found (rustup component add clippy)" >&2
   exit 1
 fi
-cat "$boot_log" >&2
+export RUSTC_WORKSPACE_WRAPPER
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
-step "template and state machine validators"
-scripts/validate.sh
+step "build everything and lint it (clippy -D warnings, all targets)"
+cargo build --workspace --all-targets --quiet
 
-step "cargo test (unit, emulator, end to end)"
-cargo test --workspace --no-fail-fast "$@"
+step "wait for the local tools"
+finish bootstrap
+[ ${#failed[@]} -eq 0 ] || exit 1
+
+step "validators (background), the end-to-end tier (background), the other tests"
+background validators scripts/validate.sh
+if [ $# -gt 0 ]; then
+  # A selection of tests (`scripts/test.sh -- e2e_lock::`): as cargo test runs it.
+  cargo test --workspace --no-fail-fast "$@" || failed+=("tests")
+else
+  # The end-to-end tier's tests wait on moto's engine most of the time: more threads than cores.
+  background end_to_end cargo test --workspace --no-fail-fast --test end_to_end -- \
+    --test-threads "${E2E_TEST_THREADS:-6}"
+  # Every other test target of the workspace, named from cargo's own metadata, so a new test
+  # target runs without an edit here.
+  others=$(cargo metadata --no-deps --format-version 1 | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["packages"]:
+    for t in p["targets"]:
+        if "test" in t["kind"] and t["name"] != "end_to_end":
+            print("--test", t["name"])')
+  # shellcheck disable=SC2086 # word splitting of "--test NAME" pairs is wanted
+  cargo test --workspace --no-fail-fast --lib --bins $others || failed+=("tests")
+  cargo test --workspace --no-fail-fast --doc || failed+=("doc tests")
+fi
+
+step "wait for the validators and the end-to-end tier"
+finish validators
+[ $# -gt 0 ] || finish end_to_end
+if [ ${#failed[@]} -ne 0 ]; then
+  step "failed: ${failed[*]}"
+  exit 1
+fi
 step "done"

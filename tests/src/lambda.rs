@@ -1,16 +1,30 @@
-//! The Lambda functions of the workspace, served by `cargo lambda watch` on 127.0.0.1.
+//! The Lambda functions of the workspace, served on 127.0.0.1 as Lambda runs them: the Invoke
+//! API and the Lambda runtime API of `cargo lambda watch --only-lambda-apis`, and the function
+//! binaries themselves, started here against that runtime API (each polls it for the next
+//! event, as in a Lambda execution environment).
+//!
+//! The binaries are the ones `cargo test --workspace` builds (see [`function_binaries`]): one
+//! build of the AWS SDK serves the functions and the tests. (`cargo lambda watch` without
+//! `--only-lambda-apis` would `cargo run` each function with the features of that function
+//! alone, a second build of the whole SDK.) The release build for deployment (`sam build`,
+//! `cargo lambda build --release`) selects the function packages alone and carries no test
+//! feature.
 //!
 //! moto's Step Functions engine sends Lambda tasks here (see
-//! `tests/tools/moto_patches/sfn_lambda.py`). The server runs under a small Python guard that
-//! holds our end of a pipe: when this process exits however it exits, the pipe closes and the
-//! guard ends the server's whole process group (the server and the function processes it
-//! spawned), as `moto.rs` does for moto. Dropping a [`CargoLambda`] stops it the same way.
+//! `tests/tools/moto_patches/sfn_lambda.py`). The server and the function processes run under
+//! `tests/tools/process_group.py`, which holds our end of a pipe: when this process exits
+//! however it exits, the pipe closes and it ends them all, as `moto.rs` does for moto.
+//! Dropping a [`CargoLambda`] stops them the same way.
 
+use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
 
 use crate::moto::{root, ACCOUNT, REGION};
 
@@ -24,37 +38,23 @@ pub const FUNCTIONS: [&str; 6] = [
     "notify",
 ];
 
-/// The guard: starts argv[1:] in a new session, waits for stdin to close, ends the session.
-const GUARD: &str = r#"
-import os, signal, subprocess, sys
-child = subprocess.Popen(sys.argv[1:], start_new_session=True, stdin=subprocess.DEVNULL)
-def stop(*_):
-    try:
-        os.killpg(child.pid, signal.SIGTERM)
-        child.wait(timeout=5)
-    except Exception:
-        try:
-            os.killpg(child.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    sys.exit(0)
-signal.signal(signal.SIGTERM, stop)
-while sys.stdin.buffer.read(65536):
-    pass
-stop()
-"#;
+/// Processes of each function started at once (`E2E_LAMBDA_INSTANCES`, default 4): Lambda
+/// runs concurrent invocations in separate execution environments, and end-to-end tests run
+/// executions in parallel.
+pub const DEFAULT_INSTANCES: usize = 4;
 
-/// A running `cargo lambda watch`.
+/// A running local Lambda: the Invoke API at `endpoint` and the function processes.
 #[derive(Debug)]
 pub struct CargoLambda {
     /// `http://127.0.0.1:PORT`: POST `/2015-03-31/functions/NAME/invocations`.
     pub endpoint: String,
-    /// The guard process's id.
+    /// The server's process group guard's id.
     pub pid: u32,
-    /// Where the server's output goes (read it when an invocation hangs: a compile error).
+    /// Where the server's and the functions' output goes (read it when an invocation fails).
     pub log: PathBuf,
-    stdin: Mutex<Option<ChildStdin>>,
-    child: Mutex<Child>,
+    // Declared first, dropped first: the functions stop before the API they poll.
+    hosts: Option<Group>,
+    server: Group,
 }
 
 /// What the functions find in their environment.
@@ -73,25 +73,65 @@ pub struct FunctionEnv {
 pub const TARGET_EXTERNAL_ID: &str = "fleet-tests-external-id";
 
 impl FunctionEnv {
-    fn vars(&self) -> Vec<(String, String)> {
-        [
-            ("AWS_ENDPOINT_URL", self.aws_endpoint.as_str()),
-            ("LOCK_TABLE_NAME", crate::stepfunctions::LOCK_TABLE),
-            ("AWS_REGION", REGION),
-            ("AWS_DEFAULT_REGION", REGION),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("TOPIC_ARN", self.topic_arn.as_str()),
-            ("SLACK_WEBHOOK_SECRET_ARN", self.slack_secret_arn.as_str()),
-            ("LOCK_TABLE_NAME", crate::stepfunctions::LOCK_TABLE),
-            ("TARGET_EXTERNAL_ID", TARGET_EXTERNAL_ID),
-            ("RUST_LOG", "info"),
+    /// The variables, as (name, value).
+    pub fn vars(&self) -> Vec<(String, String)> {
+        let mut vars = local_aws_vars(&self.aws_endpoint);
+        vars.extend([
+            ("TOPIC_ARN".to_owned(), self.topic_arn.clone()),
+            (
+                "SLACK_WEBHOOK_SECRET_ARN".to_owned(),
+                self.slack_secret_arn.clone(),
+            ),
+            (
+                "LOCK_TABLE_NAME".to_owned(),
+                crate::stepfunctions::LOCK_TABLE.to_owned(),
+            ),
+            (
+                "TARGET_EXTERNAL_ID".to_owned(),
+                TARGET_EXTERNAL_ID.to_owned(),
+            ),
             // The explicit opt-in the template's AllowedAccountIds requires (no silent default).
-            ("ALLOWED_ACCOUNT_IDS", "any"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+            ("ALLOWED_ACCOUNT_IDS".to_owned(), "any".to_owned()),
+        ]);
+        vars
+    }
+}
+
+/// What every local function needs to reach the local AWS (moto at `aws_endpoint`).
+pub fn local_aws_vars(aws_endpoint: &str) -> Vec<(String, String)> {
+    [
+        ("AWS_ENDPOINT_URL", aws_endpoint),
+        ("AWS_REGION", REGION),
+        ("AWS_DEFAULT_REGION", REGION),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("RUST_LOG", "info"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// One function served locally: invoked as `name`, run from the workspace binary `binary`
+/// with `env` (on top of what Lambda's runtime sets).
+#[derive(Debug, Clone)]
+pub struct FunctionHost {
+    pub name: String,
+    pub binary: String,
+    pub env: Vec<(String, String)>,
+}
+
+impl FunctionHost {
+    /// Every function of the workspace under its binary name, with the same environment.
+    pub fn all(env: &[(String, String)]) -> Vec<FunctionHost> {
+        FUNCTIONS
+            .iter()
+            .map(|f| FunctionHost {
+                name: (*f).to_owned(),
+                binary: (*f).to_owned(),
+                env: env.to_vec(),
+            })
+            .collect()
     }
 }
 
@@ -124,8 +164,8 @@ const TEST_PROCESS_PREFIXES: [&str; 2] = ["CARGO_PKG_", "CARGO_BIN_"];
 /// `command` with the environment a cargo started from a shell in the workspace would have:
 /// the test process's own cargo variables removed, and `CARGO_TARGET_DIR` set when
 /// `E2E_LAMBDA_TARGET_DIR` asks for another target directory. By default the functions are
-/// built in the workspace's target directory, with the same features and environment as
-/// `cargo build --bin <function>` from a shell, so `scripts/test.sh` builds them once for all.
+/// built in the workspace's target directory, with the same environment as `cargo test` from
+/// a shell, so `scripts/test.sh` builds them once for all.
 pub fn as_from_shell(command: &mut Command) -> &mut Command {
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
@@ -141,23 +181,57 @@ pub fn as_from_shell(command: &mut Command) -> &mut Command {
     command.current_dir(root())
 }
 
-/// Builds the function binaries first, as `cargo lambda watch` will run them, so a compile
-/// error fails fast and clearly instead of leaving the first invocation hanging inside the
-/// server. (`cargo test` does not hold the build lock while tests run, so this does not wait.)
+/// The function binaries (binary name -> executable), built once per test process.
+///
+/// They are built with the features `cargo test --workspace` resolves (the SDK's `test-util`
+/// among them, from the members' dev-dependencies), so the tests and the functions share one
+/// build of the SDK: `--workspace` selects every member, and `--examples` (the workspace has
+/// none; `cargo test` builds them anyway) makes cargo resolve features with dev-dependencies,
+/// as `cargo test` does (cargo's `CompileFilter::need_dev_deps`). `scripts/test.sh` builds the
+/// same units before the tests, so here cargo only checks they are fresh.
+/// (`cargo test` does not hold the build lock while tests run, so this does not wait.)
+pub fn function_binaries() -> &'static BTreeMap<String, PathBuf> {
+    static BINARIES: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
+    BINARIES.get_or_init(build_binaries)
+}
+
+/// Builds the function binaries first, so a compile error fails fast and clearly.
 pub fn build_functions() {
+    function_binaries();
+}
+
+fn build_binaries() -> BTreeMap<String, PathBuf> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    as_from_shell(&mut cargo).arg("build").arg("--quiet");
-    // `--bin`, not `-p`: `cargo lambda watch` runs `cargo run --bin NAME` at the workspace
-    // root, which resolves features for every workspace member; `-p` would resolve them for
-    // the functions alone and build another copy of the SDK that the server never runs.
-    for f in FUNCTIONS {
-        cargo.args(["--bin", f]);
-    }
-    let status = cargo.status().expect("run cargo build");
+    as_from_shell(&mut cargo).args([
+        "build",
+        "--quiet",
+        "--workspace",
+        "--bins",
+        "--examples",
+        "--message-format=json-render-diagnostics",
+    ]);
+    let output = cargo
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run cargo build");
     assert!(
-        status.success(),
+        output.status.success(),
         "the function binaries do not build (see the errors above)"
     );
+    let mut binaries = BTreeMap::new();
+    for line in output.stdout.lines() {
+        let message: Value = serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
+        let name = message["target"]["name"].as_str().unwrap_or_default();
+        if message["reason"] == "compiler-artifact" && FUNCTIONS.contains(&name) {
+            if let Some(exe) = message["executable"].as_str() {
+                binaries.insert(name.to_owned(), PathBuf::from(exe));
+            }
+        }
+    }
+    for f in FUNCTIONS {
+        assert!(binaries.contains_key(f), "cargo built no `{f}` binary");
+    }
+    binaries
 }
 
 /// The ARN of a function, as a state machine names it.
@@ -165,132 +239,49 @@ pub fn function_arn(name: &str) -> String {
     format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")
 }
 
-impl CargoLambda {
-    /// Starts the server on `port` (see [`free_port`]) with the functions' environment and
-    /// waits until it listens. Call [`build_functions`] first.
-    pub fn start(port: u16, env: &FunctionEnv) -> CargoLambda {
-        let cargo_lambda = root().join(".venv/bin/cargo-lambda");
-        assert!(
-            cargo_lambda.exists(),
-            "{} is missing: run scripts/bootstrap.sh",
-            cargo_lambda.display()
-        );
-        let log = std::env::temp_dir().join(format!(
-            "e2e-cargo-lambda-{}-{port}.log",
-            std::process::id()
-        ));
-        let log_file = std::fs::File::create(&log).expect("create cargo lambda log");
+/// Processes started under `tests/tools/process_group.py`, ended when this value drops or
+/// this process exits.
+#[derive(Debug)]
+struct Group {
+    stdin: Mutex<Option<ChildStdin>>,
+    child: Mutex<Child>,
+}
+
+impl Group {
+    /// Starts `commands` (argv, extra environment, restart when it exits), output to `log`.
+    fn start(commands: &Value, log: &std::fs::File) -> Group {
         let mut command = Command::new(crate::moto::python());
         as_from_shell(&mut command)
-            .arg("-c")
-            .arg(GUARD)
-            .arg(&cargo_lambda)
-            .args([
-                "lambda",
-                "watch",
-                "--ignore-changes",
-                "--quiet",
-                "-A",
-                "127.0.0.1",
-                "-P",
-                &port.to_string(),
-            ])
+            .arg(root().join("tests/tools/process_group.py"))
+            .arg(commands.to_string())
             .stdin(Stdio::piped())
-            .stdout(log_file.try_clone().expect("log handle"))
-            .stderr(log_file);
-        // The server passes its `--env-var`s to each function process it spawns.
-        for (k, v) in env.vars() {
-            command.arg("--env-var").arg(format!("{k}={v}"));
-        }
-        let mut child = command.spawn().expect("start cargo lambda watch");
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log.try_clone().expect("log handle"));
+        let mut child = command.spawn().expect("start a process group");
         let stdin = child.stdin.take();
-        let server = CargoLambda {
-            endpoint: format!("http://127.0.0.1:{port}"),
-            pid: child.id(),
-            log,
+        Group {
             stdin: Mutex::new(stdin),
             child: Mutex::new(child),
-        };
-        server.wait_listening(port);
-        server
-    }
-
-    fn wait_listening(&self, port: u16) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = self.child.lock().expect("child lock").try_wait() {
-                panic!("cargo lambda watch exited ({status}):\n{}", self.log_tail());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "cargo lambda watch did not listen within 60 s:\n{}",
-                self.log_tail()
-            );
-            std::thread::sleep(Duration::from_millis(100));
         }
     }
 
-    /// The last lines of the server's output.
-    pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(40)..].join("\n")
+    fn pid(&self) -> u32 {
+        self.child.lock().expect("child lock").id()
     }
 
-    /// Invokes a function directly: (HTTP status, body). `cargo lambda watch` answers a
-    /// function error with 500 and the `{"errorType","errorMessage"}` body.
-    pub async fn invoke(
-        &self,
-        function: &str,
-        payload: &serde_json::Value,
-    ) -> (u16, serde_json::Value) {
-        invoke(&self.endpoint, function, payload)
-            .await
-            .unwrap_or_else(|e| panic!("invoke {function}: {e}\n{}", self.log_tail()))
-    }
-
-    /// Starts every function once, all at once, so the first real call is fast. The server
-    /// runs `cargo run` for each on first call, which rebuilds what changed. The event is
-    /// `null`, which every function refuses before doing anything (notify publishes nothing).
-    pub async fn warm_up(&self) {
-        let mut calls = tokio::task::JoinSet::new();
-        for f in FUNCTIONS {
-            let endpoint = self.endpoint.clone();
-            calls.spawn(async move { (f, invoke(&endpoint, f, &serde_json::Value::Null).await) });
-        }
-        while let Some(done) = calls.join_next().await {
-            let (f, answer) = done.expect("warm-up task");
-            if let Err(e) = answer {
-                panic!("warming up {f}: {e}\n{}", self.log_tail());
-            }
-        }
+    fn exited(&self) -> Option<std::process::ExitStatus> {
+        self.child
+            .lock()
+            .expect("child lock")
+            .try_wait()
+            .ok()
+            .flatten()
     }
 }
 
-async fn invoke(
-    endpoint: &str,
-    function: &str,
-    payload: &serde_json::Value,
-) -> Result<(u16, serde_json::Value), reqwest::Error> {
-    let response = reqwest::Client::builder()
-        .timeout(Duration::from_secs(1800))
-        .build()?
-        .post(format!(
-            "{endpoint}/2015-03-31/functions/{function}/invocations"
-        ))
-        .json(payload)
-        .send()
-        .await?;
-    let status = response.status().as_u16();
-    Ok((
-        status,
-        response.json().await.unwrap_or(serde_json::Value::Null),
-    ))
-}
-
-impl Drop for CargoLambda {
+impl Drop for Group {
     fn drop(&mut self) {
-        // Closing the guard's stdin makes it end the server's process group.
+        // Closing the guard's stdin makes it end its processes.
         if let Ok(mut stdin) = self.stdin.lock() {
             stdin.take();
         }
@@ -305,4 +296,140 @@ impl Drop for CargoLambda {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+impl CargoLambda {
+    /// Serves every function of the workspace on `port` (see [`free_port`]) with the
+    /// functions' environment, and waits until the server listens.
+    pub fn start(port: u16, env: &FunctionEnv) -> CargoLambda {
+        CargoLambda::serve(port, &FunctionHost::all(&env.vars()))
+    }
+
+    /// Serves `functions` on `port`: the Invoke and runtime APIs, then `E2E_LAMBDA_INSTANCES`
+    /// processes of each function polling the runtime API for its events.
+    pub fn serve(port: u16, functions: &[FunctionHost]) -> CargoLambda {
+        let binaries = function_binaries();
+        let cargo_lambda = root().join(".venv/bin/cargo-lambda");
+        assert!(
+            cargo_lambda.exists(),
+            "{} is missing: run scripts/bootstrap.sh",
+            cargo_lambda.display()
+        );
+        let log = std::env::temp_dir().join(format!(
+            "e2e-cargo-lambda-{}-{port}.log",
+            std::process::id()
+        ));
+        let log_file = std::fs::File::create(&log).expect("create cargo lambda log");
+        let server = Group::start(
+            &json!([{
+                "argv": [cargo_lambda, "lambda", "watch", "--only-lambda-apis", "--quiet",
+                         "-A", "127.0.0.1", "-P", port.to_string()],
+                "env": {},
+            }]),
+            &log_file,
+        );
+        let mut lambda = CargoLambda {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            pid: server.pid(),
+            log,
+            hosts: None,
+            server,
+        };
+        lambda.wait_listening(port);
+        let instances = std::env::var("E2E_LAMBDA_INSTANCES")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(DEFAULT_INSTANCES)
+            .max(1);
+        let mut commands = Vec::new();
+        for function in functions {
+            let binary = binaries
+                .get(&function.binary)
+                .unwrap_or_else(|| panic!("no binary `{}` in the workspace", function.binary));
+            let mut env: BTreeMap<String, String> = function.env.iter().cloned().collect();
+            // What Lambda sets in an execution environment (lambda_runtime reads these).
+            env.extend(
+                [
+                    (
+                        "AWS_LAMBDA_RUNTIME_API",
+                        format!("http://127.0.0.1:{port}/.rt/{}", function.name),
+                    ),
+                    ("AWS_LAMBDA_FUNCTION_NAME", function.name.clone()),
+                    ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+                    ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128".to_owned()),
+                ]
+                .map(|(k, v)| (k.to_owned(), v)),
+            );
+            for _ in 0..instances {
+                commands.push(json!({"argv": [binary], "env": env, "restart": true}));
+            }
+        }
+        lambda.hosts = Some(Group::start(&Value::Array(commands), &log_file));
+        lambda
+    }
+
+    fn wait_listening(&self, port: u16) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = self.server.exited() {
+                panic!("cargo lambda watch exited ({status}):\n{}", self.log_tail());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen within 60 s:\n{}",
+                self.log_tail()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The last lines of the server's and the functions' output.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// Invokes a function directly: (HTTP status, body). The server answers a function error
+    /// with 500 and the `{"errorType","errorMessage"}` body.
+    pub async fn invoke(&self, function: &str, payload: &Value) -> (u16, Value) {
+        invoke(&self.endpoint, function, payload)
+            .await
+            .unwrap_or_else(|e| panic!("invoke {function}: {e}\n{}", self.log_tail()))
+    }
+
+    /// Invokes every function once, all at once, so a function that cannot start shows here.
+    /// The event is `null`, which every function refuses before doing anything (notify
+    /// publishes nothing).
+    pub async fn warm_up(&self) {
+        let mut calls = tokio::task::JoinSet::new();
+        for f in FUNCTIONS {
+            let endpoint = self.endpoint.clone();
+            calls.spawn(async move { (f, invoke(&endpoint, f, &Value::Null).await) });
+        }
+        while let Some(done) = calls.join_next().await {
+            let (f, answer) = done.expect("warm-up task");
+            if let Err(e) = answer {
+                panic!("warming up {f}: {e}\n{}", self.log_tail());
+            }
+        }
+    }
+}
+
+async fn invoke(
+    endpoint: &str,
+    function: &str,
+    payload: &Value,
+) -> Result<(u16, Value), reqwest::Error> {
+    let response = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1800))
+        .build()?
+        .post(format!(
+            "{endpoint}/2015-03-31/functions/{function}/invocations"
+        ))
+        .json(payload)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await.unwrap_or(Value::Null)))
 }

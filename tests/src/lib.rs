@@ -1,4 +1,5 @@
-//! The test harness: local AWS (moto) and seed data. The test files in `tests/tests/` use it.
+//! The test harness: local AWS (moto), the local stack, the stack deployed from template.yaml,
+//! and seed data. The test files in `tests/tests/` use it.
 
 pub mod faults;
 pub mod lambda;
@@ -7,3 +8,4 @@ pub mod seed;
 pub mod seed_precheck;
 pub mod stack;
 pub mod stepfunctions;
+pub mod template_stack;

@@ -16,5 +16,6 @@ mod e2e_failures;
 mod e2e_fleet;
 mod e2e_lock;
 mod e2e_metrics;
+mod e2e_template_stack;
 mod e2e_upgrade;
 mod harness_stepfunctions;

@@ -35,11 +35,21 @@ TIMEOUT_SECONDS = float(os.environ.get("E2E_LAMBDA_TIMEOUT", "900"))
 _original_boto_client_for = lambda_eval_utils.boto_client_for
 
 
+# A JSON file {deployed function name: binary name}, for a stack deployed from template.yaml
+# (`tests/tools/template_stack.py`), whose functions are named by the template
+# (`${AWS::StackName}-precheck`) while the local Lambda serves each binary under its own name.
+NAMES_VAR = "E2E_LAMBDA_NAMES_FILE"
+
+
 def function_name(function: str) -> str:
-    """`arn:aws:lambda:r:a:function:NAME[:qualifier]`, `NAME:qualifier` or `NAME` -> `NAME`."""
-    if function.startswith("arn:"):
-        return function.split(":")[6]
-    return function.split(":")[0]
+    """`arn:aws:lambda:r:a:function:NAME[:qualifier]`, `NAME:qualifier` or `NAME` -> `NAME`,
+    then the binary serving NAME when `E2E_LAMBDA_NAMES_FILE` maps it."""
+    name = function.split(":")[6] if function.startswith("arn:") else function.split(":")[0]
+    names_file = os.environ.get(NAMES_VAR)
+    if names_file and os.path.exists(names_file):
+        with open(names_file) as f:
+            return json.load(f).get(name, name)
+    return name
 
 
 def _payload_bytes(payload: Any) -> bytes:

@@ -17,6 +17,16 @@ EventBridge invokes a Lambda target asynchronously with the event as its payload
 NotImplementedError for Lambda targets. With `E2E_LAMBDA_ENDPOINT` set, a Lambda target's
 function (named by its ARN) is invoked on `cargo lambda watch`, as `sfn_lambda` does for
 Step Functions tasks, from a background thread (asynchronous, as EventBridge does).
+
+A Step Functions target (a rule SAM generates from a state machine's `EventBridgeRule` event,
+https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-property-statemachine-statemachineeventbridgerule.html)
+is also missing from moto. EventBridge starts an execution of the state machine with the
+event as its input (StartExecution, through the target's role, which needs
+`states:StartExecution`; the execution's name is left to Step Functions:
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html; the rule, its
+target and the role are what SAM generates:
+https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources-statemachine.html);
+here it is started on moto's engine from a background thread, with that input.
 """
 
 from __future__ import annotations
@@ -109,20 +119,43 @@ def _invoke_async(endpoint: str, function_arn: str, event: dict[str, Any]) -> No
     threading.Thread(target=call, daemon=True).start()
 
 
+def _start_async(rule: Any, state_machine_arn: str, event: dict[str, Any]) -> None:
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends[rule.account_id][rule.region_name]
+
+    def start() -> None:
+        try:
+            backend.start_execution(state_machine_arn, None, json.dumps(event))
+        except Exception:  # noqa: BLE001 - best effort, as EventBridge's delivery
+            pass
+
+    threading.Thread(target=start, daemon=True).start()
+
+
+def _delivered(original_event: dict[str, Any]) -> dict[str, Any]:
+    """The event as a target receives it (`time` as RFC 3339, no ingestion time)."""
+    event = copy.deepcopy(original_event)
+    event.pop("ingestion-time", None)
+    if isinstance(event.get("time"), (int, float)):
+        event["time"] = datetime.fromtimestamp(float(event["time"]), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return event
+
+
 def _send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
     endpoint = os.environ.get(ENDPOINT_VAR)
     lambdas = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
-    others = [t for t in self.targets if t not in lambdas]
-    if endpoint and lambdas and self.event_pattern.matches_event(original_event):
-        event = copy.deepcopy(original_event)
-        event.pop("ingestion-time", None)
-        if isinstance(event.get("time"), (int, float)):
-            event["time"] = datetime.fromtimestamp(float(event["time"]), tz=timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%SZ"
-            )
+    machines = [t for t in self.targets if parse_arn(t["Arn"]).service == "states"]
+    ours = lambdas + machines
+    others = [t for t in self.targets if t not in ours]
+    if ours and self.state == "ENABLED" and self.event_pattern.matches_event(original_event):
+        event = _delivered(original_event)
         for target in lambdas:
-            _invoke_async(endpoint, target["Arn"], event)
-    if others or not lambdas:
+            if endpoint:
+                _invoke_async(endpoint, target["Arn"], event)
+        for target in machines:
+            _start_async(self, target["Arn"], event)
+    if others or not ours:
         saved = self.targets
         self.targets = others
         try:
