@@ -80,7 +80,7 @@ pub struct Report {
     pub report: String,
     /// What blue had before anything was created, for verify's parity check after
     /// switchover (absent when the database was not found).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub baseline: Option<crate::parity::Baseline>,
 }
 

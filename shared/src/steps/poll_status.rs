@@ -94,10 +94,10 @@ pub struct Verified {
     pub switchover: Option<events::SwitchoverTiming>,
     /// Production against what blue had: the differences that did not fail verify.
     /// (Absent only from answers made before parity existed.)
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub parity: Option<crate::parity::Parity>,
     /// The global database production writes for, when it is one's primary.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub global: Option<crate::aws::global::GlobalCluster>,
 }
 

@@ -40,9 +40,44 @@ pub fn answers(function: &str, operation: &str) -> Vec<Answer> {
         ("poll-status", "verify") => verify(),
         ("switchover", "snapshot-blue") => snapshot(),
         ("switchover", "switchover") => switchover(),
+        ("switchover", "restore-roles") => restore_roles(),
+        ("precheck", "status") => board(),
         ("delete-old", "cleanup" | "abandon") => delete_old(),
         other => panic!("no answers listed for {other:?}"),
     }
+}
+
+fn restore_roles() -> Vec<Answer> {
+    use bluegreen::steps::restore_roles::RolesRestored;
+    let restored = |added: Vec<String>, skipped: Option<String>| RolesRestored {
+        state: Progress::Done,
+        production: "orders".into(),
+        roles: vec!["arn:aws:iam::123456789012:role/s3-import (s3Import)".into()],
+        added,
+        skipped,
+    };
+    vec![
+        answer("restored", restored(vec!["s3-import".into()], None)),
+        answer("already there", restored(vec![], None)),
+        answer(
+            "not asked",
+            restored(
+                vec![],
+                Some("options.restoreAssociatedRoles is false".into()),
+            ),
+        ),
+    ]
+}
+
+fn board() -> Vec<Answer> {
+    let board = bluegreen::board::Board {
+        table: "locks".into(),
+        stale_after_seconds: 86_400,
+        in_flight: vec![],
+        stale: vec![],
+        by_stage: Default::default(),
+    };
+    vec![answer("board", board)]
 }
 
 fn identify() -> Vec<Answer> {

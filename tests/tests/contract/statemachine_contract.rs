@@ -34,7 +34,11 @@ fn is_stage(name: &str) -> bool {
 /// Substitution name → function, and the operations each function accepts.
 const FUNCTIONS: [(&str, &str, &[&str]); 6] = [
     // `""`: the step's own event, without an operation.
-    ("PrecheckFunctionArn", "precheck", &["", "identify"]),
+    (
+        "PrecheckFunctionArn",
+        "precheck",
+        &["", "identify", "status"],
+    ),
     ("CreateFunctionArn", "create", &[]),
     (
         "PollStatusFunctionArn",
@@ -44,7 +48,12 @@ const FUNCTIONS: [(&str, &str, &[&str]); 6] = [
     (
         "SwitchoverFunctionArn",
         "switchover",
-        &["check-window", "snapshot-blue", "switchover"],
+        &[
+            "check-window",
+            "snapshot-blue",
+            "switchover",
+            "restore-roles",
+        ],
     ),
     (
         "DeleteOldFunctionArn",
@@ -504,7 +513,11 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
                 Action::Switchover,
                 Action::Cleanup,
                 Action::Abandon,
-            ]),
+            ])
+            .into_iter()
+            // The board's own action (shared/src/board.rs parses its request).
+            .chain(["\"status\"".to_owned()])
+            .collect(),
         ),
         (
             "$.request.options.switchoverMode",
@@ -1395,7 +1408,11 @@ fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
     let def = definition();
     let all = states(&def);
     // The key is resolved by a read-only step (the whole input validated first), then taken.
-    assert_eq!(all["Keep the request"]["Next"], "Identify the database");
+    assert_eq!(all["Keep the request"]["Next"], "Board or database?");
+    assert_eq!(
+        all["Board or database?"]["Default"],
+        "Identify the database"
+    );
     let identify = &all["Identify the database"];
     assert_eq!(function_of(identify), "precheck");
     assert_eq!(identify["Parameters"]["Payload"]["operation"], "identify");
@@ -1513,7 +1530,7 @@ fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
     for (name, state) in all {
         for next in successors(state) {
             let terminal = matches!(all[next]["Type"].as_str(), Some("Succeed" | "Fail"));
-            if terminal && next != "Dry run finished" {
+            if terminal && next != "Dry run finished" && next != "Board read" {
                 assert!(
                     name == "How it ends" || name == "Release the lock",
                     "{name} ends at {next} without releasing the lock"

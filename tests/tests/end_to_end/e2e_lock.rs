@@ -533,3 +533,43 @@ async fn a_failure_the_workflow_told_is_not_told_again_by_the_rule() {
         "one failure message, the workflow's own"
     );
 }
+
+#[tokio::test]
+async fn the_status_action_lists_the_upgrades_in_flight_from_the_board() {
+    let (stack, arn) = state_machine().await;
+    let id = unique("e2eboard");
+    let first = start_a_long_upgrade(&id).await;
+    let board = stack
+        .sfn()
+        .run(
+            arn,
+            &unique("board"),
+            &json!({"action": "status", "filter": {"accountId": ACCOUNT, "region": REGION}}),
+            Duration::from_secs(120),
+        )
+        .await;
+    assert_eq!(
+        board.status, "SUCCEEDED",
+        "{:?} {:?}",
+        board.error, board.cause
+    );
+    assert!(
+        !board.states.iter().any(|s| s == "Identify the database"),
+        "the board takes no lock: {:?}",
+        board.states
+    );
+    let output = board.output.clone().expect("the board is the output");
+    let mine = output["inFlight"]
+        .as_array()
+        .expect("inFlight")
+        .iter()
+        .find(|l| l["lockKey"] == lock_key(&id))
+        .unwrap_or_else(|| panic!("{id} is in flight: {output}"))
+        .clone();
+    assert_eq!(mine["holder"], json!(first));
+    assert!(mine["stage"].is_string(), "{mine}");
+    stack
+        .sfn()
+        .call("StopExecution", json!({"executionArn": first}))
+        .await;
+}
