@@ -29,6 +29,17 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         return super::fleet::notify(Value::Object(map), notifier).await;
     }
     let event = match StatusChange::from_event(&map) {
+        // The workflow told this end itself (its failure path sent the message): one message
+        // per end, so the rule's copy is dropped here.
+        Some(change) if Told::in_cause(change.cause.as_deref()).is_some() => {
+            tracing::info!(
+                execution = %change.execution_arn,
+                "end already told by the workflow: the status rule's copy is dropped"
+            );
+            return Ok(serde_json::json!({
+                "skipped": "the workflow told this end itself (its cause is marked notified)"
+            }));
+        }
         // A fleet that ended badly from outside (stopped, timed out): its children report
         // themselves; this says the fleet itself ended and what to look at.
         Some(change) if change.request().get("fleet").is_some() => {
@@ -49,17 +60,6 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             let message =
                 crate::notify::fleet::ended(&fleet, &error, &cause, Some(&change.execution_arn));
             return Ok(serde_json::json!(notifier.deliver(&message).await));
-        }
-        // The workflow told this end itself (its failure path sent the message): one message
-        // per end, so the rule's copy is dropped here.
-        Some(change) if Told::in_cause(change.cause.as_deref()).is_some() => {
-            tracing::info!(
-                execution = %change.execution_arn,
-                "end already told by the workflow: the status rule's copy is dropped"
-            );
-            return Ok(serde_json::json!({
-                "skipped": "the workflow told this end itself (its cause is marked notified)"
-            }));
         }
         Some(change) => {
             if change.error.as_deref() == Some("LockReleaseFailed") {

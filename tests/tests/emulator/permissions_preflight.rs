@@ -35,8 +35,12 @@ fn deploy_member_account() {
 }
 
 async fn dry_run(id: &str) -> Report {
-    let clients =
-        ClientFactory::with_access(moto().sdk_config(REGION), Access::local(RoleKind::Read));
+    // The member roles require the hub's external id (member-account.yaml; sts_trust.py).
+    let access = Access {
+        external_id: Some("preflight-external-id-0".into()),
+        ..Access::local(RoleKind::Read)
+    };
+    let clients = ClientFactory::with_access(moto().sdk_config(REGION), access);
     let event = json!({"request": {"action": "dry-run", "target": {
         "accountId": MEMBER, "region": REGION, "identifier": id, "engine": "aurora-mysql",
         "roleArn": format!("arn:aws:iam::{MEMBER}:role/rds-bluegreen"),
@@ -172,8 +176,12 @@ async fn a_dry_run_reports_the_one_permission_a_member_role_lacks_and_none_for_c
 async fn without_hub_roles_a_same_account_dry_run_says_permissions_were_not_checked() {
     let id = unique("preflight-hub");
     e2e::seed::aurora_mysql(moto(), &id, 0).await;
-    let clients =
-        ClientFactory::with_access(moto().sdk_config(REGION), Access::local(RoleKind::Read));
+    // The member roles require the hub's external id (member-account.yaml; sts_trust.py).
+    let access = Access {
+        external_id: Some("preflight-external-id-0".into()),
+        ..Access::local(RoleKind::Read)
+    };
+    let clients = ClientFactory::with_access(moto().sdk_config(REGION), access);
     let event = json!({"request": {"action": "dry-run", "target": {
         "region": REGION, "identifier": id, "engine": "aurora-mysql",
     }}});

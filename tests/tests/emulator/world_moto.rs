@@ -44,7 +44,13 @@ async fn subnets() -> Vec<String> {
     let body = reqwest::Client::new()
         .post(&moto().endpoint)
         .header("Authorization", format!("AWS4-HMAC-SHA256 Credential=test/20260101/{REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0"))
-        .form(&[("Action", "DescribeSubnets"), ("Version", "2016-11-15")])
+        // Only the default VPC's: other tests make VPCs too, and a proxy's subnets share one.
+        .form(&[
+            ("Action", "DescribeSubnets"),
+            ("Version", "2016-11-15"),
+            ("Filter.1.Name", "default-for-az"),
+            ("Filter.1.Value.1", "true"),
+        ])
         .send()
         .await
         .expect("DescribeSubnets")

@@ -695,13 +695,44 @@ async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_
         json!({"maxConcurrency": 2, "perAccountRegion": 2, "toleratedFailures": 0}),
     );
 
-    let first = run_fleet(hub, &input).await;
+    // The template's execution-status rule, narrowed to this fleet's execution: the fleet
+    // told its end itself (the wave message and the report's end), so the rule adds nothing.
+    let name = unique(&fleet);
+    end_rule_for(
+        hub.stack,
+        &[("FleetStateMachine", hub.fleet_machine.as_str())],
+        &name,
+    )
+    .await;
+    let first = hub
+        .stack
+        .sfn()
+        .run(&hub.fleet_machine, &name, &input, FLEET_TIMEOUT)
+        .await;
     assert_eq!(
         first.error.as_deref(),
         Some("FleetStopped"),
         "{:?}",
         first.cause
     );
+    assert!(
+        bluegreen::notify::told::Told::in_cause(first.cause.as_deref()).is_some(),
+        "the fleet's own end carries the told mark"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let dropped = || {
+        std::fs::read_to_string(&hub.stack.lambda.log)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.contains(&first.arn) && l.contains("already told by the workflow"))
+    };
+    while !dropped() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rule never reached notify"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
     assert_eq!(
         first
             .states
@@ -731,6 +762,12 @@ async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_
         );
     }
     let messages = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.attributes["stage"] == "fleet-failed"),
+        "one message per end: no second `fleet-failed` from the rule"
+    );
     let wave = messages
         .iter()
         .find(|m| m.attributes["stage"] == "fleet-wave")

@@ -39,7 +39,7 @@ from . import switchover
 SWITCHOVER_READS = 2
 
 _original_create = RDSBackend.create_global_cluster
-_original_complete = switchover._complete
+_original_complete = switchover._Switchover.complete
 
 
 def _create_global_cluster(self: RDSBackend, *args: Any, **kwargs: Any) -> Any:
@@ -94,8 +94,11 @@ def _failover_state(g: Any) -> dict[str, Any] | None:
     return {"Status": "pending", "FromDbClusterArn": state["from"], "ToDbClusterArn": state["to"], "IsDataLossAllowed": False}
 
 
-def _complete(bg: BlueGreenDeployment, at: datetime, failed_member: str | None) -> None:
-    _original_complete(bg, at, failed_member)
+def _complete(self: Any, at: datetime) -> None:
+    """When the deployment reads SWITCHOVER_COMPLETED (switchover.py's timeline), production
+    takes old blue's place in the global cluster."""
+    _original_complete(self, at)
+    bg: BlueGreenDeployment = self.bg
     if bg.status != "SWITCHOVER_COMPLETED":
         return
     backend = bg.backend
@@ -118,4 +121,4 @@ def apply() -> None:
     RDSResponse.describe_global_clusters = _describe_global_clusters
     RDSResponse.switchover_global_cluster = _switchover_global_cluster
     GlobalCluster.failover_state = property(_failover_state)  # type: ignore[attr-defined]
-    switchover._complete = _complete
+    switchover._Switchover.complete = _complete
