@@ -45,6 +45,9 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         instance: Option<String>,
     },
+    /// The database's `UpgradeRolloutOrder` (`first`, `second`, `last`), as AWS records it
+    /// (tests/tools/moto_patches/rds_lifecycle.py; the fleet's rollout-order waves).
+    RolloutOrder { order: String },
     /// The next answer of Lambda function `function` for the database lacks `field`: the state
     /// reading it fails with `States.Runtime`, which no Catch catches.
     AnswerWithout { function: String, field: String },

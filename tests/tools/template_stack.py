@@ -101,7 +101,12 @@ def main() -> None:
         for r in cloudformation.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
     }
     # A resource under a condition (e.g. the email subscription without an email) may be absent.
-    missing = sorted(k for k, r in cfn["Resources"].items() if k not in resources and "Condition" not in r)
+    # Types moto 5.2.5's CloudFormation does not create (it skips them silently): reported
+    # apart, by name, so the test pins exactly these and a new gap fails it.
+    not_modelled = {"AWS::SQS::QueuePolicy", "AWS::Lambda::EventInvokeConfig"}
+    absent = [k for k, r in cfn["Resources"].items() if k not in resources and "Condition" not in r]
+    missing = sorted(k for k in absent if cfn["Resources"][k]["Type"] not in not_modelled)
+    unmodelled = sorted(f'{k} ({cfn["Resources"][k]["Type"]})' for k in absent if cfn["Resources"][k]["Type"] in not_modelled)
     lam = client("lambda", endpoint)
     functions = {}
     for logical, resource in template["Resources"].items():
@@ -132,6 +137,7 @@ def main() -> None:
     print(json.dumps({
         "stack": stack["StackStatus"],
         "missing": missing,
+        "notModelled": unmodelled,
         "resources": resources,
         "functions": functions,
         "stateMachines": state_machines,

@@ -246,7 +246,7 @@ pub fn build(
     for sourced in targets {
         let (target, origin) = (&sourced.target, &sourced.origin);
         let database = database_label(target);
-        if let Some(first) = seen.insert(database.clone(), origin.clone()) {
+        if let Some(first) = seen.insert(identity_of(target), origin.clone()) {
             return Err(Error::invalid(
                 origin.clone(),
                 format!("names {database} again (first at {first})"),
@@ -450,6 +450,25 @@ pub fn database_label(target: &FleetTarget) -> String {
     format!("{}/{}", lane(target), target.identifier)
 }
 
+/// The database as the lock knows it (docs/lock.md): the role's account when the target names
+/// one, lowercase Region and identifier (RDS compares identifiers without case), so two
+/// spellings of one database in one fleet are refused before anything starts. (A target
+/// without account and one naming the hub's own account meet at the lock instead: the
+/// plan does not ask STS who the hub is.)
+fn identity_of(target: &FleetTarget) -> String {
+    let account = target
+        .role_arn
+        .as_deref()
+        .and_then(|r| r.split(':').nth(4))
+        .or(target.account_id.as_deref())
+        .unwrap_or("this-account");
+    format!(
+        "{account}/{}/{}",
+        target.region.to_ascii_lowercase(),
+        target.identifier.to_ascii_lowercase()
+    )
+}
+
 /// `account/Region`: the unit of RDS API limits.
 fn lane(target: &FleetTarget) -> String {
     format!(
@@ -604,6 +623,12 @@ mod tests {
             target("111111111111", "us-east-1", "a", 2),
         ];
         assert!(matches!(plan(&r, dup), Err(Error::InvalidInput { .. })));
+        // Two spellings of one database (RDS compares identifiers without case).
+        let spelled = vec![
+            target("111111111111", "us-east-1", "a", 1),
+            target("111111111111", "us-east-1", "A", 1),
+        ];
+        assert!(matches!(plan(&r, spelled), Err(Error::InvalidInput { .. })));
         assert!(matches!(plan(&r, vec![]), Err(Error::InvalidInput { .. })));
     }
 

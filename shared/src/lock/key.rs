@@ -36,8 +36,8 @@ impl DatabaseKey {
         if let Some(given) = &target.account_id {
             if *given != account {
                 let fix = match &target.role_arn {
-                    Some(_) => format!("set target.accountId to {account} (the account of target.roleArn), or give target.roleArn of a role in account {given}"),
-                    None => format!("set target.accountId to {account}, or omit it; for a database in account {given}, give target.roleArn of that account's roles (member-account.yaml)"),
+                    Some(_) => format!("set target.accountId to `{account}` (the account of target.roleArn), or give target.roleArn of a role in account {given}"),
+                    None => format!("set target.accountId to `{account}`, or omit it; for a database in account {given}, give target.roleArn of that account's roles (member-account.yaml)"),
                 };
                 let reach = match &target.role_arn {
                     Some(_) => "target.roleArn reaches account",

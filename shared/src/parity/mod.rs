@@ -110,6 +110,11 @@ pub async fn check(
     baseline: Option<&Baseline>,
 ) -> Result<Parity, crate::error::Error> {
     let (baseline, compared_with) = match baseline {
+        // Recorded by a re-run's precheck after the switchover (the database it read was
+        // already production): not what blue had, so old blue stands in.
+        Some(b) if b.resource_id == production.resource_id => {
+            (Baseline::of(old_blue, None), "old-blue")
+        }
         Some(b) if b.resource_id != old_blue.resource_id => {
             return Err(crate::error::Error::VerificationFailed {
                 database: request.target.identifier.clone(),

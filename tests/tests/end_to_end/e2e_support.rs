@@ -70,9 +70,9 @@ impl Run {
     /// the workflow itself.
     pub fn path(&self) -> Vec<&str> {
         const LOCK: &[&str] = &[
+            "Board or database?",
+            "Identify the database",
             "Take the lock?",
-            "Lock key of the account",
-            "Lock key of this account",
             "Take the lock",
             "Holding the lock",
             "Holding the lock?",

@@ -32,6 +32,15 @@ async fn every_resource_of_the_template_is_deployed_with_its_rules_schedules_and
         json!([]),
         "resources of the translated template the stack did not create"
     );
+    // What moto's CloudFormation cannot create, pinned by name (their policies are evaluated
+    // by tests/iam instead: the queue policy, notify's on-failure destination).
+    assert_eq!(
+        stack.deployed["notModelled"],
+        json!([
+            "AsyncFailureQueuePolicy (AWS::SQS::QueuePolicy)",
+            "NotifyFunctionEventInvokeConfig (AWS::Lambda::EventInvokeConfig)"
+        ])
+    );
 
     // Every EventBridge rule (the template's own and those SAM generates from `Events`), with
     // its targets, each target that needs a role given one.
