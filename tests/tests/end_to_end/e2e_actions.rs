@@ -577,16 +577,13 @@ async fn a_past_window_and_an_impossible_date_are_refused_before_anything_change
     let refused = run(&impossible).await;
     assert_refused_before_any_change(stack, &refused, &id, "options.switchoverAt").await;
 
-    // The switchover action checks its window before waiting for it or touching anything.
+    // The switchover action's window is checked by the first, read-only step, before the
+    // lock, any wait or anything is touched.
     let resume = with_action(&past, "switchover");
     let refused = run(&resume).await;
     assert_refused_before_any_change(stack, &refused, &id, "options.switchoverAt").await;
-    refused.assert_path(&[
-        "Which action?",
-        "Resume in a window?",
-        "Check the window",
-        "Notify failure",
-    ]);
+    refused.assert_path(&["Keep the request", "Failed at started", "Notify failure"]);
+    refused.assert_never(&["Take the lock", "Check the window"]);
     refused.assert_never(&["Wait for the switchover window"]);
 }
 
