@@ -41,6 +41,26 @@ fn text(item: &std::collections::HashMap<String, AttributeValue>, name: &str) ->
     }
 }
 
+/// One write of `holder`'s claim on `key` at `stage`, for the test's request.
+async fn write(
+    table: &LockTable,
+    key: &str,
+    holder: &str,
+    stage: &str,
+    mode: Mode,
+    at: SystemTime,
+) -> Result<(), bluegreen::Error> {
+    table
+        .write(
+            &claim(key, holder),
+            &Stage::named(stage),
+            &request(),
+            mode,
+            at,
+        )
+        .await
+}
+
 fn claim(key: &str, holder: &str) -> Claim {
     Claim {
         key: key.to_owned(),
@@ -54,14 +74,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     let key = unique("acct/us-east-1/orders");
     let now = SystemTime::now();
     // Free (a redrive after the release): taken, with stage and expiry.
-    table
-        .write(
-            &claim(&key, "arn:exec:a"),
-            &Stage::named("create"),
-            &request(),
-            Mode::Hold,
-            now,
-        )
+    write(&table, &key, "arn:exec:a", "create", Mode::Hold, now)
         .await
         .unwrap();
     let held = item(&key).await.expect("taken");
@@ -76,26 +89,12 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
         "the bound of this request"
     );
     // Its own: held again, the stage moves.
-    table
-        .write(
-            &claim(&key, "arn:exec:a"),
-            &Stage::named("switchover"),
-            &request(),
-            Mode::Hold,
-            now,
-        )
+    write(&table, &key, "arn:exec:a", "switchover", Mode::Hold, now)
         .await
         .unwrap();
     assert_eq!(text(&item(&key).await.unwrap(), "stage"), "switchover");
     // Another's: Locked naming the holder, and the item is unchanged.
-    let refused = table
-        .write(
-            &claim(&key, "arn:exec:b"),
-            &Stage::named("create"),
-            &request(),
-            Mode::Hold,
-            now,
-        )
+    let refused = write(&table, &key, "arn:exec:b", "create", Mode::Hold, now)
         .await
         .unwrap_err();
     assert_eq!(refused.name(), "Locked");
@@ -103,14 +102,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     assert_eq!(text(&item(&key).await.unwrap(), "holder"), "arn:exec:a");
     // Expired (its holder vanished unseen): another takes it.
     let later = now + Duration::from_secs(expires - now_s + 1);
-    table
-        .write(
-            &claim(&key, "arn:exec:b"),
-            &Stage::named("create"),
-            &request(),
-            Mode::Hold,
-            later,
-        )
+    write(&table, &key, "arn:exec:b", "create", Mode::Hold, later)
         .await
         .unwrap();
     assert_eq!(text(&item(&key).await.unwrap(), "holder"), "arn:exec:b");
@@ -122,47 +114,40 @@ async fn notify_refreshes_only_its_own_lock_and_never_takes_one() {
     let key = unique("acct/us-east-1/orders");
     let now = SystemTime::now();
     // No lock: a refresh (a refused execution's failure message) takes none.
-    let refused = table
-        .write(
-            &claim(&key, "arn:exec:a"),
-            &Stage::named("failed at started"),
-            &request(),
-            Mode::Refresh,
-            now,
-        )
-        .await;
+    let refused = write(
+        &table,
+        &key,
+        "arn:exec:a",
+        "failed at started",
+        Mode::Refresh,
+        now,
+    )
+    .await;
     assert_eq!(refused.unwrap_err().name(), "Locked");
     assert!(item(&key).await.is_none(), "nothing was taken");
-    table
-        .write(
-            &claim(&key, "arn:exec:a"),
-            &Stage::named("create"),
-            &request(),
-            Mode::Hold,
-            now,
-        )
+    write(&table, &key, "arn:exec:a", "create", Mode::Hold, now)
         .await
         .unwrap();
-    table
-        .write(
-            &claim(&key, "arn:exec:a"),
-            &Stage::named("green-ready"),
-            &request(),
-            Mode::Refresh,
-            now,
-        )
-        .await
-        .unwrap();
+    write(
+        &table,
+        &key,
+        "arn:exec:a",
+        "green-ready",
+        Mode::Refresh,
+        now,
+    )
+    .await
+    .unwrap();
     assert_eq!(text(&item(&key).await.unwrap(), "stage"), "green-ready");
-    let other = table
-        .write(
-            &claim(&key, "arn:exec:b"),
-            &Stage::named("green-ready"),
-            &request(),
-            Mode::Refresh,
-            now,
-        )
-        .await;
+    let other = write(
+        &table,
+        &key,
+        "arn:exec:b",
+        "green-ready",
+        Mode::Refresh,
+        now,
+    )
+    .await;
     assert_eq!(other.unwrap_err().name(), "Locked");
     assert_eq!(text(&item(&key).await.unwrap(), "holder"), "arn:exec:a");
 }
