@@ -130,6 +130,16 @@ async fn switchover_failed_renames_nothing() {
 #[tokio::test]
 async fn a_green_instance_stays_in_storage_optimization_for_the_given_describes() {
     let (id, bg) = cluster_with_deployment("hf-storage", None).await;
+    // Green's build done first: its end (on the emulated clock) sets green's instances
+    // available, which on a loaded machine could land after the fault's status.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while status(&bg).await != "AVAILABLE" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "green never got ready"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let green = read_deployment(moto(), &bg)
         .await
         .unwrap()
