@@ -11,6 +11,12 @@ https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html): `$
 
 It also encodes string variables as JSON strings: moto writes `"value"` without escaping, so a
 variable holding a quote or a backslash would not parse, where AWS keeps any string.
+
+And each parse gets its own stack of query-language scopes: moto keeps that stack in a class
+attribute shared by every parse, so two executions started at once, one entering a JSONata
+state while the other leaves one, failed to parse a valid definition ("Unsupported declaration
+in QueryLanguage=JSONPath block") and stayed RUNNING with no state entered. An emulator defect
+only: AWS parses each definition on its own.
 """
 
 from __future__ import annotations
@@ -78,6 +84,17 @@ def _encode(bindings):
 
 def apply() -> None:
     from moto.stepfunctions.parser.asl.eval import states, variable_store
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    if not getattr(Preprocessor, "_bluegreen_own_scopes", False):
+        original_init = Preprocessor.__init__
+
+        def init(self, *args, **kwargs):
+            original_init(self, *args, **kwargs)
+            self._query_language_per_scope = []
+
+        Preprocessor.__init__ = init
+        Preprocessor._bluegreen_own_scopes = True
 
     sfn_jsonata._eval_jsonata = _eval
     # The engine imports the encoder by name: replace it where it is used.
