@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::e2e_support::{end_rule_for, notifications_about};
+use crate::e2e_support::{await_dropped_by_the_rule, end_rule_for, notifications_about};
 use e2e::faults::Fault;
 use e2e::moto::{python, root, unique, Moto, ACCOUNT, REGION};
 use e2e::seed::{self, Received};
@@ -719,20 +719,7 @@ async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_
         bluegreen::notify::told::Told::in_cause(first.cause.as_deref()).is_some(),
         "the fleet's own end carries the told mark"
     );
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let dropped = || {
-        std::fs::read_to_string(&hub.stack.lambda.log)
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.contains(&first.arn) && l.contains("already told by the workflow"))
-    };
-    while !dropped() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the rule never reached notify"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    await_dropped_by_the_rule(hub.stack, &first.arn).await;
     assert_eq!(
         first
             .states

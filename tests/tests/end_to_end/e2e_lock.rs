@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use crate::e2e_support::{
-    deployments, end_rule_for, notifications_about, request, run, state_machine, Run,
+    await_dropped_by_the_rule, deployments, end_rule_for, notifications_about, request, run,
+    state_machine, Run,
 };
 use e2e::faults::Fault;
 use e2e::moto::{unique, ACCOUNT, REGION};
 use e2e::seed;
+use e2e::stack::Stack;
 use e2e::stepfunctions::statemachine_definition;
 use serde_json::{json, Value};
 
@@ -204,6 +206,21 @@ async fn the_lock_is_released_after_a_success_and_after_a_failure() {
     assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
 }
 
+/// The reaper looks at every lock of the table, so it would release the lock another test's
+/// stopped or failed holder left for its own release to prove: those tests take turns.
+static LEFT_LOCKS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// statemachine/release-lock.asl.json on the local stack (the status rule's and the reaper's).
+async fn release_machine(stack: &Stack) -> String {
+    stack
+        .sfn()
+        .create_state_machine(
+            &unique("release-lock"),
+            &statemachine_definition("release-lock.asl.json", &BTreeMap::new()),
+        )
+        .await
+}
+
 /// The event EventBridge sends for an execution that ended (`Step Functions Execution Status
 /// Change`), built from DescribeExecution as AWS documents it.
 async fn status_change_event(execution_arn: &str) -> Value {
@@ -234,6 +251,7 @@ async fn status_change_event(execution_arn: &str) -> Value {
 
 #[tokio::test]
 async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() {
+    let _turn = LEFT_LOCKS.lock().await;
     let (stack, _) = state_machine().await;
     let id = unique("e2elockstop");
     let first = start_a_long_upgrade(&id).await;
@@ -254,13 +272,7 @@ async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() 
         "no end state ran: the lock is still held"
     );
 
-    let release = stack
-        .sfn()
-        .create_state_machine(
-            &unique("release-lock"),
-            &statemachine_definition("release-lock.asl.json", &BTreeMap::new()),
-        )
-        .await;
+    let release = release_machine(stack).await;
     // An event about another execution of the same database leaves the holder's lock alone.
     let mut other = status_change_event(&first).await;
     other["detail"]["executionArn"] = json!(format!("{first}-someone-else"));
@@ -315,6 +327,7 @@ async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() 
 
 #[tokio::test]
 async fn the_reaper_releases_a_lock_whose_holder_no_longer_runs_and_says_so() {
+    let _turn = LEFT_LOCKS.lock().await;
     let (stack, _) = state_machine().await;
     let id = unique("e2ereap");
     let first = start_a_long_upgrade(&id).await;
@@ -340,13 +353,7 @@ async fn the_reaper_releases_a_lock_whose_holder_no_longer_runs_and_says_so() {
     notifications_about(stack, &id).await; // the first execution's own messages
 
     // The reaper's schedule input (template.yaml, ReleaseLockStateMachine's Reaper event).
-    let release = stack
-        .sfn()
-        .create_state_machine(
-            &unique("reaper"),
-            &statemachine_definition("release-lock.asl.json", &BTreeMap::new()),
-        )
-        .await;
+    let release = release_machine(stack).await;
     let began = Instant::now();
     let reaped = stack
         .sfn()
@@ -387,6 +394,7 @@ async fn the_reaper_releases_a_lock_whose_holder_no_longer_runs_and_says_so() {
 
 #[tokio::test]
 async fn a_runtime_error_no_catch_can_catch_is_told_once_by_the_rule_and_its_lock_released() {
+    let _turn = LEFT_LOCKS.lock().await;
     let (stack, arn) = state_machine().await;
     let id = unique("e2eruntime");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
@@ -459,13 +467,7 @@ async fn a_runtime_error_no_catch_can_catch_is_told_once_by_the_rule_and_its_loc
     assert_eq!(stages, ["execution-ended"], "{told:?}");
     assert!(told[0].body.contains("States.Runtime"));
     // The status event releases the lock (the release machine finds it by holder).
-    let release = stack
-        .sfn()
-        .create_state_machine(
-            &unique("release-lock"),
-            &statemachine_definition("release-lock.asl.json", &BTreeMap::new()),
-        )
-        .await;
+    let release = release_machine(stack).await;
     let event = status_change_event(&execution.arn).await;
     let ran = stack
         .sfn()
@@ -504,17 +506,7 @@ async fn a_failure_the_workflow_told_is_not_told_again_by_the_rule() {
         execution.cause
     );
     // The rule delivered the status event to notify, which dropped it (its log says so).
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let dropped = || {
-        std::fs::read_to_string(&stack.lambda.log)
-            .unwrap_or_default()
-            .lines()
-            .any(|l| l.contains(&execution.arn) && l.contains("already told by the workflow"))
-    };
-    while !dropped() {
-        assert!(Instant::now() < deadline, "the rule never reached notify");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    await_dropped_by_the_rule(stack, &execution.arn).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let told: Vec<(String, String)> = notifications_about(stack, &id)
         .await

@@ -398,6 +398,25 @@ pub async fn instance_snapshots(stack: &Stack, instance: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- the end-of-execution rule
 
+/// Waits until the status rule has delivered `execution`'s end to notify and notify dropped
+/// it as told by the workflow (its log says so: shared/src/steps/notify.rs); panics after 60 s.
+pub async fn await_dropped_by_the_rule(stack: &Stack, execution: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let dropped = || {
+        std::fs::read_to_string(&stack.lambda.log)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.contains(execution) && l.contains("already told by the workflow"))
+    };
+    while !dropped() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the rule never reached notify for {execution}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
 /// template.yaml's `ExecutionEndedRule` on moto's default bus, with its target (the notify
 /// function), narrowed to the execution `name` so other tests' ends are not reported twice.
 /// `refs` are the template's `!Ref` names in the pattern and the ARNs they stand for. Returns
