@@ -535,6 +535,7 @@ mod tests {
             .behavior_version(aws_sdk_rds::config::BehaviorVersion::latest())
             .region(aws_sdk_rds::config::Region::new("us-east-1"))
             .endpoint_url("http://rds.bgd-test.invalid")
+            .http_client(crate::aws::http::https_client())
             .credentials_provider(aws_sdk_rds::config::Credentials::for_tests())
             .build();
         let started = std::time::Instant::now();

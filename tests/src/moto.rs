@@ -88,6 +88,7 @@ impl Moto {
     pub fn sdk_config(&self, region: &str) -> SdkConfig {
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(bluegreen::aws::http::https_client())
             .region(Region::new(region.to_owned()))
             .endpoint_url(&self.endpoint)
             .credentials_provider(

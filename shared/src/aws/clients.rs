@@ -169,7 +169,10 @@ impl ClientFactory {
     /// and the access limits of a function of this kind.
     pub async fn from_env(kind: RoleKind) -> Result<Self, Error> {
         let access = Access::from_env(kind)?;
-        let base = aws_config::defaults(BehaviorVersion::latest()).load().await;
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(super::http::https_client())
+            .load()
+            .await;
         Ok(Self::with_access(base, access))
     }
 

@@ -7,6 +7,7 @@ pub mod deployment;
 pub mod enrolment;
 pub mod events;
 pub mod global;
+pub mod http;
 pub mod identity;
 pub mod integrations;
 pub mod proxy;
