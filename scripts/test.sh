@@ -10,7 +10,10 @@
 #   same compile (its driver as the workspace's rustc wrapper, as `cargo clippy` runs it), rather
 #   than type-checking the SDK a second time in a separate `cargo clippy`.
 # - The local tools install while cargo compiles; the validators run while the tests run.
-# - The end-to-end tier (mostly waiting on moto's engine) runs beside the other test binaries.
+# - The end-to-end tier (mostly waiting on moto's engine) is on the critical path: the functions
+#   and its test binary are built first, it starts, and the other test targets build and run
+#   while it waits on the engine (its harness reads the functions' paths from that first build,
+#   `E2E_FUNCTIONS_BUILT`, instead of running a cargo that would wait for the second build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -62,22 +65,44 @@ fi
 export RUSTC_WORKSPACE_WRAPPER
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
-step "build everything and lint it (clippy -D warnings, all targets)"
+step "build the functions and the end-to-end tier (clippy -D warnings)"
+# `--examples` resolves features as `cargo test` does (tests/src/lambda.rs), so the tests share
+# this build of the SDK.
+cargo build --workspace --bins --examples --quiet --message-format=json-render-diagnostics \
+  > "$logs/functions.json"
+if [ $# -eq 0 ]; then
+  # The tier's test binary, run directly (from tests/, as cargo test does): a `cargo test` in
+  # the background would wait for the build below to free cargo's lock before running anything.
+  e2e_binary=$(cargo test --workspace --test end_to_end --no-run --quiet --message-format=json-render-diagnostics \
+    | python3 -c '
+import json, sys
+for m in map(json.loads, sys.stdin):
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "end_to_end" and m.get("executable"):
+        print(m["executable"])')
+
+  step "wait for the local tools"
+  finish bootstrap
+  [ ${#failed[@]} -eq 0 ] || exit 1
+
+  step "the end-to-end tier (background); build everything else and lint it (clippy -D warnings)"
+  # The end-to-end tier's tests wait on moto's engine most of the time: more threads than cores.
+  background end_to_end env -C tests E2E_FUNCTIONS_BUILT="$logs/functions.json" \
+    "$e2e_binary" --test-threads "${E2E_TEST_THREADS:-6}"
+fi
 cargo build --workspace --all-targets --quiet
 
-step "wait for the local tools"
-finish bootstrap
-[ ${#failed[@]} -eq 0 ] || exit 1
+if [ $# -gt 0 ]; then
+  step "wait for the local tools"
+  finish bootstrap
+  [ ${#failed[@]} -eq 0 ] || exit 1
+fi
 
-step "validators (background), the end-to-end tier (background), the other tests"
+step "validators (background), the other tests"
 background validators scripts/validate.sh
 if [ $# -gt 0 ]; then
   # A selection of tests (`scripts/test.sh -- e2e_lock::`): as cargo test runs it.
   cargo test --workspace --no-fail-fast "$@" || failed+=("tests")
 else
-  # The end-to-end tier's tests wait on moto's engine most of the time: more threads than cores.
-  background end_to_end cargo test --workspace --no-fail-fast --test end_to_end -- \
-    --test-threads "${E2E_TEST_THREADS:-6}"
   # Every other test target of the workspace, named from cargo's own metadata, so a new test
   # target runs without an edit here.
   others=$(cargo metadata --no-deps --format-version 1 | python3 -c '

@@ -190,6 +190,11 @@ pub fn as_from_shell(command: &mut Command) -> &mut Command {
 /// as `cargo test` does (cargo's `CompileFilter::need_dev_deps`). `scripts/test.sh` builds the
 /// same units before the tests, so here cargo only checks they are fresh.
 /// (`cargo test` does not hold the build lock while tests run, so this does not wait.)
+///
+/// `E2E_FUNCTIONS_BUILT=<file>` names the JSON messages of a build of the same command that
+/// already ran (`scripts/test.sh` builds the functions first, starts this tier, then builds
+/// the other test targets while it runs): the binaries are read from it and cargo is not run,
+/// since it would wait for that other build's lock.
 pub fn function_binaries() -> &'static BTreeMap<String, PathBuf> {
     static BINARIES: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
     BINARIES.get_or_init(build_binaries)
@@ -201,6 +206,29 @@ pub fn build_functions() {
 }
 
 fn build_binaries() -> BTreeMap<String, PathBuf> {
+    let messages = match std::env::var_os("E2E_FUNCTIONS_BUILT") {
+        Some(file) => std::fs::read(&file)
+            .unwrap_or_else(|e| panic!("E2E_FUNCTIONS_BUILT={}: {e}", file.to_string_lossy())),
+        None => cargo_build_binaries(),
+    };
+    let mut binaries = BTreeMap::new();
+    for line in messages.lines() {
+        let message: Value = serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
+        let name = message["target"]["name"].as_str().unwrap_or_default();
+        if message["reason"] == "compiler-artifact" && FUNCTIONS.contains(&name) {
+            if let Some(exe) = message["executable"].as_str() {
+                binaries.insert(name.to_owned(), PathBuf::from(exe));
+            }
+        }
+    }
+    for f in FUNCTIONS {
+        assert!(binaries.contains_key(f), "cargo built no `{f}` binary");
+    }
+    binaries
+}
+
+/// Builds the functions; returns cargo's JSON messages.
+fn cargo_build_binaries() -> Vec<u8> {
     let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     as_from_shell(&mut cargo).args([
         "build",
@@ -218,20 +246,7 @@ fn build_binaries() -> BTreeMap<String, PathBuf> {
         output.status.success(),
         "the function binaries do not build (see the errors above)"
     );
-    let mut binaries = BTreeMap::new();
-    for line in output.stdout.lines() {
-        let message: Value = serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
-        let name = message["target"]["name"].as_str().unwrap_or_default();
-        if message["reason"] == "compiler-artifact" && FUNCTIONS.contains(&name) {
-            if let Some(exe) = message["executable"].as_str() {
-                binaries.insert(name.to_owned(), PathBuf::from(exe));
-            }
-        }
-    }
-    for f in FUNCTIONS {
-        assert!(binaries.contains_key(f), "cargo built no `{f}` binary");
-    }
-    binaries
+    output.stdout
 }
 
 /// The ARN of a function, as a state machine names it.

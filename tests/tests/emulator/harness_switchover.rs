@@ -382,6 +382,14 @@ fn timed() -> &'static e2e::moto::Moto {
     TIMED.get_or_init(|| e2e::moto::Moto::start(&[("E2E_AWS_TIME_SCALE", "0.01")]))
 }
 
+/// A server whose AWS seconds last 80 ms, for the test that samples every moment of a
+/// switchover: its shortest stage (100 AWS s at 0.01 is 100 ms) must outlast one read on a
+/// loaded 2-core machine, where a read took over 300 ms while the end-to-end tier ran beside.
+fn slow_timed() -> &'static e2e::moto::Moto {
+    static SLOW: std::sync::OnceLock<e2e::moto::Moto> = std::sync::OnceLock::new();
+    SLOW.get_or_init(|| e2e::moto::Moto::start(&[("E2E_AWS_TIME_SCALE", "0.08")]))
+}
+
 /// Reads the deployment every 100 ms until `done` says so (at most `seconds`), returning
 /// each distinct (status, member statuses) in order.
 async fn watch(
@@ -426,7 +434,11 @@ async fn event_messages(moto: &e2e::moto::Moto, bg: &str) -> Vec<String> {
 
 /// An Aurora MySQL cluster with one reader and a built deployment on the timed server.
 async fn timed_deployment(prefix: &str) -> (String, String) {
-    let moto = timed();
+    timed_deployment_on(timed(), prefix).await
+}
+
+/// A deployment built to AVAILABLE on `moto`, a timed server.
+async fn timed_deployment_on(moto: &e2e::moto::Moto, prefix: &str) -> (String, String) {
     let id = unique(prefix);
     seed::aurora_mysql(moto, &id, 1).await;
     let bg = create_deployment(
@@ -438,7 +450,7 @@ async fn timed_deployment(prefix: &str) -> (String, String) {
         None,
     )
     .await;
-    watch(moto, &bg, 20, |d| d.status == DeploymentStatus::Available).await;
+    watch(moto, &bg, 60, |d| d.status == DeploymentStatus::Available).await;
     (id, bg)
 }
 
@@ -516,8 +528,8 @@ struct Moment {
 }
 
 /// Reads the switchover every 5 ms until every member is SWITCHOVER_COMPLETED (at most
-/// `seconds`), returning each distinct moment in order. The shortest stage (members lagging a
-/// completed deployment, 11 AWS s) lasts 110 ms on the timed server.
+/// `seconds`), returning each distinct moment in order. The shortest stage (green renamed after
+/// blue, 10 AWS s) lasts 800 ms on the slow timed server.
 async fn moments(moto: &e2e::moto::Moto, bg: &str, seconds: u64) -> Vec<Moment> {
     let mut seen: Vec<Moment> = Vec::new();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
@@ -548,15 +560,15 @@ async fn moments(moto: &e2e::moto::Moto, bg: &str, seconds: u64) -> Vec<Moment> 
 /// records 0247, the cluster's 0259, its 0260 with the renames, then 0248, in AWS's words.
 #[tokio::test]
 async fn a_switchover_moves_through_aws_intermediate_states_and_records_aws_events() {
-    let moto = timed();
-    let (id, bg) = timed_deployment("hsw-timed").await;
+    let moto = slow_timed();
+    let (id, bg) = timed_deployment_on(moto, "hsw-timed").await;
     let green = read_deployment(moto, &bg)
         .await
         .unwrap()
         .target_name()
         .to_owned();
     switch_over(moto, &bg, 300).await;
-    let seen = moments(moto, &bg, 10).await;
+    let seen = moments(moto, &bg, 30).await;
     let old = format!("{id}-old1");
     let stage = |m: &Moment| -> usize {
         let members = |s: &str| m.members.iter().all(|x| x == s);
