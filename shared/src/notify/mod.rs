@@ -15,6 +15,7 @@ pub(crate) mod failure;
 pub(crate) mod findings;
 pub mod fleet;
 pub mod format;
+pub mod interaction;
 pub(crate) mod links;
 pub mod message;
 pub mod record;
