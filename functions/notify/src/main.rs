@@ -14,17 +14,19 @@ use bluegreen::steps::notify;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let clients = bluegreen_runtime::start(RoleKind::Read).await?;
-    let notifier = Config::from_env()
-        .and_then(|config| Notifier::from_config(&config, clients.base()))
-        // What an ended execution left running is read with this function's own (read) access.
-        .map(|notifier| notifier.with_world(clients.clone()))
-        .map_err(bluegreen_runtime::init_error)?;
     let interactions = InteractionConfig::from_env()
         .and_then(|config| {
             config
                 .map(|c| Interactions::from_config(&c, clients.base()))
                 .transpose()
         })
+        .map_err(bluegreen_runtime::init_error)?;
+    let notifier = Config::from_env()
+        .and_then(|config| Notifier::from_config(&config, clients.base()))
+        // What an ended execution left running is read with this function's own (read) access.
+        .map(|notifier| notifier.with_world(clients.clone()))
+        // The buttons only where a click is answered.
+        .map(|notifier| notifier.with_approval_buttons(interactions.is_some()))
         .map_err(bluegreen_runtime::init_error)?;
     let (notifier, interactions) = (&notifier, &interactions);
     bluegreen_runtime::serve(

@@ -34,8 +34,9 @@ fn section(text: String) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&text, 3000)}})
 }
 
-/// The webhook payload for a message.
-pub fn payload(m: &Message) -> Value {
+/// The webhook payload for a message; `buttons`: the stack answers Slack's Approve and Reject
+/// buttons (a signing secret is configured), so an "awaiting approval" message carries them.
+pub fn payload(m: &Message, buttons: bool) -> Value {
     let mut body = vec![section(escape(&m.summary))];
     if !m.facts.is_empty() {
         let fields: Vec<Value> = m
@@ -74,7 +75,9 @@ pub fn payload(m: &Message) -> Value {
         "type": "header",
         "text": {"type": "plain_text", "text": truncate(&format!("{} {}", m.outcome.emoji(), m.title()), 150), "emoji": true},
     })];
-    blocks.extend(approval_buttons(m));
+    if buttons {
+        blocks.extend(approval_buttons(m));
+    }
     json!({
         "text": m.subject(),
         "blocks": blocks,
@@ -157,7 +160,7 @@ mod tests {
 
     #[test]
     fn the_awaiting_approval_message_carries_approve_and_reject() {
-        let p = payload(&awaiting("awaiting-approval"));
+        let p = payload(&awaiting("awaiting-approval"), true);
         let actions = &p["blocks"][1];
         assert_eq!(actions["type"], "actions");
         let buttons = actions["elements"].as_array().unwrap();
@@ -176,10 +179,13 @@ mod tests {
 
     #[test]
     fn other_stages_and_incomplete_messages_have_no_buttons() {
-        assert_eq!(payload(&awaiting("green-ready"))["blocks"].as_array().unwrap().len(), 1);
+        let blocks = |m: &Message, buttons| payload(m, buttons)["blocks"].as_array().unwrap().len();
+        assert_eq!(blocks(&awaiting("green-ready"), true), 1);
         let mut no_execution = awaiting("awaiting-approval");
         no_execution.execution_arn = None;
-        assert_eq!(payload(&no_execution)["blocks"].as_array().unwrap().len(), 1);
+        assert_eq!(blocks(&no_execution, true), 1);
+        // Without a signing secret nothing would answer a click: no buttons.
+        assert_eq!(blocks(&awaiting("awaiting-approval"), false), 1);
         // The plain text (SNS, mail) has no trace of the buttons.
         assert!(!awaiting("awaiting-approval").text().contains("bluegreen-approve"));
     }
@@ -207,7 +213,7 @@ mod tests {
             error: None,
             execution_arn: None,
         };
-        let p = payload(&m);
+        let p = payload(&m, true);
         assert_eq!(
             p["blocks"][0]["text"]["text"]
                 .as_str()
