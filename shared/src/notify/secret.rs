@@ -133,7 +133,7 @@ impl<T> SecretSource<T> {
         })?;
         let value =
             Arc::new((self.parse)(text).map_err(|e| format!("secret {}: {e}", self.secret_id))?);
-        tracing::info!(secret = %self.secret_id, what = self.what, "secret loaded from Secrets Manager");
+        tracing::info!(secret = %self.secret_id, "{} loaded from Secrets Manager", self.what);
         *self.cached.lock().map_err(|_| poisoned())? = Some(value.clone());
         Ok(value)
     }

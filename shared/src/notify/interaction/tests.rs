@@ -71,13 +71,13 @@ async fn an_allowed_signed_click_starts_one_approval_and_says_so() {
     let rule = start_rule(started.clone());
     let i = interactions(&rule);
     let req = request("bluegreen-approve", APPROVER, NOW - 2, SECRET);
-    let answer = super::answer(Some(&i), &req, at(NOW)).await;
+    let answer = answer(Some(&i), &req, at(NOW)).await;
     assert_eq!(answer["statusCode"], 200, "{answer}");
     let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
     assert!(body["text"].as_str().unwrap().contains("approve the switchover"), "{body}");
 
     // Slack retries the same request: same name, same input (idempotent in Step Functions).
-    super::answer(Some(&i), &req, at(NOW + 3)).await;
+    answer(Some(&i), &req, at(NOW + 3)).await;
     let started = started.lock().unwrap().clone();
     assert_eq!(started.len(), 2);
     assert_eq!(started[0], started[1]);
@@ -117,12 +117,12 @@ async fn refusals_have_their_status_and_start_nothing() {
         ("not on the list", request("bluegreen-approve", "U0MALLORY", NOW, SECRET), 403, "U0MALLORY is not on the approvers' list"),
         ("not a POST", get, 405, "only POST"),
     ] {
-        let answer = super::answer(Some(&i), &req, at(NOW)).await;
+        let answer = answer(Some(&i), &req, at(NOW)).await;
         assert_eq!(answer["statusCode"], status, "{what}: {answer}");
         assert!(answer["body"].as_str().unwrap().contains(reason), "{what}: {answer}");
     }
     assert_eq!(rule.num_calls(), 0, "a refusal started an execution");
-    let off = super::answer(None, &request("bluegreen-approve", APPROVER, NOW, SECRET), at(NOW)).await;
+    let off = answer(None, &request("bluegreen-approve", APPROVER, NOW, SECRET), at(NOW)).await;
     assert_eq!(off["statusCode"], 404);
 }
 
@@ -132,7 +132,38 @@ async fn a_click_whose_execution_already_ended_is_told_not_retried() {
         StartExecutionError::ExecutionAlreadyExists(ExecutionAlreadyExists::builder().message("ended").build())
     });
     let i = interactions(&rule);
-    let answer = super::answer(Some(&i), &request("bluegreen-reject", APPROVER, NOW, SECRET), at(NOW)).await;
+    let answer = answer(Some(&i), &request("bluegreen-reject", APPROVER, NOW, SECRET), at(NOW)).await;
     assert_eq!(answer["statusCode"], 200, "{answer}");
     assert!(answer["body"].as_str().unwrap().contains("already taken"), "{answer}");
+}
+
+#[tokio::test]
+async fn refusals_are_logged_with_their_reason_and_never_the_secret() {
+    let captured = crate::steps::notify::tests::Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests' threads may have cached "no subscriber wants this" for our call sites.
+    tracing::callsite::rebuild_interest_cache();
+    let rule = start_rule(Started::default());
+    let i = interactions(&rule);
+    let mut answers = Vec::new();
+    for req in [
+        request("bluegreen-approve", APPROVER, NOW - 600, SECRET),
+        request("bluegreen-approve", "U0MALLORY", NOW, SECRET),
+        request("bluegreen-approve", APPROVER, NOW, SECRET),
+    ] {
+        answers.push(answer(Some(&i), &req, at(NOW)).await.to_string());
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for expected in ["Slack approval request refused", "stale request", "U0MALLORY", "Slack approval answer started"] {
+        assert!(logs.contains(expected), "the logs say {expected:?}: {logs}");
+    }
+    for text in answers.iter().chain([&logs]) {
+        assert!(!text.contains(SECRET), "the signing secret leaked: {text}");
+    }
 }
