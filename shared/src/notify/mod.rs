@@ -152,10 +152,12 @@ impl Notifier {
             return SlackReport::disabled();
         };
         match slack.source.url().await {
-            Ok(url) => slack
-                .sender
-                .send(&url, &slack_blocks::payload(m, self.approval_buttons))
-                .await,
+            Ok(url) => {
+                slack
+                    .sender
+                    .send(&url, &slack_blocks::payload(m, self.approval_buttons))
+                    .await
+            }
             Err(error) => SlackReport::failed(error, 0),
         }
     }

@@ -164,7 +164,10 @@ mod tests {
         let actions = &p["blocks"][1];
         assert_eq!(actions["type"], "actions");
         let buttons = actions["elements"].as_array().unwrap();
-        let ids: Vec<&str> = buttons.iter().map(|b| b["action_id"].as_str().unwrap()).collect();
+        let ids: Vec<&str> = buttons
+            .iter()
+            .map(|b| b["action_id"].as_str().unwrap())
+            .collect();
         assert_eq!(ids, ["bluegreen-approve", "bluegreen-reject"]);
         for b in buttons {
             let value = ButtonValue::decode(b["value"].as_str().unwrap()).unwrap();
@@ -172,7 +175,10 @@ mod tests {
             assert_eq!(value.target.account_id.as_deref(), Some("111122223333"));
             assert_eq!(value.execution_name(), "orders-1");
             assert!(b["value"].as_str().unwrap().len() <= 2000);
-            assert!(b["confirm"]["text"]["text"].as_str().unwrap().contains("*orders*"));
+            assert!(b["confirm"]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("*orders*"));
         }
         assert_eq!(p["blocks"][2]["type"], "context");
     }
@@ -187,7 +193,9 @@ mod tests {
         // Without a signing secret nothing would answer a click: no buttons.
         assert_eq!(blocks(&awaiting("awaiting-approval"), false), 1);
         // The plain text (SNS, mail) has no trace of the buttons.
-        assert!(!awaiting("awaiting-approval").text().contains("bluegreen-approve"));
+        assert!(!awaiting("awaiting-approval")
+            .text()
+            .contains("bluegreen-approve"));
     }
 
     #[test]

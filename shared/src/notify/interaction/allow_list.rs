@@ -77,7 +77,8 @@ mod tests {
     #[test]
     fn names_instead_of_ids_fail_the_cold_start() {
         for bad in ["@jane", "jane.doe", "U01 2", "C012ABCDEF", "U1"] {
-            let err = AllowList::parse(&format!("U012ABCDEF,{bad}"), "SLACK_APPROVERS").unwrap_err();
+            let err =
+                AllowList::parse(&format!("U012ABCDEF,{bad}"), "SLACK_APPROVERS").unwrap_err();
             assert_eq!(err.name(), "ConfigurationError");
             assert!(err.to_string().contains("SLACK_APPROVERS"), "{err}");
         }

@@ -181,11 +181,20 @@ mod tests {
     #[test]
     fn the_reply_names_the_person_the_decision_and_the_database() {
         let c = click("bluegreen-reject", "U0JANE01");
-        let r = reply(&c, &Started::Now("arn:aws:states:eu-west-1:1:execution:m:slack-reject-ab".into()));
+        let r = reply(
+            &c,
+            &Started::Now("arn:aws:states:eu-west-1:1:execution:m:slack-reject-ab".into()),
+        );
         assert_eq!(r["response_type"], "ephemeral");
         assert_eq!(r["replace_original"], false);
         let text = r["text"].as_str().unwrap();
-        for part in ["<@U0JANE01>", "reject the switchover", "*orders*", "orders-1", "slack-reject-ab"] {
+        for part in [
+            "<@U0JANE01>",
+            "reject the switchover",
+            "*orders*",
+            "orders-1",
+            "slack-reject-ab",
+        ] {
             assert!(text.contains(part), "{text}");
         }
         let again = reply(&c, &Started::Already);

@@ -116,7 +116,8 @@ impl Classify for serde_json::Error {
 mod tests {
     use super::*;
 
-    const EXECUTION: &str = "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-run-1";
+    const EXECUTION: &str =
+        "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-run-1";
 
     fn facts() -> TargetFacts {
         TargetFacts {
@@ -158,7 +159,10 @@ mod tests {
             assert!(ButtonValue::for_message(&f, Some(EXECUTION)).is_none());
         }
         let mut long = facts();
-        long.role_arn = Some(format!("arn:aws:iam::111122223333:role/{}", "r".repeat(2000)));
+        long.role_arn = Some(format!(
+            "arn:aws:iam::111122223333:role/{}",
+            "r".repeat(2000)
+        ));
         assert!(ButtonValue::for_message(&long, Some(EXECUTION)).is_none());
     }
 

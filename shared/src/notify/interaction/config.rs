@@ -43,10 +43,12 @@ impl InteractionConfig {
         let state_machine_arn = get(APPROVAL_STATE_MACHINE_ARN)
             .map(|v| v.trim().to_owned())
             .unwrap_or_default();
-        if !is_arn_of(&state_machine_arn, "states") || !state_machine_arn.contains(":stateMachine:") {
+        if !is_arn_of(&state_machine_arn, "states") || !state_machine_arn.contains(":stateMachine:")
+        {
             return Err(Error::Configuration(format!("{APPROVAL_STATE_MACHINE_ARN} must be the ARN of the per-database state machine (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME) when {SLACK_SIGNING_SECRET_ARN} is set")));
         }
-        let approvers = AllowList::parse(&get(SLACK_APPROVERS).unwrap_or_default(), SLACK_APPROVERS)?;
+        let approvers =
+            AllowList::parse(&get(SLACK_APPROVERS).unwrap_or_default(), SLACK_APPROVERS)?;
         if approvers.is_empty() {
             tracing::warn!("{SLACK_APPROVERS} is empty: every Slack approval is refused");
         }
@@ -67,7 +69,8 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    const SECRET: &str = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack-signing-AbCdEf";
+    const SECRET: &str =
+        "arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack-signing-AbCdEf";
     const MACHINE: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:hub-bluegreen";
 
     fn config(vars: &[(&str, &str)]) -> Result<Option<InteractionConfig>, Error> {
@@ -81,7 +84,14 @@ mod tests {
     #[test]
     fn off_unless_a_signing_secret_is_named() {
         assert_eq!(config(&[]).unwrap(), None);
-        assert_eq!(config(&[(SLACK_SIGNING_SECRET_ARN, "none"), (APPROVAL_STATE_MACHINE_ARN, MACHINE)]).unwrap(), None);
+        assert_eq!(
+            config(&[
+                (SLACK_SIGNING_SECRET_ARN, "none"),
+                (APPROVAL_STATE_MACHINE_ARN, MACHINE)
+            ])
+            .unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -96,21 +106,44 @@ mod tests {
         assert_eq!(c.signing_secret_arn, SECRET);
         assert_eq!(c.state_machine_arn, MACHINE);
         assert!(c.approvers.permits("U0BOB0001"));
-        let nobody = config(&[(SLACK_SIGNING_SECRET_ARN, SECRET), (APPROVAL_STATE_MACHINE_ARN, MACHINE)])
-            .unwrap()
-            .unwrap();
+        let nobody = config(&[
+            (SLACK_SIGNING_SECRET_ARN, SECRET),
+            (APPROVAL_STATE_MACHINE_ARN, MACHINE),
+        ])
+        .unwrap()
+        .unwrap();
         assert!(nobody.approvers.is_empty());
     }
 
     #[test]
     fn wrong_settings_fail_the_cold_start_without_echoing_a_secret() {
-        let err = config(&[(SLACK_SIGNING_SECRET_ARN, "8f742231b10e8888abcd99yyyzzz85a5"), (APPROVAL_STATE_MACHINE_ARN, MACHINE)]).unwrap_err();
+        let err = config(&[
+            (SLACK_SIGNING_SECRET_ARN, "8f742231b10e8888abcd99yyyzzz85a5"),
+            (APPROVAL_STATE_MACHINE_ARN, MACHINE),
+        ])
+        .unwrap_err();
         assert_eq!(err.name(), "ConfigurationError");
         assert!(!err.to_string().contains("8f7422"), "{err}");
-        for machine in ["", "hub-bluegreen", "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:x"] {
-            let err = config(&[(SLACK_SIGNING_SECRET_ARN, SECRET), (APPROVAL_STATE_MACHINE_ARN, machine)]).unwrap_err();
-            assert!(err.to_string().contains(APPROVAL_STATE_MACHINE_ARN), "{err}");
+        for machine in [
+            "",
+            "hub-bluegreen",
+            "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:x",
+        ] {
+            let err = config(&[
+                (SLACK_SIGNING_SECRET_ARN, SECRET),
+                (APPROVAL_STATE_MACHINE_ARN, machine),
+            ])
+            .unwrap_err();
+            assert!(
+                err.to_string().contains(APPROVAL_STATE_MACHINE_ARN),
+                "{err}"
+            );
         }
-        assert!(config(&[(SLACK_SIGNING_SECRET_ARN, SECRET), (APPROVAL_STATE_MACHINE_ARN, MACHINE), (SLACK_APPROVERS, "@jane")]).is_err());
+        assert!(config(&[
+            (SLACK_SIGNING_SECRET_ARN, SECRET),
+            (APPROVAL_STATE_MACHINE_ARN, MACHINE),
+            (SLACK_APPROVERS, "@jane")
+        ])
+        .is_err());
     }
 }

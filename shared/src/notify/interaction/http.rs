@@ -44,7 +44,10 @@ impl HttpRequest {
                     .collect()
             })
             .unwrap_or_default();
-        let body = event.get("body").and_then(Value::as_str).unwrap_or_default();
+        let body = event
+            .get("body")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let body = if event.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
             base64::engine::general_purpose::STANDARD
                 .decode(body)
@@ -139,7 +142,9 @@ pub(crate) mod tests {
     fn the_body_is_kept_as_sent_or_decoded_from_base64() {
         let headers = json!({"X-Slack-Signature": "v0=ab", "content-type": "application/x-www-form-urlencoded"});
         for base64 in [false, true] {
-            let request = HttpRequest::from_event(&event(headers.clone(), b"payload=%7B%7D", base64)).unwrap();
+            let request =
+                HttpRequest::from_event(&event(headers.clone(), b"payload=%7B%7D", base64))
+                    .unwrap();
             assert_eq!(request.method, "POST");
             assert_eq!(request.body, b"payload=%7B%7D");
             assert_eq!(request.header("x-slack-signature"), Some("v0=ab"));
@@ -154,9 +159,19 @@ pub(crate) mod tests {
         let refused = HttpResponse::text(401, "unsigned request").to_event();
         assert_eq!(refused["statusCode"], 401);
         assert_eq!(refused["body"], "unsigned request");
-        assert_eq!(refused["headers"]["content-type"], "text/plain; charset=utf-8");
-        let ok = HttpResponse { status: 200, body: json!({"text": "ok"}) }.to_event();
+        assert_eq!(
+            refused["headers"]["content-type"],
+            "text/plain; charset=utf-8"
+        );
+        let ok = HttpResponse {
+            status: 200,
+            body: json!({"text": "ok"}),
+        }
+        .to_event();
         assert_eq!(ok["headers"]["content-type"], "application/json");
-        assert_eq!(serde_json::from_str::<Value>(ok["body"].as_str().unwrap()).unwrap(), json!({"text": "ok"}));
+        assert_eq!(
+            serde_json::from_str::<Value>(ok["body"].as_str().unwrap()).unwrap(),
+            json!({"text": "ok"})
+        );
     }
 }

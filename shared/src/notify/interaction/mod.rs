@@ -35,7 +35,8 @@ use signature::SigningSecret;
 pub use http::is_function_url_event;
 
 /// The answer to one HTTP request when Slack approvals are not configured.
-const NOT_CONFIGURED: &str = "Slack approvals are not configured on this stack (SlackSigningSecretArn is none)";
+const NOT_CONFIGURED: &str =
+    "Slack approvals are not configured on this stack (SlackSigningSecretArn is none)";
 
 /// The endpoint, built once per container.
 pub struct Interactions {
@@ -106,13 +107,20 @@ impl Interactions {
     /// Answers one request at `now`.
     async fn respond(&self, request: &HttpRequest, now: SystemTime) -> HttpResponse {
         if request.method != "POST" {
-            return refuse(405, "only POST requests from Slack are answered".to_owned(), None);
+            return refuse(
+                405,
+                "only POST requests from Slack are answered".to_owned(),
+                None,
+            );
         }
         let secret = match self.signing.value().await {
             Ok(secret) => secret,
             Err(error) => {
                 tracing::error!(%error, "Slack approval refused: the signing secret cannot be read");
-                return HttpResponse::text(500, "the signing secret cannot be read; nothing was changed");
+                return HttpResponse::text(
+                    500,
+                    "the signing secret cannot be read; nothing was changed",
+                );
             }
         };
         if let Err(why) = signature::verify(
@@ -168,7 +176,9 @@ impl Interactions {
             Ok(url) => {
                 self.replies.send(&url, &message).await;
             }
-            Err(why) => tracing::warn!(%why, "the click's response_url is not a Slack URL: not answered there"),
+            Err(why) => {
+                tracing::warn!(%why, "the click's response_url is not a Slack URL: not answered there")
+            }
         }
     }
 }

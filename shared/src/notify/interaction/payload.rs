@@ -43,9 +43,15 @@ impl std::fmt::Display for PayloadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             PayloadError::NotAnInteraction(why) => write!(f, "not a Slack interaction: {why}"),
-            PayloadError::NotBlockActions(kind) => write!(f, "interactions of type `{kind}` are not handled (only button clicks)"),
+            PayloadError::NotBlockActions(kind) => write!(
+                f,
+                "interactions of type `{kind}` are not handled (only button clicks)"
+            ),
             PayloadError::Missing(field) => write!(f, "the interaction has no `{field}`"),
-            PayloadError::UnknownAction(id) => write!(f, "unknown action `{id}`: only bluegreen-approve and bluegreen-reject are answered"),
+            PayloadError::UnknownAction(id) => write!(
+                f,
+                "unknown action `{id}`: only bluegreen-approve and bluegreen-reject are answered"
+            ),
             PayloadError::BadValue(why) => f.write_str(why),
         }
     }
@@ -57,7 +63,9 @@ impl Click {
         let payload = form_urlencoded::parse(body)
             .find(|(k, _)| k == "payload")
             .map(|(_, v)| v.into_owned())
-            .ok_or(PayloadError::NotAnInteraction("no `payload` field in the form"))?;
+            .ok_or(PayloadError::NotAnInteraction(
+                "no `payload` field in the form",
+            ))?;
         let payload: Value = serde_json::from_str(&payload)
             .map_err(|_| PayloadError::NotAnInteraction("`payload` is not JSON"))?;
         Click::from_payload(&payload)
@@ -168,7 +176,9 @@ pub(crate) mod tests {
     fn other_interactions_and_foreign_buttons_are_refused() {
         assert_eq!(
             Click::from_form(b"token=x&text=hello"),
-            Err(PayloadError::NotAnInteraction("no `payload` field in the form"))
+            Err(PayloadError::NotAnInteraction(
+                "no `payload` field in the form"
+            ))
         );
         assert_eq!(
             Click::from_form(b"payload=%7Bnot-json"),

@@ -27,7 +27,9 @@ fn start_rule(started: Started) -> Rule {
         let body: Value = serde_json::from_str(input.input().unwrap_or("null")).unwrap();
         started.lock().unwrap().push((name.clone(), body));
         StartExecutionOutput::builder()
-            .execution_arn(format!("arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:{name}"))
+            .execution_arn(format!(
+                "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:{name}"
+            ))
             .start_date(aws_smithy_types::DateTime::from_secs(NOW as i64))
             .build()
             .unwrap()
@@ -35,13 +37,19 @@ fn start_rule(started: Started) -> Rule {
 }
 
 fn interactions(start: &Rule) -> Interactions {
-    let secret = mock!(aws_sdk_secretsmanager::Client::get_secret_value)
-        .then_output(|| GetSecretValueOutput::builder().secret_string(SECRET).build());
+    let secret = mock!(aws_sdk_secretsmanager::Client::get_secret_value).then_output(|| {
+        GetSecretValueOutput::builder()
+            .secret_string(SECRET)
+            .build()
+    });
     Interactions::new(
         mock_client!(aws_sdk_secretsmanager, [&secret]),
         "arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack-signing",
         AllowList::parse(APPROVER, "SLACK_APPROVERS").unwrap(),
-        Starter::new(mock_client!(aws_sdk_sfn, RuleMode::MatchAny, [start]), MACHINE),
+        Starter::new(
+            mock_client!(aws_sdk_sfn, RuleMode::MatchAny, [start]),
+            MACHINE,
+        ),
     )
     .unwrap()
 }
@@ -71,10 +79,16 @@ async fn an_allowed_signed_click_starts_one_approval_and_says_so() {
     let rule = start_rule(started.clone());
     let i = interactions(&rule);
     let req = request("bluegreen-approve", APPROVER, NOW - 2, SECRET);
-    let answer = answer(Some(&i), &req, at(NOW)).await;
-    assert_eq!(answer["statusCode"], 200, "{answer}");
-    let body: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
-    assert!(body["text"].as_str().unwrap().contains("approve the switchover"), "{body}");
+    let answered = answer(Some(&i), &req, at(NOW)).await;
+    assert_eq!(answered["statusCode"], 200, "{answered}");
+    let body: Value = serde_json::from_str(answered["body"].as_str().unwrap()).unwrap();
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .contains("approve the switchover"),
+        "{body}"
+    );
 
     // Slack retries the same request: same name, same input (idempotent in Step Functions).
     answer(Some(&i), &req, at(NOW + 3)).await;
@@ -101,7 +115,11 @@ async fn refusals_have_their_status_and_start_nothing() {
     get["requestContext"]["http"]["method"] = json!("GET");
     let mut tampered = signed.clone();
     let body = String::from_utf8(
-        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, signed["body"].as_str().unwrap()).unwrap(),
+        base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            signed["body"].as_str().unwrap(),
+        )
+        .unwrap(),
     )
     .unwrap()
     .replace("orders", "payments");
@@ -109,32 +127,75 @@ async fn refusals_have_their_status_and_start_nothing() {
     tampered["isBase64Encoded"] = json!(false);
     for (what, req, status, reason) in [
         ("unsigned", unsigned, 401, "unsigned request"),
-        ("stale", request("bluegreen-approve", APPROVER, NOW - 301, SECRET), 401, "stale request"),
-        ("from the future", request("bluegreen-approve", APPROVER, NOW + 301, SECRET), 401, "stale request"),
-        ("signed with another secret", request("bluegreen-approve", APPROVER, NOW, "not-the-app-secret"), 401, "does not match"),
+        (
+            "stale",
+            request("bluegreen-approve", APPROVER, NOW - 301, SECRET),
+            401,
+            "stale request",
+        ),
+        (
+            "from the future",
+            request("bluegreen-approve", APPROVER, NOW + 301, SECRET),
+            401,
+            "stale request",
+        ),
+        (
+            "signed with another secret",
+            request("bluegreen-approve", APPROVER, NOW, "not-the-app-secret"),
+            401,
+            "does not match",
+        ),
         ("tampered", tampered, 401, "does not match"),
-        ("another button", request("bluegreen-switchover-now", APPROVER, NOW, SECRET), 400, "unknown action"),
-        ("not on the list", request("bluegreen-approve", "U0MALLORY", NOW, SECRET), 403, "U0MALLORY is not on the approvers' list"),
+        (
+            "another button",
+            request("bluegreen-switchover-now", APPROVER, NOW, SECRET),
+            400,
+            "unknown action",
+        ),
+        (
+            "not on the list",
+            request("bluegreen-approve", "U0MALLORY", NOW, SECRET),
+            403,
+            "U0MALLORY is not on the approvers' list",
+        ),
         ("not a POST", get, 405, "only POST"),
     ] {
-        let answer = answer(Some(&i), &req, at(NOW)).await;
-        assert_eq!(answer["statusCode"], status, "{what}: {answer}");
-        assert!(answer["body"].as_str().unwrap().contains(reason), "{what}: {answer}");
+        let answered = answer(Some(&i), &req, at(NOW)).await;
+        assert_eq!(answered["statusCode"], status, "{what}: {answered}");
+        assert!(
+            answered["body"].as_str().unwrap().contains(reason),
+            "{what}: {answered}"
+        );
     }
     assert_eq!(rule.num_calls(), 0, "a refusal started an execution");
-    let off = answer(None, &request("bluegreen-approve", APPROVER, NOW, SECRET), at(NOW)).await;
+    let off = answer(
+        None,
+        &request("bluegreen-approve", APPROVER, NOW, SECRET),
+        at(NOW),
+    )
+    .await;
     assert_eq!(off["statusCode"], 404);
 }
 
 #[tokio::test]
 async fn a_click_whose_execution_already_ended_is_told_not_retried() {
     let rule = mock!(aws_sdk_sfn::Client::start_execution).then_error(|| {
-        StartExecutionError::ExecutionAlreadyExists(ExecutionAlreadyExists::builder().message("ended").build())
+        StartExecutionError::ExecutionAlreadyExists(
+            ExecutionAlreadyExists::builder().message("ended").build(),
+        )
     });
     let i = interactions(&rule);
-    let answer = answer(Some(&i), &request("bluegreen-reject", APPROVER, NOW, SECRET), at(NOW)).await;
-    assert_eq!(answer["statusCode"], 200, "{answer}");
-    assert!(answer["body"].as_str().unwrap().contains("already taken"), "{answer}");
+    let answered = answer(
+        Some(&i),
+        &request("bluegreen-reject", APPROVER, NOW, SECRET),
+        at(NOW),
+    )
+    .await;
+    assert_eq!(answered["statusCode"], 200, "{answered}");
+    assert!(
+        answered["body"].as_str().unwrap().contains("already taken"),
+        "{answered}"
+    );
 }
 
 #[tokio::test]
@@ -160,7 +221,12 @@ async fn refusals_are_logged_with_their_reason_and_never_the_secret() {
         answers.push(answer(Some(&i), &req, at(NOW)).await.to_string());
     }
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    for expected in ["Slack approval request refused", "stale request", "U0MALLORY", "Slack approval answer started"] {
+    for expected in [
+        "Slack approval request refused",
+        "stale request",
+        "U0MALLORY",
+        "Slack approval answer started",
+    ] {
         assert!(logs.contains(expected), "the logs say {expected:?}: {logs}");
     }
     for text in answers.iter().chain([&logs]) {
