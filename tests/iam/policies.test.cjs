@@ -391,6 +391,44 @@ test('the report bucket refuses every request without TLS', async () => {
   }
 });
 
+// ---------------------------------------------------------------- Slack approvals: notify starts the per-database machine only
+// A verified, allowed Slack click starts an approve/reject execution (shared/src/notify/interaction/):
+// notify may start the per-database state machine and no other, and read the signing secret and
+// no other secret. Without a signing secret (SlackSigningSecretArn none) it may start nothing.
+const NOTIFY_ROLE = hubRole('NotifyFunction');
+const machine = (name, region = REGION, account = HUB) => `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+const secretArn = (name) => `arn:aws:secretsmanager:${REGION}:${HUB}:secret:${name}`;
+for (const [action, resource, expected] of [
+  ['states:StartExecution', machine('hub-bluegreen'), A],
+  ['states:StartExecution', machine('hub-fleet'), D],
+  ['states:StartExecution', machine('hub-release-lock'), D],
+  ['states:StartExecution', machine('hub-bluegreen', 'us-east-1'), D],
+  ['states:StartExecution', machine('hub-bluegreen', REGION, OUTSIDE), D],
+  ['states:StopExecution', `arn:aws:states:${REGION}:${HUB}:execution:hub-bluegreen:orders-1`, D],
+  // A click never answers a task token itself: the approve execution does, after re-reading.
+  ['states:SendTaskSuccess', '*', D],
+  ['secretsmanager:GetSecretValue', secretArn('slack-signing-AbCdEf'), A],
+  ['secretsmanager:GetSecretValue', secretArn('slack-AbCdEf'), A],
+  ['secretsmanager:GetSecretValue', secretArn('database-password-AbCdEf'), D],
+]) {
+  test(`the notify role (Slack approvals on): ${action} on ${resource} is ${expected}`, async () => {
+    const result = await decide({ principal: NOTIFY_ROLE, identityPolicies: hubFunctionPolicies('NotifyFunction'), action, resource, account: HUB });
+    if (expected === A) assert.equal(result, A);
+    else assert.notEqual(result, A);
+  });
+}
+
+test('the notify role (Slack approvals off) starts no execution and reads no signing secret', async () => {
+  const off = hubResolver({ SlackSigningSecretArn: 'none' });
+  const identityPolicies = hubFunctionPolicies('NotifyFunction', off);
+  for (const [action, resource] of [
+    ['states:StartExecution', machine('hub-bluegreen')],
+    ['secretsmanager:GetSecretValue', secretArn('slack-signing-AbCdEf')],
+  ]) {
+    assert.notEqual(await decide({ principal: NOTIFY_ROLE, identityPolicies, action, resource, account: HUB }), A, `${action} on ${resource}`);
+  }
+});
+
 // ---------------------------------------------------------------- the topic: only notify publishes, only over TLS
 function topicPolicy() {
   const res = hubTemplate.Resources.TopicPolicy.Properties;

@@ -23,6 +23,7 @@ const hubResolver = (parameters = {}) => resolver(hubTemplate, {
     TargetRoleArnPattern: 'arn:aws:iam::*:role/rds-bluegreen',
     TargetExternalId: EXTERNAL_ID,
     SlackWebhookSecretArn: `arn:aws:secretsmanager:${REGION}:${HUB}:secret:slack-AbCdEf`,
+    SlackSigningSecretArn: `arn:aws:secretsmanager:${REGION}:${HUB}:secret:slack-signing-AbCdEf`,
     AllowedAccountIds: [HUB, MEMBER],
     ManifestWriterArns: [MANIFEST_WRITER],
     ...parameters,

@@ -165,6 +165,8 @@ pub struct TargetFacts {
     pub engine: Option<String>,
     pub account_id: Option<String>,
     pub region: Option<String>,
+    /// The member account's roles (`target.roleArn`), when the request names them.
+    pub role_arn: Option<String>,
     /// Cluster or instance, from the engine or the deployment's source ARN.
     pub kind: Option<Kind>,
 }
@@ -339,6 +341,7 @@ fn target_facts(request: &Value, deployment: &Value, execution: &Execution) -> T
         region: from_request("region")
             .or_else(|| source.as_ref().map(|a| a.region.to_owned()))
             .or_else(|| execution.region().map(str::to_owned)),
+        role_arn: from_request("roleArn"),
         engine,
         kind,
     }

@@ -15,6 +15,7 @@ pub(crate) mod failure;
 pub(crate) mod findings;
 pub mod fleet;
 pub mod format;
+pub mod interaction;
 pub(crate) mod links;
 pub mod message;
 pub mod record;
@@ -56,6 +57,8 @@ pub struct Notifier {
     slack: Option<Slack>,
     /// Reads what an ended execution left running (read-only); `None` says it is unknown.
     world: Option<ClientFactory>,
+    /// Slack's Approve/Reject buttons are answered ([`interaction`]): show them.
+    approval_buttons: bool,
 }
 
 /// Names the channels, never their secrets or clients' internals.
@@ -74,7 +77,15 @@ impl Notifier {
             sns,
             slack,
             world: None,
+            approval_buttons: false,
         }
+    }
+
+    /// Shows Approve/Reject buttons on Slack's "awaiting approval" message; only when the
+    /// stack answers them (a signing secret is configured).
+    pub fn with_approval_buttons(mut self, on: bool) -> Self {
+        self.approval_buttons = on;
+        self
     }
 
     /// Lets the safety net read the world (DescribeBlueGreenDeployments) through `clients`.
@@ -141,7 +152,12 @@ impl Notifier {
             return SlackReport::disabled();
         };
         match slack.source.url().await {
-            Ok(url) => slack.sender.send(&url, &slack_blocks::payload(m)).await,
+            Ok(url) => {
+                slack
+                    .sender
+                    .send(&url, &slack_blocks::payload(m, self.approval_buttons))
+                    .await
+            }
             Err(error) => SlackReport::failed(error, 0),
         }
     }

@@ -1,7 +1,7 @@
 //! The Slack webhook URL: a credential (anyone holding it can post to the channel), so it
 //! lives only in AWS Secrets Manager and in this process's memory. It is read once per
 //! container, on first use, and cached; a failed read is not cached, so the next
-//! notification tries again. Nothing here implements `Display` or `Serialize`, `Debug` is
+//! notification tries again. Slack's signing secret is read the same way ([`SecretSource`]). Nothing here implements `Display` or `Serialize`, `Debug` is
 //! redacted, and no error message quotes the secret's value.
 
 use std::fmt;
@@ -62,32 +62,54 @@ impl WebhookUrl {
     }
 }
 
-/// Where the webhook URL comes from: one secret, read on first use and kept.
-pub struct WebhookSource {
+/// A secret's value read from Secrets Manager on first use and kept: the webhook URL, the
+/// signing secret of Slack's requests ([`super::interaction::signature::SigningSecret`]).
+pub struct SecretSource<T> {
     client: aws_sdk_secretsmanager::Client,
     secret_id: String,
-    cached: Mutex<Option<Arc<WebhookUrl>>>,
+    /// What the secret holds, for messages (`Slack webhook`).
+    what: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+    cached: Mutex<Option<Arc<T>>>,
 }
+
+/// Where the webhook URL comes from.
+pub type WebhookSource = SecretSource<WebhookUrl>;
 
 impl WebhookSource {
     /// `secret_id` is the secret's ARN (or name).
     pub fn new(client: aws_sdk_secretsmanager::Client, secret_id: impl Into<String>) -> Self {
-        Self {
-            client,
-            secret_id: secret_id.into(),
-            cached: Mutex::new(None),
-        }
+        Self::with_parser(client, secret_id, "Slack webhook", WebhookUrl::parse)
     }
 
     /// The URL, from the cache or (once) from Secrets Manager.
     pub async fn url(&self) -> Result<Arc<WebhookUrl>, String> {
-        if let Some(url) = self
-            .cached
-            .lock()
-            .map_err(|_| "webhook cache poisoned".to_owned())?
-            .clone()
-        {
-            return Ok(url);
+        self.value().await
+    }
+}
+
+impl<T> SecretSource<T> {
+    /// `parse` turns the secret string into the value; its errors never quote the value.
+    pub fn with_parser(
+        client: aws_sdk_secretsmanager::Client,
+        secret_id: impl Into<String>,
+        what: &'static str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Self {
+        Self {
+            client,
+            secret_id: secret_id.into(),
+            what,
+            parse,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// The value, from the cache or (once) from Secrets Manager; a failed read is not cached.
+    pub async fn value(&self) -> Result<Arc<T>, String> {
+        let poisoned = || format!("{} cache poisoned", self.what);
+        if let Some(value) = self.cached.lock().map_err(|_| poisoned())?.clone() {
+            return Ok(value);
         }
         let out = self
             .client
@@ -97,26 +119,23 @@ impl WebhookSource {
             .await
             .map_err(|e| {
                 format!(
-                    "reading the Slack webhook secret {} failed: {}",
+                    "reading the {} secret {} failed: {}",
+                    self.what,
                     self.secret_id,
                     aws_smithy_types::error::display::DisplayErrorContext(&e)
                 )
             })?;
-        let value = out.secret_string().ok_or_else(|| {
+        let text = out.secret_string().ok_or_else(|| {
             format!(
-                "secret {} has no string value: store the webhook URL as a secret string",
-                self.secret_id
+                "secret {} has no string value: store the {} as a secret string",
+                self.secret_id, self.what
             )
         })?;
-        let url = Arc::new(
-            WebhookUrl::parse(value).map_err(|e| format!("secret {}: {e}", self.secret_id))?,
-        );
-        tracing::info!(secret = %self.secret_id, "Slack webhook loaded from Secrets Manager");
-        *self
-            .cached
-            .lock()
-            .map_err(|_| "webhook cache poisoned".to_owned())? = Some(url.clone());
-        Ok(url)
+        let value =
+            Arc::new((self.parse)(text).map_err(|e| format!("secret {}: {e}", self.secret_id))?);
+        tracing::info!(secret = %self.secret_id, "{} loaded from Secrets Manager", self.what);
+        *self.cached.lock().map_err(|_| poisoned())? = Some(value.clone());
+        Ok(value)
     }
 }
 

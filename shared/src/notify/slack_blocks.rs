@@ -7,8 +7,9 @@
 
 use serde_json::{json, Value};
 
-use super::event::Outcome;
+use super::event::{Outcome, Stage};
 use super::format::truncate;
+use super::interaction::button::{ButtonValue, Decision};
 use super::message::Message;
 
 /// The attachment bar's colour for an outcome.
@@ -33,8 +34,9 @@ fn section(text: String) -> Value {
     json!({"type": "section", "text": {"type": "mrkdwn", "text": truncate(&text, 3000)}})
 }
 
-/// The webhook payload for a message.
-pub fn payload(m: &Message) -> Value {
+/// The webhook payload for a message; `buttons`: the stack answers Slack's Approve and Reject
+/// buttons (a signing secret is configured), so an "awaiting approval" message carries them.
+pub fn payload(m: &Message, buttons: bool) -> Value {
     let mut body = vec![section(escape(&m.summary))];
     if !m.facts.is_empty() {
         let fields: Vec<Value> = m
@@ -69,14 +71,61 @@ pub fn payload(m: &Message) -> Value {
             .collect();
         body.push(section(links.join("  ·  ")));
     }
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": {"type": "plain_text", "text": truncate(&format!("{} {}", m.outcome.emoji(), m.title()), 150), "emoji": true},
+    })];
+    if buttons {
+        blocks.extend(approval_buttons(m));
+    }
     json!({
         "text": m.subject(),
-        "blocks": [{
-            "type": "header",
-            "text": {"type": "plain_text", "text": truncate(&format!("{} {}", m.outcome.emoji(), m.title()), 150), "emoji": true},
-        }],
+        "blocks": blocks,
         "attachments": [{"color": colour(m.outcome), "blocks": body}],
     })
+}
+
+/// The Approve and Reject buttons of an "awaiting approval" message, and who may use them;
+/// nothing when the message does not name the database and execution fully. A click posts to
+/// notify's Function URL ([`super::interaction`]); each asks for confirmation first.
+fn approval_buttons(m: &Message) -> Vec<Value> {
+    if m.stage != Stage::AwaitingApproval.name() || m.outcome != Outcome::ActionNeeded {
+        return Vec::new();
+    }
+    let Some(value) = ButtonValue::for_message(&m.target, m.execution_arn.as_deref()) else {
+        return Vec::new();
+    };
+    let value = value.encode();
+    let database = escape(m.database());
+    let button = |decision: Decision, label: &str, style: &str, question: String| {
+        json!({
+            "type": "button",
+            "action_id": decision.action_id(),
+            "text": {"type": "plain_text", "text": label},
+            "style": style,
+            "value": value,
+            "confirm": {
+                "title": {"type": "plain_text", "text": truncate(&format!("{label} {}?", m.database()), 100)},
+                "text": {"type": "mrkdwn", "text": question},
+                "confirm": {"type": "plain_text", "text": label},
+                "deny": {"type": "plain_text", "text": "Cancel"},
+            },
+        })
+    };
+    vec![
+        json!({
+            "type": "actions",
+            "block_id": "bluegreen-approval",
+            "elements": [
+                button(Decision::Approve, "Approve", "primary", format!("Switch *{database}* over to green: production moves, connections drop briefly.")),
+                button(Decision::Reject, "Reject", "danger", format!("Do not switch *{database}* over: the workflow ends as `abandon` asks; blue keeps serving.")),
+            ],
+        }),
+        json!({
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": "Only the Slack users named in the stack's SlackApprovers can answer here. Anyone else starts an execution with the same target and `\"action\": \"approve\"` (or `reject`): IAM decides who may."}],
+        }),
+    ]
 }
 
 #[cfg(test)]
@@ -84,6 +133,70 @@ mod tests {
     use super::*;
     use crate::notify::event::TargetFacts;
     use crate::notify::message::Details;
+
+    fn awaiting(stage: &str) -> Message {
+        Message {
+            stage: stage.into(),
+            outcome: Outcome::ActionNeeded,
+            target: TargetFacts {
+                identifier: Some("orders".into()),
+                engine: Some("aurora-postgresql".into()),
+                account_id: Some("111122223333".into()),
+                region: Some("eu-west-1".into()),
+                ..Default::default()
+            },
+            headline: "green ready: approve the switchover".into(),
+            summary: "s".into(),
+            facts: vec![],
+            details: None,
+            next_steps: vec![],
+            links: vec![],
+            error: None,
+            execution_arn: Some(
+                "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1".into(),
+            ),
+        }
+    }
+
+    #[test]
+    fn the_awaiting_approval_message_carries_approve_and_reject() {
+        let p = payload(&awaiting("awaiting-approval"), true);
+        let actions = &p["blocks"][1];
+        assert_eq!(actions["type"], "actions");
+        let buttons = actions["elements"].as_array().unwrap();
+        let ids: Vec<&str> = buttons
+            .iter()
+            .map(|b| b["action_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["bluegreen-approve", "bluegreen-reject"]);
+        for b in buttons {
+            let value = ButtonValue::decode(b["value"].as_str().unwrap()).unwrap();
+            assert_eq!(value.target.identifier, "orders");
+            assert_eq!(value.target.account_id.as_deref(), Some("111122223333"));
+            assert_eq!(value.execution_name(), "orders-1");
+            assert!(b["value"].as_str().unwrap().len() <= 2000);
+            assert!(b["confirm"]["text"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("*orders*"));
+        }
+        assert_eq!(p["blocks"][2]["type"], "context");
+    }
+
+    #[test]
+    fn other_stages_and_incomplete_messages_have_no_buttons() {
+        let blocks = |m: &Message, buttons| payload(m, buttons)["blocks"].as_array().unwrap().len();
+        assert_eq!(blocks(&awaiting("green-ready"), true), 1);
+        let mut no_execution = awaiting("awaiting-approval");
+        no_execution.execution_arn = None;
+        assert_eq!(blocks(&no_execution, true), 1);
+        // Without a signing secret nothing would answer a click: no buttons.
+        assert_eq!(blocks(&awaiting("awaiting-approval"), false), 1);
+        // The plain text (SNS, mail) has no trace of the buttons.
+        assert!(!awaiting("awaiting-approval")
+            .text()
+            .contains("bluegreen-approve"));
+    }
 
     #[test]
     fn block_kit_limits_hold_for_long_messages() {
@@ -108,7 +221,7 @@ mod tests {
             error: None,
             execution_arn: None,
         };
-        let p = payload(&m);
+        let p = payload(&m, true);
         assert_eq!(
             p["blocks"][0]["text"]["text"]
                 .as_str()

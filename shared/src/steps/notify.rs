@@ -122,7 +122,7 @@ fn kind_of(value: &Value) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
@@ -138,9 +138,9 @@ mod tests {
     use crate::notify::sns::Publisher;
     use crate::notify::Slack;
 
-    /// Everything the subscriber writes.
+    /// Everything the subscriber writes (the Slack approvals' tests read their logs with it).
     #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
+    pub(crate) struct Captured(pub(crate) Arc<Mutex<Vec<u8>>>);
 
     impl Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {

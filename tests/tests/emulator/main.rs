@@ -21,6 +21,7 @@ mod harness_switchover;
 mod harness_waits;
 mod lock_table;
 mod member_trust;
+mod notify_approvals;
 mod notify_secrets;
 mod notify_slack;
 mod notify_sns;
