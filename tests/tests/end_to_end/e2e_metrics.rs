@@ -70,6 +70,7 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
         .inject(&id, Fault::Provisioning { describes: 2 })
         .await;
 
+    let began = std::time::Instant::now();
     let run = run(&request(
         "upgrade",
         &id,
@@ -83,6 +84,7 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
         "GreenBuildTime",
         "TimeToReady",
         "SwitchoverDuration",
+        "CleanupTime",
         "UpgradeTime",
         "Outcomes",
         "Polls",
@@ -141,10 +143,48 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     }
     assert!(!found.iter().any(|(n, _)| n == "Failures"), "no failure");
 
-    // The end message carries the figures people and a fleet's report sum.
+    // The end message and the execution's output carry the figures people and a fleet's
+    // report sum, the same ones, with plausible values.
     let done = run.body_of("done");
-    for fact in ["Total time", "Polls", "Switchover took"] {
+    for fact in ["Green build", "Cleanup", "Total time", "Polls", "Switchover took"] {
         assert!(done.contains(fact), "the done message says {fact}: {done}");
+    }
+    let output = run.execution.output.clone().expect("the execution's output");
+    let f: bluegreen::metrics::Figures =
+        serde_json::from_value(output["figures"].clone()).expect("figures in the output");
+    let total = f.total_seconds.expect("total time");
+    let wall = began.elapsed().as_secs_f64();
+    assert!(
+        total > 0.0 && total <= wall + 1.0,
+        "total {total} s within the execution's {wall} s"
+    );
+    let green = f.green_build_seconds.expect("green build time");
+    assert_eq!(
+        Some(green),
+        the(&found, "GreenBuildTime", "Engine", "aurora-mysql")["GreenBuildTime"].as_f64(),
+        "the figure is the metric poll-status wrote"
+    );
+    let switchover = f.switchover_seconds.expect("switchover time");
+    assert_eq!(
+        Some(switchover),
+        the(&found, "SwitchoverDuration", "Engine", "aurora-mysql")["SwitchoverDuration"]
+            .as_f64()
+    );
+    let cleanup = f.cleanup_seconds.expect("cleanup time");
+    for part in [green, switchover, cleanup] {
+        assert!((0.0..total).contains(&part), "{part} s within {total} s: {f:?}");
+    }
+    let polls = f.polls.expect("polls");
+    assert!(
+        polls as f64 >= green_polls + 3.0,
+        "green's {green_polls} polls and at least one of snapshot, switchover, cleanup: {polls}"
+    );
+    for (name, value) in [
+        ("totalSeconds", total),
+        ("greenBuildSeconds", green),
+        ("cleanupSeconds", cleanup),
+    ] {
+        assert_eq!(output["figures"][name].as_f64(), Some(value), "{name}");
     }
 }
 
