@@ -243,7 +243,10 @@ mod tests {
             .next()
             .unwrap()
             .ends_with(",greenBuildSeconds,switchoverSeconds,cleanupSeconds,totalSeconds,polls"));
-        assert!(text.lines().nth(1).unwrap().ends_with(",,,,100,4"), "{text}");
+        assert!(
+            text.lines().nth(1).unwrap().ends_with(",,,,100,4"),
+            "{text}"
+        );
         let doc: Value =
             serde_json::from_str(&json(&summary("upgrade"), "run", &all, &[])).unwrap();
         assert_eq!(

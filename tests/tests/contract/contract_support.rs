@@ -68,7 +68,10 @@ fn notify_at_an_end() -> Vec<Answer> {
     };
     vec![
         answer("delivered, every figure measured", delivered(&measured)),
-        answer("delivered, nothing measured", delivered(&Figures::default())),
+        answer(
+            "delivered, nothing measured",
+            delivered(&Figures::default()),
+        ),
         answer(
             "not sent (notifications: failures)",
             serde_json::json!({"skipped": "options.notifications is `failures`", "figures": measured.answer()}),

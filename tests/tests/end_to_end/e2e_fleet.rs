@@ -425,7 +425,10 @@ async fn assert_report_sums_the_figures(hub: &Hub, report: &Value, blocked: &Db,
         let label = d["database"].as_str().unwrap_or_default();
         let failed = [blocked.label(), failing.label()].contains(&label.to_owned());
         if failed {
-            assert!(d.get("figures").is_none(), "{label}: a failed child has no output");
+            assert!(
+                d.get("figures").is_none(),
+                "{label}: a failed child has no output"
+            );
             continue;
         }
         let f: Figures = serde_json::from_value(d["figures"].clone())
@@ -437,9 +440,15 @@ async fn assert_report_sums_the_figures(hub: &Hub, report: &Value, blocked: &Db,
             ("cleanup", f.cleanup_seconds),
         ] {
             let part = part.unwrap_or_else(|| panic!("{label}: {name} measured: {d}"));
-            assert!((0.0..=total).contains(&part), "{label}: {name} {part} of {total}");
+            assert!(
+                (0.0..=total).contains(&part),
+                "{label}: {name} {part} of {total}"
+            );
         }
-        assert!(f.polls.is_some_and(|p| p >= 3), "{label}: every loop polled: {d}");
+        assert!(
+            f.polls.is_some_and(|p| p >= 3),
+            "{label}: every loop polled: {d}"
+        );
         measured.push(f);
     }
     assert_eq!(measured.len(), 10);
