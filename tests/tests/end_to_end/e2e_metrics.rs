@@ -458,10 +458,19 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
         .collect();
     let gb_seconds: f64 = lambda.iter().map(|l| l.3).sum();
     let figures = run.execution.output.clone().unwrap_or_default()["figures"].clone();
-    println!("COST green polls: {green_polls}; waits scaled x{}", e2e::stack::WAIT_SCALE);
-    println!("COST state transitions: {} ({entered} states entered + {retries} retries)", entered + retries);
+    println!(
+        "COST green polls: {green_polls}; waits scaled x{}",
+        e2e::stack::WAIT_SCALE
+    );
+    println!(
+        "COST state transitions: {} ({entered} states entered + {retries} retries)",
+        entered + retries
+    );
     for (f, n, secs, gbs) in &lambda {
-        println!("COST lambda {f}: {n} invocations, {secs:.3} s, {memory} MB, {gbs:.4} GB-s", memory = memory_mb(f));
+        println!(
+            "COST lambda {f}: {n} invocations, {secs:.3} s, {memory} MB, {gbs:.4} GB-s",
+            memory = memory_mb(f)
+        );
     }
     println!("COST Lambda GB-seconds (local durations, an upper bound): {gb_seconds:.3}");
     println!("COST RDS calls: {rds_total} {rds:?}");
