@@ -71,6 +71,8 @@ struct Document<'a> {
     counts: serde_json::Map<String, Value>,
     /// The databases' figures summed (what each upgrade measured; docs/metrics.md).
     figures: crate::metrics::Figures,
+    /// Each figure's median over the databases that measured it: a typical upgrade.
+    median_figures: crate::metrics::Figures,
     databases: &'a [Outcome],
     passed_over: &'a [Skipped],
 }
@@ -82,6 +84,7 @@ pub fn json(
     all: &[Outcome],
     passed_over: &[Skipped],
 ) -> String {
+    let measured = all.iter().filter_map(|o| o.figures.as_ref());
     let doc = Document {
         fleet: &summary.fleet,
         action: &summary.action,
@@ -92,7 +95,8 @@ pub fn json(
             .into_iter()
             .map(|(s, n)| (s.name().to_owned(), Value::from(n)))
             .collect(),
-        figures: crate::metrics::Figures::sum(all.iter().filter_map(|o| o.figures.as_ref())),
+        figures: crate::metrics::Figures::sum(measured.clone()),
+        median_figures: crate::metrics::Figures::median(measured),
         databases: all,
         passed_over,
     };
@@ -102,7 +106,7 @@ pub fn json(
 /// The CSV report (RFC 4180, a header row).
 pub fn csv(all: &[Outcome]) -> String {
     let mut out = String::from(
-        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate,engineVersion,standardSupportEnd,extendedSupport,greenBuildSeconds,switchoverSeconds,totalSeconds,polls\r\n",
+        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate,engineVersion,standardSupportEnd,extendedSupport,greenBuildSeconds,switchoverSeconds,cleanupSeconds,totalSeconds,polls\r\n",
     );
     for o in all {
         let f = o.figures.clone().unwrap_or_default();
@@ -123,6 +127,7 @@ pub fn csv(all: &[Outcome]) -> String {
             o.support.extended_support.clone().unwrap_or_default(),
             figure(f.green_build_seconds),
             figure(f.switchover_seconds),
+            figure(f.cleanup_seconds),
             figure(f.total_seconds),
             f.polls.map(|p| p.to_string()).unwrap_or_default(),
         ];
@@ -215,7 +220,7 @@ mod tests {
             text.lines()
                 .nth(1)
                 .unwrap()
-                .ends_with(",8.0.35,2026-07-31,no,,,,"),
+                .ends_with(",8.0.35,2026-07-31,no,,,,,"),
             "{text}"
         );
     }
@@ -237,13 +242,21 @@ mod tests {
             .lines()
             .next()
             .unwrap()
-            .ends_with(",greenBuildSeconds,switchoverSeconds,totalSeconds,polls"));
-        assert!(text.lines().nth(1).unwrap().ends_with(",,,100,4"), "{text}");
+            .ends_with(",greenBuildSeconds,switchoverSeconds,cleanupSeconds,totalSeconds,polls"));
+        assert!(
+            text.lines().nth(1).unwrap().ends_with(",,,,100,4"),
+            "{text}"
+        );
         let doc: Value =
             serde_json::from_str(&json(&summary("upgrade"), "run", &all, &[])).unwrap();
         assert_eq!(
             doc["figures"],
             serde_json::json!({"totalSeconds": 150.5, "polls": 6})
+        );
+        assert_eq!(
+            doc["medianFigures"],
+            serde_json::json!({"totalSeconds": 75.25, "polls": 3}),
+            "the failed database measured nothing"
         );
     }
 
@@ -253,7 +266,7 @@ mod tests {
         let line = text.lines().nth(1).unwrap();
         assert_eq!(
             line,
-            "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,,,,,,,,"
+            "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,,,,,,,,,"
         );
     }
 }

@@ -3,24 +3,37 @@
 //!
 //! What is measured, not guessed: the green build time as poll-status measured it (RDS's
 //! CreateTime to the poll that found green ready), the switchover's duration by RDS's events,
-//! the execution's total time by Step Functions' start time, and the polls of every wait loop.
-//! Not here: state transitions (retries count too, and no step sees them; docs/benchmarks.md
-//! counts them from an execution's history) and RDS calls (no step sees the others' calls;
-//! docs/benchmarks.md counts them with the emulator's meter).
+//! the cleanup's time (from when `Delete old blue` was first entered, which the state machine
+//! keeps, to the end), the execution's total time by Step Functions' start time, and the polls
+//! of every wait loop. Not here: state transitions (the context object holds no count and no
+//! step sees the history; retries count too; `scripts/bench-upgrade-cost.sh` counts them from
+//! an execution's history) and RDS calls (no step sees the others' calls; the same script
+//! counts them with the emulator's meter).
 
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::notify::event::{number_at, Event};
+use crate::notify::event::{number_at, text_at, Event};
 use crate::notify::format::{human_seconds, parse_rfc3339};
 use crate::notify::message::Message;
 
 /// The loops whose polls the end figures add up, as the state data names them.
 const LOOPS: [&str; 5] = ["greenPoll", "snapshot", "switchPoll", "cleanup", "abandon"];
 
-/// An upgrade's figures; each is absent when this execution did not measure it.
+/// The figures' names, as notify answers them and the state machine's `Notify done` keeps
+/// them (its ResultSelector names each).
+pub const NAMES: [&str; 5] = [
+    "greenBuildSeconds",
+    "switchoverSeconds",
+    "cleanupSeconds",
+    "totalSeconds",
+    "polls",
+];
+
+/// An upgrade's figures; each is absent (in the answer: null) when this execution did not
+/// measure it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Figures {
@@ -29,6 +42,8 @@ pub struct Figures {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub switchover_seconds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_seconds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polls: Option<u64>,
@@ -36,7 +51,8 @@ pub struct Figures {
 
 impl Figures {
     /// The figures an end event gives: its detail holds the loops' last answers (`done`:
-    /// `{snapshot, verify, cleanup, greenPoll?, switchPoll?}`), the execution its start.
+    /// `{greenPoll, snapshot, switchPoll, verify, cleanup, cleanupStart}`), the execution its
+    /// start. The cleanup runs to the end (`Notify done` follows old blue's deletion at once).
     pub fn of_end(event: &Event, now: SystemTime) -> Figures {
         let d = &event.detail;
         let polls: Vec<u64> = LOOPS
@@ -46,9 +62,26 @@ impl Figures {
         Figures {
             green_build_seconds: seconds_at(d, &["greenPoll", "greenBuildSeconds"]),
             switchover_seconds: seconds_at(d, &["verify", "switchover", "durationSeconds"]),
+            cleanup_seconds: since(
+                cleanup_began(text_at(d, &["cleanupStart"]), event).as_deref(),
+                now,
+            ),
             total_seconds: since(event.execution.start_time.as_deref(), now),
             polls: (!polls.is_empty()).then(|| polls.iter().sum()),
         }
+    }
+
+    /// The figures as notify answers them: every name of [`NAMES`], null when unmeasured, so
+    /// the state machine can keep each (a path that selects nothing fails the execution).
+    pub fn answer(&self) -> Value {
+        let mut all = serde_json::Map::new();
+        for name in NAMES {
+            all.insert(name.to_owned(), Value::Null);
+        }
+        if let Value::Object(measured) = serde_json::json!(self) {
+            all.extend(measured);
+        }
+        Value::Object(all)
     }
 
     /// Adds the figures to a message's facts (what people read at the end).
@@ -61,6 +94,7 @@ impl Figures {
             }
         };
         add("Green build", self.green_build_seconds.map(human_seconds));
+        add("Cleanup", self.cleanup_seconds.map(human_seconds));
         add("Total time", self.total_seconds.map(human_seconds));
         add("Polls", self.polls.map(|p| p.to_string()));
     }
@@ -76,10 +110,45 @@ impl Figures {
         all.into_iter().fold(Figures::default(), |acc, f| Figures {
             green_build_seconds: add(acc.green_build_seconds, f.green_build_seconds),
             switchover_seconds: add(acc.switchover_seconds, f.switchover_seconds),
+            cleanup_seconds: add(acc.cleanup_seconds, f.cleanup_seconds),
             total_seconds: add(acc.total_seconds, f.total_seconds),
             polls: add(acc.polls, f.polls),
         })
     }
+
+    /// The median of each figure over the upgrades that measured it (a fleet's report: a
+    /// typical upgrade, which one slow database does not move as it moves the sum).
+    pub fn median<'a>(all: impl IntoIterator<Item = &'a Figures> + Clone) -> Figures {
+        fn of(mut values: Vec<f64>) -> Option<f64> {
+            values.sort_by(f64::total_cmp);
+            let n = values.len();
+            match n {
+                0 => None,
+                _ if n % 2 == 1 => Some(values[n / 2]),
+                _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+            }
+        }
+        let each = |figure: fn(&Figures) -> Option<f64>| {
+            of(all.clone().into_iter().filter_map(figure).collect())
+        };
+        Figures {
+            green_build_seconds: each(|f| f.green_build_seconds),
+            switchover_seconds: each(|f| f.switchover_seconds),
+            cleanup_seconds: each(|f| f.cleanup_seconds),
+            total_seconds: each(|f| f.total_seconds),
+            polls: each(|f| f.polls.map(|p| p as f64)).map(|p| p.round() as u64),
+        }
+    }
+}
+
+/// When the cleanup began: as the state machine `noted` it (when `Delete old blue` was first
+/// entered, after the grace period), else the start of an execution that is only a cleanup.
+pub(crate) fn cleanup_began(noted: Option<String>, event: &Event) -> Option<String> {
+    noted.or_else(|| {
+        (event.action() == "cleanup")
+            .then(|| event.execution.start_time.clone())
+            .flatten()
+    })
 }
 
 /// Seconds (a non-negative number) at `path`.
@@ -116,7 +185,8 @@ mod tests {
                 "snapshot": {"attempt": 2},
                 "switchPoll": {"attempt": 3},
                 "verify": {"switchover": {"durationSeconds": 3.5}},
-                "cleanup": {"attempt": 4}
+                "cleanup": {"attempt": 4},
+                "cleanupStart": "2026-12-07T02:59:00.250Z"
             },
             "execution": {"startTime": "2026-12-07T01:00:00.250Z"}
         }));
@@ -126,6 +196,7 @@ mod tests {
             Figures {
                 green_build_seconds: Some(3600.5),
                 switchover_seconds: Some(3.5),
+                cleanup_seconds: Some(60.0),
                 total_seconds: Some(7200.0),
                 polls: Some(21),
             }
@@ -133,6 +204,43 @@ mod tests {
         let bare = Figures::of_end(&event(json!({"stage": "done"})), start);
         assert_eq!(bare, Figures::default());
         assert_eq!(serde_json::to_value(&bare).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn the_answer_names_every_figure_null_when_unmeasured() {
+        let f = Figures {
+            switchover_seconds: Some(2.5),
+            polls: Some(9),
+            ..Figures::default()
+        };
+        assert_eq!(
+            f.answer(),
+            json!({"greenBuildSeconds": null, "switchoverSeconds": 2.5, "cleanupSeconds": null, "totalSeconds": null, "polls": 9})
+        );
+        let back: Figures = serde_json::from_value(f.answer()).unwrap();
+        assert_eq!(back, f, "the fleet reads the answer back");
+        assert_eq!(
+            Figures::default().answer().as_object().unwrap().len(),
+            NAMES.len()
+        );
+    }
+
+    #[test]
+    fn medians_are_of_what_was_measured() {
+        let f = |total: f64, polls: Option<u64>| Figures {
+            total_seconds: Some(total),
+            polls,
+            ..Figures::default()
+        };
+        let all = [f(10.0, Some(3)), f(40.0, None), f(20.0, Some(6))];
+        let m = Figures::median(&all);
+        assert_eq!(
+            (m.total_seconds, m.polls, m.switchover_seconds),
+            (Some(20.0), Some(5), None),
+            "polls: the median of 3 and 6, rounded"
+        );
+        assert_eq!(Figures::median(&all[..2]).total_seconds, Some(25.0));
+        assert_eq!(Figures::median(&[]), Figures::default());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::catalog::{
     CLEANUP_TIME, FAILURES, OUTCOMES, POLLS, SWITCHOVER_DURATION, TIME_TO_READY, UPGRADE_TIME,
 };
 use super::emf::Point;
-use super::figures::{seconds_at, since, Figures};
+use super::figures::{cleanup_began, seconds_at, since, Figures};
 use crate::notify::event::{number_at, text_at, Event, Outcome, Stage};
 
 /// What an event measures: the points to emit, and the figures of an end.
@@ -81,13 +81,8 @@ pub fn observe(raw: &Map<String, Value>, event: &Event, now: SystemTime) -> Obse
             &[&engine],
         ),
         Stage::OldBlueDeleted if !failed => {
-            // The cleanup's start: what the state machine says (`stageSince`), else the
-            // start of an execution that is only a cleanup.
-            let from = text_at(&Value::Object(raw.clone()), &["stageSince"]).or_else(|| {
-                (action == "cleanup")
-                    .then(|| start.map(str::to_owned))
-                    .flatten()
-            });
+            let noted = text_at(&Value::Object(raw.clone()), &["stageSince"]);
+            let from = cleanup_began(noted, event);
             seconds(&CLEANUP_TIME, since(from.as_deref(), now), &[&engine]);
         }
         Stage::Done | Stage::Abandoned if !failed => {

@@ -40,11 +40,12 @@ pub fn rfc3339(time: SystemTime) -> String {
 
 /// An RFC 3339 time (`2026-12-01T02:00:00.123Z`, as `$$.State.EnteredTime` gives it).
 pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
-    let parsed = aws_smithy_types::DateTime::from_str(
-        text.trim(),
-        aws_smithy_types::date_time::Format::DateTime,
-    )
-    .ok()?;
+    use aws_smithy_types::date_time::Format::{DateTime, DateTimeWithOffset};
+    let text = text.trim();
+    // RFC 3339 allows an offset (`+00:00`) as well as `Z`.
+    let parsed = aws_smithy_types::DateTime::from_str(text, DateTime)
+        .or_else(|_| aws_smithy_types::DateTime::from_str(text, DateTimeWithOffset))
+        .ok()?;
     SystemTime::try_from(parsed).ok()
 }
 
@@ -137,6 +138,11 @@ mod tests {
         let at = parse_rfc3339("2026-12-01T02:00:00.250Z").unwrap();
         assert_eq!(rfc3339(at), "2026-12-01T02:00:00Z");
         assert!(parse_rfc3339("2026-02-30T25:61:61Z").is_none());
+        assert_eq!(
+            parse_rfc3339("2026-12-01T03:00:00.250+01:00"),
+            Some(at),
+            "an offset, as RFC 3339 allows"
+        );
         assert_eq!(human_seconds(1.6), "1.6 s");
         assert_eq!(human_seconds(42.0), "42 s");
         assert_eq!(human_seconds(125.4), "2 min 5 s");

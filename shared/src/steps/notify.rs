@@ -94,7 +94,7 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
     };
     // The upgrade's figures, for the execution's output and a fleet's report.
     if let Some(f) = figures {
-        answer["figures"] = serde_json::json!(f);
+        answer["figures"] = f.answer();
     }
     Ok(answer)
 }

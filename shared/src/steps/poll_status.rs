@@ -73,10 +73,9 @@ pub struct Status {
     pub tasks: Vec<Task>,
     pub members: Vec<Member>,
     pub waiting_for: Vec<String>,
-    /// Once green is ready: seconds from RDS's CreateTime of the deployment to this poll, for
-    /// the GreenBuildTime metric. Not part of the answer yet: the state machine's
-    /// ResultSelectors keep the answer's fields exactly (docs/metrics.md says how to add it).
-    #[serde(skip)]
+    /// Once green is ready: seconds from RDS's CreateTime of the deployment to this poll (the
+    /// GreenBuildTime metric, and the upgrade's figures at its end); null before.
+    #[serde(default)]
     pub green_build_seconds: Option<f64>,
     #[serde(flatten)]
     pub tick: Tick,

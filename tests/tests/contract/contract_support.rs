@@ -43,8 +43,40 @@ pub fn answers(function: &str, operation: &str) -> Vec<Answer> {
         ("switchover", "restore-roles") => restore_roles(),
         ("precheck", "status") => board(),
         ("delete-old", "cleanup" | "abandon") => delete_old(),
+        ("notify", "") => notify_at_an_end(),
         other => panic!("no answers listed for {other:?}"),
     }
+}
+
+/// notify's answer at an end: the channels' delivery (or why it sent nothing) and the
+/// upgrade's figures as `Figures::answer` writes them, measured or not.
+fn notify_at_an_end() -> Vec<Answer> {
+    use bluegreen::metrics::Figures;
+    let measured = Figures {
+        green_build_seconds: Some(3600.0),
+        switchover_seconds: Some(3.5),
+        cleanup_seconds: Some(120.0),
+        total_seconds: Some(4000.0),
+        polls: Some(30),
+    };
+    let delivered = |f: &Figures| {
+        serde_json::json!({
+            "sns": {"delivered": true, "messageId": "m-1"},
+            "slack": {"status": "disabled"},
+            "figures": f.answer()
+        })
+    };
+    vec![
+        answer("delivered, every figure measured", delivered(&measured)),
+        answer(
+            "delivered, nothing measured",
+            delivered(&Figures::default()),
+        ),
+        answer(
+            "not sent (notifications: failures)",
+            serde_json::json!({"skipped": "options.notifications is `failures`", "figures": measured.answer()}),
+        ),
+    ]
 }
 
 fn restore_roles() -> Vec<Answer> {

@@ -415,6 +415,68 @@ fn statuses(report: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Each upgraded database carries its execution's figures (notify's answer at `Notify done`,
+/// the child's output), plausible ones; a failed database has none; the report's `figures`
+/// is their sum and `medianFigures` their medians.
+async fn assert_report_sums_the_figures(hub: &Hub, report: &Value, blocked: &Db, failing: &Db) {
+    use bluegreen::metrics::Figures;
+    let mut measured = Vec::new();
+    for d in report["databases"].as_array().expect("databases") {
+        let label = d["database"].as_str().unwrap_or_default();
+        let failed = [blocked.label(), failing.label()].contains(&label.to_owned());
+        if failed {
+            assert!(
+                d.get("figures").is_none(),
+                "{label}: a failed child has no output"
+            );
+            continue;
+        }
+        let f: Figures = serde_json::from_value(d["figures"].clone())
+            .unwrap_or_else(|e| panic!("{label} carries its figures ({e}): {d}"));
+        let total = f.total_seconds.expect("total time");
+        for (name, part) in [
+            ("green build", f.green_build_seconds),
+            ("switchover", f.switchover_seconds),
+            ("cleanup", f.cleanup_seconds),
+        ] {
+            let part = part.unwrap_or_else(|| panic!("{label}: {name} measured: {d}"));
+            assert!(
+                (0.0..=total).contains(&part),
+                "{label}: {name} {part} of {total}"
+            );
+        }
+        assert!(
+            f.polls.is_some_and(|p| p >= 3),
+            "{label}: every loop polled: {d}"
+        );
+        measured.push(f);
+    }
+    assert_eq!(measured.len(), 10);
+    assert_eq!(report["figures"], json!(Figures::sum(&measured)));
+    assert_eq!(report["medianFigures"], json!(Figures::median(&measured)));
+    // The report's figures are the child's own output.
+    let first = &report["databases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["figures"].is_object())
+        .expect("an upgraded database");
+    let child = hub
+        .stack
+        .sfn()
+        .call(
+            "DescribeExecution",
+            json!({"executionArn": first["executionArn"]}),
+        )
+        .await;
+    let output: Value =
+        serde_json::from_str(child["output"].as_str().expect("the child's output")).unwrap();
+    assert_eq!(
+        serde_json::from_value::<Figures>(output["figures"].clone()).unwrap(),
+        serde_json::from_value::<Figures>(first["figures"].clone()).unwrap()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_regions() {
     let hub = hub().await;
@@ -567,6 +629,7 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
     };
     assert_eq!(error_of(&blocked), "PrecheckFailed");
     assert_eq!(error_of(&failing), "DeploymentFailed");
+    assert_report_sums_the_figures(hub, &report, &blocked, &failing).await;
     assert_eq!(csv.lines().count(), 13, "{csv}");
     assert!(csv.starts_with(
         "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate"

@@ -526,17 +526,94 @@ async fn a_failure_the_workflow_told_is_not_told_again_by_the_rule() {
     );
 }
 
+/// The lock item of `key` as the table holds it (strings and numbers as text).
+async fn lock_item(stack: &Stack, key: &str) -> BTreeMap<String, String> {
+    let item = stack
+        .moto
+        .dynamodb()
+        .get_item()
+        .table_name(e2e::stepfunctions::LOCK_TABLE)
+        .key(
+            "lockKey",
+            aws_sdk_dynamodb::types::AttributeValue::S(key.to_owned()),
+        )
+        .send()
+        .await
+        .expect("read the lock item");
+    item.item()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let text = v.as_s().or_else(|_| v.as_n()).ok()?;
+            Some((k.clone(), text.clone()))
+        })
+        .collect()
+}
+
+/// Waits until notify has written `stage` on the lock item of `id` (up to two minutes).
+async fn await_stage(stack: &Stack, id: &str, stage: &str) -> BTreeMap<String, String> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let item = lock_item(stack, &lock_key(id)).await;
+        if item.get("stage").map(String::as_str) == Some(stage) {
+            return item;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id} never reached {stage}: {item:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The seam of the board: what notify writes on the lock item at each stage (stage, since
+/// when, the deployment) is what `action: status` reads back and shows. Two real upgrades in
+/// flight at different stages (one building green, one in its grace period after the
+/// switchover) and one stale lock left by a holder long gone.
 #[tokio::test]
 async fn the_status_action_lists_the_upgrades_in_flight_from_the_board() {
+    // The stale lock is one the reaper would release: take turns with it.
+    let _turn = LEFT_LOCKS.lock().await;
     let (stack, arn) = state_machine().await;
-    let id = unique("e2eboard");
-    let first = start_a_long_upgrade(&id).await;
+    let building = unique("e2eboardgreen");
+    let first = start_a_long_upgrade(&building).await;
+    let in_grace = unique("e2eboardgrace");
+    seed::aurora_mysql(&stack.moto, &in_grace, 1).await;
+    // A day of grace (minutes, scaled): the upgrade waits at cleanup-scheduled.
+    let mut graceful = upgrade(&in_grace);
+    graceful["options"]["gracePeriodSeconds"] = json!(86_400);
+    let second = stack
+        .sfn()
+        .start(arn, &unique(&format!("{in_grace}-run")), &graceful)
+        .await;
+    let stale = unique("e2eboardstale");
+    seed::lock_item(
+        &stack.moto,
+        e2e::stepfunctions::LOCK_TABLE,
+        &lock_key(&stale),
+        "switchover-started",
+        Duration::from_secs(50 * 3600),
+    )
+    .await;
+    let written = [
+        (
+            building.as_str(),
+            &first,
+            await_stage(stack, &building, "green-creating").await,
+        ),
+        (
+            in_grace.as_str(),
+            &second,
+            await_stage(stack, &in_grace, "cleanup-scheduled").await,
+        ),
+    ];
+
     let board = stack
         .sfn()
         .run(
             arn,
             &unique("board"),
-            &json!({"action": "status", "filter": {"accountId": ACCOUNT, "region": REGION}}),
+            &json!({"action": "status", "filter": {"accountId": ACCOUNT, "region": REGION}, "staleAfterSeconds": 86_400}),
             Duration::from_secs(120),
         )
         .await;
@@ -551,17 +628,85 @@ async fn the_status_action_lists_the_upgrades_in_flight_from_the_board() {
         board.states
     );
     let output = board.output.clone().expect("the board is the output");
-    let mine = output["inFlight"]
-        .as_array()
-        .expect("inFlight")
-        .iter()
-        .find(|l| l["lockKey"] == lock_key(&id))
-        .unwrap_or_else(|| panic!("{id} is in flight: {output}"))
-        .clone();
-    assert_eq!(mine["holder"], json!(first));
-    assert!(mine["stage"].is_string(), "{mine}");
-    stack
-        .sfn()
-        .call("StopExecution", json!({"executionArn": first}))
-        .await;
+    let listed = |id: &str| {
+        output["inFlight"]
+            .as_array()
+            .expect("inFlight")
+            .iter()
+            .find(|l| l["lockKey"] == lock_key(id))
+            .unwrap_or_else(|| panic!("{id} is in flight: {output}"))
+            .clone()
+    };
+    let stale_keys = output["stale"].as_array().expect("stale").clone();
+    for (id, holder, item) in &written {
+        let shown = listed(id);
+        let deployment = &deployments(stack, id).await[0].id;
+        // What notify wrote is what the board shows, field by field.
+        assert_eq!(
+            item.get("deploymentId"),
+            Some(deployment),
+            "{id}: notify wrote the deployment: {item:?}"
+        );
+        assert_eq!(shown["deploymentId"], json!(deployment), "{id}: {shown}");
+        assert_eq!(shown["holder"], json!(holder), "{id}");
+        assert_eq!(shown["stage"], json!(item["stage"]), "{id}");
+        assert_eq!(shown["stageSince"], json!(item["stageSince"]), "{id}");
+        assert_eq!(shown["startedAt"], json!(item["startedAt"]), "{id}");
+        assert_eq!(
+            shown["executionName"],
+            json!(holder.rsplit(':').next().unwrap()),
+            "{id}"
+        );
+        assert_eq!(
+            (shown["action"].as_str(), shown["expired"].as_bool()),
+            (Some("upgrade"), Some(false)),
+            "{id}"
+        );
+        assert!(
+            shown["ageSeconds"].as_u64().is_some_and(|a| a < 600),
+            "{id}: started minutes ago: {shown}"
+        );
+        assert!(
+            !stale_keys.contains(&json!(lock_key(id))),
+            "{id} is not stale"
+        );
+    }
+    let forgotten = listed(&stale);
+    assert_eq!(forgotten["stage"], "switchover-started");
+    assert!(
+        forgotten["ageSeconds"]
+            .as_u64()
+            .is_some_and(|a| a >= 50 * 3600),
+        "{forgotten}"
+    );
+    assert!(
+        stale_keys.contains(&json!(lock_key(&stale))),
+        "the forgotten lock is stale: {output}"
+    );
+    assert!(
+        output["byStage"]["green-creating"].as_u64() >= Some(1)
+            && output["byStage"]["cleanup-scheduled"].as_u64() >= Some(1),
+        "{output}"
+    );
+
+    for holder in [&first, &second] {
+        stack
+            .sfn()
+            .call("StopExecution", json!({"executionArn": holder}))
+            .await;
+    }
+    for id in [&building, &in_grace, &stale] {
+        stack
+            .moto
+            .dynamodb()
+            .delete_item()
+            .table_name(e2e::stepfunctions::LOCK_TABLE)
+            .key(
+                "lockKey",
+                aws_sdk_dynamodb::types::AttributeValue::S(lock_key(id)),
+            )
+            .send()
+            .await
+            .expect("remove the test's lock");
+    }
 }

@@ -70,6 +70,7 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
         .inject(&id, Fault::Provisioning { describes: 2 })
         .await;
 
+    let began = std::time::Instant::now();
     let run = run(&request(
         "upgrade",
         &id,
@@ -83,6 +84,7 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
         "GreenBuildTime",
         "TimeToReady",
         "SwitchoverDuration",
+        "CleanupTime",
         "UpgradeTime",
         "Outcomes",
         "Polls",
@@ -141,10 +143,60 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     }
     assert!(!found.iter().any(|(n, _)| n == "Failures"), "no failure");
 
-    // The end message carries the figures people and a fleet's report sum.
+    // The end message and the execution's output carry the figures people and a fleet's
+    // report sum, the same ones, with plausible values.
     let done = run.body_of("done");
-    for fact in ["Total time", "Polls", "Switchover took"] {
+    for fact in [
+        "Green build",
+        "Cleanup",
+        "Total time",
+        "Polls",
+        "Switchover took",
+    ] {
         assert!(done.contains(fact), "the done message says {fact}: {done}");
+    }
+    let output = run
+        .execution
+        .output
+        .clone()
+        .expect("the execution's output");
+    let f: bluegreen::metrics::Figures =
+        serde_json::from_value(output["figures"].clone()).expect("figures in the output");
+    let total = f.total_seconds.expect("total time");
+    let wall = began.elapsed().as_secs_f64();
+    assert!(
+        total > 0.0 && total <= wall + 1.0,
+        "total {total} s within the execution's {wall} s"
+    );
+    let green = f.green_build_seconds.expect("green build time");
+    assert_eq!(
+        Some(green),
+        the(&found, "GreenBuildTime", "Engine", "aurora-mysql")["GreenBuildTime"].as_f64(),
+        "the figure is the metric poll-status wrote"
+    );
+    let switchover = f.switchover_seconds.expect("switchover time");
+    assert_eq!(
+        Some(switchover),
+        the(&found, "SwitchoverDuration", "Engine", "aurora-mysql")["SwitchoverDuration"].as_f64()
+    );
+    let cleanup = f.cleanup_seconds.expect("cleanup time");
+    for part in [green, switchover, cleanup] {
+        assert!(
+            (0.0..total).contains(&part),
+            "{part} s within {total} s: {f:?}"
+        );
+    }
+    let polls = f.polls.expect("polls");
+    assert!(
+        polls as f64 >= green_polls + 3.0,
+        "green's {green_polls} polls and at least one of snapshot, switchover, cleanup: {polls}"
+    );
+    for (name, value) in [
+        ("totalSeconds", total),
+        ("greenBuildSeconds", green),
+        ("cleanupSeconds", cleanup),
+    ] {
+        assert_eq!(output["figures"][name].as_f64(), Some(value), "{name}");
     }
 }
 
@@ -277,77 +329,52 @@ async fn status_lists_two_upgrades_in_flight_and_one_stale_lock() {
     );
 }
 
-/// Memory of each function in template.yaml (MB): precheck 256, the others the global 128.
+/// Memory of each function as template.yaml sets it (MB): the function's own `MemorySize`,
+/// else the template's `Globals.Function.MemorySize`. `poll-status` is `PollStatusFunction`.
 fn memory_mb(function: &str) -> f64 {
-    if function == "precheck" {
-        256.0
-    } else {
-        128.0
-    }
+    let text = std::fs::read_to_string(e2e::moto::root().join("template.yaml")).expect("template");
+    let template: serde_norway::Value = serde_norway::from_str(&text).expect("template.yaml");
+    let logical: String = function
+        .split('-')
+        .map(|w| w[..1].to_uppercase() + &w[1..])
+        .collect::<String>()
+        + "Function";
+    let resource = &template["Resources"][logical.as_str()];
+    assert!(resource.is_mapping(), "{logical} in template.yaml");
+    resource["Properties"]["MemorySize"]
+        .as_f64()
+        .or_else(|| template["Globals"]["Function"]["MemorySize"].as_f64())
+        .expect("a memory size")
 }
 
-/// Measurement for docs/benchmarks.md, not a check of behaviour: the cost of one upgrade whose
-/// green takes an hour to build (about 27 polls of the green loop, as `Poll::next_wait_seconds`
-/// spaces them), counted on the local stack. Run it alone, so the RDS meter counts only it:
-/// `cargo test -p e2e --test end_to_end -- --ignored e2e_metrics::cost_of_an_upgrade --test-threads=1 --nocapture`.
-#[tokio::test]
-#[ignore = "a measurement for docs/benchmarks.md; run it alone (see its doc)"]
-async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
-    let (stack, _) = state_machine().await;
-    let id = unique("e2ecost");
-    seed::aurora_mysql(&stack.moto, &id, 1).await;
-    let meter = || async {
-        let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
-            .await
-            .expect("reach the meter")
-            .json()
-            .await
-            .expect("meter JSON");
-        rows.iter()
-            .map(|r| {
-                (
-                    r["action"].as_str().unwrap().to_owned(),
-                    r["calls"].as_u64().unwrap(),
-                )
-            })
-            .fold(std::collections::BTreeMap::new(), |mut m, (a, n)| {
-                *m.entry(a).or_insert(0) += n;
-                m
-            })
-    };
-    let before = meter().await;
-    // Green's polls until ready: 4 × 30 s + 6 × 60 s + 10 × 120 s + 7 × 300 s = 3780 s.
-    stack
-        .moto
-        .inject(&id, Fault::Provisioning { describes: 26 })
-        .await;
-    let run = run(&request(
-        "upgrade",
-        &id,
-        "aurora-mysql",
-        json!({"targetEngineVersion": AURORA_TARGET}),
-    ))
-    .await;
-    run.assert_succeeded();
-    let after = meter().await;
+/// The RDS calls moto's meter counted so far, by action (tests/tools/moto_patches/call_counts.py).
+async fn rds_meter(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
+    let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
+        .await
+        .expect("reach the meter")
+        .json()
+        .await
+        .expect("meter JSON");
+    let mut by_action = std::collections::BTreeMap::new();
+    for r in rows {
+        *by_action
+            .entry(r["action"].as_str().unwrap().to_owned())
+            .or_insert(0) += r["calls"].as_u64().unwrap();
+    }
+    by_action
+}
 
-    let events = &run.execution.events;
-    let transitions = events
-        .iter()
-        .filter(|e| {
-            e["type"]
-                .as_str()
-                .is_some_and(|t| t.ends_with("StateEntered"))
-        })
-        .count();
-    let retries = run.task_errors().len();
+/// Each Lambda task's invocations and summed duration (seconds, TaskScheduled to its end, so
+/// Step Functions' and the local Lambda server's overhead included: an upper bound of what
+/// Lambda bills), by function name (`dynamodb` for the lock's own tasks).
+fn invocations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64)> {
     let time = |e: &Value| {
         e["timestamp"].as_f64().or_else(|| {
             bluegreen::notify::format::parse_rfc3339(e["timestamp"].as_str()?)
                 .map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64())
         })
     };
-    let mut invocations: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
+    let mut all: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
     let mut scheduled: Option<(String, f64)> = None;
     for e in events {
         match e["type"].as_str().unwrap_or_default() {
@@ -367,9 +394,9 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
                     .to_owned();
                 scheduled = time(e).map(|t| (function, t));
             }
-            "TaskSucceeded" | "TaskFailed" => {
+            "TaskSucceeded" | "TaskFailed" | "TaskTimedOut" => {
                 if let (Some((function, start)), Some(end)) = (scheduled.take(), time(e)) {
-                    let entry = invocations.entry(function).or_insert((0, 0.0));
+                    let entry = all.entry(function).or_insert((0, 0.0));
                     entry.0 += 1;
                     entry.1 += end - start;
                 }
@@ -377,35 +404,95 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
             _ => {}
         }
     }
+    all
+}
+
+/// Measurement for docs/benchmarks.md, not a check of behaviour (it asserts no duration):
+/// the cost of one upgrade whose green takes an hour to build (27 polls of the green loop, as
+/// `Poll::next_wait_seconds` spaces them), counted on the local stack. Run by
+/// `scripts/upgrade-cost.sh` (alone, so the RDS meter counts only it), which prints its
+/// `COST` lines and the JSON line `COST-JSON`.
+#[tokio::test]
+#[ignore = "a measurement for docs/benchmarks.md: scripts/upgrade-cost.sh"]
+async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2ecost");
+    seed::aurora_mysql(&stack.moto, &id, 1).await;
+    let before = rds_meter(stack).await;
+    // Green's polls until ready: 4 × 30 s + 6 × 60 s + 10 × 120 s + 7 × 300 s = 3780 s.
+    stack
+        .moto
+        .inject(&id, Fault::Provisioning { describes: 26 })
+        .await;
+    let run = run(&request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    ))
+    .await;
+    run.assert_succeeded();
+    let after = rds_meter(stack).await;
+
+    // AWS bills "a state transition each time a step of your workflow is executed ...
+    // including retries" (https://aws.amazon.com/step-functions/pricing/).
+    let entered = run.execution.transitions;
+    let retries = run.task_errors().len();
+    let tasks = invocations(&run.execution.events);
     let green_polls = run
         .execution
         .states
         .iter()
         .filter(|s| *s == "Poll green")
         .count();
-    let rds: Vec<(String, u64)> = after
+    let rds: std::collections::BTreeMap<String, u64> = after
         .iter()
         .map(|(a, n)| (a.clone(), n - before.get(a).copied().unwrap_or(0)))
         .filter(|(_, n)| *n > 0)
         .collect();
-    let rds_total: u64 = rds.iter().map(|(_, n)| n).sum();
-    let gb_seconds: f64 = invocations
+    let rds_total: u64 = rds.values().sum();
+    let lambda: Vec<(String, u32, f64, f64)> = tasks
         .iter()
         .filter(|(f, _)| *f != "dynamodb")
-        .map(|(f, (_, secs))| secs * memory_mb(f) / 1024.0)
-        .sum();
-    println!("COST green polls: {green_polls}");
-    println!("COST state transitions (states entered): {transitions}; task retries: {retries}");
-    println!("COST invocations and summed duration (s): {invocations:?}");
-    println!("COST Lambda GB-seconds (local durations): {gb_seconds:.3}");
+        .map(|(f, (n, secs))| (f.clone(), *n, *secs, secs * memory_mb(f) / 1024.0))
+        .collect();
+    let gb_seconds: f64 = lambda.iter().map(|l| l.3).sum();
+    let figures = run.execution.output.clone().unwrap_or_default()["figures"].clone();
+    println!(
+        "COST green polls: {green_polls}; waits scaled x{}",
+        e2e::stack::WAIT_SCALE
+    );
+    println!(
+        "COST state transitions: {} ({entered} states entered + {retries} retries)",
+        entered + retries
+    );
+    for (f, n, secs, gbs) in &lambda {
+        println!(
+            "COST lambda {f}: {n} invocations, {secs:.3} s, {memory} MB, {gbs:.4} GB-s",
+            memory = memory_mb(f)
+        );
+    }
+    println!("COST Lambda GB-seconds (local durations, an upper bound): {gb_seconds:.3}");
     println!("COST RDS calls: {rds_total} {rds:?}");
+    println!("COST the execution's own figures: {figures}");
+    println!(
+        "COST-JSON {}",
+        json!({
+            "greenPolls": green_polls,
+            "transitions": entered + retries,
+            "statesEntered": entered,
+            "retries": retries,
+            "lambda": lambda.iter().map(|(f, n, secs, gbs)| json!({"function": f, "invocations": n, "seconds": secs, "memoryMb": memory_mb(f), "gbSeconds": gbs})).collect::<Vec<_>>(),
+            "gbSeconds": gb_seconds,
+            "rdsCalls": rds_total,
+            "rdsCallsByAction": rds,
+            "figures": figures,
+        })
+    );
     assert!(
         (25..=29).contains(&green_polls),
         "about an hour of green polls: {green_polls}"
     );
-    assert!(
-        transitions > 3 * green_polls,
-        "each poll is a Task, a Choice and a Wait"
-    );
     assert!(rds_total > green_polls as u64, "every poll reads RDS");
+    assert!(figures["greenBuildSeconds"].is_number(), "{figures}");
 }
