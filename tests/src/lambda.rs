@@ -38,6 +38,11 @@ pub const FUNCTIONS: [&str; 6] = [
     "notify",
 ];
 
+/// The user's hooks the end-to-end stack serves as Lambda functions (`options.hooks`), both
+/// from the test binary `hook-echo`: the first answers what it received, the second fails.
+pub const HOOK_FUNCTIONS: [&str; 2] = ["rds-bluegreen-hook-echo", "rds-bluegreen-hook-failing"];
+const HOOK_BINARY: &str = "hook-echo";
+
 /// Processes of each function started at once (`E2E_LAMBDA_INSTANCES`, default 4): Lambda
 /// runs concurrent invocations in separate execution environments, and end-to-end tests run
 /// executions in parallel.
@@ -133,6 +138,18 @@ impl FunctionHost {
             })
             .collect()
     }
+
+    /// The hooks of [`HOOK_FUNCTIONS`], with the same environment.
+    pub fn hooks(env: &[(String, String)]) -> Vec<FunctionHost> {
+        HOOK_FUNCTIONS
+            .iter()
+            .map(|f| FunctionHost {
+                name: (*f).to_owned(),
+                binary: HOOK_BINARY.to_owned(),
+                env: env.to_vec(),
+            })
+            .collect()
+    }
 }
 
 /// A port free right now on 127.0.0.1 (for a server that takes its port as an argument).
@@ -222,7 +239,9 @@ fn build_binaries() -> BTreeMap<String, PathBuf> {
     for line in output.stdout.lines() {
         let message: Value = serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
         let name = message["target"]["name"].as_str().unwrap_or_default();
-        if message["reason"] == "compiler-artifact" && FUNCTIONS.contains(&name) {
+        if message["reason"] == "compiler-artifact"
+            && (FUNCTIONS.contains(&name) || name == HOOK_BINARY)
+        {
             if let Some(exe) = message["executable"].as_str() {
                 binaries.insert(name.to_owned(), PathBuf::from(exe));
             }
@@ -299,10 +318,14 @@ impl Drop for Group {
 }
 
 impl CargoLambda {
-    /// Serves every function of the workspace on `port` (see [`free_port`]) with the
-    /// functions' environment, and waits until the server listens.
+    /// Serves every function of the workspace, and the test hooks ([`HOOK_FUNCTIONS`]), on
+    /// `port` (see [`free_port`]) with the functions' environment, and waits until the server
+    /// listens.
     pub fn start(port: u16, env: &FunctionEnv) -> CargoLambda {
-        CargoLambda::serve(port, &FunctionHost::all(&env.vars()))
+        let vars = env.vars();
+        let mut hosts = FunctionHost::all(&vars);
+        hosts.extend(FunctionHost::hooks(&vars));
+        CargoLambda::serve(port, &hosts)
     }
 
     /// Serves `functions` on `port`: the Invoke and runtime APIs, then `E2E_LAMBDA_INSTANCES`
