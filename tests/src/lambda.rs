@@ -38,10 +38,10 @@ pub const FUNCTIONS: [&str; 6] = [
     "notify",
 ];
 
-/// The user's hooks the end-to-end stack serves as Lambda functions (`options.hooks`), both
-/// from the test binary `hook-echo`: the first answers what it received, the second fails.
+/// The user's hooks the end-to-end stack serves as Lambda functions (`options.hooks`), each a
+/// test binary of its own name (`e2e::hook_echo`): the first answers what it received, the
+/// second fails.
 pub const HOOK_FUNCTIONS: [&str; 2] = ["rds-bluegreen-hook-echo", "rds-bluegreen-hook-failing"];
-const HOOK_BINARY: &str = "hook-echo";
 
 /// Processes of each function started at once (`E2E_LAMBDA_INSTANCES`, default 4): Lambda
 /// runs concurrent invocations in separate execution environments, and end-to-end tests run
@@ -129,23 +129,20 @@ pub struct FunctionHost {
 impl FunctionHost {
     /// Every function of the workspace under its binary name, with the same environment.
     pub fn all(env: &[(String, String)]) -> Vec<FunctionHost> {
-        FUNCTIONS
-            .iter()
-            .map(|f| FunctionHost {
-                name: (*f).to_owned(),
-                binary: (*f).to_owned(),
-                env: env.to_vec(),
-            })
-            .collect()
+        FunctionHost::under_binary_names(&FUNCTIONS, env)
     }
 
     /// The hooks of [`HOOK_FUNCTIONS`], with the same environment.
     pub fn hooks(env: &[(String, String)]) -> Vec<FunctionHost> {
-        HOOK_FUNCTIONS
+        FunctionHost::under_binary_names(&HOOK_FUNCTIONS, env)
+    }
+
+    fn under_binary_names(names: &[&str], env: &[(String, String)]) -> Vec<FunctionHost> {
+        names
             .iter()
             .map(|f| FunctionHost {
                 name: (*f).to_owned(),
-                binary: HOOK_BINARY.to_owned(),
+                binary: (*f).to_owned(),
                 env: env.to_vec(),
             })
             .collect()
@@ -240,17 +237,56 @@ fn build_binaries() -> BTreeMap<String, PathBuf> {
         let message: Value = serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
         let name = message["target"]["name"].as_str().unwrap_or_default();
         if message["reason"] == "compiler-artifact"
-            && (FUNCTIONS.contains(&name) || name == HOOK_BINARY)
+            && (FUNCTIONS.contains(&name) || HOOK_FUNCTIONS.contains(&name))
         {
             if let Some(exe) = message["executable"].as_str() {
                 binaries.insert(name.to_owned(), PathBuf::from(exe));
             }
         }
     }
-    for f in FUNCTIONS {
-        assert!(binaries.contains_key(f), "cargo built no `{f}` binary");
+    for f in FUNCTIONS.iter().chain(&HOOK_FUNCTIONS) {
+        assert!(binaries.contains_key(*f), "cargo built no `{f}` binary");
+    }
+    held(binaries)
+}
+
+/// The binaries as this build made them, held by hard links of this process's own
+/// (`<target>/debug/e2e-held/<pid>/`): several worktrees share one target directory, and a
+/// build in another one replaces `target/debug/<binary>` with its own, which the functions
+/// restarted later (or started a moment after this build) would otherwise run. A link keeps
+/// this build's file; links of processes that have ended are removed.
+fn held(binaries: BTreeMap<String, PathBuf>) -> BTreeMap<String, PathBuf> {
+    let Some(dir) = binaries
+        .values()
+        .next()
+        .and_then(|exe| exe.parent())
+        .map(|d| d.join("e2e-held"))
+    else {
+        return binaries;
+    };
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if !std::path::Path::new("/proc").join(&pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let own = dir.join(std::process::id().to_string());
+    let _ = std::fs::remove_dir_all(&own);
+    if std::fs::create_dir_all(&own).is_err() {
+        return binaries;
     }
     binaries
+        .into_iter()
+        .map(|(name, exe)| {
+            let link = own.join(&name);
+            match std::fs::hard_link(&exe, &link) {
+                Ok(()) => (name, link),
+                Err(_) => (name, exe),
+            }
+        })
+        .collect()
 }
 
 /// The ARN of a function, as a state machine names it.

@@ -86,10 +86,19 @@ fn each_stage_calls_the_block_and_returns_where_it_would_go_without_a_hook() {
         HookStage::BeforeCleanup,
     ]
     .iter()
-    .map(|s| serde_json::to_value(s).unwrap().as_str().unwrap().to_owned())
+    .map(|s| {
+        serde_json::to_value(s)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    })
     .collect();
     assert_eq!(
-        stages.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>(),
+        stages
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>(),
         every
     );
     assert_eq!(calls.len(), 4, "one entry per stage: {calls:?}");
@@ -138,26 +147,30 @@ fn every_hook_task_keeps_the_state_and_fails_into_hook_failed() {
     let def = definition();
     let all = states(&def);
     let mut tasks = 0;
-    for (name, state) in all
-        .iter()
-        .filter(|(_, s)| {
-            s["Type"] == "Task"
-                && is_jsonata(s)
-                && !s["Resource"]
-                    .as_str()
-                    .is_some_and(|r| r.contains(":dynamodb:"))
-        })
-    {
+    for (name, state) in all.iter().filter(|(_, s)| {
+        s["Type"] == "Task"
+            && is_jsonata(s)
+            && !s["Resource"]
+                .as_str()
+                .is_some_and(|r| r.contains(":dynamodb:"))
+    }) {
         tasks += 1;
         assert_eq!(state["Output"], "{% $states.input %}", "{name}");
         let catches = state["Catch"].as_array().expect("a Catch");
         assert_eq!(catches.len(), 1, "{name}");
         let catch = &catches[0];
-        assert_eq!(catch["ErrorEquals"], serde_json::json!(["States.ALL"]), "{name}");
+        assert_eq!(
+            catch["ErrorEquals"],
+            serde_json::json!(["States.ALL"]),
+            "{name}"
+        );
         assert_eq!(catch["Output"], "{% $states.input %}", "{name}");
         assert_eq!(catch["Next"], FAILED, "{name}");
     }
-    assert_eq!(tasks, 5, "Lambda, state machine, start/read/stop Automation");
+    assert_eq!(
+        tasks, 5,
+        "Lambda, state machine, start/read/stop Automation"
+    );
     for invoke in ["Invoke the Lambda hook", "Run the state machine hook"] {
         assert_eq!(
             all[invoke]["TimeoutSeconds"], "{% $states.input.hookCall.hook.timeoutSeconds %}",
@@ -223,7 +236,9 @@ fn the_automation_poll_is_bounded_by_the_hook_timeout() {
     let start = all["Start the automation hook"]["Assign"]["hookMaxPolls"]
         .as_str()
         .unwrap();
-    let wait = all["Wait for the automation hook"]["Seconds"].as_u64().unwrap();
+    let wait = all["Wait for the automation hook"]["Seconds"]
+        .as_u64()
+        .unwrap();
     assert_eq!(
         start,
         format!("{{% $ceil($states.input.hookCall.hook.timeoutSeconds / {wait}) %}}")

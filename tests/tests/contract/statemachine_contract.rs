@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::hook_contract::hook_call_events;
 use bluegreen::input::{
     Action, Engine, Options, Request, SwitchoverMode, DEFAULT_GRACE_PERIOD_SECONDS,
     DEFAULT_SWITCHOVER_TIMEOUT_SECONDS, MAX_POLLS,
@@ -16,7 +17,6 @@ use e2e::moto::root;
 use e2e::stepfunctions::{history_events_per_run, EVENTS_PER_RETRY, EXECUTION_EVENTS};
 use serde_json::{json, Map, Value};
 use serde_json_path::JsonPath;
-use crate::hook_contract::hook_call_events;
 
 /// The Lambda errors the standard retry block covers (AWS's recommendation for `lambda:invoke`).
 const LAMBDA_TRANSIENT: [&str; 4] = [
@@ -88,9 +88,7 @@ fn of_type<'a>(def: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
 fn lambda_tasks(def: &Value) -> Vec<(&str, &Value)> {
     of_type(def, "Task")
         .into_iter()
-        .filter(|(_, t)| {
-            t["Resource"] == "arn:aws:states:::lambda:invoke" && !is_jsonata(t)
-        })
+        .filter(|(_, t)| t["Resource"] == "arn:aws:states:::lambda:invoke" && !is_jsonata(t))
         .collect()
 }
 
