@@ -150,8 +150,9 @@ impl Error {
 
     /// Names the state machine raises itself (no function does): `LockReleaseFailed`, when
     /// the lock could not be released at an end (the execution fails so that the status rule
-    /// tells it and releases the lock again).
-    pub const STATE_MACHINE_NAMES: &'static [&'static str] = &["LockReleaseFailed"];
+    /// tells it and releases the lock again); `HookFailed`, when one of the user's hooks
+    /// (`options.hooks`, [`crate::hooks`]) failed, timed out or could not be started.
+    pub const STATE_MACHINE_NAMES: &'static [&'static str] = &["LockReleaseFailed", "HookFailed"];
 
     /// The names the state machine retries (with backoff): the rest fail the execution.
     pub const RETRYABLE_NAMES: &'static [&'static str] = &["Retryable", "NotReady"];

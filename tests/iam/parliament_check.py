@@ -17,6 +17,8 @@ SWITCH = "calls RDS makes on the caller's behalf at switchover (AWS's Blue/Green
 ABANDON = "calls RDS makes on the caller's behalf when a deployment is deleted with its target (green): only '*' is supported; scoped by the enrolment tag, so abandon is refused where green lacks it; parliament does not read the condition"
 
 STANDARD = "states:DescribeExecution applies to standard and express executions; the fleet and the lock's release machine read the per-database state machine's executions, which are standard, so only that resource type is granted"
+HOOK_SM = "the user's hook state machines are run with startExecution.sync:2, which follows (DescribeExecution) and stops their standard executions; express executions are not granted (a hook state machine is a standard one: README \"Hooks\")"
+HOOK_SSM = "AWS's Automation policy examples grant ssm:StartAutomationExecution on the runbook's document/<name> and on automation-execution/* (\"Setting up identity based policies examples\", example 1); parliament knows only automation-definition"
 ACCEPTED = [
     # (policy name prefix, issue, actions that may appear in it, reason)
     ("", "RESOURCE_STAR", {"rds:DescribeDBClusters", "rds:DescribeDBInstances", "rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", "rds:DescribeDBParameterGroups", "rds:DescribeDBParameters", "rds:DescribeGlobalClusters", "rds:DescribeDBProxies", "rds:DescribeDBProxyTargets", "rds:DescribeIntegrations", "rds:DescribeEventSubscriptions"}, DESCRIBE),
@@ -26,6 +28,8 @@ ACCEPTED = [
     ("", "RESOURCE_STAR", {"rds:DeleteDBCluster", "rds:DeleteDBClusterEndpoint", "rds:DeleteDBInstance"}, ABANDON),
     ("template.yaml/FleetStateMachine", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, STANDARD),
     ("template.yaml/ReleaseLockStateMachine", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, STANDARD),
+    ("template.yaml/StateMachine/", "RESOURCE_MISMATCH", {"states:DescribeExecution"}, HOOK_SM),
+    ("template.yaml/StateMachine/", "RESOURCE_MISMATCH", {"ssm:StartAutomationExecution"}, HOOK_SSM),
     ("", "RESOURCE_MISMATCH", {"rds:CreateBlueGreenDeployment", "rds:CreateDBClusterSnapshot", "rds:CreateDBSnapshot", "rds:ModifyDBCluster", "rds:ModifyDBInstance", "rds:DeleteDBCluster"}, SPLIT),
 ]
 

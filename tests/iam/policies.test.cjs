@@ -328,7 +328,7 @@ test('only the state machines may invoke the functions (the lock release only no
     for (const p of (res.Properties && res.Properties.Policies) || []) {
       for (const s of hub.resolve(p).Statement || []) {
         const actions = [].concat(s.Action);
-        if (actions.some((a) => a.startsWith('lambda:Invoke'))) invokers.push(id);
+        if (actions.some((a) => a.startsWith('lambda:Invoke')) && !invokers.includes(id)) invokers.push(id);
         if (actions.includes('sns:Publish')) publishers.push(id);
       }
     }

@@ -55,6 +55,9 @@ pub enum Fault {
     /// database run to their end but are answered as Lambda answers a timeout
     /// (`Sandbox.Timedout`, "Task timed out after N.00 seconds", N from template.yaml).
     LambdaTimeout { function: String, times: u32 },
+    /// The next SSM Automation execution whose parameters name the database ends `Failed`
+    /// with `message` as its `FailureMessage` (tests/tools/moto_patches/ssm_automation.py).
+    AutomationFailed { message: String },
     /// The next `times` calls of RDS action `action` (e.g. `DeleteDBCluster`) that name the
     /// key fail with AWS error code `code` (e.g. `InvalidDBClusterStateFault`).
     FailAction {

@@ -38,6 +38,11 @@ pub const FUNCTIONS: [&str; 6] = [
     "notify",
 ];
 
+/// The user's hooks the end-to-end stack serves as Lambda functions (`options.hooks`), each a
+/// test binary of its own name (`e2e::hook_echo`): the first answers what it received, the
+/// second fails.
+pub const HOOK_FUNCTIONS: [&str; 2] = ["rds-bluegreen-hook-echo", "rds-bluegreen-hook-failing"];
+
 /// Processes of each function started at once (`E2E_LAMBDA_INSTANCES`, default 4): Lambda
 /// runs concurrent invocations in separate execution environments, and end-to-end tests run
 /// executions in parallel.
@@ -124,7 +129,16 @@ pub struct FunctionHost {
 impl FunctionHost {
     /// Every function of the workspace under its binary name, with the same environment.
     pub fn all(env: &[(String, String)]) -> Vec<FunctionHost> {
-        FUNCTIONS
+        FunctionHost::under_binary_names(&FUNCTIONS, env)
+    }
+
+    /// The hooks of [`HOOK_FUNCTIONS`], with the same environment.
+    pub fn hooks(env: &[(String, String)]) -> Vec<FunctionHost> {
+        FunctionHost::under_binary_names(&HOOK_FUNCTIONS, env)
+    }
+
+    fn under_binary_names(names: &[&str], env: &[(String, String)]) -> Vec<FunctionHost> {
+        names
             .iter()
             .map(|f| FunctionHost {
                 name: (*f).to_owned(),
@@ -215,16 +229,18 @@ fn build_binaries() -> BTreeMap<String, PathBuf> {
     for line in messages.lines() {
         let message: Value = serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
         let name = message["target"]["name"].as_str().unwrap_or_default();
-        if message["reason"] == "compiler-artifact" && FUNCTIONS.contains(&name) {
+        if message["reason"] == "compiler-artifact"
+            && (FUNCTIONS.contains(&name) || HOOK_FUNCTIONS.contains(&name))
+        {
             if let Some(exe) = message["executable"].as_str() {
                 binaries.insert(name.to_owned(), PathBuf::from(exe));
             }
         }
     }
-    for f in FUNCTIONS {
-        assert!(binaries.contains_key(f), "cargo built no `{f}` binary");
+    for f in FUNCTIONS.iter().chain(&HOOK_FUNCTIONS) {
+        assert!(binaries.contains_key(*f), "cargo built no `{f}` binary");
     }
-    binaries
+    held(binaries)
 }
 
 /// Builds the functions; returns cargo's JSON messages.
@@ -247,6 +263,45 @@ fn cargo_build_binaries() -> Vec<u8> {
         "the function binaries do not build (see the errors above)"
     );
     output.stdout
+}
+
+/// The binaries as this build made them, held by hard links of this process's own
+/// (`<target>/debug/e2e-held/<pid>/`): several worktrees share one target directory, and a
+/// build in another one replaces `target/debug/<binary>` with its own, which the functions
+/// restarted later (or started a moment after this build) would otherwise run. A link keeps
+/// this build's file; links of processes that have ended are removed.
+fn held(binaries: BTreeMap<String, PathBuf>) -> BTreeMap<String, PathBuf> {
+    let Some(dir) = binaries
+        .values()
+        .next()
+        .and_then(|exe| exe.parent())
+        .map(|d| d.join("e2e-held"))
+    else {
+        return binaries;
+    };
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let pid = entry.file_name().to_string_lossy().into_owned();
+            if !std::path::Path::new("/proc").join(&pid).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let own = dir.join(std::process::id().to_string());
+    let _ = std::fs::remove_dir_all(&own);
+    if std::fs::create_dir_all(&own).is_err() {
+        return binaries;
+    }
+    binaries
+        .into_iter()
+        .map(|(name, exe)| {
+            let link = own.join(&name);
+            match std::fs::hard_link(&exe, &link) {
+                Ok(()) => (name, link),
+                Err(_) => (name, exe),
+            }
+        })
+        .collect()
 }
 
 /// The ARN of a function, as a state machine names it.
@@ -314,10 +369,14 @@ impl Drop for Group {
 }
 
 impl CargoLambda {
-    /// Serves every function of the workspace on `port` (see [`free_port`]) with the
-    /// functions' environment, and waits until the server listens.
+    /// Serves every function of the workspace, and the test hooks ([`HOOK_FUNCTIONS`]), on
+    /// `port` (see [`free_port`]) with the functions' environment, and waits until the server
+    /// listens.
     pub fn start(port: u16, env: &FunctionEnv) -> CargoLambda {
-        CargoLambda::serve(port, &FunctionHost::all(&env.vars()))
+        let vars = env.vars();
+        let mut hosts = FunctionHost::all(&vars);
+        hosts.extend(FunctionHost::hooks(&vars));
+        CargoLambda::serve(port, &hosts)
     }
 
     /// Serves `functions` on `port`: the Invoke and runtime APIs, then `E2E_LAMBDA_INSTANCES`

@@ -2,6 +2,7 @@
 //! and seed data. The test files in `tests/tests/` use it.
 
 pub mod faults;
+pub mod hook_echo;
 pub mod lambda;
 pub mod moto;
 pub mod seed;

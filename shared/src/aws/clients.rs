@@ -199,6 +199,12 @@ impl ClientFactory {
         }
     }
 
+    /// The execution this invocation works for (the runtime takes `execution` out of the
+    /// event and gives it here), e.g. for the payload of a hook.
+    pub fn execution(&self) -> Option<&str> {
+        self.execution.as_deref()
+    }
+
     /// The base configuration, for clients that are not per target (SNS, Secrets Manager).
     pub fn base(&self) -> &SdkConfig {
         &self.base

@@ -24,6 +24,9 @@ pub const HOOK_TAG: &str = "rds-bluegreen:hook";
 pub const AUTOMATION_PREFIX: &str = "rds-bluegreen-hook-";
 /// Lambda's own limit on one invocation (AWS Lambda quotas: 900 s).
 const LAMBDA_MAX_SECONDS: u32 = 900;
+/// The longest a state machine or Automation hook may run (the state machine polls an
+/// Automation hook at most this long, which bounds its history events).
+pub const MAX_TIMEOUT_SECONDS: u32 = 3600;
 
 /// When a hook runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,7 +159,7 @@ impl Hook {
         let max = if kind == HookKind::Lambda {
             LAMBDA_MAX_SECONDS
         } else {
-            3600
+            MAX_TIMEOUT_SECONDS
         };
         if self.timeout_seconds == 0 || self.timeout_seconds > max {
             return Err(Error::invalid(

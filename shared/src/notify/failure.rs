@@ -29,6 +29,13 @@ pub fn phase_of(error: &str, stage: &str, action: &str) -> FailurePhase {
         || has(&["precheck", "validat", "dry-run"])
     {
         FailurePhase::NothingChanged
+    } else if let Some(hook) = stage.strip_prefix("hook-") {
+        // A hook's stage (statemachine "Hook failed"): after switchover old blue is kept.
+        if hook.starts_with("after-switchover") || hook.starts_with("before-cleanup") {
+            FailurePhase::AfterSwitchover
+        } else {
+            FailurePhase::BeforeSwitchover
+        }
     } else if has(&["abandon"]) {
         FailurePhase::Abandon
     } else if has(&["cleanup", "delete", "old-blue", "grace", "final"]) {
@@ -88,6 +95,16 @@ pub fn next_steps(phase: FailurePhase, error: &str) -> Vec<String> {
             "Run \"action\": \"dry-run\" to check again, then start the upgrade again.".into(),
         ],
         (FailurePhase::NothingChanged, _) => vec!["Fix the cause the error names, then start a new execution with the same input.".into()],
+        (FailurePhase::BeforeSwitchover, "HookFailed") => vec![
+            "Nothing was switched over: green is kept. The hook named above failed; its own error is in the message (and in the hook's logs or execution).".into(),
+            format!("Fix the hook, or remove it from options.hooks, then {SWITCHOVER_AGAIN} (it runs the beforeSwitchover hook again, not afterGreenReady's; the same input with \"action\": \"upgrade\" runs both)."),
+            format!("Or remove green: {ABANDON}."),
+        ],
+        (FailurePhase::AfterSwitchover, "HookFailed") => vec![
+            "Switchover happened; old blue is kept. The hook named above failed; its own error is in the message.".into(),
+            "Check production and do by hand what the hook did not, or fix the hook.".into(),
+            format!("Then delete old blue: {CLEANUP_AGAIN} (it runs the beforeCleanup hook first, if one is set)."),
+        ],
         (FailurePhase::BeforeSwitchover, _) => vec![
             "Open the deployment in the RDS console: its status details and the database events say why.".into(),
             format!("When the cause is fixed, continue: {SWITCHOVER_AGAIN} (it finds the existing deployment)."),
@@ -268,6 +285,30 @@ mod tests {
                 FailurePhase::Unknown,
             ),
             // The stage names the state machine reports failures under.
+            (
+                "HookFailed",
+                "hook-after-green-ready",
+                "upgrade",
+                FailurePhase::BeforeSwitchover,
+            ),
+            (
+                "HookFailed",
+                "hook-before-switchover",
+                "switchover",
+                FailurePhase::BeforeSwitchover,
+            ),
+            (
+                "HookFailed",
+                "hook-after-switchover",
+                "upgrade",
+                FailurePhase::AfterSwitchover,
+            ),
+            (
+                "Retryable",
+                "hook-before-cleanup",
+                "cleanup",
+                FailurePhase::AfterSwitchover,
+            ),
             (
                 "AwsCallFailed",
                 "started",

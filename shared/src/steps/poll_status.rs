@@ -47,7 +47,8 @@ pub struct Event {
     /// `baseline` is what blue had before anything was created.
     #[serde(default)]
     pub precheck: Option<PrecheckKept>,
-    /// `hook-payload`: the stage whose hook is asked for, and the execution's name.
+    /// `hook-payload`: the stage whose hook is asked for, and the execution's name (when the
+    /// runtime did not take it out: [`ClientFactory::execution`]).
     #[serde(default)]
     pub hook_stage: Option<crate::hooks::HookStage>,
     #[serde(default)]
@@ -113,7 +114,13 @@ pub enum Answer {
 pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result<Answer, Error> {
     let event: Event = parse_event(event)?;
     let baseline = event.precheck.clone().unwrap_or_default().baseline;
-    let (hook_stage, execution) = (event.hook_stage, event.execution.clone());
+    // The runtime takes `execution` out of a function's event and gives it to the clients; a
+    // step called directly (tests) may still carry it in the event.
+    let execution = event
+        .execution
+        .clone()
+        .or_else(|| clients.execution().map(str::to_owned));
+    let hook_stage = event.hook_stage;
     let since = event
         .switchover_requested_after
         .as_deref()

@@ -38,6 +38,7 @@ pub fn answers(function: &str, operation: &str) -> Vec<Answer> {
         ("create", "") => create(),
         ("poll-status", "status") => status(),
         ("poll-status", "verify") => verify(),
+        ("poll-status", "hook-payload") => hook_payload(),
         ("switchover", "snapshot-blue") => snapshot(),
         ("switchover", "switchover") => switchover(),
         ("switchover", "restore-roles") => restore_roles(),
@@ -77,6 +78,43 @@ fn notify_at_an_end() -> Vec<Answer> {
             serde_json::json!({"skipped": "options.notifications is `failures`", "figures": measured.answer()}),
         ),
     ]
+}
+
+fn hook_payload() -> Vec<Answer> {
+    use bluegreen::hooks::payload::{HookCall, HookPayload, Side};
+    use bluegreen::hooks::{Hook, HookStage};
+    let side = |identifier: &str, arn: &str, version: &str| Side {
+        identifier: identifier.into(),
+        arn: arn.into(),
+        endpoint: Some(format!("{identifier}.abc.us-east-1.rds.amazonaws.com")),
+        port: Some(5432),
+        engine_version: version.into(),
+    };
+    let hook = Hook {
+        target: "arn:aws:lambda:us-east-1:123456789012:function:analyze".into(),
+        timeout_seconds: 300,
+    };
+    let call = HookCall {
+        kind: hook.kind(),
+        hook: Some(hook),
+        payload: Some(HookPayload {
+            stage: HookStage::AfterSwitchover,
+            database: "orders".into(),
+            engine: "postgres".into(),
+            account_id: Some("123456789012".into()),
+            region: "us-east-1".into(),
+            deployment: deployment(Some(SOURCE), OLD),
+            blue: side("orders-old1", OLD, "15.10"),
+            green: side("orders", SOURCE, "16.4"),
+            execution: Some("run-1".into()),
+        }),
+    };
+    let none = HookCall {
+        hook: None,
+        kind: None,
+        payload: None,
+    };
+    vec![answer("a hook", call), answer("no hook at the stage", none)]
 }
 
 fn restore_roles() -> Vec<Answer> {

@@ -10,6 +10,7 @@
 mod contract_support;
 
 mod dashboard;
+mod hook_contract;
 mod notify_messages;
 mod refusal_fields;
 mod statemachine_contract;

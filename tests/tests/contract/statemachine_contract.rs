@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::hook_contract::hook_call_events;
 use bluegreen::input::{
     Action, Engine, Options, Request, SwitchoverMode, DEFAULT_GRACE_PERIOD_SECONDS,
     DEFAULT_SWITCHOVER_TIMEOUT_SECONDS, MAX_POLLS,
@@ -43,7 +44,7 @@ const FUNCTIONS: [(&str, &str, &[&str]); 6] = [
     (
         "PollStatusFunctionArn",
         "poll-status",
-        &["status", "verify"],
+        &["status", "verify", "hook-payload"],
     ),
     (
         "SwitchoverFunctionArn",
@@ -63,14 +64,14 @@ const FUNCTIONS: [(&str, &str, &[&str]); 6] = [
     ("NotifyFunctionArn", "notify", &[]),
 ];
 
-fn definition() -> Value {
+pub(crate) fn definition() -> Value {
     let path = root().join("statemachine/bluegreen.asl.json");
     let text =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     serde_json::from_str(&text).expect("the definition is JSON")
 }
 
-fn states(def: &Value) -> &Map<String, Value> {
+pub(crate) fn states(def: &Value) -> &Map<String, Value> {
     def["States"].as_object().expect("States")
 }
 
@@ -82,12 +83,18 @@ fn of_type<'a>(def: &'a Value, kind: &str) -> Vec<(&'a str, &'a Value)> {
         .collect()
 }
 
-/// The Tasks that invoke one of the six functions (the others hold the lock, in DynamoDB).
+/// The Tasks that invoke one of the six functions (the others hold the lock, in DynamoDB, or
+/// invoke the user's hooks: JSONata states, `hook_contract.rs`).
 fn lambda_tasks(def: &Value) -> Vec<(&str, &Value)> {
     of_type(def, "Task")
         .into_iter()
-        .filter(|(_, t)| t["Resource"] == "arn:aws:states:::lambda:invoke")
+        .filter(|(_, t)| t["Resource"] == "arn:aws:states:::lambda:invoke" && !is_jsonata(t))
         .collect()
+}
+
+/// A state written in JSONata (its Catch has `Output` and `Assign`, not `ResultPath`).
+pub(crate) fn is_jsonata(state: &Value) -> bool {
+    state["QueryLanguage"] == "JSONata"
 }
 
 /// The Tasks of the lock (Step Functions' own DynamoDB integration).
@@ -151,7 +158,7 @@ fn retriers(task: &Value) -> &[Value] {
 }
 
 /// Every state a state can go to next.
-fn successors(state: &Value) -> Vec<&str> {
+pub(crate) fn successors(state: &Value) -> Vec<&str> {
     let mut next: Vec<&str> = ["Next", "Default"]
         .iter()
         .filter_map(|k| state[*k].as_str())
@@ -161,7 +168,7 @@ fn successors(state: &Value) -> Vec<&str> {
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|rule| !is_counted_retry(rule))
+            .filter(|rule| !is_counted_retry(rule) && !is_hook_call(rule))
         {
             next.extend(rule["Next"].as_str());
         }
@@ -172,13 +179,21 @@ fn successors(state: &Value) -> Vec<&str> {
 /// A JSONata Choice rule that counts its own tries (it assigns a counter its condition
 /// bounds): a bounded retry (the lock's, a few tries), folded away by the graph checks; the
 /// lock's test checks its bound.
-fn is_counted_retry(rule: &Value) -> bool {
+pub(crate) fn is_counted_retry(rule: &Value) -> bool {
     let condition = rule["Condition"].as_str().unwrap_or_default();
     rule["Assign"].as_object().is_some_and(|assign| {
         assign
             .keys()
             .any(|counter| condition.contains(&format!("${counter} < ")))
     })
+}
+
+/// A Choice rule that calls the hook block for a stage (it assigns `hookStage`): the block
+/// returns to the rule's own state's Default (`hook_contract.rs` proves it), so graph checks
+/// fold the call into that edge, as they fold a counted retry; the block's history events are
+/// added to the calling state ([`hook_call_events`]).
+pub(crate) fn is_hook_call(rule: &Value) -> bool {
+    rule["Assign"].get("hookStage").is_some()
 }
 
 /// Every comparison of a Choice rule, through And / Or / Not.
@@ -452,9 +467,10 @@ fn every_failure_notifies_then_fails_with_the_original_error() {
     // Every Catch of every other Task reaches Notify failure through Pass states naming a stage.
     let mut stages = BTreeSet::new();
     let lock: Vec<&str> = lock_tasks(&def).into_iter().map(|(n, _)| n).collect();
+    // (The hook block's JSONata Catches: hook_contract.rs.)
     for (name, state) in all
         .iter()
-        .filter(|(n, _)| *n != "Notify failure" && !lock.contains(&n.as_str()))
+        .filter(|(n, s)| *n != "Notify failure" && !lock.contains(&n.as_str()) && !is_jsonata(s))
     {
         for catch in state["Catch"].as_array().into_iter().flatten() {
             assert_eq!(catch["ResultPath"], "$.error", "{name}");
@@ -1213,7 +1229,7 @@ fn every_path_read_from_an_answer_exists_in_every_answer_of_that_step() {
 }
 
 /// History events a state adds each time it runs.
-fn events_per_run(state: &Value) -> u64 {
+pub(crate) fn events_per_run(state: &Value) -> u64 {
     history_events_per_run(state["Type"].as_str().unwrap_or_default())
 }
 
@@ -1286,7 +1302,8 @@ fn the_largest_max_polls_keeps_every_execution_well_under_the_history_limit() {
         let own = events_per_run(&all[at])
             + loops
                 .get(at)
-                .map_or(0, |cycle| u64::from(MAX_POLLS) * cycle);
+                .map_or(0, |cycle| u64::from(MAX_POLLS) * cycle)
+            + hook_call_events(all, at);
         // Leaving a loop's cycle: its way back into the step is already counted.
         let nexts: Vec<&str> = successors(&all[at])
             .into_iter()

@@ -14,6 +14,7 @@ mod e2e_actions;
 mod e2e_emulator_truth;
 mod e2e_failures;
 mod e2e_fleet;
+mod e2e_hooks;
 mod e2e_lock;
 mod e2e_metrics;
 mod e2e_template_stack;

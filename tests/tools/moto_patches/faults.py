@@ -32,6 +32,8 @@ but does not use it up.
   `sfn_lambda`).
 - `fail-action` {action, code, message?, times}: the next `times` calls of RDS action
   `action` naming the key fail with AWS error code `code`.
+- `automation-failed` {message}: the next SSM Automation execution whose parameters name the
+  key's database ends `Failed` with that `FailureMessage` (see `ssm_automation`).
 - `answer-without` {function, field}: the next answer of Lambda function `function` that has
   `field` (served
   by `cargo lambda watch`, see `sfn_lambda`) for the key's database lacks `field`, so the
@@ -67,6 +69,7 @@ KINDS = {
     "fail-action": ("action", "code", "times"),
     "answer-without": ("function", "field"),
     "lambda-timeout": ("function", "times"),
+    "automation-failed": ("message",),
 }
 
 _lock = threading.RLock()
@@ -171,6 +174,17 @@ def take_lambda_timeout(function: str, payload: bytes) -> bool:
                     _faults.remove(fault)
                 return True
     return False
+
+
+def take_automation_failure(parameters: str) -> str | None:
+    """Consumes an `automation-failed` fault whose database the execution's parameters name:
+    its failure message."""
+    with _lock:
+        for fault in [f for f in _faults if f["kind"] == "automation-failed"]:
+            if f'\\"{fault["key"]}\\"' in parameters or f'"{fault["key"]}"' in parameters:
+                _faults.remove(fault)
+                return str(fault["message"])
+    return None
 
 
 def take_create_refusal(key_names: Iterable[str]) -> str | None:
