@@ -138,7 +138,7 @@ fn each_stage_calls_the_block_and_returns_where_it_would_go_without_a_hook() {
     assert_eq!(before("Hook after switchover?"), ["Notify verified"]);
     assert_eq!(
         before("Hook before cleanup?"),
-        ["Which action?", "Wait grace period"]
+        ["Which action?", "Note the cleanup's start"]
     );
 }
 
