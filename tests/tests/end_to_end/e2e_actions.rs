@@ -414,8 +414,13 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
 
     second.assert_succeeded();
     assert_eq!(
-        second.path()[..3],
-        ["Keep the request", "Which action?", "Delete old blue"]
+        second.path()[..4],
+        [
+            "Keep the request",
+            "Which action?",
+            "Hook before cleanup?",
+            "Delete old blue"
+        ]
     );
     second.assert_never(&["Precheck", "Snapshot blue", "Switch over", "Verify"]);
     assert_eq!(second.stages(), ["old-blue-deleted", "done"]);
