@@ -2,7 +2,8 @@
 
 moto's engine sleeps for real: a Wait of 300 s or a Retry backoff of minutes would make an
 end-to-end run take hours. `E2E_WAIT_SCALE` (e.g. `0.01`) multiplies every Wait (Seconds,
-SecondsPath, Timestamp, TimestampPath) and every Retry interval; with scaling on, a
+SecondsPath, Timestamp, TimestampPath), every Retry interval and the timeout of a task that
+waits for its task token (`.waitForTaskToken`: the product's fallback timer); with scaling on, a
 timestamp wait (a maintenance window days away) is capped at `E2E_TIMESTAMP_WAIT_CAP`
 seconds (default 3). Unset or 1, the engine waits as AWS does.
 """
@@ -15,6 +16,9 @@ from typing import Any
 
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+    StateTaskServiceCallback,
+)
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 
 
@@ -56,6 +60,15 @@ class _ScaledTime:
         time.sleep(scaled_seconds(seconds))
 
 
+_original_token_timeout = StateTaskServiceCallback._wait_for_task_token_timeout
+
+
+def _token_timeout(self: Any, timeout_seconds: Any, callback_endpoint: Any) -> Any:
+    scaled = None if timeout_seconds is None else scaled_seconds(float(timeout_seconds))
+    return _original_token_timeout(self, scaled, callback_endpoint)
+
+
 def apply() -> None:
+    StateTaskServiceCallback._wait_for_task_token_timeout = _token_timeout
     WaitFunction._wait_interval = _wait_interval
     retrier_decl.time = _ScaledTime()
