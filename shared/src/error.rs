@@ -526,6 +526,10 @@ mod tests {
                 key: "k".into(),
                 holder: "h".into(),
             },
+            Error::WokenEarly {
+                key: "k".into(),
+                purpose: "green".into(),
+            },
         ];
         let names: Vec<_> = samples.iter().map(Error::name).collect();
         assert_eq!(names, Error::ALL_NAMES);

@@ -85,7 +85,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     let now_s = bluegreen::lock::claim::epoch_seconds(now);
     assert_eq!(
         expires,
-        now_s + 10 * 300 + 60 + 86_400,
+        now_s + 10 * 600 + 60 + 86_400,
         "the bound of this request"
     );
     // Its own: held again, the stage moves.
@@ -169,7 +169,10 @@ async fn a_wait_stores_its_token_only_on_its_own_lock_and_not_after_a_newer_hint
     let now = SystemTime::now();
     // No lock held: nothing stored.
     let refused = store
-        .store(&wait_request(&key, "arn:exec:a", "2026-12-07T05:00:00Z"), now)
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:00:00Z"),
+            now,
+        )
         .await
         .unwrap_err();
     assert_eq!(refused.name(), "Locked");
@@ -179,14 +182,20 @@ async fn a_wait_stores_its_token_only_on_its_own_lock_and_not_after_a_newer_hint
         .unwrap();
     // Another execution's wait on this lock: Locked, the item unchanged.
     let refused = store
-        .store(&wait_request(&key, "arn:exec:b", "2026-12-07T05:00:00Z"), now)
+        .store(
+            &wait_request(&key, "arn:exec:b", "2026-12-07T05:00:00Z"),
+            now,
+        )
         .await
         .unwrap_err();
     assert_eq!(refused.name(), "Locked");
     assert!(!item(&key).await.unwrap().contains_key("waitToken"));
     // Its own: the token, its purpose and expiry.
     let waiting = store
-        .store(&wait_request(&key, "arn:exec:a", "2026-12-07T05:00:00Z"), now)
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:00:00Z"),
+            now,
+        )
         .await
         .unwrap();
     assert_eq!(waiting.purpose, bluegreen::waits::Purpose::Green);
@@ -209,12 +218,18 @@ async fn a_wait_stores_its_token_only_on_its_own_lock_and_not_after_a_newer_hint
         .await
         .unwrap();
     let early = store
-        .store(&wait_request(&key, "arn:exec:a", "2026-12-07T05:00:30Z"), now)
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:00:30Z"),
+            now,
+        )
         .await
         .unwrap_err();
     assert_eq!(early.name(), "WokenEarly", "{early}");
     store
-        .store(&wait_request(&key, "arn:exec:a", "2026-12-07T05:01:30Z"), now)
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:01:30Z"),
+            now,
+        )
         .await
         .unwrap();
 }

@@ -20,6 +20,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceCallback,
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeSuccess, CallbackOutcomeTimedOut
 
 
 def scale() -> float:
@@ -60,15 +61,27 @@ class _ScaledTime:
         time.sleep(scaled_seconds(seconds))
 
 
-_original_token_timeout = StateTaskServiceCallback._wait_for_task_token_timeout
+_original_wait_for_token = StateTaskServiceCallback._eval_wait_for_task_token
 
 
-def _token_timeout(self: Any, timeout_seconds: Any, callback_endpoint: Any) -> Any:
-    scaled = None if timeout_seconds is None else scaled_seconds(float(timeout_seconds))
-    return _original_token_timeout(self, scaled, callback_endpoint)
+def _wait_for_token(self: Any, env: Any, timeout_seconds: Any, callback_endpoint: Any, heartbeat_endpoint: Any) -> Any:
+    """The token's wait, its timeout scaled; a stopped execution ends it quietly, as a Wait
+    state's (moto waited the whole timeout, then raised its timeout into a stopped execution,
+    which then ended FAILED instead of ABORTED)."""
+    if heartbeat_endpoint is not None or timeout_seconds is None:
+        return _original_wait_for_token(self, env, timeout_seconds, callback_endpoint, heartbeat_endpoint)
+    deadline = time.monotonic() + scaled_seconds(float(timeout_seconds))
+    while env.is_running():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return CallbackOutcomeTimedOut(callback_id=callback_endpoint.callback_id)
+        outcome = callback_endpoint.wait(timeout=min(remaining, 0.1))
+        if outcome is not None:
+            return outcome
+    return CallbackOutcomeSuccess(callback_id=callback_endpoint.callback_id, output="null")
 
 
 def apply() -> None:
-    StateTaskServiceCallback._wait_for_task_token_timeout = _token_timeout
+    StateTaskServiceCallback._eval_wait_for_task_token = _wait_for_token
     WaitFunction._wait_interval = _wait_interval
     retrier_decl.time = _ScaledTime()
