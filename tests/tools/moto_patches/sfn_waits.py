@@ -21,6 +21,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeSuccess, CallbackOutcomeTimedOut
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
 
 def scale() -> float:
@@ -81,7 +83,21 @@ def _wait_for_token(self: Any, env: Any, timeout_seconds: Any, callback_endpoint
     return CallbackOutcomeSuccess(callback_id=callback_endpoint.callback_id, output="null")
 
 
+_original_set_error = Environment.set_error
+
+
+def _set_error(self: Environment, error: Any) -> None:
+    """A stopped execution stays stopped: StopExecution ends it ABORTED
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html);
+    moto let an error raised afterwards by the state still running (a task cut short by the
+    stop) turn it FAILED."""
+    if isinstance(self._program_state, ProgramStopped):
+        return
+    _original_set_error(self, error)
+
+
 def apply() -> None:
     StateTaskServiceCallback._eval_wait_for_task_token = _wait_for_token
+    Environment.set_error = _set_error
     WaitFunction._wait_interval = _wait_interval
     retrier_decl.time = _ScaledTime()
