@@ -121,6 +121,11 @@ pub enum Error {
     #[error("{key} is locked by execution {holder}: another execution is acting on this database; nothing was changed. Fix: wait for it to end (or stop it), then start this one again (or redrive it)")]
     Locked { key: String, holder: String },
 
+    /// A wait was not begun: an event or an approval for this database arrived after the read
+    /// the wait follows (`hintAt` newer than it), so the state machine reads again at once.
+    #[error("{key}: a wake-up for the {purpose} wait arrived since the last read: reading again instead of waiting")]
+    WokenEarly { key: String, purpose: String },
+
     /// The function's own configuration (environment) is wrong: fails the cold start.
     #[error("configuration: {0}")]
     Configuration(String),
@@ -146,6 +151,7 @@ impl Error {
         "SwitchoverRolledBack",
         "SnapshotFailed",
         "Locked",
+        "WokenEarly",
     ];
 
     /// Names the state machine raises itself (no function does): `LockReleaseFailed`, when
@@ -177,6 +183,7 @@ impl Error {
             Error::SwitchoverRolledBack { .. } => "SwitchoverRolledBack",
             Error::SnapshotFailed { .. } => "SnapshotFailed",
             Error::Locked { .. } => "Locked",
+            Error::WokenEarly { .. } => "WokenEarly",
         }
     }
 
@@ -519,6 +526,10 @@ mod tests {
             Error::Locked {
                 key: "k".into(),
                 holder: "h".into(),
+            },
+            Error::WokenEarly {
+                key: "k".into(),
+                purpose: "green".into(),
             },
         ];
         let names: Vec<_> = samples.iter().map(Error::name).collect();

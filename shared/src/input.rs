@@ -277,7 +277,7 @@ fn default_max_polls() -> u32 {
 }
 /// The largest `options.maxPolls`: with every wait loop of an execution at this budget, its
 /// history stays well under Step Functions' 25,000 events (the contract test computes it).
-pub const MAX_POLLS: u32 = 250;
+pub const MAX_POLLS: u32 = 200;
 fn yes() -> bool {
     true
 }
@@ -430,7 +430,7 @@ impl Options {
             return Err(Error::invalid(
                 "options.maxPolls",
                 format!("is {}, outside 1-{MAX_POLLS}", self.max_polls),
-                "give 1 to 250 (the default, 200, covers over fifteen hours of green creation; more would risk the execution's 25,000-event history limit)",
+                format!("give 1 to {MAX_POLLS} (the default and largest, 200, covers over 33 hours of green creation, read every 10 minutes at the latest; more would risk the execution's 25,000-event history limit)"),
             ));
         }
         self.validate_window()?;

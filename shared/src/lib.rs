@@ -20,6 +20,7 @@ pub mod readiness;
 pub mod resume;
 pub mod steps;
 pub mod telemetry;
+pub mod waits;
 pub mod window;
 
 pub use error::Error;

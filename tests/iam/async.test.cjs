@@ -59,13 +59,14 @@ test('the dead-letter queue is encrypted with the stack key and its depth alarms
   assert.deepEqual(alarm.AlarmActions, [{ Ref: 'Topic' }]);
 });
 
-test('only the status rules (notify, the lock release and its reaper) may send to the queue as EventBridge, and only over TLS', () => {
+test('only the status rules (notify, the lock release and its reaper) and the RDS event rule may send to the queue as EventBridge, and only over TLS', () => {
   const statements = R.AsyncFailureQueuePolicy.Properties.PolicyDocument.Statement;
   const events = statements.find((s) => s.Principal && s.Principal.Service === 'events.amazonaws.com');
   assert.deepEqual([].concat(events.Condition.ArnEquals['aws:SourceArn']).map(getAtt), [
     'ExecutionEndedRule.Arn',
     'ReleaseLockStateMachineBlueGreenExecutionEnded.Arn',
     'ReleaseLockStateMachineReaper.Arn',
+    'WakeStateMachineRdsEvents.Arn',
   ]);
   assert.ok(statements.some((s) => s.Effect === 'Deny' && s.Condition.Bool['aws:SecureTransport'] === 'false'));
 });

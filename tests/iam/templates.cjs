@@ -64,6 +64,7 @@ function memberResolver(parameters) {
       SwitchoverPrincipalArn: hubRole('SwitchoverFunction'),
       DeletePrincipalArn: hubRole('DeleteOldFunction'),
       ExternalId: EXTERNAL_ID,
+      HubEventBusArn: `arn:aws:events:${REGION}:${HUB}:event-bus/default`,
       ...parameters,
     },
     pseudo: { 'AWS::AccountId': MEMBER, 'AWS::Region': REGION },

@@ -67,6 +67,12 @@ pub enum Fault {
         message: Option<String>,
         times: u32,
     },
+    /// Green's emulated build lasts `seconds` AWS seconds (scaled like every wait) instead of
+    /// the default 300 (tests/tools/moto_patches/rds_events.py).
+    BuildSeconds { seconds: u32 },
+    /// The next delivery of RDS event `event` (`RDS-EVENT-0244`) to EventBridge is lost; the
+    /// event is still in DescribeEvents (RDS delivers at best effort).
+    DropRdsEvent { event: String },
 }
 
 /// A fault as the server holds it: what is left of it.

@@ -61,6 +61,16 @@ pub fn history_events_per_run(kind: &str) -> u64 {
     }
 }
 
+/// History events one run of `state` adds: [`history_events_per_run`] of its type, and one more
+/// (`TaskSubmitted`) for a task that waits for its token (`.waitForTaskToken`: "Wait for a
+/// Callback with Task Token", Step Functions Developer Guide).
+pub fn history_events_of(state: &Value) -> u64 {
+    let callback = state["Resource"]
+        .as_str()
+        .is_some_and(|r| r.ends_with(".waitForTaskToken"));
+    history_events_per_run(state["Type"].as_str().unwrap_or_default()) + u64::from(callback)
+}
+
 /// `ExecutionStarted` and the execution's end event.
 pub const EXECUTION_EVENTS: u64 = 2;
 /// What one retried attempt of a task adds.

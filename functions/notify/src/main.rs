@@ -26,7 +26,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         // What an ended execution left running is read with this function's own (read) access.
         .map(|notifier| notifier.with_world(clients.clone()))
         // The buttons only where a click is answered.
-        .map(|notifier| notifier.with_approval_buttons(interactions.is_some()))
+        .map(|notifier| {
+            notifier.with_approval_buttons(interactions.is_some() && interaction::APPROVALS_WAIT)
+        })
         .map_err(bluegreen_runtime::init_error)?;
     let (notifier, interactions) = (&notifier, &interactions);
     bluegreen_runtime::serve(

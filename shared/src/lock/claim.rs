@@ -16,12 +16,13 @@ pub struct Claim {
 }
 
 /// The longest any one stretch between two touches of the item can last: a wait loop at its
-/// poll budget (waits are capped at 5 minutes), the grace period, the switchover window, and a
+/// poll budget (a listening wait reads at least every 10 minutes, [`crate::waits`]; the
+/// others are capped at 5 minutes), the grace period, the switchover window, and a
 /// day for retries. Generous on purpose: the expiry is the backstop for a holder that vanished
 /// unseen (the status rule and the reaper release the others within minutes), and a holder
 /// still working past it loses its lock at its next change rather than acting beside another.
 pub fn bound(request: &Request, now: SystemTime) -> Duration {
-    let polls = Duration::from_secs(u64::from(request.options.max_polls) * 300);
+    let polls = Duration::from_secs(u64::from(request.options.max_polls) * 600);
     let grace = Duration::from_secs(request.options.grace_period_seconds.into());
     let window = request
         .window()
@@ -139,7 +140,7 @@ mod tests {
         let r = request(upgrade(json!({"gracePeriodSeconds": 3600, "maxPolls": 10})));
         assert_eq!(
             bound(&r, SystemTime::now()),
-            Duration::from_secs(3000 + 3600 + 86_400)
+            Duration::from_secs(6000 + 3600 + 86_400)
         );
     }
 }

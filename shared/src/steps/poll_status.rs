@@ -31,6 +31,9 @@ pub enum Operation {
     Verify,
     /// What to invoke for `hookStage` and with what ([`crate::hooks::payload`]).
     HookPayload,
+    /// Store the waiting task's token in the lock item ([`crate::waits`]): the state that
+    /// would have slept listens instead; its wake-up is followed by `status` again.
+    Wait,
 }
 
 /// The event (absent `operation` means `status` for poll-status).
@@ -53,6 +56,9 @@ pub struct Event {
     pub hook_stage: Option<crate::hooks::HookStage>,
     #[serde(default)]
     pub execution: Option<String>,
+    /// `wait`: the token, its purpose and timeout, and the lock.
+    #[serde(default)]
+    pub wait: Option<crate::waits::WaitRequest>,
 }
 
 /// The part of the precheck's answer verify reads.
@@ -108,6 +114,7 @@ pub enum Answer {
     Status(Box<Status>),
     Verified(Box<Verified>),
     Hook(Box<crate::hooks::payload::HookCall>),
+    Waiting(crate::waits::Waiting),
 }
 
 /// Runs the step for one Lambda event.
@@ -121,6 +128,7 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
         .clone()
         .or_else(|| clients.execution().map(str::to_owned));
     let hook_stage = event.hook_stage;
+    let waiting = event.wait.clone();
     let since = event
         .switchover_requested_after
         .as_deref()
@@ -145,6 +153,7 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
         Operation::Verify => Ok(Answer::Verified(Box::new(
             verify_with(&rds, &request, event.deployment.as_ref(), baseline.as_ref()).await?,
         ))),
+        Operation::Wait => Ok(Answer::Waiting(wait(waiting.as_ref(), clients).await?)),
         Operation::HookPayload => Ok(Answer::Hook(Box::new(
             crate::hooks::payload::call(
                 &rds,
@@ -158,8 +167,25 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
     }
 }
 
+/// `wait`: the token goes to the lock item; the read that follows the wake-up is `status`.
+async fn wait(
+    wait: Option<&crate::waits::WaitRequest>,
+    clients: &ClientFactory,
+) -> Result<crate::waits::Waiting, Error> {
+    let wait = wait.ok_or_else(|| {
+        Error::invalid(
+            "wait",
+            "is missing for operation `wait`",
+            "pass the token, purpose, timeoutSeconds, polledAt and lock",
+        )
+    })?;
+    crate::waits::TokenStore::from_env(clients.base())?
+        .store(wait, std::time::SystemTime::now())
+        .await
+}
+
 /// Step Functions' `$$.Execution.StartTime` (ISO 8601, `Z` or an offset; UTC when it has none).
-fn parse_time(text: &str) -> Result<aws_smithy_types::DateTime, Error> {
+pub fn parse_time(text: &str) -> Result<aws_smithy_types::DateTime, Error> {
     use aws_smithy_types::date_time::Format::DateTimeWithOffset;
     aws_smithy_types::DateTime::from_str(text, DateTimeWithOffset)
         .or_else(|e| {

@@ -85,7 +85,7 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     let now_s = bluegreen::lock::claim::epoch_seconds(now);
     assert_eq!(
         expires,
-        now_s + 10 * 300 + 60 + 86_400,
+        now_s + 10 * 600 + 60 + 86_400,
         "the bound of this request"
     );
     // Its own: held again, the stage moves.
@@ -150,4 +150,86 @@ async fn notify_refreshes_only_its_own_lock_and_never_takes_one() {
     .await;
     assert_eq!(other.unwrap_err().name(), "Locked");
     assert_eq!(text(&item(&key).await.unwrap(), "holder"), "arn:exec:a");
+}
+
+/// A wait's request for `holder` on `key`, after a read at `polled_at`.
+fn wait_request(key: &str, holder: &str, polled_at: &str) -> bluegreen::waits::WaitRequest {
+    serde_json::from_value(json!({
+        "purpose": "green", "token": format!("token-of-{holder}"), "timeoutSeconds": 600,
+        "polledAt": polled_at, "lock": {"key": key, "holder": holder}
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_wait_stores_its_token_only_on_its_own_lock_and_not_after_a_newer_hint() {
+    let table = table().await;
+    let store = bluegreen::waits::TokenStore::new(moto().dynamodb(), LOCK_TABLE);
+    let key = unique("acct/us-east-1/orders");
+    let now = SystemTime::now();
+    // No lock held: nothing stored.
+    let refused = store
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.name(), "Locked");
+    assert!(item(&key).await.is_none(), "nothing was written");
+    write(&table, &key, "arn:exec:a", "create", Mode::Hold, now)
+        .await
+        .unwrap();
+    // Another execution's wait on this lock: Locked, the item unchanged.
+    let refused = store
+        .store(
+            &wait_request(&key, "arn:exec:b", "2026-12-07T05:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.name(), "Locked");
+    assert!(!item(&key).await.unwrap().contains_key("waitToken"));
+    // Its own: the token, its purpose and expiry.
+    let waiting = store
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:00:00Z"),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.purpose, bluegreen::waits::Purpose::Green);
+    let held = item(&key).await.unwrap();
+    assert_eq!(text(&held, "waitToken"), "token-of-arn:exec:a");
+    assert_eq!(text(&held, "waitPurpose"), "green");
+    let expires: u64 = text(&held, "waitExpiresAt").parse().unwrap();
+    assert_eq!(expires, bluegreen::lock::claim::epoch_seconds(now) + 600);
+    // A hint (an event) newer than the read: the wait refuses to begin, so the state machine
+    // reads again; a read after the hint waits.
+    let hint_ms = 1_796_619_660_000_i64; // 2026-12-07T05:01:00Z
+    moto()
+        .dynamodb()
+        .update_item()
+        .table_name(LOCK_TABLE)
+        .key("lockKey", AttributeValue::S(key.clone()))
+        .update_expression("SET hintAt = :h")
+        .expression_attribute_values(":h", AttributeValue::N(hint_ms.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let early = store
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:00:30Z"),
+            now,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(early.name(), "WokenEarly", "{early}");
+    store
+        .store(
+            &wait_request(&key, "arn:exec:a", "2026-12-07T05:01:30Z"),
+            now,
+        )
+        .await
+        .unwrap();
 }

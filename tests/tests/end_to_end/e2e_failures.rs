@@ -14,9 +14,7 @@ use e2e::faults::Fault;
 use e2e::moto::unique;
 use e2e::seed;
 use e2e::seed_precheck::{self as shapes, MYSQL};
-use e2e::stepfunctions::{
-    entered_state, history_events_per_run, EVENTS_PER_RETRY, EXECUTION_EVENTS,
-};
+use e2e::stepfunctions::{entered_state, history_events_of, EVENTS_PER_RETRY, EXECUTION_EVENTS};
 use serde_json::{json, Value};
 
 const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";
@@ -418,7 +416,7 @@ async fn every_message_of_a_full_upgrade_shows_the_facts_the_steps_found() {
         + run
             .states()
             .iter()
-            .map(|s| history_events_per_run(definition["States"][s]["Type"].as_str().unwrap()))
+            .map(|s| history_events_of(&definition["States"][s]))
             .sum::<u64>()
         + EVENTS_PER_RETRY * run.task_errors().len() as u64;
     assert_eq!(

@@ -137,7 +137,12 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     let green_polls = the(&found, "Polls", "Stage", "green-creating")["Polls"]
         .as_f64()
         .unwrap();
-    assert!(green_polls >= 3.0, "green took three polls: {green_polls}");
+    // The loop really loops: a listening wait reads again when RDS-EVENT-0244 wakes it, and
+    // the fault's second PROVISIONING answer sends it back to wait.
+    assert!(
+        green_polls >= 2.0,
+        "green took two polls at least: {green_polls}"
+    );
     for stage in ["snapshot-taken", "switchover-completed", "old-blue-deleted"] {
         the(&found, "Polls", "Stage", stage);
     }

@@ -25,6 +25,7 @@ pub async fn state_machine() -> (&'static Stack, &'static str) {
     let stack = stack().await;
     let arn = ARN
         .get_or_init(|| async {
+            crate::e2e_waits::wake_rule(stack).await;
             let definition = product_definition(&BTreeMap::new());
             stack
                 .sfn()
@@ -422,7 +423,7 @@ pub async fn await_dropped_by_the_rule(stack: &Stack, execution: &str) {
 /// `refs` are the template's `!Ref` names in the pattern and the ARNs they stand for. Returns
 /// the pattern put.
 pub async fn end_rule_for(stack: &Stack, refs: &[(&str, &str)], name: &str) -> Value {
-    let mut pattern = template_event_pattern(refs);
+    let mut pattern = template_event_pattern("ExecutionEndedRule", refs);
     pattern["detail"]["name"] = json!([name]);
     let rule = unique("execution-ended");
     eventbridge(
@@ -440,14 +441,14 @@ pub async fn end_rule_for(stack: &Stack, refs: &[(&str, &str)], name: &str) -> V
     pattern
 }
 
-/// template.yaml's `ExecutionEndedRule` EventPattern as JSON, each `!Ref <name>` of `refs`
+/// The EventPattern of template.yaml's rule `rule` as JSON, each `!Ref <name>` of `refs`
 /// replaced by its ARN (the template's layout is regular: nested keys and `- item` lists).
-fn template_event_pattern(refs: &[(&str, &str)]) -> Value {
+pub fn template_event_pattern(rule: &str, refs: &[(&str, &str)]) -> Value {
     let template = std::fs::read_to_string(e2e::moto::root().join("template.yaml")).unwrap();
     let rule = template
-        .split("\n  ExecutionEndedRule:\n")
+        .split(&format!("\n  {rule}:\n"))
         .nth(1)
-        .expect("ExecutionEndedRule");
+        .unwrap_or_else(|| panic!("{rule} in template.yaml"));
     let block: Vec<&str> = rule
         .lines()
         .skip_while(|l| l.trim() != "EventPattern:")
@@ -484,7 +485,7 @@ fn template_event_pattern(refs: &[(&str, &str)]) -> Value {
 }
 
 /// One EventBridge call on moto (JSON 1.1 protocol); panics with the error otherwise.
-async fn eventbridge(stack: &Stack, action: &str, body: Value) -> Value {
+pub async fn eventbridge(stack: &Stack, action: &str, body: Value) -> Value {
     let response = reqwest::Client::new()
         .post(&stack.moto.endpoint)
         .header("Content-Type", "application/x-amz-json-1.1")

@@ -19,4 +19,5 @@ mod e2e_lock;
 mod e2e_metrics;
 mod e2e_template_stack;
 mod e2e_upgrade;
+mod e2e_waits;
 mod harness_stepfunctions;

@@ -181,8 +181,11 @@ def _init(self: BlueGreenDeployment, *args: Any, **kwargs: Any) -> None:
     set_tasks(self, "IN_PROGRESS")
     set_green_status(self, "creating")
     self.set_status(self.SupportedStates.PROVISIONING)
-    timeline.after(CREATE_SECONDS * CREATING_SHARE, lambda at: _applying_changes(self, at))
-    timeline.after(CREATE_SECONDS, lambda at: _built(self, at))
+    from .rds_events import build_seconds  # a test may ask for a longer build
+
+    seconds = build_seconds(self, CREATE_SECONDS)
+    timeline.after(seconds * CREATING_SHARE, lambda at: _applying_changes(self, at))
+    timeline.after(seconds, lambda at: _built(self, at))
 
 
 def _set_status(self: BlueGreenDeployment, value: Any, member_status: str | None = None) -> None:

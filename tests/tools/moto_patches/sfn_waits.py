@@ -2,7 +2,8 @@
 
 moto's engine sleeps for real: a Wait of 300 s or a Retry backoff of minutes would make an
 end-to-end run take hours. `E2E_WAIT_SCALE` (e.g. `0.01`) multiplies every Wait (Seconds,
-SecondsPath, Timestamp, TimestampPath) and every Retry interval; with scaling on, a
+SecondsPath, Timestamp, TimestampPath), every Retry interval and the timeout of a task that
+waits for its task token (`.waitForTaskToken`: the product's fallback timer); with scaling on, a
 timestamp wait (a maintenance window days away) is capped at `E2E_TIMESTAMP_WAIT_CAP`
 seconds (default 3). Unset or 1, the engine waits as AWS does.
 """
@@ -15,7 +16,13 @@ from typing import Any
 
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+    StateTaskServiceCallback,
+)
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeSuccess, CallbackOutcomeTimedOut
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
 
 def scale() -> float:
@@ -56,6 +63,41 @@ class _ScaledTime:
         time.sleep(scaled_seconds(seconds))
 
 
+_original_wait_for_token = StateTaskServiceCallback._eval_wait_for_task_token
+
+
+def _wait_for_token(self: Any, env: Any, timeout_seconds: Any, callback_endpoint: Any, heartbeat_endpoint: Any) -> Any:
+    """The token's wait, its timeout scaled; a stopped execution ends it quietly, as a Wait
+    state's (moto waited the whole timeout, then raised its timeout into a stopped execution,
+    which then ended FAILED instead of ABORTED)."""
+    if heartbeat_endpoint is not None or timeout_seconds is None:
+        return _original_wait_for_token(self, env, timeout_seconds, callback_endpoint, heartbeat_endpoint)
+    deadline = time.monotonic() + scaled_seconds(float(timeout_seconds))
+    while env.is_running():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return CallbackOutcomeTimedOut(callback_id=callback_endpoint.callback_id)
+        outcome = callback_endpoint.wait(timeout=min(remaining, 0.1))
+        if outcome is not None:
+            return outcome
+    return CallbackOutcomeSuccess(callback_id=callback_endpoint.callback_id, output="null")
+
+
+_original_set_error = Environment.set_error
+
+
+def _set_error(self: Environment, error: Any) -> None:
+    """A stopped execution stays stopped: StopExecution ends it ABORTED
+    (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html);
+    moto let an error raised afterwards by the state still running (a task cut short by the
+    stop) turn it FAILED."""
+    if isinstance(self._program_state, ProgramStopped):
+        return
+    _original_set_error(self, error)
+
+
 def apply() -> None:
+    StateTaskServiceCallback._eval_wait_for_task_token = _wait_for_token
+    Environment.set_error = _set_error
     WaitFunction._wait_interval = _wait_interval
     retrier_decl.time = _ScaledTime()
