@@ -350,10 +350,12 @@ pub async fn lock_table_named(moto: &Moto, name: &str) {
     }
 }
 
-/// The execution holding the lock of a database (key `<account>/<region>/<identifier>`), if any.
-pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
-    let out = moto
-        .dynamodb()
+/// The lock item of a database (key `<account>/<region>/<identifier>`), read consistently.
+pub async fn lock_item(
+    moto: &Moto,
+    key: &str,
+) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+    moto.dynamodb()
         .get_item()
         .table_name(crate::stepfunctions::LOCK_TABLE)
         .key(
@@ -363,11 +365,15 @@ pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
         .consistent_read(true)
         .send()
         .await
-        .expect("read the lock");
-    out.item()
-        .and_then(|i| i.get("holder"))
-        .and_then(|v| v.as_s().ok())
-        .cloned()
+        .expect("read the lock")
+        .item
+}
+
+/// The execution holding the lock of a database (key `<account>/<region>/<identifier>`), if any.
+pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
+    lock_item(moto, key)
+        .await
+        .and_then(|i| i.get("holder").and_then(|v| v.as_s().ok()).cloned())
 }
 
 /// A lock item as the state machine keeps it at every stage (docs/metrics.md, the board):

@@ -21,6 +21,15 @@ use crate::notify::format::rfc3339;
 /// holds or refreshes the lock).
 pub const TABLE_ENV: &str = "LOCK_TABLE_NAME";
 
+/// The lock table's name from [`TABLE_ENV`]: read once at a function's start, where a missing
+/// variable fails the start (the lock and the waits' tokens share the table).
+pub fn table_name() -> Result<String, Error> {
+    std::env::var(TABLE_ENV)
+        .ok()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Error::Configuration(format!("{TABLE_ENV} is not set")))
+}
+
 /// The stack's lock table.
 #[derive(Debug, Clone)]
 pub struct LockTable {
@@ -63,11 +72,7 @@ impl LockTable {
 
     /// The table named by [`TABLE_ENV`]; a missing variable fails the function's start.
     pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, Error> {
-        let name = std::env::var(TABLE_ENV)
-            .ok()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| Error::Configuration(format!("{TABLE_ENV} is not set")))?;
-        Ok(Self::new(Client::new(config), name))
+        Ok(Self::new(Client::new(config), table_name()?))
     }
 
     /// Writes the claim's item for `stage`: `holder`, `stage`, `stageSince` and a new

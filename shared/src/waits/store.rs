@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::Purpose;
 use crate::error::Error;
 use crate::lock::claim::epoch_seconds;
-use crate::lock::table::TABLE_ENV;
+use crate::lock::table::table_name;
 use crate::lock::Claim;
 use crate::notify::format::rfc3339;
 
@@ -66,11 +66,7 @@ impl TokenStore {
 
     /// The table named by `LOCK_TABLE_NAME`.
     pub fn from_env(config: &aws_config::SdkConfig) -> Result<Self, Error> {
-        let name = std::env::var(TABLE_ENV)
-            .ok()
-            .filter(|n| !n.is_empty())
-            .ok_or_else(|| Error::Configuration(format!("{TABLE_ENV} is not set")))?;
-        Ok(Self::new(Client::new(config), name))
+        Ok(Self::new(Client::new(config), table_name()?))
     }
 
     /// Stores the token on this execution's lock item. `Locked` when another execution holds

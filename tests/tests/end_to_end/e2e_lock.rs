@@ -528,24 +528,13 @@ async fn a_failure_the_workflow_told_is_not_told_again_by_the_rule() {
 
 /// The lock item of `key` as the table holds it (strings and numbers as text).
 async fn lock_item(stack: &Stack, key: &str) -> BTreeMap<String, String> {
-    let item = stack
-        .moto
-        .dynamodb()
-        .get_item()
-        .table_name(e2e::stepfunctions::LOCK_TABLE)
-        .key(
-            "lockKey",
-            aws_sdk_dynamodb::types::AttributeValue::S(key.to_owned()),
-        )
-        .send()
+    e2e::seed::lock_item(&stack.moto, key)
         .await
-        .expect("read the lock item");
-    item.item()
         .into_iter()
         .flatten()
         .filter_map(|(k, v)| {
-            let text = v.as_s().or_else(|_| v.as_n()).ok()?;
-            Some((k.clone(), text.clone()))
+            let text = v.as_s().or_else(|_| v.as_n()).ok()?.clone();
+            Some((k, text))
         })
         .collect()
 }
