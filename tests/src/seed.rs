@@ -351,7 +351,7 @@ pub async fn lock_table_named(moto: &Moto, name: &str) {
 }
 
 /// The lock item of a database (key `<account>/<region>/<identifier>`), read consistently.
-pub async fn lock_item(
+pub async fn read_lock_item(
     moto: &Moto,
     key: &str,
 ) -> Option<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
@@ -371,7 +371,7 @@ pub async fn lock_item(
 
 /// The execution holding the lock of a database (key `<account>/<region>/<identifier>`), if any.
 pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
-    lock_item(moto, key)
+    read_lock_item(moto, key)
         .await
         .and_then(|i| i.get("holder").and_then(|v| v.as_s().ok()).cloned())
 }
