@@ -528,7 +528,7 @@ async fn a_failure_the_workflow_told_is_not_told_again_by_the_rule() {
 
 /// The lock item of `key` as the table holds it (strings and numbers as text).
 async fn lock_item(stack: &Stack, key: &str) -> BTreeMap<String, String> {
-    e2e::seed::read_lock_item(&stack.moto, key)
+    seed::read_lock_item(&stack.moto, key)
         .await
         .into_iter()
         .flatten()

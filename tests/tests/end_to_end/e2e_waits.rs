@@ -297,7 +297,7 @@ async fn item(
     stack: &Stack,
     key: &str,
 ) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
-    e2e::seed::read_lock_item(&stack.moto, key)
+    seed::read_lock_item(&stack.moto, key)
         .await
         .expect("the lock item")
 }
