@@ -87,7 +87,7 @@ for m in map(json.loads, sys.stdin):
   step "the end-to-end tier (background); build everything else and lint it (clippy -D warnings)"
   # The end-to-end tier's tests wait on moto's engine most of the time: more threads than cores.
   background end_to_end env -C tests E2E_FUNCTIONS_BUILT="$logs/functions.json" \
-    "$e2e_binary" --test-threads "${E2E_TEST_THREADS:-12}"
+    "$e2e_binary" --test-threads "${E2E_TEST_THREADS:-6}"
 fi
 cargo build --workspace --all-targets --quiet
 

@@ -659,18 +659,17 @@ async fn a_non_object_input_is_refused_with_what_the_input_must_be() {
 async fn a_missed_window_keeps_green_tells_a_human_and_a_new_window_resumes() {
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2emissed");
-    // The window opened a minute ago and closes 20 s from now; green takes 25 polls, whose
-    // waits alone (scaled down) last over 30 s, so it is ready after the window closed.
+    // The window opened a minute ago and closes 40 s after the database is seeded (a loaded
+    // machine took over 20 s between the seeding and the execution's start); green takes 11
+    // reads, whose waits alone (scaled down; a 6 s fallback between reads while nothing
+    // wakes the wait) last over 60 s, so it is ready after the window closed.
+    let mut upgrade = mysql_upgrade(stack, &id, json!({"switchoverMode": "window"})).await;
     let now = SystemTime::now();
-    let upgrade = mysql_upgrade(
-        stack,
-        &id,
-        json!({"switchoverMode": "window", "switchoverAt": rfc3339(now - Duration::from_secs(60)), "switchoverNotAfter": rfc3339(now + Duration::from_secs(20))}),
-    )
-    .await;
+    upgrade["options"]["switchoverAt"] = json!(rfc3339(now - Duration::from_secs(60)));
+    upgrade["options"]["switchoverNotAfter"] = json!(rfc3339(now + Duration::from_secs(40)));
     stack
         .moto
-        .inject(&id, Fault::Provisioning { describes: 25 })
+        .inject(&id, Fault::Provisioning { describes: 10 })
         .await;
 
     let missed = run(&upgrade).await;
