@@ -352,6 +352,11 @@ pub async fn lock_table_named(moto: &Moto, name: &str) {
 
 /// The execution holding the lock of a database (key `<account>/<region>/<identifier>`), if any.
 pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
+    lock_text(moto, key, "holder").await
+}
+
+/// A string attribute of a database's lock item, if the item and the attribute exist.
+pub async fn lock_text(moto: &Moto, key: &str, attribute: &str) -> Option<String> {
     let out = moto
         .dynamodb()
         .get_item()
@@ -365,7 +370,7 @@ pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
         .await
         .expect("read the lock");
     out.item()
-        .and_then(|i| i.get("holder"))
+        .and_then(|i| i.get(attribute))
         .and_then(|v| v.as_s().ok())
         .cloned()
 }

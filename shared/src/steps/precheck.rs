@@ -35,10 +35,8 @@ pub async fn handle_any(
     } else if event.get("operation").and_then(|o| o.as_str()) == Some("identify") {
         let request = event.get("request").cloned().unwrap_or_default();
         let caller = || caller_account(clients);
-        let execution = event
-            .get("execution")
-            .and_then(|e| e.as_str())
-            .unwrap_or("");
+        // The runtime takes `execution` out of the event and gives it to the clients.
+        let execution = clients.execution().unwrap_or_default();
         serde_json::to_value(
             crate::lock::identify::identify(
                 &request,
