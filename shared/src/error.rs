@@ -158,7 +158,13 @@ impl Error {
     /// the lock could not be released at an end (the execution fails so that the status rule
     /// tells it and releases the lock again); `HookFailed`, when one of the user's hooks
     /// (`options.hooks`, [`crate::hooks`]) failed, timed out or could not be started.
-    pub const STATE_MACHINE_NAMES: &'static [&'static str] = &["LockReleaseFailed", "HookFailed"];
+    pub const STATE_MACHINE_NAMES: &'static [&'static str] = &[
+        "LockReleaseFailed",
+        "HookFailed",
+        "ApprovalExpired",
+        "NothingToApprove",
+        "AlreadyAnswered",
+    ];
 
     /// The names the state machine retries (with backoff): the rest fail the execution.
     pub const RETRYABLE_NAMES: &'static [&'static str] = &["Retryable", "NotReady"];

@@ -34,7 +34,29 @@ pub struct Request {
     /// Everything else, each with a safe default.
     #[serde(default)]
     pub options: Options,
+    /// With `approve` or `reject`: who answers, how and why ([`crate::input::Approval`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
 }
+
+/// Who answers an approval wait, from where and why. Who started the execution is also in
+/// CloudTrail and the execution itself; `by` defaults to the execution's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Approval {
+    /// The person, e.g. `slack:U012 (jane)` or an IAM principal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// Where the answer came from: `slack`, `console`, `cli`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// Free text shown in the next message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The longest `approval.by`/`via`/`reason` accepted (they go into messages and state).
+const MAX_APPROVAL_TEXT: usize = 500;
 
 /// The workflows the state machine offers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +73,10 @@ pub enum Action {
     Cleanup,
     /// Remove green before switchover; blue is untouched.
     Abandon,
+    /// Answer a waiting approval (`switchoverMode: approval`) with yes: the upgrade goes on.
+    Approve,
+    /// Answer a waiting approval with no: the upgrade ends, green is kept.
+    Reject,
 }
 
 impl Action {
@@ -62,7 +88,15 @@ impl Action {
             Action::Switchover => "switchover",
             Action::Cleanup => "cleanup",
             Action::Abandon => "abandon",
+            Action::Approve => "approve",
+            Action::Reject => "reject",
         }
+    }
+
+    /// `approve` and `reject` answer another execution's wait: they neither take the lock
+    /// nor change the database.
+    pub fn answers_approval(self) -> bool {
+        matches!(self, Action::Approve | Action::Reject)
     }
 }
 
@@ -162,6 +196,9 @@ pub enum SwitchoverMode {
     Window,
     /// Stop "ready for switchover"; a new execution with action `switchover` continues.
     Manual,
+    /// Wait, in the same execution, for a person's `approve` or `reject` (at most
+    /// `options.approvalTimeoutSeconds`), then switch over as `auto` (or inside the window).
+    Approval,
 }
 
 /// The options of a request. Storage and instance-class options apply to RDS instances only.
@@ -204,9 +241,14 @@ pub struct Options {
     /// Seconds RDS may take to switch over before it rolls back (30-3600).
     #[serde(default = "default_switchover_timeout")]
     pub switchover_timeout_seconds: i32,
-    /// auto, window or manual.
+    /// auto, window, manual or approval.
     #[serde(default)]
     pub switchover_mode: SwitchoverMode,
+    /// With `approval`: how long the execution waits for an answer before it ends
+    /// `ApprovalExpired` (green kept; the `switchover` action resumes).
+    /// [`Options::approval_timeout`] gives it with its default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval_timeout_seconds: Option<u32>,
     /// With `window`: when the window opens, RFC 3339 in UTC (`2026-12-01T02:00:00Z`); from
     /// 5 minutes ago to 30 days ahead when the execution starts (see [`crate::window`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -272,6 +314,12 @@ fn default_switchover_timeout() -> i32 {
 fn default_grace_period() -> u32 {
     DEFAULT_GRACE_PERIOD_SECONDS
 }
+/// The default of `options.approvalTimeoutSeconds`: a day.
+pub const DEFAULT_APPROVAL_TIMEOUT_SECONDS: u32 = 86_400;
+/// The bounds of `options.approvalTimeoutSeconds`: 5 minutes to 7 days (the token store's
+/// longest wait, [`crate::waits::store::MAX_WAIT_SECONDS`]).
+pub const APPROVAL_TIMEOUT_BOUNDS: std::ops::RangeInclusive<u32> =
+    300..=crate::waits::store::MAX_WAIT_SECONDS;
 fn default_max_polls() -> u32 {
     200
 }
@@ -314,7 +362,39 @@ impl Request {
     /// Nothing here depends on the clock: a step may run it again days later.
     pub fn validate(&self) -> Result<(), Error> {
         self.target.validate()?;
+        self.validate_approval()?;
         self.options.validate(self.target.engine)
+    }
+
+    /// `approval` only with `approve`/`reject`, each text short enough for a message.
+    fn validate_approval(&self) -> Result<(), Error> {
+        let Some(approval) = &self.approval else {
+            return Ok(());
+        };
+        if !self.action.answers_approval() {
+            return Err(Error::invalid(
+                "approval",
+                format!("is set with action `{}`", self.action.name()),
+                "remove it, or set action to `approve` or `reject`",
+            ));
+        }
+        for (field, value) in [
+            ("approval.by", &approval.by),
+            ("approval.via", &approval.via),
+            ("approval.reason", &approval.reason),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > MAX_APPROVAL_TEXT)
+            {
+                return Err(Error::invalid(
+                    field,
+                    format!("is longer than {MAX_APPROVAL_TEXT} characters"),
+                    "shorten it",
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The switchover window, in `window` mode.
@@ -434,6 +514,7 @@ impl Options {
             ));
         }
         self.validate_window()?;
+        self.validate_approval_timeout()?;
         if let Some(version) = &self.target_engine_version {
             if version.is_empty()
                 || version.len() > 64
@@ -544,6 +625,42 @@ impl Options {
             ));
         };
         Window::parse(at, self.switchover_not_after.as_deref()).map(|_| ())
+    }
+
+    /// How long `approval` mode waits for an answer, in seconds.
+    pub fn approval_timeout(&self) -> u32 {
+        self.approval_timeout_seconds
+            .unwrap_or(DEFAULT_APPROVAL_TIMEOUT_SECONDS)
+    }
+
+    /// `approvalTimeoutSeconds` within its bounds, and only meaningful in `approval` mode.
+    fn validate_approval_timeout(&self) -> Result<(), Error> {
+        let Some(seconds) = self.approval_timeout_seconds else {
+            return Ok(());
+        };
+        if self.switchover_mode != SwitchoverMode::Approval {
+            return Err(Error::invalid(
+                "options.approvalTimeoutSeconds",
+                "is set but switchoverMode is not `approval`",
+                "set switchoverMode to `approval`, or remove approvalTimeoutSeconds",
+            ));
+        }
+        if !APPROVAL_TIMEOUT_BOUNDS.contains(&seconds) {
+            return Err(Error::invalid(
+                "options.approvalTimeoutSeconds",
+                format!(
+                    "is {seconds}, outside {}-{}",
+                    APPROVAL_TIMEOUT_BOUNDS.start(),
+                    APPROVAL_TIMEOUT_BOUNDS.end()
+                ),
+                format!(
+                    "give {} (5 minutes) to {} (7 days) seconds; the default is {DEFAULT_APPROVAL_TIMEOUT_SECONDS} (a day)",
+                    APPROVAL_TIMEOUT_BOUNDS.start(),
+                    APPROVAL_TIMEOUT_BOUNDS.end()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn validate_storage(&self) -> Result<(), Error> {
@@ -832,6 +949,56 @@ mod tests {
         let mut v = base();
         v["colour"] = json!("blue");
         assert_eq!(field_of(v), "colour");
+    }
+
+    #[test]
+    fn approval_mode_takes_a_bounded_timeout() {
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "approval"});
+        let request = Request::from_value(v.clone()).unwrap();
+        assert_eq!(request.options.switchover_mode, SwitchoverMode::Approval);
+        assert_eq!(request.options.approval_timeout(), 86_400);
+        for (t, ok) in [(299, false), (300, true), (604_800, true), (604_801, false)] {
+            v["options"]["approvalTimeoutSeconds"] = json!(t);
+            match Request::from_value(v.clone()) {
+                Ok(r) => {
+                    assert!(ok, "{t} accepted");
+                    assert_eq!(r.options.approval_timeout(), t);
+                }
+                Err(e) => {
+                    assert!(!ok, "{t} refused: {e}");
+                    assert_eq!(e.field(), Some("options.approvalTimeoutSeconds"));
+                    assert!(e.to_string().contains("300"), "{e}");
+                }
+            }
+        }
+        let mut manual = base();
+        manual["options"] = json!({"switchoverMode": "manual", "approvalTimeoutSeconds": 600});
+        assert_eq!(field_of(manual), "options.approvalTimeoutSeconds");
+    }
+
+    #[test]
+    fn approve_and_reject_take_the_target_and_who_answers() {
+        for action in ["approve", "reject"] {
+            let mut v = base();
+            v["action"] = json!(action);
+            let bare = Request::from_value(v.clone()).unwrap();
+            assert!(bare.action.answers_approval());
+            assert_eq!(bare.action.name(), action);
+            assert_eq!(bare.approval, None);
+            v["approval"] =
+                json!({"by": "slack:U012 (jane)", "via": "slack", "reason": "looks fine"});
+            let answered = Request::from_value(v.clone()).unwrap();
+            assert_eq!(answered.approval.unwrap().via.as_deref(), Some("slack"));
+            v["approval"]["reason"] = json!("x".repeat(501));
+            assert_eq!(field_of(v.clone()), "approval.reason");
+            v["approval"] = json!({"who": "jane"});
+            assert_eq!(field_of(v), "approval.who");
+        }
+        let mut upgrade = base();
+        upgrade["approval"] = json!({"by": "jane"});
+        assert_eq!(field_of(upgrade), "approval");
+        assert!(!Action::Upgrade.answers_approval());
     }
 
     #[test]

@@ -371,9 +371,14 @@ pub async fn read_lock_item(
 
 /// The execution holding the lock of a database (key `<account>/<region>/<identifier>`), if any.
 pub async fn lock_holder(moto: &Moto, key: &str) -> Option<String> {
+    lock_text(moto, key, "holder").await
+}
+
+/// A string attribute of a database's lock item, if the item and the attribute exist.
+pub async fn lock_text(moto: &Moto, key: &str, attribute: &str) -> Option<String> {
     read_lock_item(moto, key)
         .await
-        .and_then(|i| i.get("holder").and_then(|v| v.as_s().ok()).cloned())
+        .and_then(|i| i.get(attribute).and_then(|v| v.as_s().ok()).cloned())
 }
 
 /// A lock item as the state machine keeps it at every stage (docs/metrics.md, the board):

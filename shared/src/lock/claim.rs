@@ -17,7 +17,8 @@ pub struct Claim {
 
 /// The longest any one stretch between two touches of the item can last: a wait loop at its
 /// poll budget (a listening wait reads at least every 10 minutes, [`crate::waits`]; the
-/// others are capped at 5 minutes), the grace period, the switchover window, and a
+/// others are capped at 5 minutes), the grace period, the switchover window, the approval
+/// wait, and a
 /// day for retries. Generous on purpose: the expiry is the backstop for a holder that vanished
 /// unseen (the status rule and the reaper release the others within minutes), and a holder
 /// still working past it loses its lock at its next change rather than acting beside another.
@@ -30,7 +31,11 @@ pub fn bound(request: &Request, now: SystemTime) -> Duration {
         .flatten()
         .and_then(|w| w.closes.duration_since(now).ok())
         .unwrap_or_default();
-    polls + grace + window + Duration::from_secs(86_400)
+    let approval = match request.options.switchover_mode {
+        SwitchoverMode::Approval => Duration::from_secs(request.options.approval_timeout().into()),
+        _ => Duration::ZERO,
+    };
+    polls + grace + window + approval + Duration::from_secs(86_400)
 }
 
 /// Seconds since the epoch (DynamoDB's TTL attribute is a Number of epoch seconds:
@@ -70,7 +75,7 @@ pub fn covers(request: &Request) -> Vec<String> {
         }
         Action::Cleanup => tokens.push("cleanup".to_owned()),
         Action::Abandon => tokens.push("abandon".to_owned()),
-        Action::DryRun => {}
+        Action::DryRun | Action::Approve | Action::Reject => {}
     }
     tokens
 }

@@ -37,6 +37,7 @@ fn base(stage: &str, fleet: &str, outcome: Outcome, execution_arn: Option<&str>)
             .collect(),
         error: None,
         execution_arn: execution_arn.map(str::to_owned),
+        answerable: false,
     }
 }
 

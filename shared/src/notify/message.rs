@@ -31,6 +31,10 @@ pub struct Message {
     pub error: Option<String>,
     /// The execution ARN, to thread one execution's messages together.
     pub execution_arn: Option<String>,
+    /// An execution waits in place for an answer to this message (`switchoverMode:
+    /// approval`): Slack's Approve and Reject buttons may answer it. Manual mode's "ready for
+    /// switchover" waits for nothing and gets no buttons.
+    pub answerable: bool,
 }
 
 /// A titled block of preformatted text.
@@ -169,6 +173,7 @@ mod tests {
             links: vec![],
             error: None,
             execution_arn: None,
+            answerable: false,
         }
     }
 

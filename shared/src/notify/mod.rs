@@ -7,6 +7,7 @@
 //! and Slack is retried only briefly ([`slack_delivery::RetryPolicy`]).
 
 mod already;
+pub mod approval;
 pub(crate) mod chatbot;
 pub mod config;
 pub mod ended;

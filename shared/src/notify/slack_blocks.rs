@@ -89,7 +89,10 @@ pub fn payload(m: &Message, buttons: bool) -> Value {
 /// nothing when the message does not name the database and execution fully. A click posts to
 /// notify's Function URL ([`super::interaction`]); each asks for confirmation first.
 fn approval_buttons(m: &Message) -> Vec<Value> {
-    if m.stage != Stage::AwaitingApproval.name() || m.outcome != Outcome::ActionNeeded {
+    if !m.answerable
+        || m.stage != Stage::AwaitingApproval.name()
+        || m.outcome != Outcome::ActionNeeded
+    {
         return Vec::new();
     }
     let Some(value) = ButtonValue::for_message(&m.target, m.execution_arn.as_deref()) else {
@@ -155,6 +158,7 @@ mod tests {
             execution_arn: Some(
                 "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1".into(),
             ),
+            answerable: true,
         }
     }
 
@@ -190,6 +194,10 @@ mod tests {
         let mut no_execution = awaiting("awaiting-approval");
         no_execution.execution_arn = None;
         assert_eq!(blocks(&no_execution, true), 1);
+        // Manual mode's "ready for switchover" waits for nothing: no buttons.
+        let mut manual = awaiting("awaiting-approval");
+        manual.answerable = false;
+        assert_eq!(blocks(&manual, true), 1);
         // Without a signing secret nothing would answer a click: no buttons.
         assert_eq!(blocks(&awaiting("awaiting-approval"), false), 1);
         // The plain text (SNS, mail) has no trace of the buttons.
@@ -220,6 +228,7 @@ mod tests {
             links: vec![],
             error: None,
             execution_arn: None,
+            answerable: false,
         };
         let p = payload(&m, true);
         assert_eq!(

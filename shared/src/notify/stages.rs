@@ -36,6 +36,7 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         links: event_links(event),
         error: event.error.as_ref().map(|c| c.name.clone()),
         execution_arn: event.execution.arn.clone(),
+        answerable: false,
     };
     let reported_as_failure = matches!(
         event.stage,
@@ -401,6 +402,13 @@ fn input_with_action(request: &Value, action: &str) -> Option<String> {
 }
 
 fn awaiting_approval(event: &Event, m: &mut Message) {
+    if super::approval::is_approval_mode(event) {
+        match event.detail.get("approval") {
+            Some(_) => super::approval::answered(event, m),
+            None => super::approval::ask(event, m),
+        }
+        return;
+    }
     let poll: Option<poll_status::Status> = event.detail.get("greenPoll").and_then(answer);
     m.headline = "green ready: approve the switchover".into();
     m.summary = format!(

@@ -35,8 +35,16 @@ pub async fn handle_any(
     } else if event.get("operation").and_then(|o| o.as_str()) == Some("identify") {
         let request = event.get("request").cloned().unwrap_or_default();
         let caller = || caller_account(clients);
+        // The runtime takes `execution` out of the event and gives it to the clients.
+        let execution = clients.execution().unwrap_or_default();
         serde_json::to_value(
-            crate::lock::identify::identify(&request, std::time::SystemTime::now(), caller).await?,
+            crate::lock::identify::identify(
+                &request,
+                execution,
+                std::time::SystemTime::now(),
+                caller,
+            )
+            .await?,
         )
     } else {
         serde_json::to_value(handle(event, clients).await?)

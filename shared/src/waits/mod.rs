@@ -10,8 +10,10 @@
 //! stamps `hintAt` on the item, and [`store::TokenStore::store`] refuses to wait (`WokenEarly`)
 //! when a hint is newer than the read, so the state machine reads again at once.
 
+pub mod answer;
 pub mod purpose;
 pub mod store;
 
+pub use answer::{Answer, Decision};
 pub use purpose::Purpose;
 pub use store::{TokenStore, WaitRequest, Waiting};

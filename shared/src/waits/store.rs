@@ -75,7 +75,7 @@ impl TokenStore {
     pub async fn store(&self, wait: &WaitRequest, now: SystemTime) -> Result<Waiting, Error> {
         let (claim, polled_ms) = validate(wait)?;
         let until = now + Duration::from_secs(wait.timeout_seconds.into());
-        let values = HashMap::from([
+        let mut values = HashMap::from([
             (":me".to_owned(), AttributeValue::S(claim.holder.clone())),
             (":token".to_owned(), AttributeValue::S(wait.token.clone())),
             (
@@ -87,15 +87,15 @@ impl TokenStore {
                 ":exp".to_owned(),
                 AttributeValue::N(epoch_seconds(until).to_string()),
             ),
-            (
+        ]);
+        let mut names = HashMap::from([("#holder".to_owned(), "holder".to_owned())]);
+        if !wait.purpose.is_approval() {
+            values.insert(
                 ":polled".to_owned(),
                 AttributeValue::N(polled_ms.to_string()),
-            ),
-        ]);
-        let names = HashMap::from([
-            ("#holder".to_owned(), "holder".to_owned()),
-            ("#hint".to_owned(), "hintAt".to_owned()),
-        ]);
+            );
+            names.insert("#hint".to_owned(), "hintAt".to_owned());
+        }
         let out = self
             .client
             .update_item()
@@ -104,9 +104,7 @@ impl TokenStore {
             .update_expression(
                 "SET waitToken = :token, waitPurpose = :purpose, waitSince = :since, waitExpiresAt = :exp",
             )
-            .condition_expression(
-                "#holder = :me AND (attribute_not_exists(#hint) OR #hint < :polled)",
-            )
+            .condition_expression(condition(wait.purpose))
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
@@ -124,6 +122,17 @@ impl TokenStore {
                 _ => Err(Error::from_sdk("dynamodb:UpdateItem", e)),
             },
         }
+    }
+}
+
+/// Only the holder writes its token. A wait an RDS event may end is refused after a newer hint
+/// (`WokenEarly`); an approval is not: no event answers it (the waker never wakes an approval
+/// purpose, statemachine/wake.asl.json), so a hint left meanwhile must not cut it short.
+fn condition(purpose: Purpose) -> &'static str {
+    if purpose.is_approval() {
+        "#holder = :me"
+    } else {
+        "#holder = :me AND (attribute_not_exists(#hint) OR #hint < :polled)"
     }
 }
 
@@ -220,6 +229,19 @@ mod tests {
         let mut unknown = good();
         unknown["extra"] = json!(1);
         assert!(wait(unknown).is_err(), "unknown fields are refused");
+    }
+
+    #[test]
+    fn only_event_waits_give_way_to_a_newer_hint() {
+        for purpose in [Purpose::Green, Purpose::Switchover, Purpose::Deletion] {
+            assert!(
+                condition(purpose).contains("#hint < :polled"),
+                "{purpose:?}"
+            );
+        }
+        for purpose in [Purpose::ApprovalSwitchover, Purpose::ApprovalCleanup] {
+            assert_eq!(condition(purpose), "#holder = :me", "{purpose:?}");
+        }
     }
 
     #[test]

@@ -158,6 +158,7 @@ fn identify() -> Vec<Answer> {
         .unwrap()
         .block_on(bluegreen::lock::identify::identify(
             &request,
+            "exec",
             std::time::SystemTime::now(),
             hub,
         ))

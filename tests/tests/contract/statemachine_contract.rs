@@ -276,7 +276,9 @@ fn every_example_is_a_valid_request_and_all_cases_are_shown() {
             Action::DryRun,
             Action::Switchover,
             Action::Cleanup,
-            Action::Abandon
+            Action::Abandon,
+            Action::Approve,
+            Action::Reject
         ]),
         "an example per action"
     );
@@ -285,7 +287,8 @@ fn every_example_is_a_valid_request_and_all_cases_are_shown() {
         names([
             SwitchoverMode::Auto,
             SwitchoverMode::Window,
-            SwitchoverMode::Manual
+            SwitchoverMode::Manual,
+            SwitchoverMode::Approval
         ]),
         "an example per switchover mode"
     );
@@ -311,8 +314,12 @@ fn every_matched_error_name_is_the_products_or_aws_own() {
                     let dynamodb = state["Resource"]
                         .as_str()
                         .is_some_and(|r| r.starts_with("arn:aws:states:::dynamodb:"));
+                    let sfn = state["Resource"]
+                        .as_str()
+                        .is_some_and(|r| r.starts_with("arn:aws:states:::aws-sdk:sfn:"));
                     let known = Error::ALL_NAMES.contains(&error)
                         || error.starts_with("States.")
+                        || (sfn && error.starts_with("Sfn."))
                         || (!dynamodb && error.starts_with("Lambda."))
                         || (dynamodb && error.starts_with("DynamoDB."));
                     assert!(known, "{name} matches `{error}`, which no function raises (not in Error::ALL_NAMES)");
@@ -547,6 +554,8 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
                 Action::Switchover,
                 Action::Cleanup,
                 Action::Abandon,
+                Action::Approve,
+                Action::Reject,
             ])
             .into_iter()
             // The board's own action (shared/src/board.rs parses its request).
@@ -559,6 +568,14 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
                 SwitchoverMode::Auto,
                 SwitchoverMode::Window,
                 SwitchoverMode::Manual,
+                SwitchoverMode::Approval,
+            ]),
+        ),
+        (
+            "$.approval.decision",
+            names([
+                bluegreen::waits::Decision::Approve,
+                bluegreen::waits::Decision::Reject,
             ]),
         ),
         (
@@ -590,6 +607,8 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
                 "Done",
                 "Abandoned",
                 "Ready for switchover",
+                "Rejected",
+                "Answered",
                 "Nothing to do",
                 "Failed",
             ]),

@@ -219,7 +219,19 @@ pub async fn run(input: &Value) -> Run {
         "{database}-{}",
         input["action"].as_str().unwrap_or("upgrade")
     ));
-    let execution = stack.sfn().run(arn, &name, input, RUN_TIMEOUT).await;
+    let started = stack.sfn().start(arn, &name, input).await;
+    finish(&started, input).await
+}
+
+/// Waits for the end of the started execution `arn` of `input` and collects the
+/// notifications about its database.
+pub async fn finish(arn: &str, input: &Value) -> Run {
+    let (stack, _) = state_machine().await;
+    let database = input["target"]["identifier"]
+        .as_str()
+        .expect("target.identifier")
+        .to_owned();
+    let execution = stack.sfn().wait(arn, RUN_TIMEOUT).await;
     assert_ne!(
         execution.status, "RUNNING",
         "the execution did not end within {RUN_TIMEOUT:?}: {:?}",

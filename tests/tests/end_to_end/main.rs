@@ -11,6 +11,7 @@
 mod e2e_support;
 
 mod e2e_actions;
+mod e2e_approvals;
 mod e2e_emulator_truth;
 mod e2e_failures;
 mod e2e_fleet;

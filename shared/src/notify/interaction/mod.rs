@@ -8,12 +8,11 @@
 //! (it finds the waiting approval, re-reads the database, answers). Every refusal has its
 //! HTTP status and a short reason, is logged without secrets, and starts nothing.
 
-/// Whether the per-database state machine waits for an approval that a click can answer.
-/// Not yet: `switchoverMode: approval` and the `approve`/`reject` actions a click starts are
-/// still to be built (issue 20), and until then a click would start an execution that refuses
-/// its input. The endpoint, its signature check and allow-list are built and tested; the
-/// buttons stay off so that no message offers what nothing answers.
-pub const APPROVALS_WAIT: bool = false;
+/// Whether the per-database state machine waits for an approval that a click can answer:
+/// it does (`switchoverMode: approval`, statemachine/bluegreen.asl.json "Wait for approval";
+/// the `approve`/`reject` actions a click starts answer it). Only approval mode's messages
+/// carry the buttons ([`super::message::Message::answerable`]).
+pub const APPROVALS_WAIT: bool = true;
 
 pub mod allow_list;
 pub mod answer;
