@@ -33,16 +33,7 @@ pub fn ask(event: &Event, m: &mut Message) {
     m.summary = format!(
         "Green is ready and in sync. Production still runs on blue, and this execution waits for your answer {until_words}. Approve and the switchover follows (a snapshot of blue first when asked). Reject and it ends with nothing switched over and green kept. With no answer by then it ends ApprovalExpired: nothing switched over, green kept, and you are told once; the same input with \"action\": \"switchover\" resumes later."
     );
-    let machine = event
-        .execution
-        .state_machine_arn()
-        .unwrap_or_else(|| "<state machine ARN>".into());
-    let region = event
-        .execution
-        .region()
-        .map(|r| format!(" --region {r}"))
-        .unwrap_or_default();
-    let start = format!("aws stepfunctions start-execution --state-machine-arn {machine}{region}");
+    let start = super::stages::start_execution_command(event);
     let reject = input(event, "rejectInput", "reject");
     m.next_steps = vec![
         format!("To approve: Slack's Approve button, or start an execution of this state machine with the input below: {start} --input file://approve.json"),

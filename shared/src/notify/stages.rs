@@ -415,17 +415,9 @@ fn awaiting_approval(event: &Event, m: &mut Message) {
         "Green is ready and in sync. Production still runs on blue, and nothing changes until you continue. Switchover drops connections briefly (usually under a minute); RDS rolls back if it takes more than {} s.",
         switchover_timeout(event)
     );
-    let machine = event
-        .execution
-        .state_machine_arn()
-        .unwrap_or_else(|| "<state machine ARN>".into());
-    let region = event
-        .execution
-        .region()
-        .map(|r| format!(" --region {r}"))
-        .unwrap_or_default();
+    let start = start_execution_command(event);
     m.next_steps = vec![
-        format!("To switch over, start a new execution of this state machine with the same input and \"action\": \"switchover\" (below): aws stepfunctions start-execution --state-machine-arn {machine}{region} --input file://switchover.json"),
+        format!("To switch over, start a new execution of this state machine with the same input and \"action\": \"switchover\" (below): {start} --input file://switchover.json"),
         "After switchover old blue is deleted when the grace period ends; if deleteOldBlue is false, delete it later with the same input and \"action\": \"cleanup\".".into(),
         "To drop green without switching over, use the same input with \"action\": \"abandon\"; blue is untouched.".into(),
     ];
@@ -777,4 +769,19 @@ fn other(name: &str, event: &Event, m: &mut Message) {
             ),
         });
     }
+}
+
+/// The CLI command that starts an execution of the machine this event came from (in its
+/// Region), for a message to quote before `--input`.
+pub(super) fn start_execution_command(event: &Event) -> String {
+    let machine = event
+        .execution
+        .state_machine_arn()
+        .unwrap_or_else(|| "<state machine ARN>".into());
+    let region = event
+        .execution
+        .region()
+        .map(|r| format!(" --region {r}"))
+        .unwrap_or_default();
+    format!("aws stepfunctions start-execution --state-machine-arn {machine}{region}")
 }
