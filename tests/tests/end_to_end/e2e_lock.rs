@@ -206,11 +206,6 @@ async fn the_lock_is_released_after_a_success_and_after_a_failure() {
     assert_eq!(seed::lock_holder(&stack.moto, &lock_key(&id)).await, None);
 }
 
-/// The reaper looks at every lock of the table, so it would release the lock another test's
-/// stopped or failed holder left for its own release to prove: the reaper's test runs alone
-/// (write), the tests that leave such a lock run together (read).
-static LEFT_LOCKS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
-
 /// statemachine/release-lock.asl.json on the local stack (the status rule's and the reaper's).
 async fn release_machine(stack: &Stack) -> String {
     stack
@@ -252,7 +247,7 @@ async fn status_change_event(execution_arn: &str) -> Value {
 
 #[tokio::test]
 async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() {
-    let _turn = LEFT_LOCKS.read().await;
+    let _turn = crate::e2e_support::LEFT_LOCKS.read().await;
     let (stack, _) = state_machine().await;
     let id = unique("e2elockstop");
     let first = start_a_long_upgrade(&id).await;
@@ -328,7 +323,7 @@ async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() 
 
 #[tokio::test]
 async fn the_reaper_releases_a_lock_whose_holder_no_longer_runs_and_says_so() {
-    let _turn = LEFT_LOCKS.write().await;
+    let _turn = crate::e2e_support::LEFT_LOCKS.write().await;
     let (stack, _) = state_machine().await;
     let id = unique("e2ereap");
     let first = start_a_long_upgrade(&id).await;
@@ -395,7 +390,7 @@ async fn the_reaper_releases_a_lock_whose_holder_no_longer_runs_and_says_so() {
 
 #[tokio::test]
 async fn a_runtime_error_no_catch_can_catch_is_told_once_by_the_rule_and_its_lock_released() {
-    let _turn = LEFT_LOCKS.read().await;
+    let _turn = crate::e2e_support::LEFT_LOCKS.read().await;
     let (stack, arn) = state_machine().await;
     let id = unique("e2eruntime");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
@@ -563,7 +558,7 @@ async fn await_stage(stack: &Stack, id: &str, stage: &str) -> BTreeMap<String, S
 #[tokio::test]
 async fn the_status_action_lists_the_upgrades_in_flight_from_the_board() {
     // The stale lock is one the reaper would release: take turns with it.
-    let _turn = LEFT_LOCKS.read().await;
+    let _turn = crate::e2e_support::LEFT_LOCKS.read().await;
     let (stack, arn) = state_machine().await;
     let building = unique("e2eboardgreen");
     let first = start_a_long_upgrade(&building).await;
