@@ -6,7 +6,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::e2e_support::{
-    clusters, deployments, ids, instance_snapshots, instances, request, run, state_machine, Run,
+    clusters, deployments, finish, ids, instance_snapshots, instances, request, run, state_machine,
+    Run,
 };
 use bluegreen::aws::deployment::DeploymentStatus;
 use bluegreen::notify::format::rfc3339;
@@ -657,22 +658,37 @@ async fn a_non_object_input_is_refused_with_what_the_input_must_be() {
 
 #[tokio::test]
 async fn a_missed_window_keeps_green_tells_a_human_and_a_new_window_resumes() {
-    let (stack, _) = state_machine().await;
+    let (stack, arn) = state_machine().await;
     let id = e2e::moto::unique("e2emissed");
-    // The window opened a minute ago and closes 40 s after the database is seeded (a loaded
-    // machine took over 20 s between the seeding and the execution's start); green takes 11
-    // reads, whose waits alone (scaled down; a 6 s fallback between reads while nothing
-    // wakes the wait) last over 60 s, so it is ready after the window closed.
+    // The window opened a minute ago and closes 30 s from now (a loaded machine took over 20 s
+    // between the seeding and the execution's start: the precheck must still see it open).
+    // Green is held building until the window has closed, then let go: ready too late.
     let mut upgrade = mysql_upgrade(stack, &id, json!({"switchoverMode": "window"})).await;
     let now = SystemTime::now();
+    let closes = now + Duration::from_secs(30);
     upgrade["options"]["switchoverAt"] = json!(rfc3339(now - Duration::from_secs(60)));
-    upgrade["options"]["switchoverNotAfter"] = json!(rfc3339(now + Duration::from_secs(40)));
+    upgrade["options"]["switchoverNotAfter"] = json!(rfc3339(closes));
     stack
         .moto
-        .inject(&id, Fault::Provisioning { describes: 10 })
+        .inject(
+            &id,
+            Fault::Provisioning {
+                describes: u32::MAX,
+            },
+        )
         .await;
+    let started = stack
+        .sfn()
+        .start(arn, &e2e::moto::unique(&format!("{id}-upgrade")), &upgrade)
+        .await;
+    let deadline = closes + Duration::from_secs(120);
+    while deployments(stack, &id).await.is_empty() || SystemTime::now() < closes {
+        assert!(SystemTime::now() < deadline, "green was never created");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(stack.moto.clear_faults(&id).await >= 1, "green was held");
 
-    let missed = run(&upgrade).await;
+    let missed = finish(&started, &upgrade).await;
 
     assert_eq!(missed.execution.status, "FAILED", "{:?}", missed.states());
     assert_eq!(missed.execution.error.as_deref(), Some("WindowMissed"));

@@ -507,6 +507,8 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
             },
         })
         .collect();
+    // At most 4 at once: wave 2 runs whole (its 4 databases are in 4 lanes), wave 3 in two rounds.
+    const MOST: usize = 4;
     let blocked = dbs[3].clone(); // wave 2, MySQL with backups off: the precheck blocks it
     let failing = dbs[8].clone(); // wave 3, Aurora: green breaks while it is built
     mysql_groups(moto, &fleet, &dbs).await;
@@ -524,7 +526,7 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
     let input = upgrade_input(
         &fleet,
         &dbs,
-        json!({"maxConcurrency": 2, "perAccountRegion": 1, "toleratedFailures": 1, "soakSeconds": 100}),
+        json!({"maxConcurrency": MOST, "perAccountRegion": 1, "toleratedFailures": 1, "soakSeconds": 100}),
     );
     let lanes: BTreeSet<(&str, &str)> = dbs.iter().map(|d| (d.account, d.region)).collect();
     let calls_before = rds_calls(moto, &lanes).await;
@@ -594,13 +596,12 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
         );
     }
     assert!(
-        most_at_once(kids.iter()) <= 2,
+        most_at_once(kids.iter()) <= MOST,
         "more than maxConcurrency at once: {kids:?}"
     );
-    assert_eq!(
-        most_at_once(kids.iter()),
-        2,
-        "the fleet ran databases side by side"
+    assert!(
+        most_at_once(kids.iter()) >= 2,
+        "the fleet ran databases side by side: {kids:?}"
     );
     for lane in dbs
         .iter()

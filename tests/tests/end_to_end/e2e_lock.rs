@@ -33,14 +33,21 @@ fn upgrade(id: &str) -> Value {
     )
 }
 
-/// Starts an upgrade whose green reads PROVISIONING for a few minutes (80 polls, waits
-/// scaled), and waits until it has created green (holding the lock). Returns its execution ARN.
+/// Starts an upgrade whose green reads PROVISIONING until the test lets it finish
+/// ([`let_green_finish`]), and waits until it has created green (holding the lock). Returns its
+/// execution ARN. (A count of describes would not do: the wait for green reads only when woken
+/// or at its fallback, so the count would last minutes.)
 async fn start_a_long_upgrade(id: &str) -> String {
     let (stack, arn) = state_machine().await;
     seed::aurora_mysql(&stack.moto, id, 1).await;
     stack
         .moto
-        .inject(id, Fault::Provisioning { describes: 80 })
+        .inject(
+            id,
+            Fault::Provisioning {
+                describes: u32::MAX,
+            },
+        )
         .await;
     let first = stack
         .sfn()
@@ -62,6 +69,13 @@ async fn start_a_long_upgrade(id: &str) -> String {
         "the first execution holds the lock while it works"
     );
     first
+}
+
+/// Green of [`start_a_long_upgrade`] reads AVAILABLE from now on: its wait sees it at its next
+/// read (the fallback, seconds scaled), or at once when stopped.
+async fn let_green_finish(id: &str) {
+    let (stack, _) = state_machine().await;
+    assert!(stack.moto.clear_faults(id).await >= 1, "the build was held");
 }
 
 fn assert_locked(run: &Run, holder: &str) {
@@ -164,6 +178,7 @@ async fn a_second_execution_for_the_same_database_ends_locked_and_touches_nothin
     assert_ne!(dry.execution.error.as_deref(), Some("Locked"));
 
     // The first goes on once green is ready, succeeds and releases its lock.
+    let_green_finish(&id).await;
     let done = stack.sfn().wait(&first, Duration::from_secs(600)).await;
     assert_eq!(
         done.status, "SUCCEEDED",
@@ -260,6 +275,7 @@ async fn an_execution_stopped_from_outside_is_released_by_the_release_machine() 
         .await;
     let stopped = stack.sfn().wait(&first, Duration::from_secs(60)).await;
     assert_eq!(stopped.status, "ABORTED");
+    let_green_finish(&id).await;
     assert_eq!(
         seed::lock_holder(&stack.moto, &lock_key(&id))
             .await
@@ -340,6 +356,7 @@ async fn the_reaper_releases_a_lock_whose_holder_no_longer_runs_and_says_so() {
             .status,
         "ABORTED"
     );
+    let_green_finish(&id).await;
     assert_eq!(
         seed::lock_holder(&stack.moto, &lock_key(&id))
             .await
@@ -680,6 +697,7 @@ async fn the_status_action_lists_the_upgrades_in_flight_from_the_board() {
             .call("StopExecution", json!({"executionArn": holder}))
             .await;
     }
+    let_green_finish(&building).await;
     for id in [&building, &in_grace, &stale] {
         stack
             .moto

@@ -65,10 +65,6 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     let (stack, _) = state_machine().await;
     let id = unique("e2emetrics");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
-    stack
-        .moto
-        .inject(&id, Fault::Provisioning { describes: 2 })
-        .await;
 
     let began = std::time::Instant::now();
     let run = run(&request(
@@ -137,11 +133,13 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     let green_polls = the(&found, "Polls", "Stage", "green-creating")["Polls"]
         .as_f64()
         .unwrap();
-    // The loop really loops: a listening wait reads again when RDS-EVENT-0244 wakes it, and
-    // the fault's second PROVISIONING answer sends it back to wait.
-    assert!(
-        green_polls >= 2.0,
-        "green took two polls at least: {green_polls}"
+    // The metric counts the reads of green the execution made (one, or more when the first
+    // read came before green's build ended: it depends on the machine's speed).
+    assert_eq!(
+        green_polls,
+        run.entered("Poll green") as f64,
+        "{:?}",
+        run.states()
     );
     for stage in ["snapshot-taken", "switchover-completed", "old-blue-deleted"] {
         the(&found, "Polls", "Stage", stage);

@@ -203,10 +203,16 @@ async fn an_execution_stopped_from_outside_is_released_through_the_rule_sam_gene
     let stack = template_stack().await;
     let id = unique("e2etplstop");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
-    // Green reads PROVISIONING for 40 describes: the execution holds the lock while it polls.
+    // Green reads PROVISIONING until the test lets it go: the execution holds the lock while
+    // it waits.
     stack
         .moto
-        .inject(&id, Fault::Provisioning { describes: 40 })
+        .inject(
+            &id,
+            Fault::Provisioning {
+                describes: u32::MAX,
+            },
+        )
         .await;
     let input = request(
         "upgrade",
@@ -233,6 +239,7 @@ async fn an_execution_stopped_from_outside_is_released_through_the_rule_sam_gene
     .await;
     let stopped = sfn.wait(&execution, Duration::from_secs(60)).await;
     assert_eq!(stopped.status, "ABORTED");
+    stack.moto.clear_faults(&id).await;
     assert!(
         !stopped.states.iter().any(|s| s.starts_with("Release")),
         "no state of the stopped execution released the lock: {:?}",

@@ -57,11 +57,8 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
     let (stack, _) = state_machine().await;
     let id = e2e::moto::unique("e2eaur");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
-    // Green takes three polls to build, so the wait loop really loops.
-    stack
-        .moto
-        .inject(&id, Fault::Provisioning { describes: 2 })
-        .await;
+    // Green's emulated build (moto_patches/deployments.py, 300 AWS seconds) is still going
+    // at the first read: the wait for green really waits, and RDS-EVENT-0244 ends it.
 
     let run = run(&request(
         "upgrade",
@@ -85,12 +82,10 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
         run.states()
     );
     // Snapshots and deletions take time (moto_patches/snapshots.py, deployments and
-    // delete_target): the waits loop end to end.
-    for wait in [
-        "Wait for snapshot",
-        "Wait for switchover",
-        "Wait for deletion",
-    ] {
+    // delete_target): the waits loop end to end. (The switchover lasts about a second of
+    // emulated time here: whether its first read comes before its end depends on the
+    // machine's speed; harness_switchover reads one mid-way.)
+    for wait in ["Wait for snapshot", "Wait for deletion"] {
         assert!(
             run.entered(wait) >= 1,
             "`{wait}` looped: {:?}",

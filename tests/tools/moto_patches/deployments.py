@@ -153,6 +153,14 @@ def _built(bg: BlueGreenDeployment, at: datetime) -> None:
     bg._built = True
     if bg.status != "PROVISIONING":
         return  # deleted, or a fault put it elsewhere meanwhile
+    if faults.holds_provisioning(bg):
+        return  # a slower green: the `provisioning` fault's end completes it
+    complete(bg, at)
+
+
+def complete(bg: BlueGreenDeployment, at: datetime) -> None:
+    """Green's build ends: AVAILABLE with RDS-EVENT-0244 (or the creation failure a test asked
+    for, with RDS-EVENT-0245), as RDS reports it when it happens."""
     reason = faults.take_creation_failure(bg)
     if reason is not None:
         set_tasks(bg, "FAILED")

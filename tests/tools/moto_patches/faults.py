@@ -8,8 +8,8 @@ or a deployment of it, so tests sharing one server do not disturb each other.
 
 Kinds:
 - `provisioning` {describes}: the deployment reads PROVISIONING for that many
-  DescribeBlueGreenDeployments calls, then AVAILABLE (once green's build, `deployments`, is
-  over too).
+  DescribeBlueGreenDeployments calls (or until the fault is cleared), then AVAILABLE (once
+  green's build, `deployments`, is over too).
 - `invalid-configuration` {details}: the deployment reads INVALID_CONFIGURATION with that
   StatusDetails until the fault is cleared.
 - `switchover-failed` {details}: the next switchover ends in SWITCHOVER_FAILED, nothing renamed.
@@ -104,9 +104,23 @@ def listing() -> list[dict[str, Any]]:
 def clear(key: str | None = None) -> int:
     with _lock:
         keep = [f for f in _faults if key is not None and f["key"] != key]
-        removed = len(_faults) - len(keep)
+        gone = [f for f in _faults if f not in keep]
         _faults[:] = keep
-        return removed
+        held = [f for f in gone if f["kind"] == "provisioning"]
+        released = [bg for bg in _all_deployments() if any(_names_match(f["key"], _deployment_names(bg)) for f in held)]
+    _release(released)
+    return len(gone)
+
+
+def _all_deployments() -> list[BlueGreenDeployment]:
+    from moto.rds.models import rds_backends
+
+    return [
+        bg
+        for account in rds_backends.values()
+        for backend in account.values()
+        for bg in list(backend.blue_green_deployments.values())
+    ]
 
 
 def _names_match(key: str, names: Iterable[str]) -> bool:
@@ -215,23 +229,40 @@ def _targeted(params: Any, identifier: str) -> bool:
     return bool(params.get(identifier)) or bool(params.get("Filters"))
 
 
-def _tick_deployments(backend: RDSBackend, params: Any) -> None:
+def _tick_deployments(backend: RDSBackend, params: Any, released: list[BlueGreenDeployment]) -> None:
+    """Applies the deployment faults to what a describe reads; a deployment whose
+    `provisioning` fault ended goes to `released` (completed by the caller, outside `_lock`)."""
     counts = _targeted(params, "BlueGreenDeploymentIdentifier")
     for bg in _described_deployments(backend, params):
         names = _deployment_names(bg)
-        for fault in _of_kind("provisioning", names):
+        held = _of_kind("provisioning", names)
+        for fault in held:
             if fault["describes"] > 0:
                 fault["describes"] -= counts
                 _set_tasks(bg, "IN_PROGRESS")
                 bg.set_status(bg.SupportedStates.PROVISIONING)
             else:
                 _faults.remove(fault)
-                if deployments.built(bg):  # else green's build (timeline) ends it
-                    _set_tasks(bg, "COMPLETED")
-                    bg.set_status(bg.SupportedStates.AVAILABLE)
+        if held and not holds_provisioning(bg):
+            released.append(bg)
         for fault in _of_kind("invalid-configuration", names):
             bg.set_status(bg.SupportedStates.INVALID_CONFIGURATION)
             bg.status_details = fault["details"]
+
+
+def holds_provisioning(bg: BlueGreenDeployment) -> bool:
+    """Whether a `provisioning` fault keeps the deployment building."""
+    with _lock:
+        return bool(_of_kind("provisioning", _deployment_names(bg)))
+
+
+def _release(bgs: Iterable[BlueGreenDeployment]) -> None:
+    """`provisioning` faults ended (used up, or cleared by the test): green's build completes
+    now, with its event, when its emulated time is over (else the timeline completes it).
+    Called outside `_lock`: completing takes the timeline's lock, which is taken before ours."""
+    for bg in bgs:
+        if bg.status == "PROVISIONING" and deployments.built(bg) and not holds_provisioning(bg):
+            deployments.complete(bg, timeline.utcnow())
 
 
 def _set_tasks(bg: BlueGreenDeployment, status: str) -> None:
@@ -289,9 +320,19 @@ def _request_names(backend: RDSBackend, params: Any) -> list[str]:
 
 def _injected_failure(action: str, backend: RDSBackend, params: Any) -> RDSClientError | None:
     timeline.advance()
+    released: list[BlueGreenDeployment] = []
+    try:
+        return _injected_failure_locked(action, backend, params, released)
+    finally:
+        _release(released)
+
+
+def _injected_failure_locked(
+    action: str, backend: RDSBackend, params: Any, released: list[BlueGreenDeployment]
+) -> RDSClientError | None:
     with _lock:
         if action == "DescribeBlueGreenDeployments":
-            _tick_deployments(backend, params)
+            _tick_deployments(backend, params, released)
         if action == "DescribeDBInstances":
             _tick_instances(backend, params)
         candidates = [f for f in _faults if f["kind"] == "fail-action" and f["action"] == action]

@@ -26,7 +26,13 @@ event as its input (StartExecution, through the target's role, which needs
 https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html; the rule, its
 target and the role are what SAM generates:
 https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/sam-specification-generated-resources-statemachine.html);
-here it is started on moto's engine from a background thread, with that input.
+here it is started on moto's engine from a background thread, with that input, and named as
+Step Functions names an execution started without one: "If you don't provide a name for the
+execution, Step Functions automatically generates a universally unique identifier (UUID) as the
+execution name" (API_StartExecution, `name`:
+https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+(Started with no name, moto took every later event's start for a second execution named None
+and refused it as ExecutionAlreadyExists: only the first event of a rule ever started anything.)
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import json
 import os
 import threading
 import urllib.request
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 
@@ -126,7 +133,7 @@ def _start_async(rule: Any, state_machine_arn: str, event: dict[str, Any]) -> No
 
     def start() -> None:
         try:
-            backend.start_execution(state_machine_arn, None, json.dumps(event))
+            backend.start_execution(state_machine_arn, str(uuid.uuid4()), json.dumps(event))
         except Exception:  # noqa: BLE001 - best effort, as EventBridge's delivery
             pass
 
