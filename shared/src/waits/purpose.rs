@@ -16,6 +16,42 @@ pub enum Purpose {
     ApprovalSwitchover,
     /// A person's approval before old blue is deleted.
     ApprovalCleanup,
+    /// A person's approval before a fleet's next wave (the fleet's item, [`fleet_key`]).
+    ApprovalWave,
+}
+
+/// What a person's answer is for (`approval.for`, and `for` in the answer the waiting
+/// execution receives): each names one approval purpose, and an answer takes only a wait of
+/// that purpose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalFor {
+    /// `switchoverMode: approval`'s wait (the default: answers made before cleanup approvals
+    /// existed meant it, and it can never delete anything).
+    #[default]
+    Switchover,
+    /// `cleanupMode: approval`'s wait, before old blue is deleted.
+    Cleanup,
+    /// A fleet's wait between waves (`waves.approveBetweenWaves`).
+    Wave,
+}
+
+impl ApprovalFor {
+    /// The purpose of the wait this answer may take.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            ApprovalFor::Switchover => Purpose::ApprovalSwitchover,
+            ApprovalFor::Cleanup => Purpose::ApprovalCleanup,
+            ApprovalFor::Wave => Purpose::ApprovalWave,
+        }
+    }
+}
+
+/// The key of a fleet's item in the lock table: `fleet/<name>` (a fleet's name is its
+/// identity: it starts every child's name). A database's key has three parts
+/// (`<account>/<region>/<identifier>`), so the two never meet, and the board skips it.
+pub fn fleet_key(fleet: &str) -> String {
+    format!("fleet/{fleet}")
 }
 
 impl Purpose {
@@ -27,12 +63,16 @@ impl Purpose {
             Purpose::Deletion => "deletion",
             Purpose::ApprovalSwitchover => "approval-switchover",
             Purpose::ApprovalCleanup => "approval-cleanup",
+            Purpose::ApprovalWave => "approval-wave",
         }
     }
 
     /// Whether a person (not an RDS event) answers this wait.
     pub fn is_approval(self) -> bool {
-        matches!(self, Purpose::ApprovalSwitchover | Purpose::ApprovalCleanup)
+        matches!(
+            self,
+            Purpose::ApprovalSwitchover | Purpose::ApprovalCleanup | Purpose::ApprovalWave
+        )
     }
 }
 
@@ -48,11 +88,28 @@ mod tests {
             Purpose::Deletion,
             Purpose::ApprovalSwitchover,
             Purpose::ApprovalCleanup,
+            Purpose::ApprovalWave,
         ] {
             let wire = serde_json::to_value(p).unwrap();
             assert_eq!(wire, serde_json::json!(p.name()));
             assert_eq!(p.is_approval(), p.name().starts_with("approval-"));
         }
         assert!(serde_json::from_value::<Purpose>(serde_json::json!("other")).is_err());
+    }
+
+    #[test]
+    fn each_answer_takes_only_its_own_purpose() {
+        for (answer, purpose) in [
+            (ApprovalFor::Switchover, "approval-switchover"),
+            (ApprovalFor::Cleanup, "approval-cleanup"),
+            (ApprovalFor::Wave, "approval-wave"),
+        ] {
+            assert_eq!(answer.purpose().name(), purpose);
+            // The wire name the state machine joins to `approval-` (the take's condition).
+            let wire = serde_json::to_value(answer).unwrap();
+            assert_eq!(format!("approval-{}", wire.as_str().unwrap()), purpose);
+        }
+        assert_eq!(ApprovalFor::default(), ApprovalFor::Switchover);
+        assert_eq!(fleet_key("nightly"), "fleet/nightly");
     }
 }
