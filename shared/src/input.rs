@@ -1023,6 +1023,49 @@ mod tests {
     }
 
     #[test]
+    fn cleanup_mode_approval_is_validated_with_its_timeout() {
+        let mut v = base();
+        v["options"] = json!({"cleanupMode": "approval", "approvalTimeoutSeconds": 600});
+        let r = Request::from_value(v.clone()).unwrap();
+        assert_eq!(r.options.cleanup_mode, CleanupMode::Approval);
+        assert_eq!(
+            r.options.approval_timeout(),
+            600,
+            "the timeout serves the cleanup's wait"
+        );
+        assert_eq!(
+            Request::from_value(base()).unwrap().options.cleanup_mode,
+            CleanupMode::Auto
+        );
+        v["options"]["approvalTimeoutSeconds"] = json!(299);
+        assert_eq!(field_of(v.clone()), "options.approvalTimeoutSeconds");
+        v["options"] = json!({"cleanupMode": "approval", "deleteOldBlue": false});
+        let e = Request::from_value(v.clone()).unwrap_err();
+        assert_eq!(e.field(), Some("options.cleanupMode"));
+        assert!(e.to_string().contains("deleteOldBlue"), "{e}");
+        v["options"] = json!({"cleanupMode": "sometimes"});
+        assert_eq!(field_of(v), "options.cleanupMode");
+    }
+
+    #[test]
+    fn an_answer_names_the_wait_it_is_for() {
+        let mut v = base();
+        v["action"] = json!("approve");
+        v["approval"] = json!({"for": "cleanup"});
+        let r = Request::from_value(v.clone()).unwrap();
+        assert_eq!(
+            r.approval.unwrap().for_,
+            Some(crate::waits::ApprovalFor::Cleanup)
+        );
+        v["approval"] = json!({"for": "wave"});
+        let e = Request::from_value(v.clone()).unwrap_err();
+        assert_eq!(e.field(), Some("approval.for"));
+        assert!(e.to_string().contains("fleet"), "{e}");
+        v["approval"] = json!({"for": "everything"});
+        assert_eq!(field_of(v), "approval.for");
+    }
+
+    #[test]
     fn approve_and_reject_take_the_target_and_who_answers() {
         for action in ["approve", "reject"] {
             let mut v = base();

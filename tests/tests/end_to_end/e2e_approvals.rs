@@ -412,7 +412,7 @@ async fn each_approval_takes_only_its_own_answer_and_the_cleanup_waits_for_its_a
 }
 
 /// Reject keeps old blue and releases the lock; no answer by the deadline keeps it too, told
-/// once as ApprovalExpired at cleanup-approval; the cleanup action deletes it later.
+/// once as ApprovalExpired at cleanup-scheduled; the cleanup action deletes it later.
 #[tokio::test]
 async fn a_rejected_or_expired_cleanup_keeps_old_blue_and_the_cleanup_action_resumes() {
     let (stack, _) = state_machine().await;
@@ -457,7 +457,7 @@ async fn a_rejected_or_expired_cleanup_keeps_old_blue_and_the_cleanup_action_res
             .any(|b| b.contains("deleting old blue rejected by") && b.contains("keep it a week")),
         "people are told"
     );
-    expired.assert_failed_at("ApprovalExpired", "cleanup-approval");
+    expired.assert_failed_at("ApprovalExpired", "cleanup-scheduled");
     expired.assert_never(&["Delete old blue"]);
     let cause = expired.execution.cause.clone().unwrap_or_default();
     assert!(
