@@ -437,13 +437,6 @@ impl Request {
                 ));
             }
         }
-        if approval.for_ == Some(crate::waits::ApprovalFor::Wave) {
-            return Err(Error::invalid(
-                "approval.for",
-                "is `wave`: a fleet's wave is answered on the fleet state machine",
-                "use `switchover` or `cleanup` here; to answer a fleet, start the fleet state machine with {\"action\": \"approve\", \"fleet\": \"<name>\"}",
-            ));
-        }
         Ok(())
     }
 
@@ -1057,10 +1050,6 @@ mod tests {
             r.approval.unwrap().for_,
             Some(crate::waits::ApprovalFor::Cleanup)
         );
-        v["approval"] = json!({"for": "wave"});
-        let e = Request::from_value(v.clone()).unwrap_err();
-        assert_eq!(e.field(), Some("approval.for"));
-        assert!(e.to_string().contains("fleet"), "{e}");
         v["approval"] = json!({"for": "everything"});
         assert_eq!(field_of(v), "approval.for");
     }

@@ -16,8 +16,6 @@ pub enum Purpose {
     ApprovalSwitchover,
     /// A person's approval before old blue is deleted.
     ApprovalCleanup,
-    /// A person's approval before a fleet's next wave (the fleet's item, [`fleet_key`]).
-    ApprovalWave,
 }
 
 /// What a person's answer is for (`approval.for`, and `for` in the answer the waiting
@@ -32,8 +30,6 @@ pub enum ApprovalFor {
     Switchover,
     /// `cleanupMode: approval`'s wait, before old blue is deleted.
     Cleanup,
-    /// A fleet's wait between waves (`waves.approveBetweenWaves`).
-    Wave,
 }
 
 impl ApprovalFor {
@@ -42,16 +38,8 @@ impl ApprovalFor {
         match self {
             ApprovalFor::Switchover => Purpose::ApprovalSwitchover,
             ApprovalFor::Cleanup => Purpose::ApprovalCleanup,
-            ApprovalFor::Wave => Purpose::ApprovalWave,
         }
     }
-}
-
-/// The key of a fleet's item in the lock table: `fleet/<name>` (a fleet's name is its
-/// identity: it starts every child's name). A database's key has three parts
-/// (`<account>/<region>/<identifier>`), so the two never meet, and the board skips it.
-pub fn fleet_key(fleet: &str) -> String {
-    format!("fleet/{fleet}")
 }
 
 impl Purpose {
@@ -63,16 +51,12 @@ impl Purpose {
             Purpose::Deletion => "deletion",
             Purpose::ApprovalSwitchover => "approval-switchover",
             Purpose::ApprovalCleanup => "approval-cleanup",
-            Purpose::ApprovalWave => "approval-wave",
         }
     }
 
     /// Whether a person (not an RDS event) answers this wait.
     pub fn is_approval(self) -> bool {
-        matches!(
-            self,
-            Purpose::ApprovalSwitchover | Purpose::ApprovalCleanup | Purpose::ApprovalWave
-        )
+        matches!(self, Purpose::ApprovalSwitchover | Purpose::ApprovalCleanup)
     }
 }
 
@@ -88,7 +72,6 @@ mod tests {
             Purpose::Deletion,
             Purpose::ApprovalSwitchover,
             Purpose::ApprovalCleanup,
-            Purpose::ApprovalWave,
         ] {
             let wire = serde_json::to_value(p).unwrap();
             assert_eq!(wire, serde_json::json!(p.name()));
@@ -102,7 +85,6 @@ mod tests {
         for (answer, purpose) in [
             (ApprovalFor::Switchover, "approval-switchover"),
             (ApprovalFor::Cleanup, "approval-cleanup"),
-            (ApprovalFor::Wave, "approval-wave"),
         ] {
             assert_eq!(answer.purpose().name(), purpose);
             // The wire name the state machine joins to `approval-` (the take's condition).
@@ -110,6 +92,5 @@ mod tests {
             assert_eq!(format!("approval-{}", wire.as_str().unwrap()), purpose);
         }
         assert_eq!(ApprovalFor::default(), ApprovalFor::Switchover);
-        assert_eq!(fleet_key("nightly"), "fleet/nightly");
     }
 }

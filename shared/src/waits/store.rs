@@ -89,38 +89,21 @@ impl TokenStore {
             ),
         ]);
         let mut names = HashMap::from([("#holder".to_owned(), "holder".to_owned())]);
-        let mut update =
-            "SET waitToken = :token, waitPurpose = :purpose, waitSince = :since, waitExpiresAt = :exp"
-                .to_owned();
-        match wait.purpose {
-            Purpose::ApprovalWave => {
-                // A fleet holds no lock: its item is its own while it waits, and goes with the
-                // table's TTL a day after the wait's end (docs/fleet.md, "Approval between waves").
-                values.insert(
-                    ":now".to_owned(),
-                    AttributeValue::N(epoch_seconds(now).to_string()),
-                );
-                values.insert(
-                    ":ttl".to_owned(),
-                    AttributeValue::N((epoch_seconds(until) + 86_400).to_string()),
-                );
-                update.push_str(", #holder = :me, expiresAt = :ttl");
-            }
-            p if p.is_approval() => {}
-            _ => {
-                values.insert(
-                    ":polled".to_owned(),
-                    AttributeValue::N(polled_ms.to_string()),
-                );
-                names.insert("#hint".to_owned(), "hintAt".to_owned());
-            }
+        if !wait.purpose.is_approval() {
+            values.insert(
+                ":polled".to_owned(),
+                AttributeValue::N(polled_ms.to_string()),
+            );
+            names.insert("#hint".to_owned(), "hintAt".to_owned());
         }
         let out = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("lockKey", AttributeValue::S(claim.key.clone()))
-            .update_expression(update)
+            .update_expression(
+                "SET waitToken = :token, waitPurpose = :purpose, waitSince = :since, waitExpiresAt = :exp",
+            )
             .condition_expression(condition(wait.purpose))
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
@@ -145,15 +128,11 @@ impl TokenStore {
 /// Only the holder writes its token. A wait an RDS event may end is refused after a newer hint
 /// (`WokenEarly`); an approval is not: no event answers it (the waker never wakes an approval
 /// purpose, statemachine/wake.asl.json), so a hint left meanwhile must not cut it short.
-/// A fleet's wait (no lock) takes its item when no other wait is open on it (none, its own,
-/// or one whose deadline passed).
 fn condition(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::ApprovalWave => {
-            "attribute_not_exists(waitToken) OR #holder = :me OR waitExpiresAt < :now"
-        }
-        p if p.is_approval() => "#holder = :me",
-        _ => "#holder = :me AND (attribute_not_exists(#hint) OR #hint < :polled)",
+    if purpose.is_approval() {
+        "#holder = :me"
+    } else {
+        "#holder = :me AND (attribute_not_exists(#hint) OR #hint < :polled)"
     }
 }
 
@@ -263,8 +242,6 @@ mod tests {
         for purpose in [Purpose::ApprovalSwitchover, Purpose::ApprovalCleanup] {
             assert_eq!(condition(purpose), "#holder = :me", "{purpose:?}");
         }
-        // A fleet's wave: no lock, and no other open wait on the fleet's item.
-        assert!(condition(Purpose::ApprovalWave).starts_with("attribute_not_exists(waitToken)"));
     }
 
     #[test]
