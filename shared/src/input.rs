@@ -53,6 +53,11 @@ pub struct Approval {
     /// Free text shown in the next message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Which wait this answers: `switchover` (the default) or `cleanup`. An answer takes only
+    /// a wait of its own purpose, so an approve meant for a switchover can never delete old
+    /// blue ([`crate::waits::ApprovalFor`]).
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
+    pub for_: Option<crate::waits::ApprovalFor>,
 }
 
 /// The longest `approval.by`/`via`/`reason` accepted (they go into messages and state).
@@ -201,6 +206,19 @@ pub enum SwitchoverMode {
     Approval,
 }
 
+/// What happens once the grace period after the switchover has passed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CleanupMode {
+    /// Delete old blue (after its final snapshot).
+    #[default]
+    Auto,
+    /// Ask first: wait, in the same execution, for an `approve` or `reject` with
+    /// `"approval": {"for": "cleanup"}` (at most `options.approvalTimeoutSeconds`). Reject or
+    /// no answer keeps old blue; the `cleanup` action deletes it later.
+    Approval,
+}
+
 /// The options of a request. Storage and instance-class options apply to RDS instances only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -244,9 +262,10 @@ pub struct Options {
     /// auto, window, manual or approval.
     #[serde(default)]
     pub switchover_mode: SwitchoverMode,
-    /// With `approval`: how long the execution waits for an answer before it ends
-    /// `ApprovalExpired` (green kept; the `switchover` action resumes).
-    /// [`Options::approval_timeout`] gives it with its default.
+    /// How long each approval wait (`switchoverMode: approval`, `cleanupMode: approval`)
+    /// waits for an answer before it ends `ApprovalExpired` (nothing switched or deleted; the
+    /// `switchover` or `cleanup` action resumes). [`Options::approval_timeout`] gives it with
+    /// its default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_timeout_seconds: Option<u32>,
     /// With `window`: when the window opens, RFC 3339 in UTC (`2026-12-01T02:00:00Z`); from
@@ -276,6 +295,9 @@ pub struct Options {
     /// Delete old blue after the grace period; `false` leaves it for a later `cleanup`.
     #[serde(default = "yes")]
     pub delete_old_blue: bool,
+    /// `auto` deletes old blue after the grace period; `approval` asks a person first.
+    #[serde(default)]
+    pub cleanup_mode: CleanupMode,
     /// After switchover, associate blue's IAM roles with production again (AWS does not copy
     /// them to green); `false` leaves that to a person, and verify reports the missing roles.
     #[serde(default = "yes")]
@@ -320,6 +342,27 @@ pub const DEFAULT_APPROVAL_TIMEOUT_SECONDS: u32 = 86_400;
 /// longest wait, [`crate::waits::store::MAX_WAIT_SECONDS`]).
 pub const APPROVAL_TIMEOUT_BOUNDS: std::ops::RangeInclusive<u32> =
     300..=crate::waits::store::MAX_WAIT_SECONDS;
+
+/// An approval wait's timeout (`field` names it: a database's or a fleet's) within
+/// [`APPROVAL_TIMEOUT_BOUNDS`].
+pub fn check_approval_timeout(field: &str, seconds: u32) -> Result<(), Error> {
+    if APPROVAL_TIMEOUT_BOUNDS.contains(&seconds) {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        field,
+        format!(
+            "is {seconds}, outside {}-{}",
+            APPROVAL_TIMEOUT_BOUNDS.start(),
+            APPROVAL_TIMEOUT_BOUNDS.end()
+        ),
+        format!(
+            "give {} (5 minutes) to {} (7 days) seconds; the default is {DEFAULT_APPROVAL_TIMEOUT_SECONDS} (a day)",
+            APPROVAL_TIMEOUT_BOUNDS.start(),
+            APPROVAL_TIMEOUT_BOUNDS.end()
+        ),
+    ))
+}
 fn default_max_polls() -> u32 {
     200
 }
@@ -633,34 +676,29 @@ impl Options {
             .unwrap_or(DEFAULT_APPROVAL_TIMEOUT_SECONDS)
     }
 
-    /// `approvalTimeoutSeconds` within its bounds, and only meaningful in `approval` mode.
+    /// `approvalTimeoutSeconds` within its bounds, and only meaningful with an approval wait;
+    /// `cleanupMode: approval` only when old blue is to be deleted.
     fn validate_approval_timeout(&self) -> Result<(), Error> {
+        if self.cleanup_mode == CleanupMode::Approval && !self.delete_old_blue {
+            return Err(Error::invalid(
+                "options.cleanupMode",
+                "is `approval` but deleteOldBlue is false: no cleanup follows to approve",
+                "remove cleanupMode (old blue is kept for a later cleanup action), or remove deleteOldBlue",
+            ));
+        }
         let Some(seconds) = self.approval_timeout_seconds else {
             return Ok(());
         };
-        if self.switchover_mode != SwitchoverMode::Approval {
+        if self.switchover_mode != SwitchoverMode::Approval
+            && self.cleanup_mode != CleanupMode::Approval
+        {
             return Err(Error::invalid(
                 "options.approvalTimeoutSeconds",
-                "is set but switchoverMode is not `approval`",
-                "set switchoverMode to `approval`, or remove approvalTimeoutSeconds",
+                "is set but neither switchoverMode nor cleanupMode is `approval`",
+                "set switchoverMode or cleanupMode to `approval`, or remove approvalTimeoutSeconds",
             ));
         }
-        if !APPROVAL_TIMEOUT_BOUNDS.contains(&seconds) {
-            return Err(Error::invalid(
-                "options.approvalTimeoutSeconds",
-                format!(
-                    "is {seconds}, outside {}-{}",
-                    APPROVAL_TIMEOUT_BOUNDS.start(),
-                    APPROVAL_TIMEOUT_BOUNDS.end()
-                ),
-                format!(
-                    "give {} (5 minutes) to {} (7 days) seconds; the default is {DEFAULT_APPROVAL_TIMEOUT_SECONDS} (a day)",
-                    APPROVAL_TIMEOUT_BOUNDS.start(),
-                    APPROVAL_TIMEOUT_BOUNDS.end()
-                ),
-            ));
-        }
-        Ok(())
+        check_approval_timeout("options.approvalTimeoutSeconds", seconds)
     }
 
     fn validate_storage(&self) -> Result<(), Error> {
@@ -975,6 +1013,45 @@ mod tests {
         let mut manual = base();
         manual["options"] = json!({"switchoverMode": "manual", "approvalTimeoutSeconds": 600});
         assert_eq!(field_of(manual), "options.approvalTimeoutSeconds");
+    }
+
+    #[test]
+    fn cleanup_mode_approval_is_validated_with_its_timeout() {
+        let mut v = base();
+        v["options"] = json!({"cleanupMode": "approval", "approvalTimeoutSeconds": 600});
+        let r = Request::from_value(v.clone()).unwrap();
+        assert_eq!(r.options.cleanup_mode, CleanupMode::Approval);
+        assert_eq!(
+            r.options.approval_timeout(),
+            600,
+            "the timeout serves the cleanup's wait"
+        );
+        assert_eq!(
+            Request::from_value(base()).unwrap().options.cleanup_mode,
+            CleanupMode::Auto
+        );
+        v["options"]["approvalTimeoutSeconds"] = json!(299);
+        assert_eq!(field_of(v.clone()), "options.approvalTimeoutSeconds");
+        v["options"] = json!({"cleanupMode": "approval", "deleteOldBlue": false});
+        let e = Request::from_value(v.clone()).unwrap_err();
+        assert_eq!(e.field(), Some("options.cleanupMode"));
+        assert!(e.to_string().contains("deleteOldBlue"), "{e}");
+        v["options"] = json!({"cleanupMode": "sometimes"});
+        assert_eq!(field_of(v), "options.cleanupMode");
+    }
+
+    #[test]
+    fn an_answer_names_the_wait_it_is_for() {
+        let mut v = base();
+        v["action"] = json!("approve");
+        v["approval"] = json!({"for": "cleanup"});
+        let r = Request::from_value(v.clone()).unwrap();
+        assert_eq!(
+            r.approval.unwrap().for_,
+            Some(crate::waits::ApprovalFor::Cleanup)
+        );
+        v["approval"] = json!({"for": "everything"});
+        assert_eq!(field_of(v), "approval.for");
     }
 
     #[test]

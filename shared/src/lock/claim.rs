@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use crate::input::{Request, SwitchoverMode};
+use crate::input::{CleanupMode, Request, SwitchoverMode};
 
 /// The lock an execution holds: the item's key and the execution's ARN (`$$.Execution.Id`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,10 +31,11 @@ pub fn bound(request: &Request, now: SystemTime) -> Duration {
         .flatten()
         .and_then(|w| w.closes.duration_since(now).ok())
         .unwrap_or_default();
-    let approval = match request.options.switchover_mode {
-        SwitchoverMode::Approval => Duration::from_secs(request.options.approval_timeout().into()),
-        _ => Duration::ZERO,
-    };
+    // Each approval wait (before the switchover, before the cleanup) lasts at most the timeout.
+    let waits = u32::from(request.options.switchover_mode == SwitchoverMode::Approval)
+        + u32::from(request.options.cleanup_mode == CleanupMode::Approval);
+    let approval =
+        Duration::from_secs(u64::from(request.options.approval_timeout()) * u64::from(waits));
     polls + grace + window + approval + Duration::from_secs(86_400)
 }
 

@@ -1,6 +1,8 @@
-//! The messages of `switchoverMode: approval`: the question (how to approve or reject, the
-//! exact input to paste, until when, what the deadline does) and the answer (who, how, when).
-//! Manual mode's "ready for switchover" is [`super::stages`]' own: it waits for nothing.
+//! The messages of an approval wait (`switchoverMode: approval`, `cleanupMode: approval`,
+//! told apart by `detail.for`): the question (how to approve or reject, the exact input to
+//! paste, until when, what the deadline does) and the answer (who, how, when). What a cleanup
+//! would delete is [`super::cleanup_question`]'s. Manual mode's "ready for switchover" is
+//! [`super::stages`]' own: it waits for nothing.
 
 use std::time::Duration;
 
@@ -10,16 +12,25 @@ use super::event::{number_at, text_at, Event};
 use super::format::{parse_rfc3339, rfc3339};
 use super::message::{Details, Message};
 use crate::input::DEFAULT_APPROVAL_TIMEOUT_SECONDS;
+use crate::waits::ApprovalFor;
 
 /// Whether the awaiting-approval event is approval mode's (the state machine says `mode`).
 pub fn is_approval_mode(event: &Event) -> bool {
     text_at(&event.detail, &["mode"]).as_deref() == Some("approval")
 }
 
-/// The question: the execution waits in place for an `approve` or `reject` execution (or a
-/// click on Slack's buttons, which starts one).
+/// Which wait the event is about (`detail.for`; the switchover's when absent).
+pub fn approval_for(event: &Event) -> ApprovalFor {
+    event
+        .detail
+        .get("for")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// The question: the execution waits in place for an `approve` or `reject` execution (or,
+/// for the switchover, a click on Slack's buttons, which starts one).
 pub fn ask(event: &Event, m: &mut Message) {
-    m.answerable = true;
     let timeout = number_at(&event.detail, &["approvalTimeoutSeconds"])
         .unwrap_or(DEFAULT_APPROVAL_TIMEOUT_SECONDS.into());
     let until = text_at(&event.detail, &["askedAt"])
@@ -29,15 +40,41 @@ pub fn ask(event: &Event, m: &mut Message) {
         .clone()
         .map(|u| format!("until {u} (UTC)"))
         .unwrap_or_else(|| format!("for {timeout} s"));
-    m.headline = "green ready: approve or reject the switchover".into();
-    m.summary = format!(
-        "Green is ready and in sync. Production still runs on blue, and this execution waits for your answer {until_words}. Approve and the switchover follows (a snapshot of blue first when asked). Reject and it ends with nothing switched over and green kept. With no answer by then it ends ApprovalExpired: nothing switched over, green kept, and you are told once; the same input with \"action\": \"switchover\" resumes later."
-    );
-    let start = super::stages::start_execution_command(event);
+    let kept = match approval_for(event) {
+        ApprovalFor::Cleanup => {
+            // The buttons carry no `for`: a click would answer a switchover's wait, which
+            // this is not (it would be refused). The text says how to answer.
+            super::cleanup_question::ask(event, m, &until_words);
+            "old blue is kept; \"action\": \"cleanup\" deletes it later"
+        }
+        _ => {
+            m.answerable = true;
+            m.headline = "green ready: approve or reject the switchover".into();
+            m.summary = format!(
+                "Green is ready and in sync. Production still runs on blue, and this execution waits for your answer {until_words}. Approve and the switchover follows (a snapshot of blue first when asked). Reject and it ends with nothing switched over and green kept. With no answer by then it ends ApprovalExpired: nothing switched over, green kept, and you are told once; the same input with \"action\": \"switchover\" resumes later."
+            );
+            "green is kept; \"action\": \"abandon\" removes it later"
+        }
+    };
+    let machine = event
+        .execution
+        .state_machine_arn()
+        .unwrap_or_else(|| "<state machine ARN>".into());
+    let region = event
+        .execution
+        .region()
+        .map(|r| format!(" --region {r}"))
+        .unwrap_or_default();
+    let start = format!("aws stepfunctions start-execution --state-machine-arn {machine}{region}");
     let reject = input(event, "rejectInput", "reject");
+    let buttons = if m.answerable {
+        "Slack's Approve button, or "
+    } else {
+        ""
+    };
     m.next_steps = vec![
-        format!("To approve: Slack's Approve button, or start an execution of this state machine with the input below: {start} --input file://approve.json"),
-        format!("To reject (green is kept; \"action\": \"abandon\" removes it later): start one with {} ({start} --input file://reject.json)", one_line(&reject)),
+        format!("To approve: {buttons}start an execution of this state machine with the input below: {start} --input file://approve.json"),
+        format!("To reject ({kept}): start one with {} ({start} --input file://reject.json)", one_line(&reject)),
         "Who may answer is who may start an execution of this state machine (IAM); the answer, who gave it and when are kept in both executions' history.".into(),
     ];
     m.details = Some(Details {
@@ -59,16 +96,23 @@ pub fn answered(event: &Event, m: &mut Message) {
     let reason = text("reason")
         .map(|r| format!(" Reason: {r}."))
         .unwrap_or_default();
-    if text("decision").as_deref() == Some("approve") {
-        m.headline = format!("switchover approved by {by}");
-        m.summary =
-            format!("Approved by {by} via {via} at {at}.{reason} The switchover follows now.");
+    let approved = text("decision").as_deref() == Some("approve");
+    let cleanup = approval_for(event) == ApprovalFor::Cleanup;
+    let what = if cleanup {
+        "deleting old blue"
     } else {
-        m.headline = format!("switchover rejected by {by}");
-        m.summary = format!(
-            "Rejected by {by} via {via} at {at}.{reason} Nothing was switched over; green is kept and blue keeps serving. To switch over later, start the same input with \"action\": \"switchover\"; to remove green, \"action\": \"abandon\"."
-        );
-    }
+        "switchover"
+    };
+    let verdict = if approved { "approved" } else { "rejected" };
+    m.headline = format!("{what} {verdict} by {by}");
+    let then = match (cleanup, approved) {
+        (false, true) => "The switchover follows now.",
+        (false, false) => "Nothing was switched over; green is kept and blue keeps serving. To switch over later, start the same input with \"action\": \"switchover\"; to remove green, \"action\": \"abandon\".",
+        (true, true) => "Old blue is deleted now (after its final snapshot, unless finalSnapshot is false).",
+        (true, false) => "Nothing was deleted: old blue is kept (and costs money until deleted) and the lock is released. To delete it later, start the same input with \"action\": \"cleanup\".",
+    };
+    let capitalised = if approved { "Approved" } else { "Rejected" };
+    m.summary = format!("{capitalised} by {by} via {via} at {at}.{reason} {then}");
     m.facts.push(("Answered by".into(), by));
     m.facts.push(("Via".into(), via));
     m.facts.push(("At".into(), at));

@@ -120,6 +120,10 @@ pub fn next_steps(phase: FailurePhase, error: &str) -> Vec<String> {
             format!("If production is healthy, delete old blue: {CLEANUP_AGAIN}."),
             "If it is not, old blue and the pre-switchover snapshot are your way back.".into(),
         ],
+        (FailurePhase::Cleanup, "ApprovalExpired") => vec![
+            "Nothing was deleted: nobody answered the cleanup's approval in time (cleanupMode approval). Old blue is kept and costs money until deleted.".into(),
+            format!("To delete it: {CLEANUP_AGAIN} (it asks no approval: starting it is the decision). To keep it, do nothing."),
+        ],
         (FailurePhase::Cleanup, _) => vec![
             "Fix the cause the error names.".into(),
             format!("Then {CLEANUP_AGAIN}: it resumes where it stopped and never deletes anything twice."),

@@ -9,6 +9,7 @@
 mod already;
 pub mod approval;
 pub(crate) mod chatbot;
+mod cleanup_question;
 pub mod config;
 pub mod ended;
 pub mod event;

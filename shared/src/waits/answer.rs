@@ -6,14 +6,20 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use crate::input::{Action, Request};
+use super::ApprovalFor;
+use crate::input::{Action, Approval, Request};
 use crate::notify::format::rfc3339;
 
-/// `approve` or `reject`, who, how, why and when.
+/// `approve` or `reject`, of which wait, who, how, why and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Answer {
     pub decision: Decision,
+    /// The wait this answers (`approval.for`, `switchover` when absent): the answering
+    /// execution takes only a wait of this purpose, and the waiting one goes on only with an
+    /// approve for its own.
+    #[serde(rename = "for")]
+    pub for_: ApprovalFor,
     /// `approval.by`, or the answering execution's name when absent.
     pub by: String,
     /// `approval.via`, or `step-functions` (a console or CLI StartExecution).
@@ -40,15 +46,32 @@ impl Answer {
             Action::Reject => Decision::Reject,
             _ => return None,
         };
-        let given = request.approval.clone().unwrap_or_default();
-        let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-        Some(Answer {
+        Some(Self::given(
             decision,
+            request.approval.as_ref(),
+            execution,
+            now,
+        ))
+    }
+
+    /// The answer `decision` with what the person gave (`approval`), defaults filled in:
+    /// `by` the answering execution's name, `via` Step Functions, `for` the switchover.
+    pub fn given(
+        decision: Decision,
+        approval: Option<&Approval>,
+        execution: &str,
+        now: SystemTime,
+    ) -> Answer {
+        let given = approval.cloned().unwrap_or_default();
+        let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+        Answer {
+            decision,
+            for_: given.for_.unwrap_or_default(),
             by: nonempty(given.by).unwrap_or_else(|| execution.to_owned()),
             via: nonempty(given.via).unwrap_or_else(|| "step-functions".to_owned()),
             reason: nonempty(given.reason),
             at: rfc3339(now),
-        })
+        }
     }
 }
 
@@ -73,12 +96,17 @@ mod tests {
         );
         assert_eq!(a.at, "1970-01-01T00:00:00Z");
         assert_eq!(a.reason, None);
+        assert_eq!(
+            a.for_,
+            ApprovalFor::Switchover,
+            "an answer without `for` is the switchover's"
+        );
         let slack = request(json!({"action": "reject", "target": target,
-            "approval": {"by": "slack:U012 (jane)", "via": "slack", "reason": "not tonight"}}));
+            "approval": {"by": "slack:U012 (jane)", "via": "slack", "reason": "not tonight", "for": "cleanup"}}));
         let r = Answer::of(&slack, "exec-8", SystemTime::UNIX_EPOCH).unwrap();
         assert_eq!(
             serde_json::to_value(&r).unwrap(),
-            json!({"decision": "reject", "by": "slack:U012 (jane)", "via": "slack", "reason": "not tonight", "at": "1970-01-01T00:00:00Z"})
+            json!({"decision": "reject", "for": "cleanup", "by": "slack:U012 (jane)", "via": "slack", "reason": "not tonight", "at": "1970-01-01T00:00:00Z"})
         );
         let upgrade = request(json!({"target": target}));
         assert_eq!(Answer::of(&upgrade, "x", SystemTime::UNIX_EPOCH), None);

@@ -15,5 +15,5 @@ pub mod purpose;
 pub mod store;
 
 pub use answer::{Answer, Decision};
-pub use purpose::Purpose;
+pub use purpose::{ApprovalFor, Purpose};
 pub use store::{TokenStore, WaitRequest, Waiting};

@@ -18,6 +18,30 @@ pub enum Purpose {
     ApprovalCleanup,
 }
 
+/// What a person's answer is for (`approval.for`, and `for` in the answer the waiting
+/// execution receives): each names one approval purpose, and an answer takes only a wait of
+/// that purpose.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalFor {
+    /// `switchoverMode: approval`'s wait (the default: answers made before cleanup approvals
+    /// existed meant it, and it can never delete anything).
+    #[default]
+    Switchover,
+    /// `cleanupMode: approval`'s wait, before old blue is deleted.
+    Cleanup,
+}
+
+impl ApprovalFor {
+    /// The purpose of the wait this answer may take.
+    pub fn purpose(self) -> Purpose {
+        match self {
+            ApprovalFor::Switchover => Purpose::ApprovalSwitchover,
+            ApprovalFor::Cleanup => Purpose::ApprovalCleanup,
+        }
+    }
+}
+
 impl Purpose {
     /// The name stored in the item.
     pub fn name(self) -> &'static str {
@@ -54,5 +78,19 @@ mod tests {
             assert_eq!(p.is_approval(), p.name().starts_with("approval-"));
         }
         assert!(serde_json::from_value::<Purpose>(serde_json::json!("other")).is_err());
+    }
+
+    #[test]
+    fn each_answer_takes_only_its_own_purpose() {
+        for (answer, purpose) in [
+            (ApprovalFor::Switchover, "approval-switchover"),
+            (ApprovalFor::Cleanup, "approval-cleanup"),
+        ] {
+            assert_eq!(answer.purpose().name(), purpose);
+            // The wire name the state machine joins to `approval-` (the take's condition).
+            let wire = serde_json::to_value(answer).unwrap();
+            assert_eq!(format!("approval-{}", wire.as_str().unwrap()), purpose);
+        }
+        assert_eq!(ApprovalFor::default(), ApprovalFor::Switchover);
     }
 }

@@ -9,6 +9,7 @@
 
 mod contract_support;
 
+mod approval_contract;
 mod dashboard;
 mod hook_contract;
 mod notify_messages;
