@@ -164,6 +164,7 @@ impl Error {
         "ApprovalExpired",
         "NothingToApprove",
         "AlreadyAnswered",
+        "AnswerFailed",
     ];
 
     /// The names the state machine retries (with backoff): the rest fail the execution.

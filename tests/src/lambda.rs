@@ -71,6 +71,8 @@ pub struct FunctionEnv {
     pub topic_arn: String,
     /// `SLACK_WEBHOOK_SECRET_ARN`; `none` disables Slack.
     pub slack_secret_arn: String,
+    /// Slack's Approve/Reject buttons answered by notify's Function URL; `None`: off.
+    pub slack_approvals: Option<crate::slack::SlackApprovals>,
 }
 
 /// The hub's `TARGET_EXTERNAL_ID` (template parameter `TargetExternalId`): what the member
@@ -98,6 +100,7 @@ impl FunctionEnv {
             // The explicit opt-in the template's AllowedAccountIds requires (no silent default).
             ("ALLOWED_ACCOUNT_IDS".to_owned(), "any".to_owned()),
         ]);
+        vars.extend(self.slack_approvals.iter().flat_map(|s| s.vars()));
         vars
     }
 }

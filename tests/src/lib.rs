@@ -7,6 +7,7 @@ pub mod lambda;
 pub mod moto;
 pub mod seed;
 pub mod seed_precheck;
+pub mod slack;
 pub mod stack;
 pub mod stepfunctions;
 pub mod template_stack;

@@ -2,6 +2,10 @@
 //! sends Lambda tasks to `cargo lambda watch`, the functions served with their environment,
 //! and the notification topic with a queue to read what was published.
 //!
+//! notify answers Slack's Approve/Reject clicks (its Function URL's events) with the test
+//! app's signing secret, for clicks on the product's state machine, which must be created
+//! under [`crate::slack::PRODUCT_STATE_MACHINE`].
+//!
 //! Waits and Retry intervals are scaled by `E2E_WAIT_SCALE` (default 0.01 here), so a Wait
 //! of 300 s takes 3 s.
 
@@ -12,6 +16,7 @@ use tokio::sync::OnceCell;
 use crate::lambda::{build_functions, free_port, CargoLambda, FunctionEnv};
 use crate::moto::Moto;
 use crate::seed;
+use crate::slack::SlackApprovals;
 use crate::stepfunctions::StepFunctions;
 
 /// The default wait scale of the stack.
@@ -59,6 +64,7 @@ impl Stack {
             aws_endpoint: moto.endpoint.clone(),
             topic_arn: topic_arn.clone(),
             slack_secret_arn: "none".to_owned(),
+            slack_approvals: Some(SlackApprovals::create(&moto).await),
         };
         let lambda = tokio::task::spawn_blocking(move || CargoLambda::start(lambda_port, &env))
             .await

@@ -37,12 +37,15 @@ pub enum Stage {
     /// The reaper released a lock whose holder ended without releasing it (its end was not
     /// told through the status rule).
     LockReleased,
+    /// An `approve`/`reject` answer that changed nothing (nothing waited, another answer came
+    /// first, the wait had ended): information for the person who answered, not a failure.
+    AnswerNotTaken,
     Other(String),
 }
 
 impl Stage {
     /// Every named stage, for tests and documentation.
-    pub const KNOWN: [Stage; 18] = [
+    pub const KNOWN: [Stage; 19] = [
         Stage::Started,
         Stage::PrecheckReport,
         Stage::GreenCreating,
@@ -61,6 +64,7 @@ impl Stage {
         Stage::ExecutionEnded,
         Stage::AlreadyInProgress,
         Stage::LockReleased,
+        Stage::AnswerNotTaken,
     ];
 
     /// Parses the event's `stage`.
@@ -92,6 +96,7 @@ impl Stage {
             Stage::ExecutionEnded => "execution-ended",
             Stage::AlreadyInProgress => "already-in-progress",
             Stage::LockReleased => "lock-released",
+            Stage::AnswerNotTaken => "answer-not-taken",
             Stage::Other(name) => name,
         }
     }

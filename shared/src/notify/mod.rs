@@ -20,6 +20,7 @@ pub mod format;
 pub mod interaction;
 pub(crate) mod links;
 pub mod message;
+mod not_taken;
 pub mod record;
 pub(crate) mod secret;
 pub(crate) mod slack_blocks;

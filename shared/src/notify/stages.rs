@@ -65,6 +65,7 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         Stage::ExecutionEnded => ended::describe(event, &mut m),
         Stage::AlreadyInProgress => super::already::describe(event, &mut m),
         Stage::LockReleased => failure::describe(event, "lock-released", &mut m),
+        Stage::AnswerNotTaken => super::not_taken::describe(event, &mut m),
         Stage::Other(name) => other(name, event, &mut m),
     }
     if let (Some(caught), false) = (&event.error, reported_as_failure) {

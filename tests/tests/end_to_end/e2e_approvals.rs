@@ -12,9 +12,9 @@ use e2e::stack::Stack;
 use serde_json::{json, Value};
 
 /// An approval timeout the tests answer well within (36 s at the default scale of 0.01).
-const LONG: u32 = 3600;
+pub(crate) const LONG: u32 = 3600;
 
-fn key(id: &str) -> String {
+pub(crate) fn key(id: &str) -> String {
     format!("{ACCOUNT}/{REGION}/{id}")
 }
 
@@ -39,13 +39,16 @@ fn upgrade(id: &str, timeout: u32) -> Value {
 }
 
 /// The lock item's `waitPurpose`, if a wait is stored.
-async fn wait_purpose(stack: &Stack, id: &str) -> Option<String> {
+pub(crate) async fn wait_purpose(stack: &Stack, id: &str) -> Option<String> {
     seed::lock_text(&stack.moto, &key(id), "waitPurpose").await
 }
 
 /// Starts an approval-mode upgrade of a new cluster and waits until its approval wait is
 /// stored on the lock item. Returns the database, the upgrade's input and its execution ARN.
-async fn upgrade_waiting_for_approval(prefix: &str, timeout: u32) -> (String, Value, String) {
+pub(crate) async fn upgrade_waiting_for_approval(
+    prefix: &str,
+    timeout: u32,
+) -> (String, Value, String) {
     let id = unique(prefix);
     let input = upgrade(&id, timeout);
     let execution = start_until_waiting(&id, &input, "approval-switchover").await;
@@ -87,7 +90,7 @@ async fn wait_for(execution: &str, id: &str, purpose: &str) {
 }
 
 /// The TaskSucceeded output of `state` (the answer a token wait received).
-fn answered(run: &Run, state: &str) -> Vec<Value> {
+pub(crate) fn answered(run: &Run, state: &str) -> Vec<Value> {
     let mut inside = false;
     let mut found = Vec::new();
     for e in &run.execution.events {
@@ -102,6 +105,31 @@ fn answered(run: &Run, state: &str) -> Vec<Value> {
         }
     }
     found
+}
+
+/// Asserts `run` (an approve or reject) changed nothing and ended quietly: it succeeded at
+/// `Answer not taken` (no failed-executions alarm) with `notTaken.Error` = `why`, through one
+/// `info` message (not a failure). Returns `notTaken.Cause`.
+pub(crate) fn assert_not_taken(run: &Run, why: &str) -> String {
+    run.assert_succeeded();
+    run.assert_path(&[
+        "Notify answer not taken",
+        "End: Answer not taken",
+        "Answer not taken",
+    ]);
+    run.assert_never(&["Notify failure", "Take the lock"]);
+    let not_taken = &run.output()["notTaken"];
+    assert_eq!(not_taken["Error"], why, "{not_taken}");
+    not_taken["Cause"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The notifications a not-taken answer sends: exactly one, `answer-not-taken` as information.
+pub(crate) fn assert_told_quietly(notifications: &[(String, String)]) {
+    assert_eq!(
+        notifications,
+        [("answer-not-taken".to_owned(), "info".to_owned())],
+        "one message, no failure"
+    );
 }
 
 #[tokio::test]
@@ -225,20 +253,26 @@ async fn a_deadline_passing_ends_approval_expired_once_with_green_kept() {
         done.execution.cause
     );
     assert_eq!(deployments(stack, &id).await.len(), 1, "green is kept");
-    // Too late: nothing waits any more, and nothing changes.
+    // Too late: nothing waits any more, nothing changes, and the late answer is no alarm.
     let late = run(&answer("approve", &id, Value::Null)).await;
-    assert_eq!(late.execution.error.as_deref(), Some("NothingToApprove"));
+    assert_not_taken(&late, "NothingToApprove");
+    assert_told_quietly(&late.notifications);
 }
 
 #[tokio::test]
-async fn an_approve_with_nothing_waiting_is_a_clear_error_and_changes_nothing() {
+async fn an_approve_with_nothing_waiting_is_told_clearly_and_changes_nothing() {
     let (stack, _) = state_machine().await;
     let id = unique("appr-none");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
     let approve = run(&answer("approve", &id, Value::Null)).await;
-    approve.assert_failed_at("NothingToApprove", "started");
-    let cause = approve.execution.cause.as_deref().unwrap_or_default();
+    let cause = assert_not_taken(&approve, "NothingToApprove");
     assert!(cause.contains(&key(&id)), "names the database: {cause}");
+    assert_told_quietly(&approve.notifications);
+    assert!(
+        approve.bodies[0].contains("nothing waits for an approval"),
+        "{}",
+        approve.bodies[0]
+    );
     approve.assert_never(&["Take the lock", "Answer the wait", "Precheck"]);
     assert!(deployments(stack, &id).await.is_empty(), "nothing created");
     assert_eq!(
@@ -256,38 +290,30 @@ async fn two_approvals_racing_give_exactly_one_answer() {
         answer("approve", &id, json!({"by": "second"})),
     );
     let (a, b) = tokio::join!(run(&first), run(&second));
-    let statuses = [a.execution.status.as_str(), b.execution.status.as_str()];
-    assert_eq!(
-        statuses.iter().filter(|s| **s == "SUCCEEDED").count(),
-        1,
-        "{statuses:?} {:?} {:?}",
-        a.execution.cause,
-        b.execution.cause
-    );
-    let loser = if a.execution.status == "SUCCEEDED" {
-        &b
-    } else {
-        &a
-    };
-    assert_eq!(
-        loser.execution.error.as_deref(),
-        Some("AlreadyAnswered"),
-        "{:?}",
-        loser.execution.cause
-    );
-    assert!(
-        loser
-            .execution
-            .cause
-            .as_deref()
-            .is_some_and(|c| c.contains("already answered")),
-        "{:?}",
-        loser.execution.cause
-    );
+    let took = |r: &Run| r.entered("End: Answered");
+    assert_eq!(took(&a) + took(&b), 1, "{:?} {:?}", a.states(), b.states());
+    let loser = if took(&a) == 1 { &b } else { &a };
+    let cause = assert_not_taken(loser, "AlreadyAnswered");
+    assert!(cause.contains("already answered"), "{cause}");
     let done = finish(&upgrade, &input).await;
     done.assert_succeeded();
     assert_eq!(done.entered("Notify approved"), 1);
     assert_eq!(done.entered("Switch over"), 1);
+    // The loser's one message is information; the runs share the database's messages.
+    let all: Vec<_> = [&a, &b, &done]
+        .iter()
+        .flat_map(|r| r.notifications.clone())
+        .collect();
+    assert_told_quietly(
+        &all.iter()
+            .filter(|(stage, _)| stage == "answer-not-taken")
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        all.iter().all(|(_, outcome)| outcome != "failure"),
+        "{all:?}"
+    );
 }
 
 /// An upgrade that asks before the cleanup (`cleanupMode: approval`), and before the
@@ -316,8 +342,7 @@ async fn each_approval_takes_only_its_own_answer_and_the_cleanup_waits_for_its_a
     let upgrade = start_until_waiting(&id, &input, "approval-switchover").await;
     let for_cleanup = |by: &str| answer("approve", &id, json!({"by": by, "for": "cleanup"}));
     let early = run(&for_cleanup("early")).await;
-    early.assert_failed_at("NothingToApprove", "started");
-    let cause = early.execution.cause.clone().unwrap_or_default();
+    let cause = assert_not_taken(&early, "NothingToApprove");
     assert!(
         cause.contains("is approval-switchover, and this answer is for approval-cleanup"),
         "{cause}"
@@ -333,11 +358,9 @@ async fn each_approval_takes_only_its_own_answer_and_the_cleanup_waits_for_its_a
     wait_for(&upgrade, &id, "approval-cleanup").await;
     // The switchover's kind of answer (no `for`) now: refused, old blue still there.
     let stale = run(&answer("approve", &id, json!({"by": "jane"}))).await;
-    stale.assert_failed_at("NothingToApprove", "started");
-    let cause = stale.execution.cause.clone().unwrap_or_default();
-    // (The cause is JSON inside the failure's told mark: its quotes come escaped.)
+    let cause = assert_not_taken(&stale, "NothingToApprove");
     assert!(
-        cause.contains(r#"\"approval\": {\"for\": \"cleanup\"}"#),
+        cause.contains(r#""approval": {"for": "cleanup"}"#),
         "the fix: {cause}"
     );
     assert_eq!(old_blue(stack, &id).await, 1, "nothing deleted");

@@ -27,9 +27,10 @@ pub async fn state_machine() -> (&'static Stack, &'static str) {
         .get_or_init(|| async {
             crate::e2e_waits::wake_rule(stack).await;
             let definition = product_definition(&BTreeMap::new());
+            // Under the name notify's APPROVAL_STATE_MACHINE_ARN gives (Slack's clicks start it).
             stack
                 .sfn()
-                .create_state_machine(&unique("bluegreen"), &definition)
+                .create_state_machine(e2e::slack::PRODUCT_STATE_MACHINE, &definition)
                 .await
         })
         .await;

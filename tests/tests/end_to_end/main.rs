@@ -18,6 +18,7 @@ mod e2e_fleet;
 mod e2e_hooks;
 mod e2e_lock;
 mod e2e_metrics;
+mod e2e_slack;
 mod e2e_template_stack;
 mod e2e_upgrade;
 mod e2e_waits;

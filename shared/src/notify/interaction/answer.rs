@@ -119,7 +119,7 @@ pub fn reply(click: &Click, started: &Started) -> Value {
     let database = crate::notify::slack_blocks::escape(&click.value.target.identifier);
     let text = match started {
         Started::Now(arn) => format!(
-            "<@{}> asked to {what} of *{database}* (execution {}). The workflow re-reads the database before it acts and reports the outcome here. Approval execution: `{}`",
+            "<@{}> asked to {what} of *{database}* (execution {}). The workflow re-reads the database before it acts and reports the outcome here (if another answer came first or the wait has ended, that this one changed nothing). Approval execution: `{}`",
             click.user_id,
             crate::notify::slack_blocks::escape(click.value.execution_name()),
             arn.rsplit(':').next().unwrap_or(arn)
