@@ -205,6 +205,97 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     }
 }
 
+/// moto's RDS meter counts by account and Region: this Region holds only the next test's
+/// database, so the meter's count there is that upgrade's RDS calls and nothing else.
+const COUNTED_REGION: &str = "eu-central-1";
+
+/// An upgrade's own figures (its output and end message) say how many state transitions and
+/// RDS calls it took: the same numbers the test counts from the execution's history (states
+/// entered plus retries, the figure read at the end message so without the states after it)
+/// and from moto's per-operation RDS meter (every call the functions made, whoever made it).
+#[tokio::test]
+async fn an_upgrades_transitions_and_rds_calls_are_what_its_history_and_rds_counted() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2ecount");
+    let rds = aws_sdk_rds::Client::new(&stack.moto.sdk_config(COUNTED_REGION));
+    seed::aurora_mysql_with(&rds, &id, 1).await;
+    let before = rds_meter(stack, Some(COUNTED_REGION)).await;
+    let mut input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    );
+    input["target"]["region"] = json!(COUNTED_REGION);
+    let run = run(&input).await;
+    run.assert_succeeded();
+    let after = rds_meter(stack, Some(COUNTED_REGION)).await;
+
+    let output = run.output();
+    let figures: bluegreen::metrics::Figures =
+        serde_json::from_value(output["figures"].clone()).expect("figures in the output");
+    let transitions = figures.state_transitions.expect("state transitions");
+    let rds_calls = figures.rds_calls.expect("RDS calls");
+
+    // The history: every state entered plus each retried task attempt (a run that
+    // succeeded retried every TaskFailed), minus the states entered after `Notify done`,
+    // which read the history.
+    let entered = run.states();
+    let done_at = entered
+        .iter()
+        .rposition(|s| *s == "Notify done")
+        .expect("Notify done");
+    let after_done = entered.len() - done_at - 1;
+    let retries = run.task_errors().len();
+    assert_eq!(
+        transitions as usize,
+        run.execution.transitions + retries - after_done,
+        "{entered:?}: {retries} retries, {after_done} states after the end message"
+    );
+    assert!(
+        after_done <= 5,
+        "only the lock's release and the end follow: {entered:?}"
+    );
+
+    // The steps' own answers in the history, and what RDS received.
+    let answered: u64 = run
+        .execution
+        .events_of("TaskSucceeded")
+        .iter()
+        .filter_map(|e| e["taskSucceededEventDetails"]["output"].as_str())
+        .filter_map(|o| serde_json::from_str::<Value>(o).ok())
+        .filter_map(|o| o["Payload"]["rdsCalls"].as_u64())
+        .sum();
+    let received: u64 = after
+        .iter()
+        .map(|(action, n)| n - before.get(action).copied().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        (rds_calls, answered),
+        (received, received),
+        "RDS received {received} calls: {before:?} -> {after:?}"
+    );
+    assert!(
+        received > 10,
+        "an upgrade reads RDS at every step: {received}"
+    );
+
+    let done = run.body_of("done");
+    for (label, value) in [("State transitions", transitions), ("RDS calls", rds_calls)] {
+        assert_eq!(
+            fact(done, label),
+            Some(value.to_string()),
+            "the done message says {label}: {done}"
+        );
+    }
+}
+
+/// The value of a message's fact (the SNS message is the message's JSON, its `facts` an object).
+fn fact(body: &str, label: &str) -> Option<String> {
+    let message: Value = serde_json::from_str(body).ok()?;
+    message["facts"][label].as_str().map(str::to_owned)
+}
+
 #[tokio::test]
 async fn a_failed_upgrade_counts_its_error_name() {
     let (stack, _) = state_machine().await;
@@ -354,8 +445,9 @@ fn memory_mb(function: &str) -> f64 {
         .expect("a memory size")
 }
 
-/// The RDS calls moto's meter counted so far, by action (tests/tools/moto_patches/call_counts.py).
-async fn rds_meter(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
+/// The RDS calls moto's meter counted so far, by action (tests/tools/moto_patches/call_counts.py),
+/// in one Region or all.
+async fn rds_meter(stack: &Stack, region: Option<&str>) -> std::collections::BTreeMap<String, u64> {
     let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
         .await
         .expect("reach the meter")
@@ -363,7 +455,10 @@ async fn rds_meter(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
         .await
         .expect("meter JSON");
     let mut by_action = std::collections::BTreeMap::new();
-    for r in rows {
+    for r in rows
+        .into_iter()
+        .filter(|r| region.is_none_or(|region| r["region"] == region))
+    {
         *by_action
             .entry(r["action"].as_str().unwrap().to_owned())
             .or_insert(0) += r["calls"].as_u64().unwrap();
@@ -425,7 +520,7 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     let (stack, _) = state_machine().await;
     let id = unique("e2ecost");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
-    let before = rds_meter(stack).await;
+    let before = rds_meter(stack, None).await;
     // Green's polls until ready: 4 × 30 s + 6 × 60 s + 10 × 120 s + 7 × 300 s = 3780 s.
     stack
         .moto
@@ -439,7 +534,7 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     ))
     .await;
     run.assert_succeeded();
-    let after = rds_meter(stack).await;
+    let after = rds_meter(stack, None).await;
 
     // AWS bills "a state transition each time a step of your workflow is executed ...
     // including retries" (https://aws.amazon.com/step-functions/pricing/).
