@@ -510,8 +510,11 @@ fn invocations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64
 }
 
 /// Measurement for docs/benchmarks.md, not a check of behaviour (it asserts no duration):
-/// the cost of one upgrade whose green takes an hour to build (27 polls of the green loop, as
-/// `Poll::next_wait_seconds` spaces them), counted on the local stack. Run by
+/// the cost of one upgrade whose green takes an hour to build, counted on the local stack: the
+/// green wait listens for RDS's events and reads at least every 10 minutes (its fallback
+/// timer, `Wait for green`'s TimeoutSeconds 600), so green answers PROVISIONING to the first
+/// read, the read RDS-EVENT-0244 wakes, and five fallback reads, and is ready at the eighth:
+/// about an hour of AWS time. Run by
 /// `scripts/upgrade-cost.sh` (alone, so the RDS meter counts only it), which prints its
 /// `COST` lines and the JSON line `COST-JSON`.
 #[tokio::test]
@@ -521,10 +524,11 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     let id = unique("e2ecost");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
     let before = rds_meter(stack, None).await;
-    // Green's polls until ready: 4 × 30 s + 6 × 60 s + 10 × 120 s + 7 × 300 s = 3780 s.
+    // Green's reads until ready: one at once, one when RDS-EVENT-0244 wakes the wait, then one
+    // every 10 minutes (the fallback): ready at the eighth, 60 minutes in.
     stack
         .moto
-        .inject(&id, Fault::Provisioning { describes: 26 })
+        .inject(&id, Fault::Provisioning { describes: 7 })
         .await;
     let run = run(&request(
         "upgrade",
@@ -560,6 +564,15 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
         .collect();
     let gb_seconds: f64 = lambda.iter().map(|l| l.3).sum();
     let figures = run.execution.output.clone().unwrap_or_default()["figures"].clone();
+    // The execution's own count stops at its end message (`Notify done` reads the history):
+    // the states after it are the lock's release and the end.
+    let after_done = run.states().len()
+        - 1
+        - run
+            .states()
+            .iter()
+            .rposition(|s| *s == "Notify done")
+            .expect("Notify done");
     println!(
         "COST green polls: {green_polls}; waits scaled x{}",
         e2e::stack::WAIT_SCALE
@@ -578,6 +591,10 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     println!("COST RDS calls: {rds_total} {rds:?}");
     println!("COST the execution's own figures: {figures}");
     println!(
+        "COST the execution's own count: {} state transitions (to its end message; {after_done} states follow it), {} RDS calls",
+        figures["stateTransitions"], figures["rdsCalls"]
+    );
+    println!(
         "COST-JSON {}",
         json!({
             "greenPolls": green_polls,
@@ -589,10 +606,21 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
             "rdsCalls": rds_total,
             "rdsCallsByAction": rds,
             "figures": figures,
+            "statesAfterEndMessage": after_done,
         })
     );
+    assert_eq!(
+        figures["stateTransitions"].as_u64(),
+        Some((entered + retries - after_done) as u64),
+        "the execution's own count is its history's"
+    );
+    assert_eq!(
+        figures["rdsCalls"].as_u64(),
+        Some(rds_total),
+        "the execution's own count is what RDS received"
+    );
     assert!(
-        (25..=29).contains(&green_polls),
+        (7..=9).contains(&green_polls),
         "about an hour of green polls: {green_polls}"
     );
     assert!(rds_total > green_polls as u64, "every poll reads RDS");
