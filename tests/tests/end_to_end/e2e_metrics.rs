@@ -468,16 +468,34 @@ async fn rds_meter(stack: &Stack, region: Option<&str>) -> std::collections::BTr
 
 /// Each Lambda task's invocations and summed duration (seconds, TaskScheduled to its end, so
 /// Step Functions' and the local Lambda server's overhead included: an upper bound of what
-/// Lambda bills), by function name (`dynamodb` for the lock's own tasks).
+/// Lambda bills), by function name (`dynamodb` for the lock's own tasks). A task-token wait's
+/// invocation only stores the token, but its task lasts the whole wait: it is counted as an
+/// invocation (the third number) and lasts, here, what that function's other invocations
+/// last on average.
 fn invocations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64)> {
+    let mut all = std::collections::BTreeMap::new();
+    for (function, (n, seconds, waits)) in task_durations(events) {
+        let measured = n - waits;
+        let per_call = if measured > 0 {
+            seconds / measured as f64
+        } else {
+            0.0
+        };
+        all.insert(function, (n, seconds + per_call * waits as f64));
+    }
+    all
+}
+
+/// Per function: invocations, summed duration of those that are not token waits, token waits.
+fn task_durations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64, u32)> {
     let time = |e: &Value| {
         e["timestamp"].as_f64().or_else(|| {
             bluegreen::notify::format::parse_rfc3339(e["timestamp"].as_str()?)
                 .map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64())
         })
     };
-    let mut all: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
-    let mut scheduled: Option<(String, f64)> = None;
+    let mut all: std::collections::BTreeMap<String, (u32, f64, u32)> = Default::default();
+    let mut scheduled: Option<(String, f64, bool)> = None;
     for e in events {
         match e["type"].as_str().unwrap_or_default() {
             "TaskScheduled" => {
@@ -494,13 +512,22 @@ fn invocations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64
                     .next()
                     .unwrap()
                     .to_owned();
-                scheduled = time(e).map(|t| (function, t));
+                let token_wait = e["taskScheduledEventDetails"]["resource"]
+                    .as_str()
+                    .is_some_and(|r| r.ends_with(".waitForTaskToken"));
+                scheduled = time(e).map(|t| (function, t, token_wait));
             }
             "TaskSucceeded" | "TaskFailed" | "TaskTimedOut" => {
-                if let (Some((function, start)), Some(end)) = (scheduled.take(), time(e)) {
-                    let entry = all.entry(function).or_insert((0, 0.0));
+                if let (Some((function, start, token_wait)), Some(end)) =
+                    (scheduled.take(), time(e))
+                {
+                    let entry = all.entry(function).or_insert((0, 0.0, 0));
                     entry.0 += 1;
-                    entry.1 += end - start;
+                    if token_wait {
+                        entry.2 += 1;
+                    } else {
+                        entry.1 += end - start;
+                    }
                 }
             }
             _ => {}
@@ -587,7 +614,9 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
             memory = memory_mb(f)
         );
     }
-    println!("COST Lambda GB-seconds (local durations, an upper bound): {gb_seconds:.3}");
+    println!(
+        "COST Lambda GB-seconds (local durations, an upper bound; token waits at their function's mean): {gb_seconds:.3}"
+    );
     println!("COST RDS calls: {rds_total} {rds:?}");
     println!("COST the execution's own figures: {figures}");
     println!(
