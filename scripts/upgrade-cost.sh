@@ -4,10 +4,13 @@
 # PROVISIONING for an hour of AWS time (27 polls). Prints `COST` lines and one `COST-JSON`
 # line: Step Functions state transitions (states entered + retries, from the execution's
 # history), each function's invocations, durations and GB-seconds (memory from template.yaml),
-# RDS API calls by action (moto's meter), and the execution's own figures.
+# RDS API calls by action (moto's meter), and the execution's own figures (its output's
+# `figures`: stateTransitions and rdsCalls counted by the product itself, which the test holds
+# equal to the history's and the meter's count). Ends with the rows of docs/benchmarks.md's
+# table ("Cost of one upgrade"), ready to paste.
 # Runs the measurement alone (one test, one thread) so the RDS meter counts only it. It
-# judges no duration: it fails only when the upgrade itself fails.
-#   scripts/upgrade-cost.sh                 # print the figures
+# judges no duration: it fails only when the upgrade itself fails or its own count is off.
+#   scripts/upgrade-cost.sh                 # print the figures and the table's rows
 #   scripts/upgrade-cost.sh --json out.json # also keep the COST-JSON document
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +29,26 @@ if [[ "$status" != 0 ]]; then
   tail -40 "$log" >&2
   exit "$status"
 fi
+doc=$(grep '^COST-JSON ' "$log" | sed 's/^COST-JSON //')
 if [[ -n "$json_out" ]]; then
-  grep '^COST-JSON ' "$log" | sed 's/^COST-JSON //' >"$json_out"
+  printf '%s\n' "$doc" >"$json_out"
   echo "wrote $json_out"
 fi
+# The rows of docs/benchmarks.md's table, from the same document.
+COST_JSON="$doc" python3 - <<'PY'
+import json, os
+d = json.loads(os.environ["COST_JSON"])
+f = d["figures"]
+lam = sorted(d["lambda"], key=lambda l: -l["invocations"])
+calls = sorted(d["rdsCallsByAction"].items(), key=lambda a: (-a[1], a[0]))
+t = d["transitions"]
+print()
+print("| what | per upgrade |")
+print("|---|---|")
+print(f"| Step Functions state transitions | **{t}** ({d['statesEntered']} states entered + {d['retries']} retries; {d['greenPolls']} green polls): ${t * 0.025 / 1000:.4f} at $0.025 per 1,000 |")
+print(f"| the execution's own count (output `figures.stateTransitions`) | {f['stateTransitions']} (to its end message; {d['statesAfterEndMessage']} states follow it) |")
+print("| Lambda invocations | **%d**: %s |" % (sum(l["invocations"] for l in lam), ", ".join(f"{l['function']} {l['invocations']}" for l in lam)))
+print(f"| Lambda GB-seconds | **{d['gbSeconds']:.2f}** (local durations: an upper bound) |")
+print("| RDS API calls | **%d** (output `figures.rdsCalls`: %s): %s |" % (d["rdsCalls"], f["rdsCalls"], ", ".join(f"{a} {n}" for a, n in calls)))
+print(f"| the execution's own figures | green build {f['greenBuildSeconds']} s, switchover {f['switchoverSeconds']} s, cleanup {f['cleanupSeconds']} s, total {f['totalSeconds']} s, {f['polls']} polls |")
+PY

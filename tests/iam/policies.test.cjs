@@ -429,6 +429,25 @@ test('the notify role (Slack approvals off) starts no execution and reads no sig
   }
 });
 
+// ---------------------------------------------------------------- an execution's figures: notify reads its own executions' history
+// At an execution's end notify counts its state transitions and RDS calls from its history
+// (shared/src/metrics/history.rs): the per-database machine's executions only.
+const execution = (machineName, name = 'orders-1', region = REGION, account = HUB) => `arn:aws:states:${region}:${account}:execution:${machineName}:${name}`;
+for (const [resource, expected] of [
+  [execution('hub-bluegreen'), A],
+  [execution('hub-fleet'), D],
+  [execution('hub-release-lock'), D],
+  [execution('other-bluegreen'), D],
+  [execution('hub-bluegreen', 'orders-1', 'us-east-1'), D],
+  [execution('hub-bluegreen', 'orders-1', REGION, OUTSIDE), D],
+]) {
+  test(`the notify role: states:GetExecutionHistory on ${resource} is ${expected}`, async () => {
+    const result = await decide({ principal: NOTIFY_ROLE, identityPolicies: hubFunctionPolicies('NotifyFunction'), action: 'states:GetExecutionHistory', resource, account: HUB });
+    if (expected === A) assert.equal(result, A);
+    else assert.notEqual(result, A);
+  });
+}
+
 // ---------------------------------------------------------------- the topic: only notify publishes, only over TLS
 function topicPolicy() {
   const res = hubTemplate.Resources.TopicPolicy.Properties;

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::time::SystemTime;
 
 use bluegreen::aws::clients::{ClientFactory, RoleKind};
+use bluegreen::aws::meter::{self, metered};
 use bluegreen::lock::guard;
 use bluegreen::lock::LockTable;
 pub use bluegreen::lock::LockUse;
@@ -56,13 +57,28 @@ where
                 .await
                 .map_err(diagnostic)?;
         }
+        let for_execution = execution.is_some();
         let clients = clients.for_execution(execution.as_deref());
         // Boxed: a step's future nests deeper than the compiler's layout limit allows inline.
-        Box::pin(handler(payload, clients))
-            .await
-            .map_err(diagnostic)
+        let (answer, rds_calls) = metered(Box::pin(handler(payload, clients))).await;
+        // What lambda_runtime would do with the answer, done here to add to it.
+        let answer = serde_json::to_value(answer.map_err(diagnostic)?).map_err(|e| Diagnostic {
+            error_type: "AnswerNotSerializable".to_owned(),
+            error_message: e.to_string(),
+        })?;
+        Ok::<Value, Diagnostic>(with_rds_calls(answer, for_execution, rds_calls))
     }))
     .await
+}
+
+/// An answer to a Step Functions execution says how many RDS calls the step made
+/// (`rdsCalls`), whatever the step: the execution's figures sum them from its history
+/// (docs/metrics.md). Answers to anything else (EventBridge, a Function URL) stay as they are.
+fn with_rds_calls(mut answer: Value, for_execution: bool, rds_calls: u64) -> Value {
+    if let (true, Some(fields)) = (for_execution, answer.as_object_mut()) {
+        fields.insert(meter::ANSWER_FIELD.to_owned(), rds_calls.into());
+    }
+    answer
 }
 
 /// The error Step Functions sees: `errorType` is the stable name its Retry and Catch match.
@@ -107,6 +123,19 @@ mod tests {
         assert_eq!((payload, execution.as_deref()), (notify, Some("run-2")));
         let (payload, execution) = split_execution(json!([1]));
         assert_eq!((payload, execution), (json!([1]), None));
+    }
+
+    #[test]
+    fn answers_to_an_execution_say_their_rds_calls() {
+        let step = with_rds_calls(json!({"phase": "ready"}), true, 4);
+        assert_eq!(step, json!({"phase": "ready", "rdsCalls": 4}));
+        let url = json!({"statusCode": 200, "body": ""});
+        assert_eq!(
+            with_rds_calls(url.clone(), false, 2),
+            url,
+            "a Function URL's answer"
+        );
+        assert_eq!(with_rds_calls(json!([1]), true, 1), json!([1]));
     }
 
     #[test]

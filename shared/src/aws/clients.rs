@@ -230,9 +230,9 @@ impl ClientFactory {
         Ok(builder.build())
     }
 
-    /// An RDS client for the target.
+    /// An RDS client for the target; its calls are counted ([`super::meter`]).
     pub fn rds(&self, target: &Target) -> Result<aws_sdk_rds::Client, Error> {
-        Ok(aws_sdk_rds::Client::new(&self.config_for(target)?))
+        Ok(super::meter::rds_client(&self.config_for(target)?))
     }
 
     /// An IAM client in the target's account (the permissions preflight asks its policy

@@ -10,6 +10,7 @@ pub mod global;
 pub mod http;
 pub mod identity;
 pub mod integrations;
+pub mod meter;
 pub mod proxy;
 pub mod roles;
 pub mod snapshot;

@@ -102,7 +102,8 @@ pub struct Outcome {
     #[serde(flatten)]
     pub support: SupportFacts,
     /// The upgrade's figures, from its execution's output (`figures`, notify's answer at its
-    /// end); absent for a failed execution (Step Functions keeps no output of it).
+    /// end) or, for a failed execution (no output), from its cause as the workflow marked it
+    /// ([`crate::notify::told::Told`]); absent when it failed without telling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub figures: Option<crate::metrics::Figures>,
 }
@@ -184,6 +185,9 @@ pub fn read(result: &Value) -> Outcome {
                 outcome.error = text(&child, "Error")
                     .or_else(|| text(&child, "Status"))
                     .or(Some(error));
+                outcome.figures =
+                    crate::notify::told::Told::in_cause(child.get("Cause").and_then(Value::as_str))
+                        .and_then(|told| told.figures);
                 let message = text(&child, "Cause").map(|c| lambda_message(&c));
                 // A precheck's failure carries its whole report: keep its blockers instead.
                 match message
@@ -346,6 +350,16 @@ mod tests {
         );
         let without = json!({"name": "n", "database": "d", "wave": 1, "run": {"ending": "Done", "precheck": {}, "figures": null}});
         assert_eq!(read(&without).figures, None);
+        // A failed child has no output: its told cause carries the figures known so far.
+        let told = json!({"notified": true, "stage": "green-creating", "error": "DeploymentFailed", "cause": "{\"errorMessage\":\"green failed\"}", "figures": {"totalSeconds": 40.0, "stateTransitions": 21, "rdsCalls": 17}});
+        let child = json!({"ExecutionArn": "arn2", "Status": "FAILED", "Error": "DeploymentFailed", "Cause": told.to_string()});
+        let failed = json!({"name": "n", "database": "d", "wave": 1, "failure": {"Error": "States.TaskFailed", "Cause": child.to_string()}});
+        let o = read(&failed);
+        let f = o.figures.expect("a failed child's figures");
+        assert_eq!(
+            (f.state_transitions, f.rds_calls, o.cause.as_deref()),
+            (Some(21), Some(17), Some("green failed"))
+        );
     }
 
     #[test]

@@ -106,11 +106,12 @@ pub fn json(
 /// The CSV report (RFC 4180, a header row).
 pub fn csv(all: &[Outcome]) -> String {
     let mut out = String::from(
-        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate,engineVersion,standardSupportEnd,extendedSupport,greenBuildSeconds,switchoverSeconds,cleanupSeconds,totalSeconds,polls\r\n",
+        "database,wave,status,ending,error,cause,blockers,executionArn,startDate,stopDate,engineVersion,standardSupportEnd,extendedSupport,greenBuildSeconds,switchoverSeconds,cleanupSeconds,totalSeconds,polls,stateTransitions,rdsCalls\r\n",
     );
     for o in all {
         let f = o.figures.clone().unwrap_or_default();
         let figure = |v: Option<f64>| v.map(|s| s.to_string()).unwrap_or_default();
+        let count = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
         let fields = [
             o.database.clone(),
             o.wave.to_string(),
@@ -129,7 +130,9 @@ pub fn csv(all: &[Outcome]) -> String {
             figure(f.switchover_seconds),
             figure(f.cleanup_seconds),
             figure(f.total_seconds),
-            f.polls.map(|p| p.to_string()).unwrap_or_default(),
+            count(f.polls),
+            count(f.state_transitions),
+            count(f.rds_calls),
         ];
         let line: Vec<String> = fields.iter().map(|f| quote(f)).collect();
         out.push_str(&line.join(","));
@@ -220,7 +223,7 @@ mod tests {
             text.lines()
                 .nth(1)
                 .unwrap()
-                .ends_with(",8.0.35,2026-07-31,no,,,,,"),
+                .ends_with(",8.0.35,2026-07-31,no,,,,,,,"),
             "{text}"
         );
     }
@@ -230,6 +233,8 @@ mod tests {
         let figures = |total: f64, polls: u64| crate::metrics::Figures {
             total_seconds: Some(total),
             polls: Some(polls),
+            state_transitions: Some(polls * 10),
+            rds_calls: Some(polls * 3),
             ..Default::default()
         };
         let mut a = outcome("a", 1, Status::Succeeded);
@@ -242,20 +247,20 @@ mod tests {
             .lines()
             .next()
             .unwrap()
-            .ends_with(",greenBuildSeconds,switchoverSeconds,cleanupSeconds,totalSeconds,polls"));
+            .ends_with(",greenBuildSeconds,switchoverSeconds,cleanupSeconds,totalSeconds,polls,stateTransitions,rdsCalls"));
         assert!(
-            text.lines().nth(1).unwrap().ends_with(",,,,100,4"),
+            text.lines().nth(1).unwrap().ends_with(",,,,100,4,40,12"),
             "{text}"
         );
         let doc: Value =
             serde_json::from_str(&json(&summary("upgrade"), "run", &all, &[])).unwrap();
         assert_eq!(
             doc["figures"],
-            serde_json::json!({"totalSeconds": 150.5, "polls": 6})
+            serde_json::json!({"totalSeconds": 150.5, "polls": 6, "stateTransitions": 60, "rdsCalls": 18})
         );
         assert_eq!(
             doc["medianFigures"],
-            serde_json::json!({"totalSeconds": 75.25, "polls": 3}),
+            serde_json::json!({"totalSeconds": 75.25, "polls": 3, "stateTransitions": 30, "rdsCalls": 9}),
             "the failed database measured nothing"
         );
     }
@@ -266,7 +271,7 @@ mod tests {
         let line = text.lines().nth(1).unwrap();
         assert_eq!(
             line,
-            "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,,,,,,,,,"
+            "a,1,failed,,,\"a, \"\"quoted\"\" cause\",x: y,,1,,,,,,,,,,,"
         );
     }
 }

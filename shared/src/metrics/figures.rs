@@ -5,10 +5,9 @@
 //! CreateTime to the poll that found green ready), the switchover's duration by RDS's events,
 //! the cleanup's time (from when `Delete old blue` was first entered, which the state machine
 //! keeps, to the end), the execution's total time by Step Functions' start time, and the polls
-//! of every wait loop. Not here: state transitions (the context object holds no count and no
-//! step sees the history; retries count too; `scripts/bench-upgrade-cost.sh` counts them from
-//! an execution's history) and RDS calls (no step sees the others' calls; the same script
-//! counts them with the emulator's meter).
+//! of every wait loop; and, counted from the execution's own history when it ends
+//! ([`super::history`]), its state transitions (retries included, what AWS bills) and the RDS
+//! calls its steps made.
 
 use std::time::SystemTime;
 
@@ -24,12 +23,14 @@ const LOOPS: [&str; 5] = ["greenPoll", "snapshot", "switchPoll", "cleanup", "aba
 
 /// The figures' names, as notify answers them and the state machine's `Notify done` keeps
 /// them (its ResultSelector names each).
-pub const NAMES: [&str; 5] = [
+pub const NAMES: [&str; 7] = [
     "greenBuildSeconds",
     "switchoverSeconds",
     "cleanupSeconds",
     "totalSeconds",
     "polls",
+    "stateTransitions",
+    "rdsCalls",
 ];
 
 /// An upgrade's figures; each is absent (in the answer: null) when this execution did not
@@ -47,6 +48,12 @@ pub struct Figures {
     pub total_seconds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polls: Option<u64>,
+    /// State transitions so far, retries included ([`super::history`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_transitions: Option<u64>,
+    /// RDS API calls the execution's steps made so far ([`super::history`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rds_calls: Option<u64>,
 }
 
 impl Figures {
@@ -68,6 +75,18 @@ impl Figures {
             ),
             total_seconds: since(event.execution.start_time.as_deref(), now),
             polls: (!polls.is_empty()).then(|| polls.iter().sum()),
+            state_transitions: None,
+            rds_calls: None,
+        }
+    }
+
+    /// Adds what the execution's history counts (read when it ends) and the RDS calls of the
+    /// invocation that reads it, which the history does not hold yet.
+    pub fn with_history(self, tally: super::history::Tally, own_rds_calls: u64) -> Figures {
+        Figures {
+            state_transitions: Some(tally.state_transitions),
+            rds_calls: Some(tally.rds_calls + own_rds_calls),
+            ..self
         }
     }
 
@@ -97,6 +116,11 @@ impl Figures {
         add("Cleanup", self.cleanup_seconds.map(human_seconds));
         add("Total time", self.total_seconds.map(human_seconds));
         add("Polls", self.polls.map(|p| p.to_string()));
+        add(
+            "State transitions",
+            self.state_transitions.map(|t| t.to_string()),
+        );
+        add("RDS calls", self.rds_calls.map(|c| c.to_string()));
     }
 
     /// The sum of many upgrades' figures (a fleet's report); a figure none measured stays absent.
@@ -113,6 +137,8 @@ impl Figures {
             cleanup_seconds: add(acc.cleanup_seconds, f.cleanup_seconds),
             total_seconds: add(acc.total_seconds, f.total_seconds),
             polls: add(acc.polls, f.polls),
+            state_transitions: add(acc.state_transitions, f.state_transitions),
+            rds_calls: add(acc.rds_calls, f.rds_calls),
         })
     }
 
@@ -131,12 +157,24 @@ impl Figures {
         let each = |figure: fn(&Figures) -> Option<f64>| {
             of(all.clone().into_iter().filter_map(figure).collect())
         };
+        // A count's median, rounded (the median of 3 and 6 is 5).
+        let count = |figure: fn(&Figures) -> Option<u64>| {
+            of(all
+                .clone()
+                .into_iter()
+                .filter_map(figure)
+                .map(|n| n as f64)
+                .collect())
+            .map(|m| m.round() as u64)
+        };
         Figures {
             green_build_seconds: each(|f| f.green_build_seconds),
             switchover_seconds: each(|f| f.switchover_seconds),
             cleanup_seconds: each(|f| f.cleanup_seconds),
             total_seconds: each(|f| f.total_seconds),
-            polls: each(|f| f.polls.map(|p| p as f64)).map(|p| p.round() as u64),
+            polls: count(|f| f.polls),
+            state_transitions: count(|f| f.state_transitions),
+            rds_calls: count(|f| f.rds_calls),
         }
     }
 }
@@ -199,7 +237,21 @@ mod tests {
                 cleanup_seconds: Some(60.0),
                 total_seconds: Some(7200.0),
                 polls: Some(21),
+                state_transitions: None,
+                rds_calls: None,
             }
+        );
+        let tally = |transitions, rds| {
+            let mut t = crate::metrics::history::Tally::default();
+            t.state_transitions = transitions;
+            t.rds_calls = rds;
+            t
+        };
+        let counted = f.clone().with_history(tally(80, 40), 2);
+        assert_eq!(
+            (counted.state_transitions, counted.rds_calls, counted.polls),
+            (Some(80), Some(42), Some(21)),
+            "the history's count, and notify's own calls so far"
         );
         let bare = Figures::of_end(&event(json!({"stage": "done"})), start);
         assert_eq!(bare, Figures::default());
@@ -215,7 +267,7 @@ mod tests {
         };
         assert_eq!(
             f.answer(),
-            json!({"greenBuildSeconds": null, "switchoverSeconds": 2.5, "cleanupSeconds": null, "totalSeconds": null, "polls": 9})
+            json!({"greenBuildSeconds": null, "switchoverSeconds": 2.5, "cleanupSeconds": null, "totalSeconds": null, "polls": 9, "stateTransitions": null, "rdsCalls": null})
         );
         let back: Figures = serde_json::from_value(f.answer()).unwrap();
         assert_eq!(back, f, "the fleet reads the answer back");

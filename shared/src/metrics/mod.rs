@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod emf;
 pub mod figures;
+pub mod history;
 pub mod stage;
 
 use std::time::SystemTime;

@@ -110,6 +110,33 @@ impl Notifier {
         ended::left_running(self.world.as_ref(), request).await
     }
 
+    /// The state transitions and RDS calls of the execution that sent `event`, from its own
+    /// history ([`crate::metrics::history`]); `None` (logged) when it cannot be read: the
+    /// figures never fail or delay a message beyond the read itself.
+    pub async fn execution_tally(
+        &self,
+        event: &event::Event,
+    ) -> Option<crate::metrics::history::Tally> {
+        let world = self.world.as_ref()?;
+        let arn = event.execution.arn.as_deref()?;
+        let config = match region_of(arn) {
+            Some(region) => world
+                .base()
+                .to_builder()
+                .region(Region::new(region.to_owned()))
+                .build(),
+            None => world.base().clone(),
+        };
+        let sfn = aws_sdk_sfn::Client::new(&config);
+        match crate::metrics::history::Tally::of_execution(&sfn, arn).await {
+            Ok(tally) => Some(tally),
+            Err(e) => {
+                tracing::warn!(execution = arn, error = %e, "the execution's history could not be read: no state transitions or RDS calls in its figures");
+                None
+            }
+        }
+    }
+
     /// What AWS recorded about the work `event` reports (empty when not needed or unreadable).
     pub async fn record(&self, event: &event::Event) -> record::Record {
         record::read(self.world.as_ref(), event).await

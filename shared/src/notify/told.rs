@@ -2,7 +2,8 @@
 //!
 //! A workflow's own failure end (`Failed` in statemachine/bluegreen.asl.json, reached only
 //! after its failure message was sent) fails the execution with the step's error name and a
-//! Cause that is this JSON: `{"notified": true, "stage", "error", "cause"}`. Every other
+//! Cause that is this JSON: `{"notified": true, "stage", "error", "cause", "figures"}` (the
+//! figures known so far: a failed execution has no output, so its cause carries them). Every other
 //! failed end (`States.Runtime`, which no Catch catches; a failure message that could not be
 //! sent; a lock that could not be released) and every stop or timeout carries no such mark, so
 //! the rule, which sees every FAILED, TIMED_OUT and ABORTED end, tells exactly those.
@@ -10,7 +11,7 @@
 use serde::Deserialize;
 
 /// A cause marked as told by the workflow.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Told {
     pub notified: bool,
     #[serde(default)]
@@ -20,6 +21,9 @@ pub struct Told {
     /// The step's own cause (for a Lambda error, its `{"errorType", "errorMessage"}` JSON).
     #[serde(default)]
     pub cause: Option<String>,
+    /// The execution's figures when it failed (notify's answer to the failure message).
+    #[serde(default)]
+    pub figures: Option<crate::metrics::Figures>,
 }
 
 impl Told {
@@ -45,9 +49,18 @@ mod tests {
 
     #[test]
     fn only_a_marked_cause_is_told() {
-        let marked = r#"{"notified":true,"stage":"green-creating","error":"DeploymentFailed","cause":"{\"errorMessage\":\"green failed\"}"}"#;
+        let marked = r#"{"notified":true,"stage":"green-creating","error":"DeploymentFailed","cause":"{\"errorMessage\":\"green failed\"}","figures":{"totalSeconds":12.5,"stateTransitions":30,"rdsCalls":null}}"#;
         let told = Told::in_cause(Some(marked)).unwrap();
         assert_eq!(told.stage.as_deref(), Some("green-creating"));
+        let figures = told.figures.unwrap();
+        assert_eq!(
+            (
+                figures.total_seconds,
+                figures.state_transitions,
+                figures.rds_calls
+            ),
+            (Some(12.5), Some(30), None)
+        );
         assert_eq!(Told::inner(marked), r#"{"errorMessage":"green failed"}"#);
         for untold in [
             None,

@@ -205,7 +205,7 @@ async fn support_dates(
             .to_builder()
             .region(Region::new(region.clone()))
             .build();
-        let rds = aws_sdk_rds::Client::new(&config);
+        let rds = crate::aws::meter::rds_client(&config);
         for (major, support) in lifecycle::read(&rds, engine, majors).await? {
             known.insert((region.clone(), engine, major), support);
         }

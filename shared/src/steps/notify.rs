@@ -14,7 +14,9 @@ use serde_json::Value;
 
 use crate::error::Error;
 use crate::input::Notifications;
-use crate::notify::{ended::StatusChange, event::Event, stages, told::Told, Notifier};
+use crate::metrics::Figures;
+use crate::notify::event::{Event, Outcome, Stage};
+use crate::notify::{ended::StatusChange, stages, told::Told, Notifier};
 
 /// Runs the step. The only error is an event that is not a JSON object at all.
 pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
@@ -80,7 +82,13 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         tracing::info!(stage = event.stage.name(), %why, "no message: nothing of this stage happened in this execution");
         return Ok(serde_json::json!({ "skipped": why }));
     }
-    let figures = crate::metrics::observe_stage(&map, &event);
+    let figures = match figures_of_end(&map, &event) {
+        Some(f) => Some(match notifier.execution_tally(&event).await {
+            Some(tally) => f.with_history(tally, crate::aws::meter::rds_calls_so_far()),
+            None => f,
+        }),
+        None => None,
+    };
     let mut message = stages::compose(&event, SystemTime::now());
     if let Some(f) = &figures {
         f.add_facts(&mut message);
@@ -99,6 +107,15 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
     Ok(answer)
 }
 
+/// What the event measures (emitted here) and, at an end, the figures so far. Every failure
+/// the workflow reports answers figures (the state machine keeps them for the execution's
+/// failed end: a path that selects nothing would fail it, docs/metrics.md).
+fn figures_of_end(map: &serde_json::Map<String, Value>, event: &Event) -> Option<Figures> {
+    let figures = crate::metrics::observe_stage(map, event);
+    let failure = event.outcome == Outcome::Failure && event.stage != Stage::ExecutionEnded;
+    figures.or_else(|| failure.then(|| Figures::of_end(event, SystemTime::now())))
+}
+
 /// Whether the request's `options.notifications` lets this message out: `failures` keeps only
 /// failures (a fleet reports everything else in its own summary). Read leniently: a request
 /// that does not parse sends everything.
@@ -107,7 +124,7 @@ fn wanted(request: &Value, message: &crate::notify::message::Message) -> bool {
         .pointer("/options/notifications")
         .and_then(|v| serde_json::from_value::<Notifications>(v.clone()).ok())
         == Some(Notifications::Failures);
-    !failures_only || message.outcome == crate::notify::event::Outcome::Failure
+    !failures_only || message.outcome == Outcome::Failure
 }
 
 fn kind_of(value: &Value) -> &'static str {

@@ -59,6 +59,8 @@ fn notify_at_an_end() -> Vec<Answer> {
         cleanup_seconds: Some(120.0),
         total_seconds: Some(4000.0),
         polls: Some(30),
+        state_transitions: Some(95),
+        rds_calls: Some(120),
     };
     let delivered = |f: &Figures| {
         serde_json::json!({

@@ -239,6 +239,8 @@ async fn abandon_deletes_green_and_keeps_blue() {
         "Delete old blue",
         "Notify failure",
     ]);
+    ready.assert_figures_so_far();
+    run.assert_figures_so_far();
     assert_eq!(run.stages(), ["abandoned"]);
     assert_eq!(run.outcome_of("abandoned"), Some("success"));
     assert_eq!(

@@ -220,6 +220,7 @@ async fn a_reject_ends_the_upgrade_keeping_green_and_says_so() {
         answer["by"].as_str().is_some_and(|b| b.contains("reject")),
         "by defaults to the answering execution's name: {answer}"
     );
+    done.assert_figures_so_far();
     let kept = deployments(stack, &id).await;
     assert_eq!(kept.len(), 1, "green is kept");
     assert!(

@@ -203,6 +203,97 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     }
 }
 
+/// moto's RDS meter counts by account and Region: this Region holds only the next test's
+/// database, so the meter's count there is that upgrade's RDS calls and nothing else.
+const COUNTED_REGION: &str = "eu-central-1";
+
+/// An upgrade's own figures (its output and end message) say how many state transitions and
+/// RDS calls it took: the same numbers the test counts from the execution's history (states
+/// entered plus retries, the figure read at the end message so without the states after it)
+/// and from moto's per-operation RDS meter (every call the functions made, whoever made it).
+#[tokio::test]
+async fn an_upgrades_transitions_and_rds_calls_are_what_its_history_and_rds_counted() {
+    let (stack, _) = state_machine().await;
+    let id = unique("e2ecount");
+    let rds = aws_sdk_rds::Client::new(&stack.moto.sdk_config(COUNTED_REGION));
+    seed::aurora_mysql_with(&rds, &id, 1).await;
+    let before = rds_meter(stack, Some(COUNTED_REGION)).await;
+    let mut input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": AURORA_TARGET}),
+    );
+    input["target"]["region"] = json!(COUNTED_REGION);
+    let run = run(&input).await;
+    run.assert_succeeded();
+    let after = rds_meter(stack, Some(COUNTED_REGION)).await;
+
+    let output = run.output();
+    let figures: bluegreen::metrics::Figures =
+        serde_json::from_value(output["figures"].clone()).expect("figures in the output");
+    let transitions = figures.state_transitions.expect("state transitions");
+    let rds_calls = figures.rds_calls.expect("RDS calls");
+
+    // The history: every state entered plus each retried task attempt (a run that
+    // succeeded retried every TaskFailed), minus the states entered after `Notify done`,
+    // which read the history.
+    let entered = run.states();
+    let done_at = entered
+        .iter()
+        .rposition(|s| *s == "Notify done")
+        .expect("Notify done");
+    let after_done = entered.len() - done_at - 1;
+    let retries = run.task_errors().len();
+    assert_eq!(
+        transitions as usize,
+        run.execution.transitions + retries - after_done,
+        "{entered:?}: {retries} retries, {after_done} states after the end message"
+    );
+    assert!(
+        after_done <= 5,
+        "only the lock's release and the end follow: {entered:?}"
+    );
+
+    // The steps' own answers in the history, and what RDS received.
+    let answered: u64 = run
+        .execution
+        .events_of("TaskSucceeded")
+        .iter()
+        .filter_map(|e| e["taskSucceededEventDetails"]["output"].as_str())
+        .filter_map(|o| serde_json::from_str::<Value>(o).ok())
+        .filter_map(|o| o["Payload"]["rdsCalls"].as_u64())
+        .sum();
+    let received: u64 = after
+        .iter()
+        .map(|(action, n)| n - before.get(action).copied().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        (rds_calls, answered),
+        (received, received),
+        "RDS received {received} calls: {before:?} -> {after:?}"
+    );
+    assert!(
+        received > 10,
+        "an upgrade reads RDS at every step: {received}"
+    );
+
+    let done = run.body_of("done");
+    for (label, value) in [("State transitions", transitions), ("RDS calls", rds_calls)] {
+        assert_eq!(
+            fact(done, label),
+            Some(value.to_string()),
+            "the done message says {label}: {done}"
+        );
+    }
+}
+
+/// The value of a message's fact (the SNS message is the message's JSON, its `facts` an object).
+fn fact(body: &str, label: &str) -> Option<String> {
+    let message: Value = serde_json::from_str(body).ok()?;
+    message["facts"][label].as_str().map(str::to_owned)
+}
+
 #[tokio::test]
 async fn a_failed_upgrade_counts_its_error_name() {
     let (stack, _) = state_machine().await;
@@ -352,8 +443,9 @@ fn memory_mb(function: &str) -> f64 {
         .expect("a memory size")
 }
 
-/// The RDS calls moto's meter counted so far, by action (tests/tools/moto_patches/call_counts.py).
-async fn rds_meter(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
+/// The RDS calls moto's meter counted so far, by action (tests/tools/moto_patches/call_counts.py),
+/// in one Region or all.
+async fn rds_meter(stack: &Stack, region: Option<&str>) -> std::collections::BTreeMap<String, u64> {
     let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", stack.moto.endpoint))
         .await
         .expect("reach the meter")
@@ -361,7 +453,10 @@ async fn rds_meter(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
         .await
         .expect("meter JSON");
     let mut by_action = std::collections::BTreeMap::new();
-    for r in rows {
+    for r in rows
+        .into_iter()
+        .filter(|r| region.is_none_or(|region| r["region"] == region))
+    {
         *by_action
             .entry(r["action"].as_str().unwrap().to_owned())
             .or_insert(0) += r["calls"].as_u64().unwrap();
@@ -371,16 +466,34 @@ async fn rds_meter(stack: &Stack) -> std::collections::BTreeMap<String, u64> {
 
 /// Each Lambda task's invocations and summed duration (seconds, TaskScheduled to its end, so
 /// Step Functions' and the local Lambda server's overhead included: an upper bound of what
-/// Lambda bills), by function name (`dynamodb` for the lock's own tasks).
+/// Lambda bills), by function name (`dynamodb` for the lock's own tasks). A task-token wait's
+/// invocation only stores the token, but its task lasts the whole wait: it is counted as an
+/// invocation (the third number) and lasts, here, what that function's other invocations
+/// last on average.
 fn invocations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64)> {
+    let mut all = std::collections::BTreeMap::new();
+    for (function, (n, seconds, waits)) in task_durations(events) {
+        let measured = n - waits;
+        let per_call = if measured > 0 {
+            seconds / measured as f64
+        } else {
+            0.0
+        };
+        all.insert(function, (n, seconds + per_call * waits as f64));
+    }
+    all
+}
+
+/// Per function: invocations, summed duration of those that are not token waits, token waits.
+fn task_durations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64, u32)> {
     let time = |e: &Value| {
         e["timestamp"].as_f64().or_else(|| {
             bluegreen::notify::format::parse_rfc3339(e["timestamp"].as_str()?)
                 .map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs_f64())
         })
     };
-    let mut all: std::collections::BTreeMap<String, (u32, f64)> = Default::default();
-    let mut scheduled: Option<(String, f64)> = None;
+    let mut all: std::collections::BTreeMap<String, (u32, f64, u32)> = Default::default();
+    let mut scheduled: Option<(String, f64, bool)> = None;
     for e in events {
         match e["type"].as_str().unwrap_or_default() {
             "TaskScheduled" => {
@@ -397,13 +510,22 @@ fn invocations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64
                     .next()
                     .unwrap()
                     .to_owned();
-                scheduled = time(e).map(|t| (function, t));
+                let token_wait = e["taskScheduledEventDetails"]["resource"]
+                    .as_str()
+                    .is_some_and(|r| r.ends_with(".waitForTaskToken"));
+                scheduled = time(e).map(|t| (function, t, token_wait));
             }
             "TaskSucceeded" | "TaskFailed" | "TaskTimedOut" => {
-                if let (Some((function, start)), Some(end)) = (scheduled.take(), time(e)) {
-                    let entry = all.entry(function).or_insert((0, 0.0));
+                if let (Some((function, start, token_wait)), Some(end)) =
+                    (scheduled.take(), time(e))
+                {
+                    let entry = all.entry(function).or_insert((0, 0.0, 0));
                     entry.0 += 1;
-                    entry.1 += end - start;
+                    if token_wait {
+                        entry.2 += 1;
+                    } else {
+                        entry.1 += end - start;
+                    }
                 }
             }
             _ => {}
@@ -413,8 +535,11 @@ fn invocations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, f64
 }
 
 /// Measurement for docs/benchmarks.md, not a check of behaviour (it asserts no duration):
-/// the cost of one upgrade whose green takes an hour to build (27 polls of the green loop, as
-/// `Poll::next_wait_seconds` spaces them), counted on the local stack. Run by
+/// the cost of one upgrade whose green takes an hour to build, counted on the local stack: the
+/// green wait listens for RDS's events and reads at least every 10 minutes (its fallback
+/// timer, `Wait for green`'s TimeoutSeconds 600), so green answers PROVISIONING to the first
+/// read, the read RDS-EVENT-0244 wakes, and five fallback reads, and is ready at the eighth:
+/// about an hour of AWS time. Run by
 /// `scripts/upgrade-cost.sh` (alone, so the RDS meter counts only it), which prints its
 /// `COST` lines and the JSON line `COST-JSON`.
 #[tokio::test]
@@ -423,11 +548,12 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     let (stack, _) = state_machine().await;
     let id = unique("e2ecost");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
-    let before = rds_meter(stack).await;
-    // Green's polls until ready: 4 × 30 s + 6 × 60 s + 10 × 120 s + 7 × 300 s = 3780 s.
+    let before = rds_meter(stack, None).await;
+    // Green's reads until ready: one at once, one when RDS-EVENT-0244 wakes the wait, then one
+    // every 10 minutes (the fallback): ready at the eighth, 60 minutes in.
     stack
         .moto
-        .inject(&id, Fault::Provisioning { describes: 26 })
+        .inject(&id, Fault::Provisioning { describes: 7 })
         .await;
     let run = run(&request(
         "upgrade",
@@ -437,7 +563,7 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     ))
     .await;
     run.assert_succeeded();
-    let after = rds_meter(stack).await;
+    let after = rds_meter(stack, None).await;
 
     // AWS bills "a state transition each time a step of your workflow is executed ...
     // including retries" (https://aws.amazon.com/step-functions/pricing/).
@@ -463,6 +589,15 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
         .collect();
     let gb_seconds: f64 = lambda.iter().map(|l| l.3).sum();
     let figures = run.execution.output.clone().unwrap_or_default()["figures"].clone();
+    // The execution's own count stops at its end message (`Notify done` reads the history):
+    // the states after it are the lock's release and the end.
+    let after_done = run.states().len()
+        - 1
+        - run
+            .states()
+            .iter()
+            .rposition(|s| *s == "Notify done")
+            .expect("Notify done");
     println!(
         "COST green polls: {green_polls}; waits scaled x{}",
         e2e::stack::WAIT_SCALE
@@ -477,9 +612,15 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
             memory = memory_mb(f)
         );
     }
-    println!("COST Lambda GB-seconds (local durations, an upper bound): {gb_seconds:.3}");
+    println!(
+        "COST Lambda GB-seconds (local durations, an upper bound; token waits at their function's mean): {gb_seconds:.3}"
+    );
     println!("COST RDS calls: {rds_total} {rds:?}");
     println!("COST the execution's own figures: {figures}");
+    println!(
+        "COST the execution's own count: {} state transitions (to its end message; {after_done} states follow it), {} RDS calls",
+        figures["stateTransitions"], figures["rdsCalls"]
+    );
     println!(
         "COST-JSON {}",
         json!({
@@ -492,10 +633,21 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
             "rdsCalls": rds_total,
             "rdsCallsByAction": rds,
             "figures": figures,
+            "statesAfterEndMessage": after_done,
         })
     );
+    assert_eq!(
+        figures["stateTransitions"].as_u64(),
+        Some((entered + retries - after_done) as u64),
+        "the execution's own count is its history's"
+    );
+    assert_eq!(
+        figures["rdsCalls"].as_u64(),
+        Some(rds_total),
+        "the execution's own count is what RDS received"
+    );
     assert!(
-        (25..=29).contains(&green_polls),
+        (7..=9).contains(&green_polls),
         "about an hour of green polls: {green_polls}"
     );
     assert!(rds_total > green_polls as u64, "every poll reads RDS");

@@ -172,6 +172,44 @@ impl Run {
                 .count(),
             1
         );
+        // The figures known so far: in the failed execution's cause (it has no output) and in
+        // its one failure message.
+        self.assert_figures_so_far();
+        let body = &self.bodies[self.notifications.len() - 1];
+        assert!(
+            body.contains("State transitions") && body.contains("RDS calls"),
+            "the failure message carries the figures: {body}"
+        );
+    }
+
+    /// The execution's figures: its output's, or for a failed execution its told cause's
+    /// (docs/metrics.md).
+    pub fn figures(&self) -> bluegreen::metrics::Figures {
+        let figures = match &self.execution.output {
+            Some(output) => output["figures"].clone(),
+            None => bluegreen::notify::told::Told::in_cause(self.execution.cause.as_deref())
+                .and_then(|t| t.figures)
+                .map(|f| serde_json::to_value(f).unwrap())
+                .unwrap_or_default(),
+        };
+        serde_json::from_value(figures).unwrap_or_else(|e| {
+            panic!(
+                "figures in the output or cause ({e}): {:?} {:?}",
+                self.execution.output, self.execution.cause
+            )
+        })
+    }
+
+    /// Asserts the execution's end carries the figures counted so far (total time, state
+    /// transitions, RDS calls).
+    pub fn assert_figures_so_far(&self) {
+        let f = self.figures();
+        assert!(
+            f.total_seconds.is_some()
+                && f.state_transitions.is_some_and(|t| t > 3)
+                && f.rds_calls.is_some(),
+            "the figures so far: {f:?}"
+        );
     }
 
     /// Asserts `expected` were entered in this order (other states may come between).
