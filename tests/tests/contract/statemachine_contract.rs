@@ -1466,11 +1466,7 @@ fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
     let def = definition();
     let all = states(&def);
     // The key is resolved by a read-only step (the whole input validated first), then taken.
-    assert_eq!(all["Keep the request"]["Next"], "Board or database?");
-    assert_eq!(
-        all["Board or database?"]["Default"],
-        "Identify the database"
-    );
+    assert_eq!(all["Keep the request"]["Default"], "Identify the database");
     let identify = &all["Identify the database"];
     assert_eq!(function_of(identify), "precheck");
     assert_eq!(identify["Parameters"]["Payload"]["operation"], "identify");
