@@ -126,6 +126,16 @@ pub enum Error {
     #[error("{key}: a wake-up for the {purpose} wait arrived since the last read: reading again instead of waiting")]
     WokenEarly { key: String, purpose: String },
 
+    /// A wait was not begun: the read it makes first (the fallback timer's, or its first)
+    /// found nothing left to wait for, so the state machine goes on to the step that reads
+    /// and decides.
+    #[error("the {purpose} wait of {key} is over ({phase}): going on instead of waiting")]
+    WaitOver {
+        key: String,
+        purpose: String,
+        phase: String,
+    },
+
     /// The function's own configuration (environment) is wrong: fails the cold start.
     #[error("configuration: {0}")]
     Configuration(String),
@@ -152,6 +162,7 @@ impl Error {
         "SnapshotFailed",
         "Locked",
         "WokenEarly",
+        "WaitOver",
     ];
 
     /// Names the state machine raises itself (no function does): `LockReleaseFailed`, when
@@ -191,6 +202,7 @@ impl Error {
             Error::SnapshotFailed { .. } => "SnapshotFailed",
             Error::Locked { .. } => "Locked",
             Error::WokenEarly { .. } => "WokenEarly",
+            Error::WaitOver { .. } => "WaitOver",
         }
     }
 
@@ -537,6 +549,11 @@ mod tests {
             Error::WokenEarly {
                 key: "k".into(),
                 purpose: "green".into(),
+            },
+            Error::WaitOver {
+                key: "k".into(),
+                purpose: "green".into(),
+                phase: "ready".into(),
             },
         ];
         let names: Vec<_> = samples.iter().map(Error::name).collect();

@@ -34,6 +34,17 @@ pub fn name_of(arn: &str) -> &str {
     parse(arn).map(|a| a.name).unwrap_or(arn)
 }
 
+/// The ARN of another resource of the same account and Region (`cluster-snapshot`, `db`, ...):
+/// what an RDS event about it names as its `SourceArn`. `None` when `of` is not an RDS ARN.
+pub fn sibling(of: &str, resource_type: &str, name: &str) -> Option<String> {
+    let a = parse(of)?;
+    let partition = of.split(':').nth(1)?;
+    Some(format!(
+        "arn:{partition}:rds:{}:{}:{resource_type}:{name}",
+        a.region, a.account
+    ))
+}
+
 /// The `N` of a name RDS gave old blue at switchover (`orders-old1` → 1).
 pub fn old_suffix(name: &str) -> Option<u32> {
     let (_, n) = name.rsplit_once("-old")?;
@@ -50,6 +61,20 @@ pub fn is_old_name_of(name: &str, production: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sibling_keeps_partition_account_and_region() {
+        assert_eq!(
+            sibling(
+                "arn:aws-cn:rds:cn-north-1:123456789012:cluster:orders",
+                "cluster-snapshot",
+                "s1"
+            )
+            .as_deref(),
+            Some("arn:aws-cn:rds:cn-north-1:123456789012:cluster-snapshot:s1")
+        );
+        assert_eq!(sibling("orders", "db", "x"), None);
+    }
 
     #[test]
     fn parses_cluster_and_instance_arns() {

@@ -27,6 +27,7 @@ use crate::input::{Kind, Request};
 use crate::naming;
 use crate::readiness::{self, Phase};
 use crate::steps::{parse_event, parse_request, Poll, Progress, Tick};
+use crate::waits::store::FALLBACK_SECONDS;
 
 /// What the state machine asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -92,6 +93,12 @@ pub struct Answer {
     pub final_snapshot_id: Option<String>,
     /// What this call asked AWS to delete.
     pub deleted: Vec<String>,
+    /// The ARNs whose RDS events end the wait that follows (the final snapshot being created,
+    /// the instances and clusters being deleted); `nextWaitSeconds` is then only the fallback
+    /// read ([`FALLBACK_SECONDS`]). Empty while nothing announces the step's end by an
+    /// instance, cluster or snapshot event: the wait keeps the ladder's schedule.
+    #[serde(default)]
+    pub awaits: Vec<String>,
     #[serde(flatten)]
     pub tick: Tick,
 }
@@ -140,11 +147,27 @@ impl<'a> Reply<'a> {
         detail: String,
         deleted: Vec<String>,
     ) -> Result<Answer, Error> {
-        let tick = self.poll.tick(
+        self.awaiting(step, detail, deleted, Vec::new())
+    }
+
+    /// In progress until RDS's events about `awaits` (the fallback read in 10 minutes).
+    fn awaiting(
+        &self,
+        step: DeletionStep,
+        detail: String,
+        deleted: Vec<String>,
+        awaits: Vec<String>,
+    ) -> Result<Answer, Error> {
+        let mut tick = self.poll.tick(
             &format!("{} ({step:?})", self.request.target.identifier),
             self.request.options.max_polls,
         )?;
-        Ok(self.answer(Progress::InProgress, step, detail, deleted, tick))
+        if !awaits.is_empty() {
+            tick.next_wait_seconds = FALLBACK_SECONDS;
+        }
+        let mut answer = self.answer(Progress::InProgress, step, detail, deleted, tick);
+        answer.awaits = awaits;
+        Ok(answer)
     }
 
     fn done(&self, step: DeletionStep, detail: String, deleted: Vec<String>) -> Answer {
@@ -167,6 +190,7 @@ impl<'a> Reply<'a> {
             deployment: self.deployment.clone(),
             final_snapshot_id: self.final_snapshot_id.clone(),
             deleted,
+            awaits: Vec::new(),
             tick,
         }
     }
@@ -436,7 +460,13 @@ pub async fn cleanup(
             Kind::Cluster => DeletionStep::DeleteInstances,
             Kind::Instance => DeletionStep::DeleteReplicas,
         };
-        return reply.in_progress(stage, format!("being deleted: {}", busy.join(", ")), vec![]);
+        let arns = busy.iter().map(|name| member_arn(&old, name)).collect();
+        return reply.awaiting(
+            stage,
+            format!("being deleted: {}", busy.join(", ")),
+            vec![],
+            arns,
+        );
     }
 
     // From here on this cleanup acts: record when, so that a missing old blue later reads
@@ -458,10 +488,17 @@ pub async fn cleanup(
         if let SnapshotState::Creating(status) =
             snapshot::ensure_of(rds, kind, &old.identifier, &id, expected).await?
         {
-            return reply.in_progress(
+            let snapshot_type = match kind {
+                Kind::Cluster => "cluster-snapshot",
+                Kind::Instance => "snapshot",
+            };
+            return reply.awaiting(
                 DeletionStep::FinalSnapshot,
                 format!("final snapshot {id} of {} is {status}", old.identifier),
                 vec![],
+                arn::sibling(&old.arn, snapshot_type, &id)
+                    .into_iter()
+                    .collect(),
             );
         }
     }
@@ -476,7 +513,7 @@ pub async fn cleanup(
             Kind::Cluster => (DeletionStep::DeleteInstances, "instances"),
             Kind::Instance => (DeletionStep::DeleteReplicas, "read replicas"),
         };
-        return reply.in_progress(
+        return reply.awaiting(
             stage,
             format!(
                 "deleting the {what} of old blue {}: {}",
@@ -488,6 +525,7 @@ pub async fn cleanup(
                     .join(", ")
             ),
             deleted,
+            members.iter().map(|m| member_arn(&old, &m.name)).collect(),
         );
     }
     let (stage, deleted) = match kind {
@@ -500,7 +538,7 @@ pub async fn cleanup(
             delete_instance(rds, &old.identifier, true).await?,
         ),
     };
-    reply.in_progress(
+    reply.awaiting(
         stage,
         format!(
             "deleting old blue {} ({})",
@@ -511,7 +549,18 @@ pub async fn cleanup(
         } else {
             vec![]
         },
+        vec![old.arn.clone()],
     )
+}
+
+/// The ARN an RDS event about old blue or one of its members names: old blue's own, or the
+/// member's (a cluster's instances and an instance's replicas are DB instances), read from
+/// old blue found by its resource id.
+fn member_arn(old: &Database, name: &str) -> String {
+    if name == old.identifier {
+        return old.arn.clone();
+    }
+    arn::sibling(&old.arn, "db", name).unwrap_or_else(|| name.to_owned())
 }
 
 /// Tolerance between this function's clock and RDS's when comparing a snapshot's time.

@@ -153,7 +153,21 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
         Operation::Verify => Ok(Answer::Verified(Box::new(
             verify_with(&rds, &request, event.deployment.as_ref(), baseline.as_ref()).await?,
         ))),
-        Operation::Wait => Ok(Answer::Waiting(wait(waiting.as_ref(), clients).await?)),
+        Operation::Wait => {
+            if let Some(w) = waiting.as_ref() {
+                if let Some(poll) = w.recheck {
+                    let given = event.deployment.as_ref();
+                    let read = match since {
+                        Some(since) => {
+                            switchover_status(&rds, &request, given, poll, since).await?
+                        }
+                        None => status(&rds, &request, given, poll).await?,
+                    };
+                    still_waiting(w, read.phase)?;
+                }
+            }
+            Ok(Answer::Waiting(wait(waiting.as_ref(), clients).await?))
+        }
         Operation::HookPayload => Ok(Answer::Hook(Box::new(
             crate::hooks::payload::call(
                 &rds,
@@ -165,6 +179,38 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
             .await?,
         ))),
     }
+}
+
+/// A rechecking wait begins only while its purpose is still in progress: green being built,
+/// or the switchover running (`ready` can still be read right after the switchover call);
+/// otherwise `WaitOver`, and the state machine goes on to the read that decides.
+fn still_waiting(wait: &crate::waits::WaitRequest, phase: Phase) -> Result<(), Error> {
+    use crate::waits::Purpose;
+    let waiting = match wait.purpose {
+        Purpose::Green => phase == Phase::Provisioning,
+        Purpose::Switchover => matches!(phase, Phase::Switching | Phase::Ready),
+        other => {
+            return Err(Error::invalid(
+                "wait.recheck",
+                format!(
+                    "is set for the {} wait, which no status read ends",
+                    other.name()
+                ),
+                "remove it: only the green and switchover waits read before waiting",
+            ))
+        }
+    };
+    if waiting {
+        return Ok(());
+    }
+    Err(Error::WaitOver {
+        key: wait
+            .lock
+            .as_ref()
+            .map_or_else(String::new, |c| c.key.clone()),
+        purpose: wait.purpose.name().to_owned(),
+        phase: phase_name(phase).to_owned(),
+    })
 }
 
 /// `wait`: the token goes to the lock item; the read that follows the wake-up is `status`.

@@ -65,6 +65,10 @@ pub struct Snapshot {
     /// What an in-progress answer waits for (the snapshot, or the window to open).
     #[serde(default)]
     pub waiting_for: Option<String>,
+    /// The ARN of the snapshot being created, whose RDS event (RDS-EVENT-0042 / 0075) ends
+    /// the wait; empty while waiting for the window (its timer ends that wait).
+    #[serde(default)]
+    pub awaits: Vec<String>,
     #[serde(flatten)]
     pub tick: Tick,
 }
@@ -209,6 +213,7 @@ pub async fn snapshot_blue(
         snapshot_status: None,
         skipped: Some(skipped.to_owned()),
         waiting_for: None,
+        awaits: Vec::new(),
         tick: poll.settled(),
     };
     if d.status.switchover_started() {
@@ -238,17 +243,27 @@ pub async fn snapshot_blue(
     .await?;
     let (progress, status, tick) = match state {
         SnapshotState::Available => (Progress::Done, "available".to_owned(), poll.settled()),
-        SnapshotState::Creating(status) => (
-            Progress::InProgress,
-            status,
-            poll.tick(&format!("snapshot {id}"), request.options.max_polls)?,
-        ),
+        SnapshotState::Creating(status) => {
+            let mut tick = poll.tick(&format!("snapshot {id}"), request.options.max_polls)?;
+            // The snapshot's event ends the wait; the timer is only the fallback read.
+            tick.next_wait_seconds = crate::waits::store::FALLBACK_SECONDS;
+            (Progress::InProgress, status, tick)
+        }
     };
     tracing::info!(snapshot = %id, %status, "snapshot of blue");
+    let snapshot_type = match request.target.engine.kind() {
+        crate::input::Kind::Cluster => "cluster-snapshot",
+        crate::input::Kind::Instance => "snapshot",
+    };
     Ok(Snapshot {
         state: progress,
         deployment: d.reference(),
         waiting_for: (progress == Progress::InProgress).then(|| format!("snapshot {id}")),
+        awaits: (progress == Progress::InProgress)
+            .then(|| crate::aws::arn::sibling(&d.source_arn, snapshot_type, &id))
+            .flatten()
+            .into_iter()
+            .collect(),
         snapshot_id: Some(id),
         snapshot_status: Some(status),
         skipped: None,

@@ -12,6 +12,9 @@ pub enum Purpose {
     Switchover,
     /// Old blue or green being deleted (the instance and cluster deletion events).
     Deletion,
+    /// Blue's snapshot before the switchover being created (RDS-EVENT-0042 / 0075), or the
+    /// switchover window to open (no event: its timer).
+    Snapshot,
     /// A person's approval before the switchover.
     ApprovalSwitchover,
     /// A person's approval before old blue is deleted.
@@ -49,6 +52,7 @@ impl Purpose {
             Purpose::Green => "green",
             Purpose::Switchover => "switchover",
             Purpose::Deletion => "deletion",
+            Purpose::Snapshot => "snapshot",
             Purpose::ApprovalSwitchover => "approval-switchover",
             Purpose::ApprovalCleanup => "approval-cleanup",
         }
@@ -70,6 +74,7 @@ mod tests {
             Purpose::Green,
             Purpose::Switchover,
             Purpose::Deletion,
+            Purpose::Snapshot,
             Purpose::ApprovalSwitchover,
             Purpose::ApprovalCleanup,
         ] {

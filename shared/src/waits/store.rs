@@ -3,8 +3,10 @@
 //!
 //! Attributes (beside the lock's, docs/lock.md): `waitToken` (S, the task token), `waitPurpose`
 //! (S, [`Purpose::name`]), `waitSince` (S, RFC 3339), `waitExpiresAt` (N, epoch seconds: when
-//! the task's own timeout ends the wait), and `hintAt` (N, epoch milliseconds, written by the
-//! waker, `statemachine/wake.asl.json`, at every event or approval for this database).
+//! the task's own timeout ends the wait), `waitResources` (SS, the ARNs whose RDS events may end
+//! it: a snapshot, the instances and clusters being deleted; absent when none), and `hintAt`
+//! (N, epoch milliseconds, written by the waker, `statemachine/wake.asl.json`, at every event or
+//! approval for this database).
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -20,6 +22,10 @@ use crate::lock::claim::epoch_seconds;
 use crate::lock::table::table_name;
 use crate::lock::Claim;
 use crate::notify::format::rfc3339;
+
+/// The fallback timer of a wait an RDS event ends: with the event lost, the world is read again
+/// after 10 minutes at most (issue 20: at most one status read per database every 10 minutes).
+pub const FALLBACK_SECONDS: u32 = 600;
 
 /// The longest a task may wait for its token: Step Functions' task timeout has no lower
 /// maximum than the execution's year; a day bounds one stretch (the waits here are 10
@@ -38,6 +44,15 @@ pub struct WaitRequest {
     pub polled_at: String,
     /// The lock this execution holds (`$.claim`).
     pub lock: Option<Claim>,
+    /// The ARNs whose RDS events may end the wait (the waker matches an instance, cluster or
+    /// snapshot event by them): what the step that would have polled is waiting for.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Read the world before waiting (the green and switchover waits, entered after the
+    /// fallback timer or right after the step that started the work): `WaitOver` when there
+    /// is nothing left to wait for. `poll` counts that read against `options.maxPolls`.
+    #[serde(default)]
+    pub recheck: Option<crate::steps::Poll>,
 }
 
 /// The answer (Step Functions ignores it: the task ends with the token's answer or its
@@ -89,6 +104,16 @@ impl TokenStore {
             ),
         ]);
         let mut names = HashMap::from([("#holder".to_owned(), "holder".to_owned())]);
+        // A wait for no resource leaves none behind from an earlier wait.
+        let resources = if wait.resources.is_empty() {
+            " REMOVE waitResources"
+        } else {
+            values.insert(
+                ":resources".to_owned(),
+                AttributeValue::Ss(wait.resources.clone()),
+            );
+            ", waitResources = :resources"
+        };
         if !wait.purpose.is_approval() {
             values.insert(
                 ":polled".to_owned(),
@@ -101,9 +126,9 @@ impl TokenStore {
             .update_item()
             .table_name(&self.table)
             .key("lockKey", AttributeValue::S(claim.key.clone()))
-            .update_expression(
-                "SET waitToken = :token, waitPurpose = :purpose, waitSince = :since, waitExpiresAt = :exp",
-            )
+            .update_expression(format!(
+                "SET waitToken = :token, waitPurpose = :purpose, waitSince = :since, waitExpiresAt = :exp{resources}"
+            ))
             .condition_expression(condition(wait.purpose))
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))

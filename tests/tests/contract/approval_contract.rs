@@ -94,11 +94,7 @@ fn each_purpose_calls_the_block_and_returns_where_it_would_go_without_an_approva
                 "switchover",
                 "Snapshot blue first?"
             ),
-            (
-                "Ask before the cleanup?",
-                "cleanup",
-                "Note the cleanup's start"
-            ),
+            ("Ask before the cleanup?", "cleanup", "Hook before cleanup?"),
         ]
     );
     // The cleanup's approval sits after the grace period, before anything is deleted.

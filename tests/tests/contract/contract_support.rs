@@ -350,6 +350,11 @@ fn snapshot() -> Vec<Answer> {
         skipped: None,
         waiting_for: (state == Progress::InProgress)
             .then(|| "snapshot orders-before-switchover-bgd-1".into()),
+        awaits: if state == Progress::InProgress {
+            vec!["arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:orders-before-switchover-bgd-1".into()]
+        } else {
+            vec![]
+        },
         tick: tick(wait),
     };
     let skipped = |why: &str| switchover::Snapshot {
@@ -359,6 +364,7 @@ fn snapshot() -> Vec<Answer> {
         snapshot_status: None,
         skipped: Some(why.into()),
         waiting_for: None,
+        awaits: vec![],
         tick: tick(0),
     };
     let window = switchover::Snapshot {
@@ -368,6 +374,7 @@ fn snapshot() -> Vec<Answer> {
         snapshot_status: None,
         skipped: None,
         waiting_for: Some("the switchover window to open".into()),
+        awaits: vec![],
         tick: tick(120),
     };
     vec![
@@ -466,6 +473,11 @@ fn delete_old() -> Vec<Answer> {
                     }),
                     final_snapshot_id: snapshot.map(str::to_owned),
                     deleted: vec!["orders-old1-0".into()],
+                    awaits: if state == Progress::Done {
+                        vec![]
+                    } else {
+                        vec!["arn:aws:rds:eu-west-1:123456789012:db:orders-old1-0".into()]
+                    },
                     tick: tick(if state == Progress::Done { 0 } else { 30 }),
                 },
             ));

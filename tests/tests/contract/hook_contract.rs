@@ -104,15 +104,25 @@ fn each_stage_calls_the_block_and_returns_where_it_would_go_without_a_hook() {
     assert_eq!(calls.len(), 4, "one entry per stage: {calls:?}");
     let back = &all[RETURN];
     for (entry, stage, default) in &calls {
-        // The condition reads the stage's own hook, and the entry has no other way.
+        // The hook is the entry's first rule and reads the stage's own hook. An entry folded
+        // into the Choice that decides what follows (afterGreenReady into Switchover mode?,
+        // afterSwitchover into Delete old blue?) is returned to, and its hook rule then
+        // stands aside (`$hookStage != stage`); any other entry has no other way.
         let rules = all[*entry]["Choices"].as_array().unwrap();
-        assert_eq!(rules.len(), 1, "{entry}");
+        let condition = rules[0]["Condition"].as_str().unwrap_or_default();
         assert!(
-            rules[0]["Condition"]
-                .as_str()
-                .is_some_and(|c| c.contains(&format!("options.hooks.{stage})"))),
+            condition.contains(&format!("options.hooks.{stage})")),
             "{entry} tests options.hooks.{stage}"
         );
+        let goes_on = if rules.len() == 1 {
+            *default
+        } else {
+            assert!(
+                condition.contains(&format!("$hookStage != '{stage}'")),
+                "{entry} lets the rest decide once the {stage} hook ran"
+            );
+            *entry
+        };
         let returns: Vec<&str> = back["Choices"]
             .as_array()
             .unwrap()
@@ -120,7 +130,7 @@ fn each_stage_calls_the_block_and_returns_where_it_would_go_without_a_hook() {
             .filter(|r| tested_stage(r) == *stage)
             .map(|r| r["Next"].as_str().unwrap())
             .collect();
-        assert_eq!(returns, [*default], "{stage} returns where {entry} goes on");
+        assert_eq!(returns, [goes_on], "{stage} returns where {entry} goes on");
     }
     assert_eq!(back["Default"], FAILED);
     // Stage by stage, the entries sit where the issue puts them.
@@ -130,15 +140,30 @@ fn each_stage_calls_the_block_and_returns_where_it_would_go_without_a_hook() {
             .map(|(n, _)| n.as_str())
             .collect()
     };
-    assert_eq!(before("Hook after green ready?"), ["Notify green ready"]);
+    assert_eq!(
+        before("Switchover mode?"),
+        ["Notify green ready", "After the hook"]
+    );
     assert_eq!(
         before("Hook before switchover?"),
-        ["Snapshot blue first?", "Notify snapshot taken"]
+        [
+            "Switchover mode?",
+            "Snapshot blue first?",
+            "Notify snapshot taken"
+        ]
     );
-    assert_eq!(before("Hook after switchover?"), ["Notify verified"]);
+    assert_eq!(
+        before("Delete old blue?"),
+        ["Notify verified", "After the hook"]
+    );
     assert_eq!(
         before("Hook before cleanup?"),
-        ["Which action?", "Note the cleanup's start"]
+        // The cleanup action; after the grace period (no approval asked, or approved).
+        [
+            "Which action?",
+            "Ask before the cleanup?",
+            "After the approval"
+        ]
     );
 }
 
@@ -152,7 +177,7 @@ fn every_hook_task_keeps_the_state_and_fails_into_hook_failed() {
             && is_jsonata(s)
             && !s["Resource"]
                 .as_str()
-                .is_some_and(|r| r.contains(":dynamodb:"))
+                .is_some_and(|r| r.contains(":dynamodb:") || r.ends_with(".waitForTaskToken"))
     }) {
         tasks += 1;
         assert_eq!(state["Output"], "{% $states.input %}", "{name}");
@@ -246,5 +271,5 @@ fn the_automation_poll_is_bounded_by_the_hook_timeout() {
     // Past the budget a running execution is stopped, never waited for again.
     assert_eq!(done["Choices"][2]["Next"], "Stop the automation hook");
     assert_eq!(done["Default"], FAILED);
-    assert!(hook_call_events(all, "Hook after switchover?") < 2000);
+    assert!(hook_call_events(all, "Delete old blue?") < 2000);
 }

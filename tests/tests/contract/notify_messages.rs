@@ -106,6 +106,7 @@ mod answers {
             snapshot_status: id.map(|_| "available".to_owned()),
             skipped: skipped.map(str::to_owned),
             waiting_for: None,
+            awaits: vec![],
             tick: Tick {
                 attempt: 1,
                 next_wait_seconds: 0,
@@ -163,6 +164,7 @@ mod answers {
             }),
             final_snapshot_id: final_snapshot.map(str::to_owned),
             deleted: deleted.iter().map(|d| (*d).to_owned()).collect(),
+            awaits: vec![],
             tick: Tick {
                 attempt: 4,
                 next_wait_seconds: 0,

@@ -194,7 +194,9 @@ pub(crate) fn is_counted_retry(rule: &Value) -> bool {
 /// fold the call into that edge, as they fold a counted retry; the block's history events are
 /// added to the calling state ([`hook_call_events`]).
 pub(crate) fn is_hook_call(rule: &Value) -> bool {
-    rule["Assign"].get("hookStage").is_some()
+    rule["Assign"]
+        .get("hookStage")
+        .is_some_and(Value::is_string)
 }
 
 /// Every comparison of a Choice rule, through And / Or / Not.
@@ -702,9 +704,22 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
     ]) {
         assert!(routed.contains(&action), "action {action} is not routed");
     }
+    // The modes after green is ready are tested by a JSONata Choice (Switchover mode?),
+    // the resumed switchover's by JSONPath (Resume in a window?).
+    let conditions: Vec<&str> = of_type(&def, "Choice")
+        .into_iter()
+        .flat_map(|(_, s)| s["Choices"].as_array().into_iter().flatten())
+        .filter_map(|r| r["Condition"].as_str())
+        .collect();
     for mode in names([SwitchoverMode::Window, SwitchoverMode::Manual]) {
         assert!(
-            tested["$.request.options.switchoverMode"].contains(&mode),
+            tested["$.request.options.switchoverMode"].contains(&mode)
+                || conditions.iter().any(|c| {
+                    c.contains(&format!(
+                        "options.switchoverMode = '{}'",
+                        mode.trim_matches('"')
+                    ))
+                }),
             "mode {mode} is not handled"
         );
     }
@@ -717,6 +732,36 @@ fn choices_only_test_values_the_functions_and_the_input_can_have() {
         tested["$.switchPoll.phase"].contains("\"switched\""),
         "the switchover poll ends on switched"
     );
+}
+
+/// The waits that read before waiting and loop on their own fallback (Wait for green, Wait
+/// for switchover): each read counts against options.maxPolls with its loop's counter plus
+/// the reads it made itself, which every way back into it adds one to.
+pub(crate) fn rechecking_waits(all: &Map<String, Value>) -> Vec<&str> {
+    let mut out = Vec::new();
+    for (name, state) in all {
+        let Some(attempt) = state["Arguments"]["Payload"]["wait"]["recheck"]["attempt"].as_str()
+        else {
+            continue;
+        };
+        let reads = attempt
+            .rsplit_once("+ $")
+            .map(|(_, v)| v.trim_end_matches(" %}").trim())
+            .unwrap_or_else(|| panic!("{name}: `{attempt}` adds no read counter"));
+        assert!(attempt.contains(".attempt + $"), "{name}: {attempt}");
+        for catch in state["Catch"].as_array().into_iter().flatten() {
+            if catch["Next"] == name.as_str() {
+                assert_eq!(
+                    catch["Assign"][reads],
+                    format!("{{% ${reads} + 1 %}}"),
+                    "{name} counts every read it makes"
+                );
+            }
+        }
+        out.push(name.as_str());
+    }
+    assert_eq!(out.len(), 2, "{out:?}");
+    out
 }
 
 #[test]
@@ -742,6 +787,7 @@ fn every_loop_is_bounded_by_a_step_that_counts_its_polls() {
             true
         })
         .map(|(name, _)| name)
+        .chain(rechecking_waits(all))
         .collect();
     assert!(counting.len() >= 6, "{counting:?}");
     // Without the counting steps the graph has no cycle.
@@ -835,16 +881,26 @@ fn every_path_read_is_initialised_or_written_first() {
     let def = definition();
     let all = states(&def);
     let start = &all[def["StartAt"].as_str().unwrap()];
-    assert_eq!(
-        start["Parameters"]["request.$"], "$",
-        "the first state keeps the input under $.request"
+    // The first state (a JSONata Choice) keeps the input under $.request and names every
+    // other path, null or a zero poll counter until written.
+    let kept = start["Output"].as_str().expect("the first state's Output");
+    assert!(
+        kept.starts_with("{% {'request': $states.input, "),
+        "the first state keeps the input under $.request: {kept}"
     );
-    let mut written: BTreeSet<String> = start["Parameters"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(|k| k.trim_end_matches(".$").to_owned())
+    for rule in start["Choices"].as_array().unwrap() {
+        assert_eq!(rule["Output"], start["Output"], "every way keeps it");
+    }
+    let mut written: BTreeSet<String> = kept
+        .trim_start_matches("{% {")
+        .split(", '")
+        .filter_map(|field| field.trim_start_matches('\'').split_once('\''))
+        .map(|(key, _)| key.to_owned())
         .collect();
+    assert!(
+        written.contains("request") && written.contains("claim"),
+        "{written:?}"
+    );
     let mut reads = Vec::new();
     for (name, state) in all {
         for rule in state["Catch"]
@@ -937,9 +993,10 @@ fn defaults_the_definition_applies_are_the_input_models() {
     let defaults = Options::default();
     // The definition repeats the grace period's default: it must be the input's constant,
     // which is also what an input without the option gets.
-    assert_eq!(
-        all["Use the default grace period"]["Result"]["seconds"].as_u64(),
-        Some(u64::from(DEFAULT_GRACE_PERIOD_SECONDS)),
+    assert!(
+        all["Delete old blue?"]["Output"]
+            .as_str()
+            .is_some_and(|o| o.contains(&format!(": {DEFAULT_GRACE_PERIOD_SECONDS}}}}}"))),
         "the definition's default grace period is not input::DEFAULT_GRACE_PERIOD_SECONDS"
     );
     assert_eq!(defaults.grace_period_seconds, DEFAULT_GRACE_PERIOD_SECONDS);
@@ -1060,6 +1117,33 @@ fn a_deployment_located_by_a_step_is_kept_for_the_later_calls() {
                     .as_str()
                     .unwrap_or(""),
         );
+    }
+    // Or the JSONata Choice after the step keeps it itself (Old blue deleted?).
+    for (step, task) in lambda_tasks(&def) {
+        let Some(answer) = task["ResultPath"].as_str() else {
+            continue;
+        };
+        let choice = &all[task["Next"].as_str().unwrap_or_default()];
+        let keeps = format!(
+            "'deployment': $states.input.deployment ? $states.input.deployment : $states.input.{}.deployment",
+            answer.trim_start_matches("$.")
+        );
+        if choice["Output"]
+            .as_str()
+            .is_some_and(|o| o.contains(&keeps))
+        {
+            assert_eq!(
+                task["ResultSelector"]["deployment.$"], "$.Payload.deployment",
+                "{step} keeps the deployment it located"
+            );
+            loops.insert(
+                function_of(task).to_owned()
+                    + ":"
+                    + task["Parameters"]["Payload"]["operation"]
+                        .as_str()
+                        .unwrap_or(""),
+            );
+        }
     }
     let expected: BTreeSet<String> = [
         "switchover:snapshot-blue",
@@ -1366,10 +1450,16 @@ fn the_largest_max_polls_keeps_every_execution_well_under_the_history_limit() {
                 .map_or(0, |cycle| u64::from(MAX_POLLS) * cycle)
             + hook_call_events(all, at)
             + approval_call_events(all, at);
-        // Leaving a loop's cycle: its way back into the step is already counted.
+        // Leaving a loop's cycle: its way back into the step is already counted. A rechecking
+        // wait's way back into itself is inside its step's budget: it begins only while the
+        // step's counter plus its own reads stay under options.maxPolls, so its entries and
+        // the step's calls together are at most one loop of the step's.
         let nexts: Vec<&str> = successors(&all[at])
             .into_iter()
             .filter(|next| !(loops.contains_key(next) && path.iter().any(|p| p == next)))
+            .filter(|next| {
+                !(rechecking_waits(all).contains(next) && path.iter().any(|p| p == next))
+            })
             .collect();
         let rest = nexts
             .into_iter()
@@ -1491,11 +1581,7 @@ fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
     let def = definition();
     let all = states(&def);
     // The key is resolved by a read-only step (the whole input validated first), then taken.
-    assert_eq!(all["Keep the request"]["Next"], "Board or database?");
-    assert_eq!(
-        all["Board or database?"]["Default"],
-        "Identify the database"
-    );
+    assert_eq!(all["Keep the request"]["Default"], "Identify the database");
     let identify = &all["Identify the database"];
     assert_eq!(function_of(identify), "precheck");
     assert_eq!(identify["Parameters"]["Payload"]["operation"], "identify");

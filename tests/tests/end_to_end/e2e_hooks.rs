@@ -217,7 +217,7 @@ async fn every_hook_kind_runs_at_its_stage_with_the_payload() {
     // before old blue is deleted.
     run.assert_path(&[
         "Notify green ready",
-        "Hook after green ready?",
+        "Switchover mode?",
         "Build the hook payload",
         "Invoke the Lambda hook",
         "Switchover mode?",
@@ -229,7 +229,7 @@ async fn every_hook_kind_runs_at_its_stage_with_the_payload() {
         "Switch over",
         "Verify",
         "Notify verified",
-        "Hook after switchover?",
+        "Delete old blue?",
         "Build the hook payload",
         "Start the automation hook",
         "Wait for the automation hook",
@@ -277,10 +277,12 @@ async fn an_upgrade_without_hooks_passes_each_stage_in_one_transition() {
     let id = postgres(stack, "e2enohook").await;
     let run = run(&upgrade(&id, json!({}))).await;
     run.assert_succeeded();
+    // afterGreenReady and afterSwitchover are the first rules of Switchover mode? and
+    // Delete old blue?, the Choices that follow them.
     for entry in [
-        "Hook after green ready?",
+        "Switchover mode?",
         "Hook before switchover?",
-        "Hook after switchover?",
+        "Delete old blue?",
         "Hook before cleanup?",
     ] {
         assert_eq!(run.entered(entry), 1, "{entry}: {:?}", run.states());

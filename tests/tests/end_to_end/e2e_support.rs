@@ -77,7 +77,6 @@ impl Run {
     /// the workflow itself.
     pub fn path(&self) -> Vec<&str> {
         const LOCK: &[&str] = &[
-            "Board or database?",
             "Identify the database",
             "Take the lock?",
             "Take the lock",

@@ -213,9 +213,10 @@ async fn a_sixty_minute_green_build_ends_its_wait_with_rds_event_0244() {
         timeouts <= (BUILD_SECONDS / FALLBACK_SECONDS) as usize,
         "{timeouts} fallback reads"
     );
-    let reads = run.entered("Poll green");
+    // Every entry of the wait reads green first, and Poll green reads after it.
+    let reads = run.entered("Poll green") + run.entered("Wait for green");
     assert!(
-        reads <= 2 + (BUILD_SECONDS / FALLBACK_SECONDS) as usize + early,
+        reads <= 2 + (BUILD_SECONDS / FALLBACK_SECONDS) as usize + 2 * early,
         "{reads} status reads of green"
     );
     let latency = green_seen_after_the_event(stack, &run).await;
@@ -231,11 +232,13 @@ async fn a_sixty_minute_green_build_ends_its_wait_with_rds_event_0244() {
         latency < 5.0,
         "green seen ready {latency:.2} s after the event"
     );
-    // Issue 20's goal is 60; the snapshot and deletion loops (14 and 17 states, still
-    // polled) keep the whole upgrade above it, and the four hook stages and the cleanup's
-    // start add one each (96 measured after the merge): see the closing note.
+    // Issue 20's goal is at most 60 state transitions for the whole upgrade (counted from the
+    // history: every state entered). Measured 61 (96 before the snapshot and deletion waits
+    // listened and the plumbing was folded): on the emulator the switchover's events come
+    // before its wait begins while the members still read as switching, so that wait ends on
+    // its fallback read (one transition more). The bound allows that one.
     assert!(
-        run.execution.transitions <= 100,
+        run.execution.transitions <= 61,
         "{} transitions for the whole upgrade: {:?}",
         run.execution.transitions,
         run.states()
@@ -257,7 +260,7 @@ async fn the_same_build_with_its_event_lost_ends_through_the_fallback_read() {
         woken.iter().all(|w| w["event"] != "RDS-EVENT-0244"),
         "the lost event woke nothing: {woken:?}"
     );
-    let reads = run.entered("Poll green");
+    let reads = run.entered("Poll green") + run.entered("Wait for green");
     let most = 2 + (BUILD_SECONDS / FALLBACK_SECONDS) as usize;
     println!(
         "60-minute green build, RDS-EVENT-0244 lost: {} state transitions, {reads} green reads, {timeouts} fallbacks",

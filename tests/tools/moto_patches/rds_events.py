@@ -35,7 +35,14 @@ from moto.events import models as events_models
 
 from . import faults, switchover_events, timeline
 
-DETAIL_TYPES = {"blue-green-deployment": ("RDS Blue Green Deployment Event", "BLUE_GREEN_DEPLOYMENT")}
+DETAIL_TYPES = {
+    "blue-green-deployment": ("RDS Blue Green Deployment Event", "BLUE_GREEN_DEPLOYMENT"),
+    # resource_events: the instance, cluster and snapshot events the waits listen for.
+    "db-instance": ("RDS DB Instance Event", "DB_INSTANCE"),
+    "db-cluster": ("RDS DB Cluster Event", "CLUSTER"),
+    "db-snapshot": ("RDS DB Snapshot Event", "SNAPSHOT"),
+    "db-cluster-snapshot": ("RDS DB Cluster Snapshot Event", "CLUSTER_SNAPSHOT"),
+}
 
 _original_record = switchover_events.record
 _clock: threading.Thread | None = None
@@ -82,7 +89,12 @@ def _record(backend: Any, bg: Any, event_id: str, at: Any = None, **names: Any) 
     _original_record(backend, bg, event_id, at, **names)
     if _dropped(bg, event_id):
         return
-    entry = eventbridge_event(backend, backend.events[-1], event_id)
+    deliver(backend, backend.events[-1], event_id)
+
+
+def deliver(backend: Any, event: Any, event_id: str) -> None:
+    """Puts one recorded RDS event on the default bus of its account and Region."""
+    entry = eventbridge_event(backend, event, event_id)
     try:
         events_models.events_backends[backend.account_id][backend.region_name].put_events([entry])
     except Exception:  # noqa: BLE001 - best effort, as RDS's delivery

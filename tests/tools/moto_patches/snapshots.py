@@ -10,7 +10,8 @@ with 100 % at once, so the product's "Wait for snapshot" loop never ran end to e
 Here a manual snapshot (CreateDBSnapshot, CreateDBClusterSnapshot, and the final snapshot of
 a deletion, which moto takes through the same calls) reads `creating` with 0 % for
 SNAPSHOT_SECONDS on the scaled clock (`timeline`), then `available` with 100 %: two minutes
-of AWS time, 1.2 s on the end-to-end stack, the next request on a plain server.
+of AWS time, 1.2 s on the end-to-end stack, the next request on a plain server; becoming
+available records AWS's event (`resource_events`: RDS-EVENT-0042 / 0075).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from moto.rds.models import RDSBackend
 
-from . import timeline
+from . import resource_events, timeline
 
 SNAPSHOT_SECONDS = 120.0
 
@@ -32,10 +33,12 @@ def _takes_time(snapshot: Any) -> Any:
     snapshot.status = "creating"
     snapshot.percent_progress = 0
 
-    def done(_: datetime) -> None:
+    def done(at: datetime) -> None:
         if snapshot.status == "creating":
             snapshot.status = "available"
             snapshot.percent_progress = 100
+            # RDS-EVENT-0042 / 0075 when it is available, as AWS records them.
+            resource_events.snapshot_available(snapshot, at)
 
     timeline.after(SNAPSHOT_SECONDS, done)
     return snapshot
