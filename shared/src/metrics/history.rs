@@ -10,9 +10,10 @@
 //!
 //! **RDS calls** are the ones the functions made: each answers `rdsCalls` (the functions'
 //! runtime adds it, [`crate::aws::meter`]), which the history keeps in the `TaskSucceeded`
-//! event's output (`Payload.rdsCalls` for `lambda:invoke`). Not in it: a step that failed (its
-//! error carries no count) and the task-token waits' invocations (their answer is not the task's
-//! output; they store the token in DynamoDB and call no RDS API).
+//! event's output (`Payload.rdsCalls` for `lambda:invoke`), and for a task-token wait in its
+//! `TaskSubmitted` event's output (the invocation's answer; the waits read the status before
+//! they store their token). Not in it: an invocation that answered an error (a step that
+//! failed, a wait that found nothing left to wait for): its error carries no count.
 //!
 //! "So far": read by notify at the end message, the history holds every state up to notify's
 //! own Task (entered and scheduled); the few states after it (the lock's release, the end
@@ -35,7 +36,7 @@ pub struct Tally {
 
 impl Tally {
     /// Adds one history event: its type as AWS names it (`TaskStateEntered`...) and, for a
-    /// `TaskSucceeded`, the task's output (the JSON text the history keeps).
+    /// `TaskSucceeded` or `TaskSubmitted`, the task's output (the JSON text the history keeps).
     pub fn add(&mut self, kind: &str, output: Option<&str>) {
         if kind.ends_with("StateEntered") {
             self.state_transitions += 1;
@@ -44,7 +45,7 @@ impl Tally {
             if !std::mem::take(&mut self.awaiting_first_attempt) {
                 self.state_transitions += 1; // a retry
             }
-        } else if kind == "TaskSucceeded" {
+        } else if kind == "TaskSucceeded" || kind == "TaskSubmitted" {
             self.rds_calls += output.map(rds_calls_of).unwrap_or(0);
         }
     }
@@ -66,10 +67,15 @@ impl Tally {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| crate::Error::from_sdk("GetExecutionHistory", e))?;
             for event in page.events() {
-                let output = (event.r#type() == &HistoryEventType::TaskSucceeded)
-                    .then(|| event.task_succeeded_event_details())
-                    .flatten()
-                    .and_then(|d| d.output());
+                let output = match event.r#type() {
+                    HistoryEventType::TaskSucceeded => event
+                        .task_succeeded_event_details()
+                        .and_then(|d| d.output()),
+                    HistoryEventType::TaskSubmitted => event
+                        .task_submitted_event_details()
+                        .and_then(|d| d.output()),
+                    _ => None,
+                };
                 tally.add(event.r#type().as_str(), output);
             }
         }
@@ -127,11 +133,20 @@ mod tests {
             ("TaskScheduled", None),
             ("TaskSucceeded", Some(r#"{"Item": {}}"#)), // DynamoDB: no RDS call
             ("TaskStateExited", None),
+            ("TaskStateEntered", None), // a task-token wait that read before it waited
+            ("TaskScheduled", None),
+            ("TaskStarted", None),
+            (
+                "TaskSubmitted",
+                Some(r#"{"Payload": {"purpose": "green", "rdsCalls": 2}, "StatusCode": 200}"#),
+            ),
+            ("TaskTimedOut", None),
+            ("TaskStateExited", None),
             ("FailStateEntered", None),
             ("ExecutionFailed", None),
         ]);
-        assert_eq!(t.state_transitions, 7, "6 states entered and 1 retry");
-        assert_eq!(t.rds_calls, 3);
+        assert_eq!(t.state_transitions, 8, "7 states entered and 1 retry");
+        assert_eq!(t.rds_calls, 5, "a success's 3 and a wait's 2");
     }
 
     #[test]

@@ -56,16 +56,7 @@ pub fn ask(event: &Event, m: &mut Message) {
             "green is kept; \"action\": \"abandon\" removes it later"
         }
     };
-    let machine = event
-        .execution
-        .state_machine_arn()
-        .unwrap_or_else(|| "<state machine ARN>".into());
-    let region = event
-        .execution
-        .region()
-        .map(|r| format!(" --region {r}"))
-        .unwrap_or_default();
-    let start = format!("aws stepfunctions start-execution --state-machine-arn {machine}{region}");
+    let start = super::stages::start_execution_command(event);
     let reject = input(event, "rejectInput", "reject");
     let buttons = if m.answerable {
         "Slack's Approve button, or "

@@ -1110,13 +1110,7 @@ fn a_deployment_located_by_a_step_is_kept_for_the_later_calls() {
         assert!(comparisons(first)
             .iter()
             .any(|c| c["Variable"] == "$.deployment" && c["IsNull"] == true));
-        loops.insert(
-            function_of(task).to_owned()
-                + ":"
-                + task["Parameters"]["Payload"]["operation"]
-                    .as_str()
-                    .unwrap_or(""),
-        );
+        loops.insert(call_key(task));
     }
     // Or the JSONata Choice after the step keeps it itself (Old blue deleted?).
     for (step, task) in lambda_tasks(&def) {
@@ -1136,13 +1130,7 @@ fn a_deployment_located_by_a_step_is_kept_for_the_later_calls() {
                 task["ResultSelector"]["deployment.$"], "$.Payload.deployment",
                 "{step} keeps the deployment it located"
             );
-            loops.insert(
-                function_of(task).to_owned()
-                    + ":"
-                    + task["Parameters"]["Payload"]["operation"]
-                        .as_str()
-                        .unwrap_or(""),
-            );
+            loops.insert(call_key(task));
         }
     }
     let expected: BTreeSet<String> = [
@@ -1259,6 +1247,12 @@ fn only_delete_old_may_delete_and_the_state_machine_invokes_only_the_six_functio
 fn select(path: &str, data: &Value) -> Option<Value> {
     let parsed = JsonPath::parse(path).unwrap_or_else(|e| panic!("`{path}` is not JSONPath: {e}"));
     parsed.query(data).exactly_one().ok().cloned()
+}
+
+/// `function:operation` of a Task, as the loops are keyed.
+fn call_key(task: &Value) -> String {
+    let (function, operation) = call_of(task);
+    format!("{function}:{operation}")
 }
 
 /// The function a Task calls and the operation it asks for (`""` when none).

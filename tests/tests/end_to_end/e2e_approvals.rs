@@ -386,7 +386,7 @@ async fn each_approval_takes_only_its_own_answer_and_the_cleanup_waits_for_its_a
         "Wait for approval",
         "Notify approved",
         "After the approval",
-        "Note the cleanup's start",
+        "Hook before cleanup?",
         "Delete old blue",
         "Done",
     ]);

@@ -68,7 +68,6 @@ async fn a_rolled_back_switchover_is_reported_with_production_unchanged_and_gree
     run.assert_path(&[
         "Switch over",
         "Notify switchover started",
-        "Poll switchover",
         "Wait for switchover",
         "Poll switchover",
     ]);

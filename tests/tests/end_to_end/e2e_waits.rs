@@ -236,9 +236,12 @@ async fn a_sixty_minute_green_build_ends_its_wait_with_rds_event_0244() {
     // history: every state entered). Measured 61 (96 before the snapshot and deletion waits
     // listened and the plumbing was folded): on the emulator the switchover's events come
     // before its wait begins while the members still read as switching, so that wait ends on
-    // its fallback read (one transition more). The bound allows that one.
+    // its fallback read (one transition more). Merged with the approval before the cleanup, the
+    // Choice that asks whether to ask (cleanupMode) adds one on every upgrade that deletes old
+    // blue: 63 measured with everything merged. The goal is not met; the bound keeps it from
+    // growing unnoticed.
     assert!(
-        run.execution.transitions <= 61,
+        run.execution.transitions <= 63,
         "{} transitions for the whole upgrade: {:?}",
         run.execution.transitions,
         run.states()
