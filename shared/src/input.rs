@@ -63,6 +63,29 @@ pub struct Approval {
 /// The longest `approval.by`/`via`/`reason` accepted (they go into messages and state).
 const MAX_APPROVAL_TEXT: usize = 500;
 
+impl Approval {
+    /// Each text short enough for a message (a database's answer or a fleet's).
+    pub fn check_texts(&self) -> Result<(), Error> {
+        for (field, value) in [
+            ("approval.by", &self.by),
+            ("approval.via", &self.via),
+            ("approval.reason", &self.reason),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > MAX_APPROVAL_TEXT)
+            {
+                return Err(Error::invalid(
+                    field,
+                    format!("is longer than {MAX_APPROVAL_TEXT} characters"),
+                    "shorten it",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The workflows the state machine offers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -421,23 +444,14 @@ impl Request {
                 "remove it, or set action to `approve` or `reject`",
             ));
         }
-        for (field, value) in [
-            ("approval.by", &approval.by),
-            ("approval.via", &approval.via),
-            ("approval.reason", &approval.reason),
-        ] {
-            if value
-                .as_ref()
-                .is_some_and(|v| v.chars().count() > MAX_APPROVAL_TEXT)
-            {
-                return Err(Error::invalid(
-                    field,
-                    format!("is longer than {MAX_APPROVAL_TEXT} characters"),
-                    "shorten it",
-                ));
-            }
+        if approval.for_ == Some(crate::waits::ApprovalFor::Wave) {
+            return Err(Error::invalid(
+                "approval.for",
+                "is `wave`, and only a fleet waits between waves",
+                "start the fleet state machine with {\"action\": \"approve\", \"fleet\": \"<name>\"}, or give `switchover` or `cleanup` here",
+            ));
         }
-        Ok(())
+        approval.check_texts()
     }
 
     /// The switchover window, in `window` mode.

@@ -10,6 +10,7 @@
 //! the wave's tolerance ([`outcome`], [`results`]) and to write the [`report`]. No function
 //! waits: Step Functions does. Files: [`store`].
 
+pub mod answer;
 pub mod discovery;
 pub mod lifecycle;
 pub mod manifest;

@@ -52,6 +52,12 @@ pub struct Summary {
     pub soak_seconds: u32,
     #[serde(default)]
     pub pause_after_wave: bool,
+    /// `waves.approveBetweenWaves` and how long each approval waits (the state machine's
+    /// TimeoutSecondsPath).
+    #[serde(default)]
+    pub approve_between_waves: bool,
+    #[serde(default = "default_approval_timeout")]
+    pub approval_timeout_seconds: u32,
     pub database_count: usize,
     pub wave_count: usize,
     /// Each wave's number and size (a percentage tolerance counts against it).
@@ -70,6 +76,10 @@ pub struct Summary {
     pub manifest: Option<ManifestRead>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+}
+
+fn default_approval_timeout() -> u32 {
+    crate::input::DEFAULT_APPROVAL_TIMEOUT_SECONDS
 }
 
 /// A wave's size.
@@ -358,6 +368,8 @@ pub fn build(
         tolerated_failures: request.waves.tolerated_failures,
         soak_seconds: request.waves.soak_seconds,
         pause_after_wave: request.waves.pause_after_wave,
+        approve_between_waves: request.waves.approve_between_waves,
+        approval_timeout_seconds: request.waves.approval_timeout_seconds,
         database_count: seen.len(),
         wave_count: waves.len(),
         waves,

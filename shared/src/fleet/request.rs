@@ -171,6 +171,15 @@ pub struct WavePolicy {
     /// with the next wave.
     #[serde(default)]
     pub pause_after_wave: bool,
+    /// Ask a person between waves instead (after each wave that started a database, not the
+    /// last): the fleet waits in the same execution for an `approve` or `reject` execution of
+    /// the fleet state machine (`{"action": "approve", "fleet": "<name>"}`), at most
+    /// `approvalTimeoutSeconds`; a reject or the deadline starts no later wave.
+    #[serde(default)]
+    pub approve_between_waves: bool,
+    /// How long a between-waves approval waits (the bounds of `options.approvalTimeoutSeconds`).
+    #[serde(default = "default_approval_timeout")]
+    pub approval_timeout_seconds: u32,
     /// Where a database's wave comes from when it names none: `tag` (the selection's or 1) or
     /// `upgradeRolloutOrder` (RDS's own order: first, second, last are waves 1, 2, 3). The
     /// `rds-bluegreen:wave` tag, or a listed wave, always wins.
@@ -255,6 +264,9 @@ fn default_max_concurrency() -> u32 {
 fn default_per_account_region() -> u32 {
     2
 }
+fn default_approval_timeout() -> u32 {
+    crate::input::DEFAULT_APPROVAL_TIMEOUT_SECONDS
+}
 
 impl Default for WavePolicy {
     fn default() -> Self {
@@ -282,21 +294,24 @@ impl FleetRequest {
         Ok(request)
     }
 
-    /// Checks what serde cannot.
-    pub fn validate(&self) -> Result<(), Error> {
-        let name_ok = (1..=MAX_FLEET_NAME).contains(&self.fleet.len())
-            && self.fleet.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && self
-                .fleet
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    /// A fleet's name: 1-16 letters, digits and hyphens (a fleet's or an answer's `fleet`).
+    pub fn check_name(fleet: &str) -> Result<(), Error> {
+        let name_ok = (1..=MAX_FLEET_NAME).contains(&fleet.len())
+            && fleet.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && fleet.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !name_ok {
             return Err(Error::invalid(
                 "fleet",
-                format!("`{}` is not a fleet name", self.fleet),
+                format!("`{fleet}` is not a fleet name"),
                 "give 1-16 letters, digits and hyphens, e.g. `pg16-december` (it starts every child execution's name)",
             ));
         }
+        Ok(())
+    }
+
+    /// Checks what serde cannot.
+    pub fn validate(&self) -> Result<(), Error> {
+        Self::check_name(&self.fleet)?;
         let sources = [
             self.targets.is_some(),
             self.manifest.is_some(),
@@ -406,7 +421,17 @@ impl WavePolicy {
                 "give at most 604800 seconds",
             ));
         }
-        Ok(())
+        if self.approve_between_waves && self.pause_after_wave {
+            return Err(Error::invalid(
+                "waves.approveBetweenWaves",
+                "and waves.pauseAfterWave are both true",
+                "choose one: approveBetweenWaves waits for a person in this execution, pauseAfterWave ends it after each wave",
+            ));
+        }
+        crate::input::check_approval_timeout(
+            "waves.approvalTimeoutSeconds",
+            self.approval_timeout_seconds,
+        )
     }
 }
 
@@ -435,6 +460,38 @@ mod tests {
         assert_eq!(r.database_notifications, Notifications::Failures);
         assert!(!r.waves.pause_after_wave);
         assert_eq!(r.waves.from, WaveSource::Tag);
+    }
+
+    #[test]
+    fn approval_between_waves_is_bounded_and_not_with_a_pause() {
+        let base = json!({"fleet": "f", "selection": [{"region": "us-east-1"}]});
+        let r = parse(base.clone()).unwrap();
+        assert!(!r.waves.approve_between_waves);
+        assert_eq!(r.waves.approval_timeout_seconds, 86_400);
+        let mut asked = base.clone();
+        asked["waves"] = json!({"approveBetweenWaves": true, "approvalTimeoutSeconds": 300});
+        let r = parse(asked).unwrap();
+        assert!(r.waves.approve_between_waves);
+        assert_eq!(r.waves.approval_timeout_seconds, 300);
+        for (waves, named) in [
+            (
+                json!({"approveBetweenWaves": true, "pauseAfterWave": true}),
+                "waves.approveBetweenWaves",
+            ),
+            (
+                json!({"approveBetweenWaves": true, "approvalTimeoutSeconds": 299}),
+                "waves.approvalTimeoutSeconds",
+            ),
+            (
+                json!({"approvalTimeoutSeconds": 604_801}),
+                "waves.approvalTimeoutSeconds",
+            ),
+        ] {
+            let mut v = base.clone();
+            v["waves"] = waves.clone();
+            let e = parse(v).unwrap_err();
+            assert_eq!(field(e), named, "{waves}");
+        }
     }
 
     #[test]

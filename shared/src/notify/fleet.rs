@@ -191,6 +191,63 @@ pub fn paused(
     m
 }
 
+/// The fleet waits between waves (`approveBetweenWaves`): the wave was told by the judge;
+/// this says how to approve or reject the next one, until when, and what the deadline does.
+pub fn approval(
+    s: &Summary,
+    wave: u32,
+    until: &str,
+    state_machine_arn: &str,
+    execution_arn: Option<&str>,
+) -> Message {
+    let mut m = base(
+        "fleet-approval",
+        &s.fleet,
+        Outcome::ActionNeeded,
+        execution_arn,
+    );
+    let answer = |action: &str| {
+        format!(
+            "{{\"action\": \"{action}\", \"fleet\": \"{}\", \"approval\": {{\"by\": \"<you>\"}}}}",
+            s.fleet
+        )
+    };
+    m.headline = format!(
+        "{} waits for approval after wave {wave} of {}",
+        s.action, s.wave_count
+    );
+    m.summary = format!(
+        "Wave {wave} is done (its message lists each database). The next wave starts only when someone approves, until {until} (UTC). Reject, or no answer by then, and no later wave starts: the fleet ends with its report, and nothing already done is undone."
+    );
+    m.facts = summary_facts(s);
+    m.facts.push(("Approve until".into(), until.to_owned()));
+    m.facts.push(("Approve".into(), answer("approve")));
+    m.facts.push(("Reject".into(), answer("reject")));
+    m.next_steps = vec![
+        format!(
+            "Approve: aws stepfunctions start-execution --state-machine-arn {state_machine_arn} --input '{}'",
+            answer("approve")
+        ),
+        format!(
+            "Reject: aws stepfunctions start-execution --state-machine-arn {state_machine_arn} --input '{}'",
+            answer("reject")
+        ),
+    ];
+    m
+}
+
+/// The fleet stopped between waves without a failure: a person rejected, or the approval's
+/// deadline passed. Said on the end message `finished` made.
+pub fn halted(m: &mut Message, error: &str, cause: &str) {
+    m.headline = m.headline.replacen("stopped", "stopped between waves", 1);
+    m.summary = format!("{cause} Later waves were not started; nothing already done is undone.");
+    m.error = Some(error.to_owned());
+    if error == "FleetRejected" {
+        m.outcome = Outcome::Info;
+        m.next_steps.clear();
+    }
+}
+
 /// The fleet's end: every database's outcome, and where the full report is.
 pub fn finished(
     s: &Summary,

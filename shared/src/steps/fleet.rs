@@ -13,12 +13,15 @@ use crate::error::Error;
 use crate::fleet::discovery::{self, Found};
 use crate::fleet::lifecycle::{self, Support};
 use crate::fleet::outcome::Outcome;
+use crate::fleet::outcome::Status;
 use crate::fleet::plan::{self, BatchRef, ManifestRead, Roster, Skipped, Sourced, Summary};
 use crate::fleet::request::{FleetAction, FleetRequest, Selection, WaveSource};
 use crate::fleet::store::{self, Store};
-use crate::fleet::{manifest, report, results};
+use crate::fleet::{answer, manifest, report, results};
 use crate::input::{Engine, Request, Target};
 use crate::notify::{fleet as messages, Notifier};
+use crate::waits::TokenStore;
+use std::time::SystemTime;
 
 /// The plan event: the fleet's input, this execution's name (its folder in the bucket) and
 /// the report bucket.
@@ -281,12 +284,38 @@ struct FleetEvent {
     stopped: bool,
     #[serde(default)]
     paused: bool,
+    /// Why no later wave started when a person rejected or the approval's deadline passed
+    /// (`report` stage): `{"Error": "FleetRejected"|"FleetApprovalExpired", "Cause": ...}`.
+    #[serde(default)]
+    halted: Option<Halted>,
+    /// The between-waves wait (`approval` stage).
+    #[serde(default)]
+    wait: Option<FleetWait>,
     #[serde(default)]
     error: Value,
     #[serde(default)]
     request: Value,
     #[serde(default)]
     execution: Value,
+}
+
+/// Why the fleet stopped between waves without a failure.
+#[derive(Debug, Clone, Deserialize)]
+struct Halted {
+    #[serde(rename = "Error")]
+    error: String,
+    #[serde(rename = "Cause")]
+    cause: String,
+}
+
+/// What the `approval` stage stores and tells: the task token and when it was asked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FleetWait {
+    token: String,
+    asked_at: String,
+    wave: u32,
+    state_machine_arn: String,
 }
 
 /// The current wave's figures, carried from batch to batch.
@@ -351,6 +380,10 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
             let store = store(&summary)?;
             finish(&summary, &event, &store, notifier, arn).await
         }
+        "approval" => {
+            let summary = summary()?;
+            ask_approval(&summary, &event, notifier, arn).await
+        }
         "failed" => {
             let fleet = event
                 .request
@@ -380,14 +413,15 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         other => Err(Error::invalid(
             "fleetStage",
             format!("`{other}` is not a fleet stage"),
-            "use started, batch, report or failed",
+            "use started, batch, approval, report or failed",
         )),
     }
 }
 
 /// Reads a batch's results (ResultWriter), keeps its outcomes, counts the wave's failures
 /// against its tolerance and, at the wave's end, tells the wave. Answers `continue`, `stop`
-/// (over tolerance) or `pause` (`pauseAfterWave`, after a wave that started something).
+/// (over tolerance), `pause` (`pauseAfterWave`) or `approve` (`approveBetweenWaves`), both
+/// only after a wave that started something and is not the last.
 async fn judge(
     summary: &Summary,
     batch: &BatchRef,
@@ -431,20 +465,66 @@ async fn judge(
         .map_or(batch.databases, |w| w.databases);
     let stop = tally.failed > summary.tolerated_failures.allowed(size);
     let last_wave = summary.waves.last().map(|w| w.wave) == Some(batch.wave);
-    let pause =
-        !stop && batch.last_of_wave && summary.pause_after_wave && tally.started > 0 && !last_wave;
+    let between = !stop && batch.last_of_wave && tally.started > 0 && !last_wave;
     if batch.last_of_wave || stop {
         let wave = wave_outcomes(store, summary, batch).await?;
         notifier
             .deliver(&messages::wave(summary, batch.wave, &wave, stop, arn))
             .await;
     }
-    let verdict = match (stop, pause) {
-        (true, _) => "stop",
-        (false, true) => "pause",
-        _ => "continue",
+    let verdict = if stop {
+        "stop"
+    } else if between && summary.pause_after_wave {
+        "pause"
+    } else if between && summary.approve_between_waves {
+        "approve"
+    } else {
+        "continue"
     };
     Ok(json!({"verdict": verdict, "tally": tally}))
+}
+
+/// Stores the between-waves token on the fleet's item (`fleet/<name>`) and tells people how
+/// to approve or reject the next wave, until when, and what the deadline does.
+async fn ask_approval(
+    summary: &Summary,
+    event: &FleetEvent,
+    notifier: &Notifier,
+    arn: Option<&str>,
+) -> Result<Value, Error> {
+    let wait = event.wait.as_ref().ok_or_else(|| {
+        Error::invalid(
+            "wait",
+            "is missing",
+            "pass {token: $$.Task.Token, askedAt, wave, stateMachineArn} to the approval stage",
+        )
+    })?;
+    let clients = notifier.clients().ok_or_else(|| {
+        Error::Configuration("the notify function has no AWS clients to store the wait".into())
+    })?;
+    let tokens = TokenStore::from_env(clients.base())?;
+    let holder = arn.unwrap_or_default();
+    // The deadline counts from the ask, as the state's TimeoutSecondsPath does.
+    let now = crate::notify::format::parse_rfc3339(&wait.asked_at).unwrap_or_else(SystemTime::now);
+    let key = answer::wait_key(&summary.fleet);
+    let waiting = tokens
+        .store_fleet_wait(
+            &key,
+            holder,
+            &wait.token,
+            summary.approval_timeout_seconds,
+            now,
+        )
+        .await?;
+    let message = messages::approval(
+        summary,
+        wait.wave,
+        &waiting.until,
+        &wait.state_machine_arn,
+        arn,
+    );
+    notifier.deliver(&message).await;
+    Ok(json!({"key": key, "until": waiting.until}))
 }
 
 /// Every outcome of `batch`'s wave so far.
@@ -476,7 +556,12 @@ async fn finish(
         let key = store::outcomes_key(&summary.prefix, b.wave, b.batch);
         outcomes.extend(store.get_json::<Vec<Outcome>>(&key).await?);
     }
-    let all = report::complete(summary, &roster, &outcomes, event.paused);
+    let mut all = report::complete(summary, &roster, &outcomes, event.paused);
+    if let Some(h) = &event.halted {
+        for o in all.iter_mut().filter(|o| o.status == Status::Skipped) {
+            o.cause = Some(format!("not started: {}", h.cause));
+        }
+    }
     crate::metrics::fleet_databases(&all);
     let name = event
         .execution
@@ -512,11 +597,16 @@ async fn finish(
             json!({"result": "paused", "failed": failed, "wave": wave, "report": location, "resumeInput": event.request}),
         );
     }
-    let message = messages::finished(summary, &all, event.stopped, &location, arn);
+    let mut message = messages::finished(summary, &all, event.stopped, &location, arn);
+    if let Some(h) = &event.halted {
+        messages::halted(&mut message, &h.error, &h.cause);
+    }
     notifier.deliver(&message).await;
-    let result = match (event.stopped, failed) {
-        (true, _) => "stopped",
-        (false, 0) => "succeeded",
+    let result = match (event.stopped, failed, &event.halted) {
+        (true, _, Some(h)) if h.error == "FleetRejected" => "rejected",
+        (true, _, Some(_)) => "expired",
+        (true, _, None) => "stopped",
+        (false, 0, _) => "succeeded",
         _ => "incomplete",
     };
     Ok(json!({"result": result, "failed": failed, "report": location}))

@@ -30,6 +30,19 @@ pub async fn handle_any(
 ) -> Result<serde_json::Value, Error> {
     let answer = if event.get("operation").and_then(|o| o.as_str()) == Some("status") {
         serde_json::to_value(status(event, clients).await?)
+    } else if event.get("operation").and_then(|o| o.as_str()) == Some("fleet-answer") {
+        // A person's answer to a fleet waiting between waves: checked, nothing read or written.
+        let name = event
+            .get("executionName")
+            .and_then(|n| n.as_str())
+            .unwrap_or("unknown")
+            .to_owned();
+        let input = event.get("answer").cloned().unwrap_or_default();
+        serde_json::to_value(crate::fleet::answer::FleetAnswer::from_value(
+            input,
+            &name,
+            std::time::SystemTime::now(),
+        )?)
     } else if super::fleet::is_plan(&event) {
         serde_json::to_value(super::fleet::plan(event, clients).await?)
     } else if event.get("operation").and_then(|o| o.as_str()) == Some("identify") {

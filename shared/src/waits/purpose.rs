@@ -19,6 +19,9 @@ pub enum Purpose {
     ApprovalSwitchover,
     /// A person's approval before old blue is deleted.
     ApprovalCleanup,
+    /// A person's approval of a fleet's next wave (`waves.approveBetweenWaves`), stored on
+    /// the fleet's item `fleet/<name>`, never a database's.
+    ApprovalWave,
 }
 
 /// What a person's answer is for (`approval.for`, and `for` in the answer the waiting
@@ -33,6 +36,8 @@ pub enum ApprovalFor {
     Switchover,
     /// `cleanupMode: approval`'s wait, before old blue is deleted.
     Cleanup,
+    /// A fleet's wait between waves (the fleet state machine's answers only).
+    Wave,
 }
 
 impl ApprovalFor {
@@ -41,6 +46,7 @@ impl ApprovalFor {
         match self {
             ApprovalFor::Switchover => Purpose::ApprovalSwitchover,
             ApprovalFor::Cleanup => Purpose::ApprovalCleanup,
+            ApprovalFor::Wave => Purpose::ApprovalWave,
         }
     }
 }
@@ -55,12 +61,16 @@ impl Purpose {
             Purpose::Snapshot => "snapshot",
             Purpose::ApprovalSwitchover => "approval-switchover",
             Purpose::ApprovalCleanup => "approval-cleanup",
+            Purpose::ApprovalWave => "approval-wave",
         }
     }
 
     /// Whether a person (not an RDS event) answers this wait.
     pub fn is_approval(self) -> bool {
-        matches!(self, Purpose::ApprovalSwitchover | Purpose::ApprovalCleanup)
+        matches!(
+            self,
+            Purpose::ApprovalSwitchover | Purpose::ApprovalCleanup | Purpose::ApprovalWave
+        )
     }
 }
 
@@ -77,6 +87,7 @@ mod tests {
             Purpose::Snapshot,
             Purpose::ApprovalSwitchover,
             Purpose::ApprovalCleanup,
+            Purpose::ApprovalWave,
         ] {
             let wire = serde_json::to_value(p).unwrap();
             assert_eq!(wire, serde_json::json!(p.name()));
@@ -90,6 +101,7 @@ mod tests {
         for (answer, purpose) in [
             (ApprovalFor::Switchover, "approval-switchover"),
             (ApprovalFor::Cleanup, "approval-cleanup"),
+            (ApprovalFor::Wave, "approval-wave"),
         ] {
             assert_eq!(answer.purpose().name(), purpose);
             // The wire name the state machine joins to `approval-` (the take's condition).

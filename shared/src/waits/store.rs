@@ -148,6 +148,69 @@ impl TokenStore {
             },
         }
     }
+
+    /// Stores a fleet's between-waves token on the fleet's item `key` (`fleet/<name>`, no
+    /// lock: a fleet holds none), `holder` being the fleet's execution. Refused (`Locked`,
+    /// naming the other execution) only while another execution's wait is open and unexpired,
+    /// so a fleet of the same name never takes another's wait.
+    pub async fn store_fleet_wait(
+        &self,
+        key: &str,
+        holder: &str,
+        token: &str,
+        timeout_seconds: u32,
+        now: SystemTime,
+    ) -> Result<Waiting, Error> {
+        let until = now + Duration::from_secs(timeout_seconds.into());
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("lockKey", AttributeValue::S(key.to_owned()))
+            .update_expression(
+                "SET #holder = :me, waitToken = :token, waitPurpose = :purpose, waitSince = :since, waitExpiresAt = :exp REMOVE lastAnswer",
+            )
+            .condition_expression(
+                "attribute_not_exists(waitToken) OR #holder = :me OR waitExpiresAt < :now",
+            )
+            .expression_attribute_names("#holder", "holder")
+            .expression_attribute_values(":me", AttributeValue::S(holder.to_owned()))
+            .expression_attribute_values(":token", AttributeValue::S(token.to_owned()))
+            .expression_attribute_values(
+                ":purpose",
+                AttributeValue::S(Purpose::ApprovalWave.name().to_owned()),
+            )
+            .expression_attribute_values(":since", AttributeValue::S(rfc3339(now)))
+            .expression_attribute_values(
+                ":exp",
+                AttributeValue::N(epoch_seconds(until).to_string()),
+            )
+            .expression_attribute_values(
+                ":now",
+                AttributeValue::N(epoch_seconds(now).to_string()),
+            )
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match out {
+            Ok(_) => Ok(Waiting {
+                purpose: Purpose::ApprovalWave,
+                until: rfc3339(until),
+            }),
+            Err(e) => match e.as_service_error() {
+                Some(UpdateItemError::ConditionalCheckFailedException(c)) => Err(Error::Locked {
+                    key: key.to_owned(),
+                    holder: c
+                        .item()
+                        .and_then(|i| i.get("holder"))
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_else(|| "another execution".to_owned()),
+                }),
+                _ => Err(Error::from_sdk("dynamodb:UpdateItem", e)),
+            },
+        }
+    }
 }
 
 /// Only the holder writes its token. A wait an RDS event may end is refused after a newer hint

@@ -1488,3 +1488,187 @@ async fn a_large_fleet_keeps_its_caps_and_measures_its_pace() {
         calls as f64 / lanes.len() as f64,
     );
 }
+
+/// Until the fleet's item `fleet/<fleet>` holds its between-waves wait; fails at once, with
+/// what the fleet did, when it ended instead.
+async fn until_the_fleet_waits(hub: &Hub, fleet: &str, execution: &str) {
+    let deadline = std::time::Instant::now() + FLEET_TIMEOUT;
+    let key = format!("fleet/{fleet}");
+    while seed::lock_text(&hub.stack.moto, &key, "waitPurpose")
+        .await
+        .as_deref()
+        != Some("approval-wave")
+    {
+        let described = hub
+            .stack
+            .sfn()
+            .call("DescribeExecution", json!({"executionArn": execution}))
+            .await;
+        if described["status"] != "RUNNING" || std::time::Instant::now() > deadline {
+            let ended = hub.stack.sfn().wait(execution, Duration::ZERO).await;
+            panic!(
+                "{fleet} stored no wave approval: {} {:?} {:?} {:?}",
+                ended.status, ended.error, ended.cause, ended.states
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// An approve or reject execution of the fleet machine, run to its end.
+async fn answer_fleet(hub: &Hub, action: &str, fleet: &str, by: &str) -> Execution {
+    let input = json!({"action": action, "fleet": fleet, "approval": {"by": by, "reason": "checked wave 1"}});
+    let run = hub
+        .stack
+        .sfn()
+        .run(
+            &hub.fleet_machine,
+            &unique(&format!("{fleet}-{action}")),
+            &input,
+            FLEET_TIMEOUT,
+        )
+        .await;
+    assert_eq!(run.status, "SUCCEEDED", "{action} {fleet}: {:?}", run.cause);
+    assert!(
+        !run.states.iter().any(|s| s == "Plan the fleet"),
+        "an answer plans nothing"
+    );
+    run
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a_reject_stops_it() {
+    let hub = hub().await;
+    let moto = &hub.stack.moto;
+    let sfn = hub.stack.sfn();
+    // Two fleets side by side, each two waves of one database (dry runs: fast).
+    let fleets = [unique("fa-ok"), unique("fa-no")];
+    let mut all_dbs = Vec::new();
+    let mut executions = Vec::new();
+    for fleet in &fleets {
+        let dbs: Vec<Db> = (1..=2)
+            .map(|wave| Db {
+                account: DRY_RUN_ACCOUNT,
+                region: "ca-central-1",
+                id: format!("{fleet}-db{wave}"),
+                engine: "aurora-mysql",
+                wave,
+            })
+            .collect();
+        for d in &dbs {
+            d.seed(moto, 7).await;
+        }
+        let input = json!({
+            "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
+            "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
+            "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
+            "waves": {"approveBetweenWaves": true, "approvalTimeoutSeconds": 300}
+        });
+        executions.push(sfn.start(&hub.fleet_machine, &unique(fleet), &input).await);
+        all_dbs.push(dbs);
+    }
+    // An answer with no fleet waiting changes nothing and ends quietly.
+    let nobody = answer_fleet(hub, "approve", &unique("fa-none"), "jane").await;
+    let out = nobody.output.clone().expect("output");
+    assert_eq!(out["status"], "not taken", "{out}");
+    assert_eq!(out["notTaken"]["Error"], "NothingToApprove", "{out}");
+    assert!(!nobody.states.iter().any(|s| s == "Answer the fleet"));
+
+    for (fleet, execution) in fleets.iter().zip(&executions) {
+        until_the_fleet_waits(hub, fleet, execution).await;
+        assert_eq!(children(hub, fleet).await.len(), 1, "wave 2 waits");
+        let told = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+        let ask = told
+            .iter()
+            .find(|m| m.attributes["stage"] == "fleet-approval")
+            .unwrap_or_else(|| panic!("an approval message for {fleet}"));
+        let text = serde_json::from_str::<Value>(&ask.body).expect("a JSON message")["text"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for said in [
+            format!(r#"{{"action": "approve", "fleet": "{fleet}""#),
+            format!(r#"{{"action": "reject", "fleet": "{fleet}""#),
+            "Approve until".to_owned(),
+            "no later wave starts".to_owned(),
+        ] {
+            assert!(text.contains(&said), "{said} in {text}");
+        }
+    }
+
+    // Approve the first, reject the second, at once.
+    let (approved, rejected) = tokio::join!(
+        answer_fleet(hub, "approve", &fleets[0], "jane"),
+        answer_fleet(hub, "reject", &fleets[1], "omar"),
+    );
+    for (run, fleet, execution) in [
+        (&approved, &fleets[0], &executions[0]),
+        (&rejected, &fleets[1], &executions[1]),
+    ] {
+        let out = run.output.clone().expect("output");
+        assert_eq!(out["status"], "answered", "{out}");
+        assert_eq!(out["key"], format!("fleet/{fleet}"));
+        assert_eq!(&out["execution"], execution, "the fleet's own wait");
+    }
+
+    let ok = sfn.wait(&executions[0], FLEET_TIMEOUT).await;
+    assert_eq!(ok.status, "SUCCEEDED", "{:?}", ok.cause);
+    let (ok_report, _) = report(hub, &fleets[0], &ok);
+    let status = statuses(&ok_report);
+    assert_eq!(
+        [
+            &status[&all_dbs[0][0].label()],
+            &status[&all_dbs[0][1].label()]
+        ],
+        ["passed", "passed"],
+        "wave 2 ran after the approve"
+    );
+    assert_eq!(children(hub, &fleets[0]).await.len(), 2);
+
+    let no = sfn.wait(&executions[1], FLEET_TIMEOUT).await;
+    assert_eq!(
+        no.status, "SUCCEEDED",
+        "a reject is a decision: {:?}",
+        no.cause
+    );
+    let out = no.output.clone().expect("output");
+    assert_eq!(out["status"], "rejected", "{out}");
+    assert_eq!(out["approval"]["by"], "omar");
+    assert_eq!(out["halted"]["Error"], "FleetRejected");
+    assert_eq!(
+        children(hub, &fleets[1]).await.len(),
+        1,
+        "wave 2 never started"
+    );
+    let (no_report, _) = report(hub, &fleets[1], &no);
+    let skipped = no_report["databases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["database"] == all_dbs[1][1].label())
+        .cloned()
+        .expect("wave 2's database in the report");
+    assert_eq!(skipped["status"], "skipped", "{skipped}");
+    let cause = skipped["cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains("rejected by omar") && cause.contains("checked wave 1"),
+        "{cause}"
+    );
+    let told = notifications_about(hub.stack, &format!("fleet {}", fleets[1])).await;
+    let ends: Vec<_> = told
+        .iter()
+        .filter(|m| m.attributes["stage"] == "fleet-finished")
+        .collect();
+    assert_eq!(ends.len(), 1, "told once: {told:?}");
+    assert!(
+        ends[0].body.contains("rejected by omar"),
+        "{}",
+        ends[0].body
+    );
+
+    // A second answer finds the wait answered: nothing changes.
+    let late = answer_fleet(hub, "approve", &fleets[1], "jane").await;
+    let out = late.output.clone().expect("output");
+    assert_eq!(out["notTaken"]["Error"], "AlreadyAnswered", "{out}");
+    assert_eq!(children(hub, &fleets[1]).await.len(), 1);
+}
