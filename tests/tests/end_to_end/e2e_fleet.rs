@@ -1562,7 +1562,9 @@ async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a
             "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
             "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
             "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
-            "waves": {"approveBetweenWaves": true, "approvalTimeoutSeconds": 300}
+            // The longest deadline: token timeouts are scaled like every wait (300 s would be
+            // 3 s here, shorter than a loaded machine takes to answer).
+            "waves": {"approveBetweenWaves": true, "approvalTimeoutSeconds": 604_800}
         });
         executions.push(sfn.start(&hub.fleet_machine, &unique(fleet), &input).await);
         all_dbs.push(dbs);
