@@ -6,33 +6,13 @@
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
-const { createRequire } = require('node:module');
-
-const { runSimulation } = createRequire(path.join(__dirname, '..', 'tools', 'package.json'))(
-  '@cloud-copilot/iam-simulate',
-);
-const { HUB, REGION, hubRole, hubTemplate, hub } = require('./templates.cjs');
+const { HUB, REGION, decideForMachine } = require('./templates.cjs');
 
 const A = 'Allowed';
 const D = 'denied';
 const TABLE = `arn:aws:dynamodb:${REGION}:${HUB}:table/hub-LockTable`;
 
-async function decide(action, resource) {
-  const identityPolicies = hubTemplate.Resources.FleetStateMachine.Properties.Policies
-    .map((p, i) => ({ name: `FleetStateMachine-${i}`, policy: { Version: '2012-10-17', ...hub.resolve(p) } }));
-  const out = await runSimulation(
-    {
-      identityPolicies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      request: { action, principal: hubRole('FleetStateMachine'), resource: { accountId: HUB, resource }, contextVariables: {} },
-    },
-    {},
-  );
-  if (out.resultType === 'error') throw new Error(`${action} on ${resource}: ${JSON.stringify(out.errors)}`);
-  return out.overallResult;
-}
+const decide = (action, resource) => decideForMachine('FleetStateMachine', action, resource);
 
 for (const [action, resource, expected] of [
   ['dynamodb:UpdateItem', TABLE, A],

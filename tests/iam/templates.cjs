@@ -102,7 +102,31 @@ function memberPolicies() {
   return out;
 }
 
+// How IAM decides `action` on `resource` (in the hub account) for the role SAM makes for the
+// state machine `machine` (a template resource id such as `StateMachine`), from its policies.
+async function decideForMachine(machine, action, resource) {
+  const path = require('node:path');
+  const { createRequire } = require('node:module');
+  const { runSimulation } = createRequire(path.join(__dirname, '..', 'tools', 'package.json'))(
+    '@cloud-copilot/iam-simulate',
+  );
+  const identityPolicies = hubTemplate.Resources[machine].Properties.Policies
+    .map((p, i) => ({ name: `${machine}-${i}`, policy: { Version: '2012-10-17', ...hub.resolve(p) } }));
+  const out = await runSimulation(
+    {
+      identityPolicies,
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      request: { action, principal: hubRole(machine), resource: { accountId: HUB, resource }, contextVariables: {} },
+    },
+    {},
+  );
+  if (out.resultType === 'error') throw new Error(`${action} on ${resource}: ${JSON.stringify(out.errors)}`);
+  return out.overallResult;
+}
+
 module.exports = {
+  decideForMachine,
   HUB, MEMBER, OUTSIDE, REGION, EXTERNAL_ID, ENROLLED, OTHER_ORG_ROLE, MEMBER_ROLE, MANIFEST_WRITER,
   hubRole, rds, hubTemplate, hub, hubResolver, hubFunctionPolicies,
   memberTemplate, member, memberResolver, memberRoleName, memberRoleArn, memberRolePolicies,
