@@ -264,6 +264,16 @@ async fn mysql_groups(moto: &Moto, fleet: &str, dbs: &[Db]) {
 }
 
 /// Fleet options: upgrade targets per engine, no grace period (a day would take minutes even scaled).
+/// A dry-run fleet of Aurora MySQL databases `dbs`, with `waves`.
+fn dry_run_input(fleet: &str, dbs: &[Db], waves: Value) -> Value {
+    json!({
+        "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
+        "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
+        "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
+        "waves": waves,
+    })
+}
+
 fn upgrade_input(fleet: &str, dbs: &[Db], waves: Value) -> Value {
     json!({
         "fleet": fleet,
@@ -1142,12 +1152,11 @@ async fn a_fleet_pauses_after_a_wave_and_the_same_input_goes_on_then_finds_every
     for d in &dbs {
         d.seed(moto, 7).await;
     }
-    let input = json!({
-        "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
-        "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
-        "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
-        "waves": {"pauseAfterWave": true, "toleratedFailures": "50%"}
-    });
+    let input = dry_run_input(
+        &fleet,
+        &dbs,
+        json!({"pauseAfterWave": true, "toleratedFailures": "50%"}),
+    );
 
     // First start: wave 1 runs, the fleet ends `paused` with the input to go on.
     let paused = run_fleet(hub, &input).await;
@@ -1317,12 +1326,7 @@ async fn a_fleet_stopped_from_outside_is_told_through_the_end_rule() {
     for d in &dbs {
         d.seed(moto, 7).await;
     }
-    let input = json!({
-        "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
-        "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
-        "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
-        "waves": {"soakSeconds": 600000}
-    });
+    let input = dry_run_input(&fleet, &dbs, json!({"soakSeconds": 600000}));
     let name = unique(&fleet);
     let pattern = end_rule_for(
         hub.stack,
@@ -1558,14 +1562,13 @@ async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a
         for d in &dbs {
             d.seed(moto, 7).await;
         }
-        let input = json!({
-            "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
-            "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
-            "engineOptions": {"aurora-mysql": {"targetEngineVersion": AURORA_TARGET}},
-            // The longest deadline: token timeouts are scaled like every wait (300 s would be
-            // 3 s here, shorter than a loaded machine takes to answer).
-            "waves": {"approveBetweenWaves": true, "approvalTimeoutSeconds": 604_800}
-        });
+        // The longest deadline: token timeouts are scaled like every wait (300 s would be 3 s
+        // here, shorter than a loaded machine takes to answer).
+        let input = dry_run_input(
+            fleet,
+            &dbs,
+            json!({"approveBetweenWaves": true, "approvalTimeoutSeconds": 604_800}),
+        );
         executions.push(sfn.start(&hub.fleet_machine, &unique(fleet), &input).await);
         all_dbs.push(dbs);
     }
