@@ -144,7 +144,9 @@ async fn a_signed_approval_starts_one_execution_with_the_approvers_name() {
         json!({
             "action": "approve",
             "target": {"accountId": ACCOUNT, "region": REGION, "identifier": database, "engine": "aurora-postgresql"},
-            "approval": {"by": "slack:U0E2EJANE (jane.doe)", "via": "slack",
+            // The button carries no `for` (as sent before cleanup and wave buttons existed):
+            // a switchover's, said explicitly in the answer.
+            "approval": {"by": "slack:U0E2EJANE (jane.doe)", "via": "slack", "for": "switchover",
                          "reason": format!("approve clicked in Slack on the message of execution {database}-upgrade")},
         })
     );
