@@ -202,8 +202,10 @@ mod tests {
         ButtonValue::decode(button["value"].as_str().unwrap()).unwrap()
     }
 
-    fn confirm(button: &Value) -> &str {
-        button["confirm"]["text"]["text"].as_str().unwrap()
+    /// Asserts the button's confirmation says `text`.
+    fn says(button: &Value, text: &str) {
+        let confirm = button["confirm"]["text"]["text"].as_str().unwrap();
+        assert!(confirm.contains(text), "{text}: {button}");
     }
 
     #[test]
@@ -217,8 +219,8 @@ mod tests {
         assert_eq!(target.account_id.as_deref(), Some("111122223333"));
         assert_eq!(for_, &ApprovalFor::Switchover);
         assert_eq!(value.execution_name(), "orders-1");
-        assert!(confirm(&approve).contains("Switch *orders* over"));
-        assert!(confirm(&reject).contains("blue keeps serving"));
+        says(&approve, "Switch *orders* over");
+        says(&reject, "blue keeps serving");
     }
 
     #[test]
@@ -227,14 +229,8 @@ mod tests {
         let value = value_of(&reject);
         assert_eq!(value.question.for_(), ApprovalFor::Cleanup);
         assert_eq!(value.question.subject(), "orders");
-        assert!(
-            confirm(&approve).contains("Delete old blue of *orders*"),
-            "{approve}"
-        );
-        assert!(
-            confirm(&reject).contains("Keep old blue of *orders*"),
-            "{reject}"
-        );
+        says(&approve, "Delete old blue of *orders*");
+        says(&reject, "Keep old blue of *orders*");
         assert_eq!(approve["confirm"]["title"]["text"], "Approve orders?");
     }
 
@@ -257,14 +253,8 @@ mod tests {
             }
         );
         assert_eq!(value.execution, fleet);
-        assert!(
-            confirm(&approve).contains("next wave of *fleet pg16-dec*"),
-            "{approve}"
-        );
-        assert!(
-            confirm(&reject).contains("no later wave starts"),
-            "{reject}"
-        );
+        says(&approve, "next wave of *fleet pg16-dec*");
+        says(&reject, "no later wave starts");
     }
 
     #[test]

@@ -379,6 +379,35 @@ async fn transitions(hub: &Hub, execution_arn: &str) -> usize {
         .count()
 }
 
+/// template.yaml's execution-status rule for the fleet machine, narrowed to the execution `name`.
+async fn fleet_end_rule(hub: &Hub, name: &str) -> Value {
+    end_rule_for(
+        hub.stack,
+        &[("FleetStateMachine", hub.fleet_machine.as_str())],
+        name,
+    )
+    .await
+}
+
+/// The report's status of each of `dbs`, in order.
+pub(crate) fn statuses_of(
+    hub: &Hub,
+    fleet: &str,
+    execution: &Execution,
+    dbs: &[Db],
+) -> Vec<String> {
+    let (report, _) = report(hub, fleet, execution);
+    let status = statuses(&report);
+    dbs.iter()
+        .map(|d| {
+            status
+                .get(&d.label())
+                .cloned()
+                .unwrap_or_else(|| format!("absent from {report}"))
+        })
+        .collect()
+}
+
 /// Runs the fleet to its end.
 async fn run_fleet(hub: &Hub, input: &Value) -> Execution {
     let name = unique(input["fleet"].as_str().unwrap_or("fleet"));
@@ -787,12 +816,7 @@ async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_
     // The template's execution-status rule, narrowed to this fleet's execution: the fleet
     // told its end itself (the wave message and the report's end), so the rule adds nothing.
     let name = unique(&fleet);
-    end_rule_for(
-        hub.stack,
-        &[("FleetStateMachine", hub.fleet_machine.as_str())],
-        &name,
-    )
-    .await;
+    fleet_end_rule(hub, &name).await;
     let first = hub
         .stack
         .sfn()
@@ -1639,13 +1663,8 @@ async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a
 
     let ok = sfn.wait(&executions[0], FLEET_TIMEOUT).await;
     assert_eq!(ok.status, "SUCCEEDED", "{:?}", ok.cause);
-    let (ok_report, _) = report(hub, &fleets[0], &ok);
-    let status = statuses(&ok_report);
     assert_eq!(
-        [
-            &status[&all_dbs[0][0].label()],
-            &status[&all_dbs[0][1].label()]
-        ],
+        statuses_of(hub, &fleets[0], &ok, &all_dbs[0]),
         ["passed", "passed"],
         "wave 2 ran after the approve"
     );
@@ -1708,12 +1727,7 @@ async fn a_fleet_whose_approval_deadline_passes_starts_no_later_wave_and_says_so
     let hub = hub().await;
     let fleet = unique("fa-late");
     let name = unique(&fleet);
-    end_rule_for(
-        hub.stack,
-        &[("FleetStateMachine", hub.fleet_machine.as_str())],
-        &name,
-    )
-    .await;
+    fleet_end_rule(hub, &name).await;
     let (dbs, execution) = start_asking_between_two_waves(hub, &fleet, &name, 300).await;
     let ended = hub.stack.sfn().wait(&execution, FLEET_TIMEOUT).await;
     assert_eq!(ended.status, "FAILED", "{:?}", ended.states);
@@ -1731,12 +1745,9 @@ async fn a_fleet_whose_approval_deadline_passes_starts_no_later_wave_and_says_so
         );
     }
     assert_eq!(children(hub, &fleet).await.len(), 1, "wave 2 never started");
-    let (fleet_report, _) = report(hub, &fleet, &ended);
-    let status = statuses(&fleet_report);
     assert_eq!(
-        [&status[&dbs[0].label()], &status[&dbs[1].label()]],
-        ["passed", "skipped"],
-        "{fleet_report}"
+        statuses_of(hub, &fleet, &ended, &dbs),
+        ["passed", "skipped"]
     );
 
     // Told once: the report's message; the execution's end reaches notify through the rule

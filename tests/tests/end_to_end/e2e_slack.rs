@@ -15,7 +15,7 @@ use crate::e2e_approvals::{
     upgrade_waiting_for_approval, wait_purpose, LONG,
 };
 use crate::e2e_fleet::{
-    children, hub, report, start_asking_between_two_waves, statuses, until_the_fleet_waits,
+    children, hub, start_asking_between_two_waves, statuses_of, until_the_fleet_waits,
     FLEET_TIMEOUT, LONGEST_APPROVAL,
 };
 use crate::e2e_support::{finish, state_machine, Run};
@@ -49,6 +49,11 @@ async fn post(stack: &Stack, headers: &[(String, String)], body: &str, base64: b
     let (status, answer) = stack.lambda.invoke("notify", &event).await;
     assert_eq!(status, 200, "notify answered the invocation: {answer}");
     HttpAnswer::from_function(&answer)
+}
+
+/// The same POST, signed with the test app's secret at `t` as Slack signs it.
+async fn post_signed(stack: &Stack, t: u64, body: &str) -> HttpAnswer {
+    post(stack, &signed_headers(SIGNING_SECRET, t, body), body, false).await
 }
 
 /// The click's execution, named in the reply to the person (`Approval execution: `<name>``).
@@ -237,13 +242,7 @@ async fn a_slack_reject_ends_the_upgrade_and_a_late_click_is_told_as_information
     let t = now();
     let at = format!("{t}.000200");
     let reject = click("bluegreen-reject", APPROVER, &value, &at).body();
-    let answer = post(
-        stack,
-        &signed_headers(SIGNING_SECRET, t, &reject),
-        &reject,
-        false,
-    )
-    .await;
+    let answer = post_signed(stack, t, &reject).await;
     assert_eq!(answer.status, 200, "{answer:?}");
     let done = finish(&upgrade, &input).await;
     done.assert_succeeded();
@@ -264,13 +263,7 @@ async fn a_slack_reject_ends_the_upgrade_and_a_late_click_is_told_as_information
     // (the click was asked), the answer changes nothing and is told once, as information.
     let later = format!("{t}.000300");
     let approve = click("bluegreen-approve", APPROVER, &value, &later).body();
-    let answer = post(
-        stack,
-        &signed_headers(SIGNING_SECRET, now(), &approve),
-        &approve,
-        false,
-    )
-    .await;
+    let answer = post_signed(stack, now(), &approve).await;
     assert_eq!(answer.status, 200, "{answer:?}");
     let late_arn = started_execution(&answer, machine);
     let late_input: Value = json!({"target": input["target"]});
@@ -307,25 +300,13 @@ async fn a_slack_click_on_a_fleet_s_question_approves_its_next_wave() {
 
     let mixed = json!({"fleet": fleet, "for": "cleanup", "execution": execution});
     let body = click("bluegreen-approve", APPROVER, &mixed, &at).body();
-    let refused = post(
-        stack,
-        &signed_headers(SIGNING_SECRET, t, &body),
-        &body,
-        false,
-    )
-    .await;
+    let refused = post_signed(stack, t, &body).await;
     assert_eq!(refused.status, 400, "{refused:?}");
     assert!(refused.body.contains("names neither"), "{refused:?}");
 
     let value = json!({"fleet": fleet, "for": "wave", "execution": execution});
     let approve = click("bluegreen-approve", APPROVER, &value, &at).body();
-    let answer = post(
-        stack,
-        &signed_headers(SIGNING_SECRET, t, &approve),
-        &approve,
-        false,
-    )
-    .await;
+    let answer = post_signed(stack, t, &approve).await;
     assert_eq!(answer.status, 200, "{answer:?}");
     let text = answer.json()["text"]
         .as_str()
@@ -351,10 +332,8 @@ async fn a_slack_click_on_a_fleet_s_question_approves_its_next_wave() {
     assert_eq!(received["for"], "wave");
     assert_eq!(received["by"], slack_by().as_str());
     assert_eq!(received["via"], "slack");
-    let (fleet_report, _) = report(hub, &fleet, &done);
-    let status = statuses(&fleet_report);
     assert_eq!(
-        [&status[&dbs[0].label()], &status[&dbs[1].label()]],
+        statuses_of(hub, &fleet, &done, &dbs),
         ["passed", "passed"],
         "wave 2 ran after the click"
     );
