@@ -61,7 +61,8 @@ where
         let clients = clients.for_execution(execution.as_deref());
         // Boxed: a step's future nests deeper than the compiler's layout limit allows inline.
         let (answer, rds_calls) = metered(Box::pin(handler(payload, clients))).await;
-        let answer = answer.map_err(|e| error_with_rds_calls(diagnostic(e), for_execution, rds_calls))?;
+        let answer =
+            answer.map_err(|e| error_with_rds_calls(diagnostic(e), for_execution, rds_calls))?;
         // What lambda_runtime would do with the answer, done here to add to it.
         let answer = serde_json::to_value(answer).map_err(|e| Diagnostic {
             error_type: "AnswerNotSerializable".to_owned(),

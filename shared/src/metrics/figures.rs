@@ -243,7 +243,11 @@ mod tests {
             t.polls = polls.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect();
             t
         };
-        let read = [("green-creating", 15), ("snapshot-taken", 2), ("old-blue-deleted", 5)];
+        let read = [
+            ("green-creating", 15),
+            ("snapshot-taken", 2),
+            ("old-blue-deleted", 5),
+        ];
         let counted = f.clone().with_history(&tally(80, 40, &read), 2);
         assert_eq!(
             (counted.state_transitions, counted.rds_calls, counted.polls),

@@ -87,9 +87,9 @@ impl Tally {
             let page = page.map_err(|e| crate::Error::from_sdk("GetExecutionHistory", e))?;
             for event in page.events() {
                 let text = match event.r#type() {
-                    HistoryEventType::TaskScheduled => event
-                        .task_scheduled_event_details()
-                        .map(|d| d.parameters()),
+                    HistoryEventType::TaskScheduled => {
+                        event.task_scheduled_event_details().map(|d| d.parameters())
+                    }
                     HistoryEventType::TaskSucceeded => event
                         .task_succeeded_event_details()
                         .and_then(|d| d.output()),
@@ -217,18 +217,30 @@ mod tests {
             let answer = json!({"Payload": {"phase": "provisioning", "rdsCalls": calls}});
             Some(answer.to_string())
         };
-        let woken = ("TaskSucceeded", Some(r#"{"woken": "RDS-EVENT-0244"}"#.to_owned()));
+        let woken = (
+            "TaskSucceeded",
+            Some(r#"{"woken": "RDS-EVENT-0244"}"#.to_owned()),
+        );
         let events: Vec<(&str, Option<String>)> = [
             // reads first (provisioning), waits, and an RDS event wakes it: a poll decides
             call(wait(0), &[("TaskSubmitted", read(2)), woken]),
             call(poll(0), &[("TaskSucceeded", read(3))]),
             // reads, waits, and the fallback timer ends the wait: it reads again itself
-            call(wait(1), &[("TaskSubmitted", read(2)), ("TaskTimedOut", None)]),
+            call(
+                wait(1),
+                &[("TaskSubmitted", read(2)), ("TaskTimedOut", None)],
+            ),
             // a wake-up came between that read and the token's storing: read again at once
-            call(wait(2), &[("TaskFailed", lambda_error("WokenEarly", "woken", 2))]),
+            call(
+                wait(2),
+                &[("TaskFailed", lambda_error("WokenEarly", "woken", 2))],
+            ),
             call(poll(1), &[("TaskSucceeded", read(3))]),
             // green is ready at the wait's read: WaitOver, and the poll that decides
-            call(wait(2), &[("TaskFailed", lambda_error("WaitOver", "over", 4))]),
+            call(
+                wait(2),
+                &[("TaskFailed", lambda_error("WaitOver", "over", 4))],
+            ),
             call(poll(2), &[("TaskSucceeded", read(4))]),
         ]
         .concat();
@@ -242,7 +254,11 @@ mod tests {
             "4 reads of the wait, 3 polls"
         );
         assert_eq!(t.all_polls(), Some(7));
-        assert_eq!(t.rds_calls, 2 + 3 + 2 + 2 + 3 + 4 + 4, "the errors' calls included");
+        assert_eq!(
+            t.rds_calls,
+            2 + 3 + 2 + 2 + 3 + 4 + 4,
+            "the errors' calls included"
+        );
         assert_eq!(t.state_transitions, 7);
         assert_eq!(Tally::default().all_polls(), None, "no loop ran");
     }
@@ -250,7 +266,8 @@ mod tests {
     #[test]
     fn an_errors_rds_calls_are_read_from_its_message_only() {
         let cause = |message: &str| {
-            serde_json::json!({"errorType": "DeploymentFailed", "errorMessage": message}).to_string()
+            serde_json::json!({"errorType": "DeploymentFailed", "errorMessage": message})
+                .to_string()
         };
         assert_eq!(rds_calls_of_error(&cause("green failed [rdsCalls: 5]")), 5);
         assert_eq!(rds_calls_of_error(&cause("green failed")), 0);
@@ -364,8 +381,16 @@ mod tests {
         let t = Tally::of_execution(&sfn, "arn:aws:states:eu-west-1:1:execution:m:e")
             .await
             .unwrap();
-        assert_eq!((t.state_transitions, t.rds_calls), (2, 6), "a success's 4, an error's 2");
-        assert_eq!(t.polls.get("green-creating"), Some(&1), "the scheduled poll");
+        assert_eq!(
+            (t.state_transitions, t.rds_calls),
+            (2, 6),
+            "a success's 4, an error's 2"
+        );
+        assert_eq!(
+            t.polls.get("green-creating"),
+            Some(&1),
+            "the scheduled poll"
+        );
         assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
     }
 }

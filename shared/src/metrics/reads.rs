@@ -49,14 +49,20 @@ mod tests {
     use serde_json::json;
 
     fn of(payload: Value) -> Option<Stage> {
-        loop_of(&json!({"FunctionName": "arn:aws:lambda:eu-west-1:1:function:f", "Payload": payload}).to_string())
+        loop_of(
+            &json!({"FunctionName": "arn:aws:lambda:eu-west-1:1:function:f", "Payload": payload})
+                .to_string(),
+        )
     }
 
     #[test]
     fn each_loops_step_and_rechecking_wait_is_a_read() {
         let poll = json!({"attempt": 2});
         for (payload, stage) in [
-            (json!({"operation": "status", "poll": poll}), "green-creating"),
+            (
+                json!({"operation": "status", "poll": poll}),
+                "green-creating",
+            ),
             (
                 json!({"operation": "wait", "wait": {"purpose": "green", "token": "t", "recheck": {"attempt": 3}}}),
                 "green-creating",
@@ -73,10 +79,17 @@ mod tests {
                 json!({"operation": "snapshot-blue", "poll": poll}),
                 "snapshot-taken",
             ),
-            (json!({"operation": "cleanup", "poll": poll}), "old-blue-deleted"),
+            (
+                json!({"operation": "cleanup", "poll": poll}),
+                "old-blue-deleted",
+            ),
             (json!({"operation": "abandon", "poll": poll}), "abandoned"),
         ] {
-            assert_eq!(of(payload.clone()).as_ref().map(Stage::name), Some(stage), "{payload}");
+            assert_eq!(
+                of(payload.clone()).as_ref().map(Stage::name),
+                Some(stage),
+                "{payload}"
+            );
         }
     }
 

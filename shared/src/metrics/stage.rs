@@ -226,7 +226,9 @@ mod tests {
             "no history, no count rather than a wrong one"
         );
         let verified = base("verified", json!({}));
-        assert!(!reads_history(&Event::from_map(verified.as_object().unwrap())));
+        assert!(!reads_history(&Event::from_map(
+            verified.as_object().unwrap()
+        )));
     }
 
     #[test]
