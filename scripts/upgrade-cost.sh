@@ -46,6 +46,7 @@ f = d["figures"]
 lam = sorted(d["lambda"], key=lambda l: -l["invocations"])
 calls = sorted(d["rdsCallsByAction"].items(), key=lambda a: (-a[1], a[0]))
 reads = ", ".join(f"{stage} {n}" for stage, n in d["reads"].items())
+by_state = ", ".join(f"`{state}` {n}" for state, n in d["readsByState"].items())
 t = d["transitions"]
 print()
 print(f"measured {os.environ['MEASURED']}")
@@ -57,6 +58,6 @@ print(f"| the execution's own count (output `figures.stateTransitions`) | {f['st
 print("| Lambda invocations | **%d**: %s |" % (sum(l["invocations"] for l in lam), ", ".join(f"{l['function']} {l['invocations']}" for l in lam)))
 print(f"| Lambda GB-seconds | **{d['gbSeconds']:.2f}** (local durations: an upper bound) |")
 print("| RDS API calls | **%d** (output `figures.rdsCalls`: %s): %s |" % (d["rdsCalls"], f["rdsCalls"], ", ".join(f"{a} {n}" for a, n in calls)))
-print(f"| status reads of the wait loops | **{sum(d['reads'].values())}** (output `figures.polls`: {f['polls']}): {reads} |")
+print(f"| status reads of the wait loops | **{sum(d['reads'].values())}** (output `figures.polls`: {f['polls']}): {reads} (states entered: {by_state}) |")
 print(f"| the execution's own figures | green build {f['greenBuildSeconds']} s, switchover {f['switchoverSeconds']} s, cleanup {f['cleanupSeconds']} s, total {f['totalSeconds']} s, {f['polls']} polls |")
 PY

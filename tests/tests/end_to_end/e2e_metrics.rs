@@ -681,8 +681,13 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
             .rposition(|s| *s == "Notify done")
             .expect("Notify done");
     // A line of its own: the test harness's "test ... " line has no newline yet.
+    let by_state: std::collections::BTreeMap<&str, usize> = loop_states()
+        .iter()
+        .flat_map(|(_, states)| states.iter())
+        .map(|s| (*s, run.entered(s)))
+        .collect();
     println!(
-        "\nCOST green polls: {green_polls}; status reads by loop: {reads:?}; waits scaled x{}",
+        "\nCOST status reads by loop: {reads:?}, by state: {by_state:?}; waits scaled x{}",
         e2e::stack::WAIT_SCALE
     );
     println!(
@@ -709,6 +714,7 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
         json!({
             "greenPolls": green_polls,
             "reads": reads,
+            "readsByState": by_state,
             "transitions": entered + retries,
             "statesEntered": entered,
             "retries": retries,
