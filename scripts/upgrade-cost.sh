@@ -59,5 +59,6 @@ print("| Lambda invocations | **%d**: %s |" % (sum(l["invocations"] for l in lam
 print(f"| Lambda GB-seconds | **{d['gbSeconds']:.2f}** (local durations: an upper bound) |")
 print("| RDS API calls | **%d** (output `figures.rdsCalls`: %s): %s |" % (d["rdsCalls"], f["rdsCalls"], ", ".join(f"{a} {n}" for a, n in calls)))
 print(f"| status reads of the wait loops | **{sum(d['reads'].values())}** (output `figures.polls`: {f['polls']}): {reads} (states entered: {by_state}) |")
-print(f"| the execution's own figures | green build {f['greenBuildSeconds']} s, switchover {f['switchoverSeconds']} s, cleanup {f['cleanupSeconds']} s, total {f['totalSeconds']} s, {f['polls']} polls |")
+secs = lambda v: "-" if v is None else f"{v:.1f}"
+print(f"| the execution's own figures | green build {secs(f['greenBuildSeconds'])} s, switchover {secs(f['switchoverSeconds'])} s, cleanup {secs(f['cleanupSeconds'])} s, total {secs(f['totalSeconds'])} s, {f['polls']} polls (wall time at 1/100) |")
 PY

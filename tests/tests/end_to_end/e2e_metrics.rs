@@ -618,9 +618,10 @@ fn task_durations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, 
 /// Measurement for docs/benchmarks.md, not a check of behaviour (it asserts no duration):
 /// the cost of one upgrade whose green takes an hour to build, counted on the local stack: the
 /// green wait listens for RDS's events and reads at least every 10 minutes (its fallback
-/// timer, `Wait for green`'s TimeoutSeconds 600), so green answers PROVISIONING to the first
-/// read, the read RDS-EVENT-0244 wakes, and five fallback reads, and is ready at the eighth:
-/// about an hour of AWS time. Run by
+/// timer, `Wait for green`'s TimeoutSeconds 600, after which it reads again), so green answers
+/// PROVISIONING to seven reads and is AVAILABLE at the eighth: about an hour of AWS time (on
+/// `main` at dcc8948: the wait's first read and six fallback reads, the eighth ending the wait
+/// with WaitOver, then `Poll green`). Run by
 /// `scripts/upgrade-cost.sh` (alone, so the RDS meter counts only it), which prints its
 /// `COST` lines and the JSON line `COST-JSON`.
 #[tokio::test]
@@ -630,8 +631,8 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     let id = unique("e2ecost");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
     let before = rds_meter(stack, None).await;
-    // Green's reads until ready: one at once, one when RDS-EVENT-0244 wakes the wait, then one
-    // every 10 minutes (the fallback): ready at the eighth, 60 minutes in.
+    // Green's reads until ready: seven answer PROVISIONING (the first at once, then one every
+    // 10 minutes or when an RDS event wakes the wait): ready at the eighth, an hour in.
     stack
         .moto
         .inject(&id, Fault::Provisioning { describes: 7 })
