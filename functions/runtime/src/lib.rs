@@ -61,8 +61,10 @@ where
         let clients = clients.for_execution(execution.as_deref());
         // Boxed: a step's future nests deeper than the compiler's layout limit allows inline.
         let (answer, rds_calls) = metered(Box::pin(handler(payload, clients))).await;
+        let answer =
+            answer.map_err(|e| error_with_rds_calls(diagnostic(e), for_execution, rds_calls))?;
         // What lambda_runtime would do with the answer, done here to add to it.
-        let answer = serde_json::to_value(answer.map_err(diagnostic)?).map_err(|e| Diagnostic {
+        let answer = serde_json::to_value(answer).map_err(|e| Diagnostic {
             error_type: "AnswerNotSerializable".to_owned(),
             error_message: e.to_string(),
         })?;
@@ -79,6 +81,16 @@ fn with_rds_calls(mut answer: Value, for_execution: bool, rds_calls: u64) -> Val
         fields.insert(meter::ANSWER_FIELD.to_owned(), rds_calls.into());
     }
     answer
+}
+
+/// An error answered to a Step Functions execution says the RDS calls its step made too, at
+/// the end of its message ([`meter::tag_error`]: the history keeps only an error's name and
+/// cause); notify takes it off again before people read the message.
+fn error_with_rds_calls(mut d: Diagnostic, for_execution: bool, rds_calls: u64) -> Diagnostic {
+    if for_execution {
+        d.error_message = meter::tag_error(d.error_message, rds_calls);
+    }
+    d
 }
 
 /// The error Step Functions sees: `errorType` is the stable name its Retry and Catch match.
@@ -136,6 +148,27 @@ mod tests {
             "a Function URL's answer"
         );
         assert_eq!(with_rds_calls(json!([1]), true, 1), json!([1]));
+    }
+
+    #[test]
+    fn errors_to_an_execution_say_their_rds_calls() {
+        let failed = || diagnostic(bluegreen::Error::Configuration("x".into()));
+        let told = error_with_rds_calls(failed(), true, 3);
+        assert_eq!(told.error_type, "ConfigurationError", "the name stays");
+        assert_eq!(
+            meter::split_error(&told.error_message),
+            (failed().error_message.as_str(), 3)
+        );
+        assert_eq!(
+            error_with_rds_calls(failed(), false, 3).error_message,
+            failed().error_message,
+            "a Function URL's error"
+        );
+        assert_eq!(
+            error_with_rds_calls(failed(), true, 0).error_message,
+            failed().error_message,
+            "no call, nothing added"
+        );
     }
 
     #[test]

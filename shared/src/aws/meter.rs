@@ -7,6 +7,11 @@
 //! <https://docs.rs/aws-smithy-runtime-api/latest/aws_smithy_runtime_api/client/interceptors/trait.Intercept.html>).
 //! A request that never left (credentials refused, endpoint unknown) is not a call.
 //!
+//! An invocation that answers an error says its count too: Step Functions keeps only an
+//! error's name and cause (`TaskFailed`), and a Lambda error's cause is its
+//! `{"errorType", "errorMessage"}`, so the count ends the message ([`tag_error`]), where
+//! [`split_error`] finds it for the history and takes it off for people.
+//!
 //! The count lives in a task-local cell that [`metered`] opens around one invocation: no
 //! global state, so invocations (and tests running side by side) never mix their counts;
 //! outside [`metered`] nothing is counted.
@@ -25,6 +30,9 @@ use aws_smithy_types::config_bag::ConfigBag;
 /// functions' runtime, read back from the execution's history by [`crate::metrics::history`]).
 pub const ANSWER_FIELD: &str = "rdsCalls";
 
+/// How an error's message ends when it carries its invocation's count: ` [rdsCalls: 3]`.
+const ERROR_TAG: &str = " [rdsCalls: ";
+
 tokio::task_local! {
     static RDS_CALLS: Arc<AtomicU64>;
 }
@@ -41,6 +49,23 @@ pub fn rds_calls_so_far() -> u64 {
     RDS_CALLS
         .try_with(|c| c.load(Ordering::Relaxed))
         .unwrap_or(0)
+}
+
+/// `message` ending with the RDS calls its invocation made (as it was without any).
+pub fn tag_error(message: String, calls: u64) -> String {
+    if calls == 0 {
+        return message;
+    }
+    format!("{message}{ERROR_TAG}{calls}]")
+}
+
+/// An error message without its count ([`tag_error`]), and the count (0 when it has none).
+pub fn split_error(message: &str) -> (&str, u64) {
+    message
+        .strip_suffix(']')
+        .and_then(|m| m.rsplit_once(ERROR_TAG))
+        .and_then(|(human, n)| Some((human, n.parse().ok()?)))
+        .unwrap_or((message, 0))
 }
 
 /// An RDS client whose every request is counted.
@@ -95,5 +120,30 @@ mod tests {
         assert_eq!(rds_calls_so_far(), 0, "outside a metered invocation");
         let ((), again) = metered(async {}).await;
         assert_eq!(again, 0, "each invocation starts from zero");
+    }
+
+    #[test]
+    fn an_error_message_carries_its_count_and_gives_it_back() {
+        let tagged = tag_error("green failed: INVALID_CONFIGURATION".into(), 3);
+        assert_eq!(tagged, "green failed: INVALID_CONFIGURATION [rdsCalls: 3]");
+        assert_eq!(
+            split_error(&tagged),
+            ("green failed: INVALID_CONFIGURATION", 3)
+        );
+        assert_eq!(tag_error("no call".into(), 0), "no call", "nothing to say");
+        for plain in [
+            "no call",
+            "a list [a, b]",
+            "[rdsCalls: x]",
+            "text [rdsCalls: -1]",
+            "",
+        ] {
+            assert_eq!(split_error(plain), (plain, 0), "{plain}");
+        }
+        assert_eq!(
+            split_error("a [rdsCalls: 1] quoted [rdsCalls: 2]"),
+            ("a [rdsCalls: 1] quoted", 2),
+            "only the last words count"
+        );
     }
 }

@@ -233,15 +233,7 @@ fn blockers(precheck: &Value) -> Vec<String> {
 /// A Lambda error's `errorMessage` when the cause is that JSON, else the cause; a child's
 /// told end ([`crate::notify::told`]) is unwrapped first.
 fn lambda_message(cause: &str) -> String {
-    let cause = crate::notify::told::Told::inner(cause);
-    serde_json::from_str::<Value>(&cause)
-        .ok()
-        .and_then(|v| {
-            v.get("errorMessage")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        })
-        .unwrap_or(cause)
+    crate::notify::event::lambda_error_message(&crate::notify::told::Told::inner(cause))
 }
 
 fn short(text: &str) -> String {

@@ -122,8 +122,8 @@ metrics! {
         "notify, at a failure the state machine caught",
         "Failed executions by error name (README's table).";
     POLLS = "Polls", Count, [Stage],
-        "notify, at the end of each wait loop",
-        "Calls of a wait loop (poll-status, snapshot, switchover, delete-old) until it was over.";
+        "notify, at the end of each wait loop, counted from the execution's history",
+        "Status reads of a wait loop until it was over: every call of its step and every read its listening wait made before waiting (metrics::reads).";
     TRANSIENT_ERRORS = "TransientErrors", Count, [Error],
         "every function, when a step answers NotReady or Retryable",
         "Errors the state machine retries (each one is a retry, or the last failure past the retry budget).";

@@ -4,22 +4,19 @@
 //! What is measured, not guessed: the green build time as poll-status measured it (RDS's
 //! CreateTime to the poll that found green ready), the switchover's duration by RDS's events,
 //! the cleanup's time (from when `Delete old blue` was first entered, which the state machine
-//! keeps, to the end), the execution's total time by Step Functions' start time, and the polls
-//! of every wait loop; and, counted from the execution's own history when it ends
-//! ([`super::history`]), its state transitions (retries included, what AWS bills) and the RDS
-//! calls its steps made.
+//! keeps, to the end), the execution's total time by Step Functions' start time; and, counted
+//! from the execution's own history when it ends ([`super::history`]), the status reads of
+//! every wait loop, its state transitions (retries included, what AWS bills) and the RDS calls
+//! its steps made.
 
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::notify::event::{number_at, text_at, Event};
+use crate::notify::event::{text_at, Event};
 use crate::notify::format::{human_seconds, parse_rfc3339};
 use crate::notify::message::Message;
-
-/// The loops whose polls the end figures add up, as the state data names them.
-const LOOPS: [&str; 5] = ["greenPoll", "snapshot", "switchPoll", "cleanup", "abandon"];
 
 /// The figures' names, as notify answers them and the state machine's `Notify done` keeps
 /// them (its ResultSelector names each).
@@ -46,6 +43,7 @@ pub struct Figures {
     pub cleanup_seconds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_seconds: Option<f64>,
+    /// Status reads of every wait loop so far ([`super::history`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polls: Option<u64>,
     /// State transitions so far, retries included ([`super::history`]).
@@ -62,10 +60,6 @@ impl Figures {
     /// start. The cleanup runs to the end (`Notify done` follows old blue's deletion at once).
     pub fn of_end(event: &Event, now: SystemTime) -> Figures {
         let d = &event.detail;
-        let polls: Vec<u64> = LOOPS
-            .iter()
-            .filter_map(|name| number_at(d, &[name, "attempt"]))
-            .collect();
         Figures {
             green_build_seconds: seconds_at(d, &["greenPoll", "greenBuildSeconds"]),
             switchover_seconds: seconds_at(d, &["verify", "switchover", "durationSeconds"]),
@@ -74,7 +68,7 @@ impl Figures {
                 now,
             ),
             total_seconds: since(event.execution.start_time.as_deref(), now),
-            polls: (!polls.is_empty()).then(|| polls.iter().sum()),
+            polls: None,
             state_transitions: None,
             rds_calls: None,
         }
@@ -82,8 +76,9 @@ impl Figures {
 
     /// Adds what the execution's history counts (read when it ends) and the RDS calls of the
     /// invocation that reads it, which the history does not hold yet.
-    pub fn with_history(self, tally: super::history::Tally, own_rds_calls: u64) -> Figures {
+    pub fn with_history(self, tally: &super::history::Tally, own_rds_calls: u64) -> Figures {
         Figures {
+            polls: tally.all_polls(),
             state_transitions: Some(tally.state_transitions),
             rds_calls: Some(tally.rds_calls + own_rds_calls),
             ..self
@@ -236,23 +231,31 @@ mod tests {
                 switchover_seconds: Some(3.5),
                 cleanup_seconds: Some(60.0),
                 total_seconds: Some(7200.0),
-                polls: Some(21),
+                polls: None,
                 state_transitions: None,
                 rds_calls: None,
             }
         );
-        let tally = |transitions, rds| {
+        let tally = |transitions, rds, polls: &[(&str, u64)]| {
             let mut t = crate::metrics::history::Tally::default();
             t.state_transitions = transitions;
             t.rds_calls = rds;
+            t.polls = polls.iter().map(|(s, n)| ((*s).to_owned(), *n)).collect();
             t
         };
-        let counted = f.clone().with_history(tally(80, 40), 2);
+        let read = [
+            ("green-creating", 15),
+            ("snapshot-taken", 2),
+            ("old-blue-deleted", 5),
+        ];
+        let counted = f.clone().with_history(&tally(80, 40, &read), 2);
         assert_eq!(
             (counted.state_transitions, counted.rds_calls, counted.polls),
-            (Some(80), Some(42), Some(21)),
-            "the history's count, and notify's own calls so far"
+            (Some(80), Some(42), Some(22)),
+            "the history's count (every loop's reads), and notify's own calls so far"
         );
+        let no_loop = f.clone().with_history(&tally(9, 3, &[]), 0);
+        assert_eq!(no_loop.polls, None, "no loop ran: not measured");
         let bare = Figures::of_end(&event(json!({"stage": "done"})), start);
         assert_eq!(bare, Figures::default());
         assert_eq!(serde_json::to_value(&bare).unwrap(), json!({}));

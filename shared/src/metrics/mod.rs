@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod emf;
 pub mod figures;
 pub mod history;
+pub mod reads;
 pub mod stage;
 
 use std::time::SystemTime;
@@ -22,9 +23,14 @@ pub use figures::Figures;
 
 use crate::notify::event::Event;
 
-/// Emits what a notify event measures and answers the figures of an end ([`stage::observe`]).
-pub fn observe_stage(raw: &Map<String, Value>, event: &Event) -> Option<Figures> {
-    let observed = stage::observe(raw, event, SystemTime::now());
+/// Emits what a notify event measures and answers the figures of an end ([`stage::observe`]),
+/// with the execution's history when [`stage::reads_history`] asked for it.
+pub fn observe_stage(
+    raw: &Map<String, Value>,
+    event: &Event,
+    history: Option<&history::Tally>,
+) -> Option<Figures> {
+    let observed = stage::observe(raw, event, SystemTime::now(), history);
     emit(&observed.points);
     observed.figures
 }

@@ -11,6 +11,10 @@
 //! | `awaiting-approval`, `dry-run-report` | Outcomes |
 //! | a failure the state machine caught | Outcomes, Failures |
 //!
+//! A loop's Polls are its status reads as the execution's history counts them
+//! ([`super::history`]: every call of the loop's step and every read its wait made before
+//! waiting), so the events that end a loop read the history ([`reads_history`]).
+//!
 //! The safety net's `execution-ended` adds nothing: AWS/States' ExecutionsFailed, TimedOut and
 //! Aborted count those ends already, and the failure path would count one twice.
 
@@ -23,7 +27,8 @@ use super::catalog::{
 };
 use super::emf::Point;
 use super::figures::{cleanup_began, seconds_at, since, Figures};
-use crate::notify::event::{number_at, text_at, Event, Outcome, Stage};
+use super::history::Tally;
+use crate::notify::event::{text_at, Event, Outcome, Stage};
 
 /// What an event measures: the points to emit, and the figures of an end.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,38 +38,63 @@ pub struct Observed {
     pub figures: Option<Figures>,
 }
 
-/// Reads the event (`raw` is the event as sent, for `stageSince`) at `now`.
-pub fn observe(raw: &Map<String, Value>, event: &Event, now: SystemTime) -> Observed {
+/// Whether what `event` measures needs the execution's history: it ends a wait loop (its
+/// Polls) or the execution (its figures).
+pub fn reads_history(event: &Event) -> bool {
+    ending(event).is_some() || loop_ended(event).is_some()
+}
+
+/// A failure the state machine caught and reports (not the safety net's end).
+fn failed(event: &Event) -> bool {
+    event.outcome == Outcome::Failure
+        && (event.error.is_some() || event.stage == Stage::Failed)
+        && event.stage != Stage::ExecutionEnded
+}
+
+/// How the event ends the execution (the outcome it counts), if it is an end.
+fn ending(event: &Event) -> Option<&'static str> {
+    if failed(event) {
+        return Some(Outcome::Failure.name());
+    }
+    match &event.stage {
+        Stage::Done | Stage::Abandoned => Some(Outcome::Success.name()),
+        Stage::AwaitingApproval => Some(Outcome::ActionNeeded.name()),
+        Stage::DryRunReport => Some(event.outcome.name()),
+        _ => None,
+    }
+}
+
+/// The wait loop whose end the event reports, named by the stage its Polls carry.
+fn loop_ended(event: &Event) -> Option<Stage> {
+    match &event.stage {
+        _ if failed(event) => None,
+        Stage::GreenReady => Some(Stage::GreenCreating),
+        s @ (Stage::SnapshotTaken
+        | Stage::SwitchoverCompleted
+        | Stage::OldBlueDeleted
+        | Stage::Abandoned) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Reads the event (`raw` is the event as sent, for `stageSince`) at `now`, with the
+/// execution's history when [`reads_history`] asked for it (`None`: not read, or unreadable).
+pub fn observe(
+    raw: &Map<String, Value>,
+    event: &Event,
+    now: SystemTime,
+    history: Option<&Tally>,
+) -> Observed {
     let engine = event.target.engine.clone().unwrap_or_default();
     let action = event.action();
     let start = event.execution.start_time.as_deref();
     let d = &event.detail;
     let mut points = Vec::new();
-    let mut polls = |stage: &str, at: &Value| {
-        if let Some(n) = number_at(at, &["attempt"]) {
-            points.push(Point::new(&POLLS, n as f64, &[stage]));
-        }
-    };
-    let failed = event.outcome == Outcome::Failure
-        && (event.error.is_some() || event.stage == Stage::Failed)
-        && event.stage != Stage::ExecutionEnded;
-    let mut ended = None;
-    if failed {
-        ended = Some("failure");
-    } else {
-        match &event.stage {
-            Stage::GreenReady => polls("green-creating", d),
-            Stage::SnapshotTaken | Stage::SwitchoverCompleted | Stage::OldBlueDeleted => {
-                polls(event.stage.name(), d)
-            }
-            Stage::Abandoned => {
-                polls("abandoned", d);
-                ended = Some("success");
-            }
-            Stage::Done => ended = Some("success"),
-            Stage::AwaitingApproval => ended = Some(Outcome::ActionNeeded.name()),
-            Stage::DryRunReport => ended = Some(event.outcome.name()),
-            _ => {}
+    let failed = failed(event);
+    let ended = ending(event);
+    if let (Some(stage), Some(history)) = (loop_ended(event), history) {
+        if let Some(reads) = history.polls.get(stage.name()) {
+            points.push(Point::new(&POLLS, *reads as f64, &[stage.name()]));
         }
     }
     let mut seconds = |metric, value: Option<f64>, dims: &[&str]| {
@@ -120,13 +150,33 @@ mod tests {
 
     const START: &str = "2026-12-07T01:00:00Z";
 
+    /// The loops' reads the execution's history counted (`history::tests` shows the count).
+    fn history() -> Tally {
+        let mut t = Tally::default();
+        t.polls = [
+            ("green-creating", 14),
+            ("snapshot-taken", 2),
+            ("old-blue-deleted", 3),
+            ("abandoned", 1),
+        ]
+        .into_iter()
+        .map(|(stage, n)| (stage.to_owned(), n))
+        .collect();
+        t
+    }
+
     fn observe_at(value: Value, after: u64) -> Observed {
+        observe_with(value, after, Some(&history()))
+    }
+
+    fn observe_with(value: Value, after: u64, history: Option<&Tally>) -> Observed {
         let map = value.as_object().unwrap().clone();
         let event = Event::from_map(&map);
         observe(
             &map,
             &event,
             parse_rfc3339(START).unwrap() + Duration::from_secs(after),
+            history,
         )
     }
 
@@ -151,15 +201,17 @@ mod tests {
         values.iter().map(|v| (*v).to_owned()).collect()
     }
 
+    /// The green loop's Polls are every read the history counted (the wait's reads before it
+    /// waited included), not the poll step's `attempt` alone.
     #[test]
     fn green_ready_measures_the_wait() {
-        let o = observe_at(
-            base(
-                "green-ready",
-                json!({"phase": "ready", "attempt": 14, "greenBuildSeconds": 3500.0}),
-            ),
-            3600,
+        let ready = base(
+            "green-ready",
+            json!({"phase": "ready", "attempt": 6, "greenBuildSeconds": 3500.0}),
         );
+        let event = Event::from_map(ready.as_object().unwrap());
+        assert!(reads_history(&event), "the end of a loop");
+        let o = observe_at(ready.clone(), 3600);
         assert_eq!(
             summary(&o),
             vec![
@@ -168,6 +220,15 @@ mod tests {
             ]
         );
         assert_eq!(o.figures, None, "not an end");
+        assert_eq!(
+            summary(&observe_with(ready, 3600, None)),
+            vec![("TimeToReady", dims(&["aurora-mysql"]), 3600.0)],
+            "no history, no count rather than a wrong one"
+        );
+        let verified = base("verified", json!({}));
+        assert!(!reads_history(&Event::from_map(
+            verified.as_object().unwrap()
+        )));
     }
 
     #[test]
@@ -228,7 +289,8 @@ mod tests {
         let f = o.figures.unwrap();
         assert_eq!(
             (f.total_seconds, f.switchover_seconds, f.polls),
-            (Some(90_000.0), Some(2.0), Some(3))
+            (Some(90_000.0), Some(2.0), None),
+            "polls are the history's (Figures::with_history), not the loops' attempts"
         );
     }
 

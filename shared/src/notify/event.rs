@@ -372,12 +372,15 @@ fn read_caught(value: &Value) -> Option<Caught> {
     })
 }
 
-/// The `errorMessage` of a Lambda error JSON (`{"errorMessage", "errorType"}`), or the cause.
-fn lambda_error_message(cause: &str) -> String {
-    serde_json::from_str::<Value>(cause)
+/// What people read of a cause: the `errorMessage` of a Lambda error JSON
+/// (`{"errorMessage", "errorType"}`), or the cause; without the RDS calls the functions'
+/// runtime ends a message with for the execution's figures ([`crate::aws::meter::tag_error`]).
+pub fn lambda_error_message(cause: &str) -> String {
+    let message = serde_json::from_str::<Value>(cause)
         .ok()
         .and_then(|v| text_at(&v, &["errorMessage"]))
-        .unwrap_or_else(|| cause.to_owned())
+        .unwrap_or_else(|| cause.to_owned());
+    crate::aws::meter::split_error(&message).0.to_owned()
 }
 
 #[cfg(test)]
@@ -444,6 +447,16 @@ mod tests {
         );
         assert_eq!(bare.target.region.as_deref(), Some("us-east-1"));
         assert_eq!(bare.stage, Stage::Other("unknown".into()));
+    }
+
+    /// The RDS calls a failed step made end its message for the execution's figures; people
+    /// read the message without them, once.
+    #[test]
+    fn a_causes_rds_calls_are_not_for_people() {
+        let cause = json!({"errorType": "DeploymentFailed", "errorMessage": crate::aws::meter::tag_error("green failed".into(), 4)});
+        let e = event(json!({"error": {"Error": "DeploymentFailed", "Cause": cause.to_string()}}));
+        assert_eq!(e.error.unwrap().message, "green failed");
+        assert_eq!(lambda_error_message("plain [rdsCalls: 2]"), "plain");
     }
 
     #[test]

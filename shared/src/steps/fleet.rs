@@ -398,15 +398,7 @@ pub async fn notify(event: Value, notifier: &Notifier) -> Result<Value, Error> {
                     .unwrap_or("")
                     .to_owned()
             };
-            let cause = text("Cause");
-            let cause = serde_json::from_str::<Value>(&cause)
-                .ok()
-                .and_then(|v| {
-                    v.get("errorMessage")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned)
-                })
-                .unwrap_or(cause);
+            let cause = crate::notify::event::lambda_error_message(&text("Cause"));
             let message = messages::failed(fleet, &text("Error"), &cause, arn);
             Ok(json!(notifier.deliver(&message).await))
         }

@@ -82,13 +82,7 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
         tracing::info!(stage = event.stage.name(), %why, "no message: nothing of this stage happened in this execution");
         return Ok(serde_json::json!({ "skipped": why }));
     }
-    let figures = match figures_of_end(&map, &event) {
-        Some(f) => Some(match notifier.execution_tally(&event).await {
-            Some(tally) => f.with_history(tally, crate::aws::meter::rds_calls_so_far()),
-            None => f,
-        }),
-        None => None,
-    };
+    let figures = figures_of_end(&map, &event, notifier).await;
     let mut message = stages::compose(&event, SystemTime::now());
     if let Some(f) = &figures {
         f.add_facts(&mut message);
@@ -107,13 +101,27 @@ pub async fn handle(event: Value, notifier: &Notifier) -> Result<Value, Error> {
     Ok(answer)
 }
 
-/// What the event measures (emitted here) and, at an end, the figures so far. Every failure
-/// the workflow reports answers figures (the state machine keeps them for the execution's
-/// failed end: a path that selects nothing would fail it, docs/metrics.md).
-fn figures_of_end(map: &serde_json::Map<String, Value>, event: &Event) -> Option<Figures> {
-    let figures = crate::metrics::observe_stage(map, event);
+/// What the event measures (emitted here) and, at an end, the figures so far. The execution's
+/// history is read when the event ends a wait loop (its Polls) or the execution (the figures
+/// it counts). Every failure the workflow reports answers figures (the state machine keeps
+/// them for the execution's failed end: a path that selects nothing would fail it,
+/// docs/metrics.md).
+async fn figures_of_end(
+    map: &serde_json::Map<String, Value>,
+    event: &Event,
+    notifier: &Notifier,
+) -> Option<Figures> {
     let failure = event.outcome == Outcome::Failure && event.stage != Stage::ExecutionEnded;
-    figures.or_else(|| failure.then(|| Figures::of_end(event, SystemTime::now())))
+    let history = match failure || crate::metrics::stage::reads_history(event) {
+        true => notifier.execution_tally(event).await,
+        false => None,
+    };
+    let figures = crate::metrics::observe_stage(map, event, history.as_ref())
+        .or_else(|| failure.then(|| Figures::of_end(event, SystemTime::now())))?;
+    Some(match &history {
+        Some(tally) => figures.with_history(tally, crate::aws::meter::rds_calls_so_far()),
+        None => figures,
+    })
 }
 
 /// Whether the request's `options.notifications` lets this message out: `failures` keeps only

@@ -130,21 +130,26 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
         the(&found, "UpgradeTime", "Action", "upgrade")["Engine"],
         "aurora-mysql"
     );
+    // Each loop's Polls are its every status read: each entry of its step, and each entry of
+    // its listening wait (which reads before it waits), counted here by the states entered.
+    let mut all_reads = 0;
+    for (stage, states) in loop_states() {
+        let reads: usize = states.iter().map(|s| run.entered(s)).sum();
+        assert_eq!(
+            the(&found, "Polls", "Stage", stage)["Polls"].as_f64(),
+            Some(reads as f64),
+            "{stage}: every read of {states:?}: {:?}",
+            run.states()
+        );
+        all_reads += reads as u64;
+    }
     let green_polls = the(&found, "Polls", "Stage", "green-creating")["Polls"]
         .as_f64()
         .unwrap();
-    // The metric counts `Poll green`'s reads, not yet the reads `Wait for green` makes before
-    // it waits (issue 22: the wait's reads are in the execution's figures, not in Polls): at
-    // most every read of green the execution made.
-    let reads = run.entered("Poll green") + run.entered("Wait for green");
     assert!(
-        green_polls <= reads as f64,
-        "{green_polls} > {reads}: {:?}",
-        run.states()
+        green_polls >= 2.0,
+        "the wait's read before waiting and the poll that found green ready"
     );
-    for stage in ["snapshot-taken", "switchover-completed", "old-blue-deleted"] {
-        the(&found, "Polls", "Stage", stage);
-    }
     assert!(!found.iter().any(|(n, _)| n == "Failures"), "no failure");
 
     // The end message and the execution's output carry the figures people and a fleet's
@@ -190,11 +195,7 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
             "{part} s within {total} s: {f:?}"
         );
     }
-    let polls = f.polls.expect("polls");
-    assert!(
-        polls as f64 >= green_polls + 3.0,
-        "green's {green_polls} polls and at least one of snapshot, switchover, cleanup: {polls}"
-    );
+    assert_eq!(f.polls, Some(all_reads), "the figure is every loop's reads");
     for (name, value) in [
         ("totalSeconds", total),
         ("greenBuildSeconds", green),
@@ -202,6 +203,21 @@ async fn an_upgrade_writes_its_metrics_and_ends_with_its_figures() {
     ] {
         assert_eq!(output["figures"][name].as_f64(), Some(value), "{name}");
     }
+}
+
+/// The wait loops by the stage that ends them (the `Polls` metric's `Stage`), and the states
+/// of statemachine/bluegreen.asl.json that read for each: its step, and its wait when that
+/// reads before waiting.
+fn loop_states() -> [(&'static str, &'static [&'static str]); 4] {
+    [
+        ("green-creating", &["Poll green", "Wait for green"]),
+        ("snapshot-taken", &["Snapshot blue"]),
+        (
+            "switchover-completed",
+            &["Poll switchover", "Wait for switchover"],
+        ),
+        ("old-blue-deleted", &["Delete old blue"]),
+    ]
 }
 
 /// moto's RDS meter counts by account and Region: this Region holds only the next test's
@@ -245,8 +261,7 @@ async fn an_upgrades_transitions_and_rds_calls_are_what_its_history_and_rds_coun
         .rposition(|s| *s == "Notify done")
         .expect("Notify done");
     let after_done = entered.len() - done_at - 1;
-    let retries = run.execution.events_of("TaskScheduled").len()
-        - run.execution.events_of("TaskStateEntered").len();
+    let retries = retries(&run);
     assert_eq!(
         transitions as usize,
         run.execution.transitions + retries - after_done,
@@ -274,15 +289,15 @@ async fn an_upgrades_transitions_and_rds_calls_are_what_its_history_and_rds_coun
         .iter()
         .map(|(action, n)| n - before.get(action).copied().unwrap_or(0))
         .sum();
-    // Every call an answer reported is in the figures; RDS received those and the calls of
-    // invocations that answered an error (a wait that found nothing left to wait for, WaitOver:
-    // an error carries no count).
+    // Every call RDS received is in the figures: the answers' and those of the invocations that
+    // answered an error (a wait that found nothing left to wait for, WaitOver), whose count
+    // ends their message.
     let errors = run.execution.events_of("TaskFailed").len();
-    assert_eq!(rds_calls, answered, "the figures sum the answers");
-    assert!(
-        answered <= received && (errors > 0 || answered == received),
+    assert_eq!(
+        rds_calls, received,
         "RDS received {received} calls, the answers reported {answered} ({errors} errors): {before:?} -> {after:?}"
     );
+    assert!(answered <= received);
     assert!(
         received > 10,
         "an upgrade reads RDS at every step: {received}"
@@ -298,17 +313,34 @@ async fn an_upgrades_transitions_and_rds_calls_are_what_its_history_and_rds_coun
     }
 }
 
+/// The retried task attempts of `run`: each task scheduled again within one entry of its
+/// state (a task error caught into another state, `WaitOver`, or a wait's fallback caught into
+/// itself, is a new entry, not a retry).
+fn retries(run: &crate::e2e_support::Run) -> usize {
+    run.execution.events_of("TaskScheduled").len()
+        - run.execution.events_of("TaskStateEntered").len()
+}
+
 /// The value of a message's fact (the SNS message is the message's JSON, its `facts` an object).
 fn fact(body: &str, label: &str) -> Option<String> {
     let message: Value = serde_json::from_str(body).ok()?;
     message["facts"][label].as_str().map(str::to_owned)
 }
 
+/// A Region holding only the next test's database, so moto's meter there counts that failed
+/// upgrade's RDS calls and nothing else.
+const FAILED_REGION: &str = "ap-northeast-1";
+
+/// A failed upgrade counts its error name, and its figures count every RDS call it made: those
+/// of the read that answered the error too (the error's message carries them, and people read
+/// the message without them).
 #[tokio::test]
 async fn a_failed_upgrade_counts_its_error_name() {
     let (stack, _) = state_machine().await;
     let id = unique("e2emetricfail");
-    seed::aurora_mysql(&stack.moto, &id, 0).await;
+    let rds = aws_sdk_rds::Client::new(&stack.moto.sdk_config(FAILED_REGION));
+    seed::aurora_mysql_with(&rds, &id, 0).await;
+    let before = rds_meter(stack, Some(FAILED_REGION)).await;
     stack
         .moto
         .inject(
@@ -318,15 +350,54 @@ async fn a_failed_upgrade_counts_its_error_name() {
             },
         )
         .await;
-    let run = run(&request(
+    let mut input = request(
         "upgrade",
         &id,
         "aurora-mysql",
         json!({"targetEngineVersion": AURORA_TARGET}),
-    ))
-    .await;
+    );
+    input["target"]["region"] = json!(FAILED_REGION);
+    let run = run(&input).await;
     stack.moto.clear_faults(&id).await;
     run.assert_failed_at("DeploymentFailed", "green-creating");
+    let after = rds_meter(stack, Some(FAILED_REGION)).await;
+
+    let received: u64 = after
+        .iter()
+        .map(|(action, n)| n - before.get(action).copied().unwrap_or(0))
+        .sum();
+    let figures = run.figures();
+    assert_eq!(
+        figures.rds_calls,
+        Some(received),
+        "the failed execution's figures count what RDS received: {before:?} -> {after:?}"
+    );
+    let failed_read = run
+        .execution
+        .events_of("TaskFailed")
+        .iter()
+        .filter_map(|e| e["taskFailedEventDetails"]["cause"].as_str())
+        .filter_map(|c| serde_json::from_str::<Value>(c).ok())
+        .filter_map(|c| c["errorMessage"].as_str().map(str::to_owned))
+        .map(|m| bluegreen::aws::meter::split_error(&m).1)
+        .sum::<u64>();
+    assert!(
+        failed_read > 0,
+        "the read that found green failed made RDS calls: {:?}",
+        run.execution.events_of("TaskFailed")
+    );
+    let green_reads = run.entered("Poll green") + run.entered("Wait for green");
+    assert_eq!(
+        figures.polls,
+        Some(green_reads as u64),
+        "{:?}",
+        run.states()
+    );
+    let told = run.body_of("green-creating");
+    assert!(
+        !told.contains("[rdsCalls") && told.contains("RDS calls"),
+        "people read the cause without its count, and the figures as a fact: {told}"
+    );
 
     let found = metric_lines(stack, &id, &["Outcomes", "Failures"]).await;
     assert_eq!(
@@ -547,9 +618,10 @@ fn task_durations(events: &[Value]) -> std::collections::BTreeMap<String, (u32, 
 /// Measurement for docs/benchmarks.md, not a check of behaviour (it asserts no duration):
 /// the cost of one upgrade whose green takes an hour to build, counted on the local stack: the
 /// green wait listens for RDS's events and reads at least every 10 minutes (its fallback
-/// timer, `Wait for green`'s TimeoutSeconds 600), so green answers PROVISIONING to the first
-/// read, the read RDS-EVENT-0244 wakes, and five fallback reads, and is ready at the eighth:
-/// about an hour of AWS time. Run by
+/// timer, `Wait for green`'s TimeoutSeconds 600, after which it reads again), so green answers
+/// PROVISIONING to seven reads and is AVAILABLE at the eighth: about an hour of AWS time (on
+/// `main` at dcc8948: the wait's first read and six fallback reads, the eighth ending the wait
+/// with WaitOver, then `Poll green`). Run by
 /// `scripts/upgrade-cost.sh` (alone, so the RDS meter counts only it), which prints its
 /// `COST` lines and the JSON line `COST-JSON`.
 #[tokio::test]
@@ -559,8 +631,8 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     let id = unique("e2ecost");
     seed::aurora_mysql(&stack.moto, &id, 1).await;
     let before = rds_meter(stack, None).await;
-    // Green's reads until ready: one at once, one when RDS-EVENT-0244 wakes the wait, then one
-    // every 10 minutes (the fallback): ready at the eighth, 60 minutes in.
+    // Green's reads until ready: seven answer PROVISIONING (the first at once, then one every
+    // 10 minutes or when an RDS event wakes the wait): ready at the eighth, an hour in.
     stack
         .moto
         .inject(&id, Fault::Provisioning { describes: 7 })
@@ -578,14 +650,15 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
     // AWS bills "a state transition each time a step of your workflow is executed ...
     // including retries" (https://aws.amazon.com/step-functions/pricing/).
     let entered = run.execution.transitions;
-    let retries = run.task_errors().len();
+    let retries = retries(&run);
     let tasks = invocations(&run.execution.events);
-    let green_polls = run
-        .execution
-        .states
+    let green_polls = run.entered("Poll green");
+    // Every status read of each wait loop (its step's entries and its wait's, which reads
+    // before it waits): what the execution's own `polls` counts.
+    let reads: std::collections::BTreeMap<&str, usize> = loop_states()
         .iter()
-        .filter(|s| *s == "Poll green")
-        .count();
+        .map(|(stage, states)| (*stage, states.iter().map(|s| run.entered(s)).sum()))
+        .collect();
     let rds: std::collections::BTreeMap<String, u64> = after
         .iter()
         .map(|(a, n)| (a.clone(), n - before.get(a).copied().unwrap_or(0)))
@@ -608,8 +681,14 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
             .iter()
             .rposition(|s| *s == "Notify done")
             .expect("Notify done");
+    // A line of its own: the test harness's "test ... " line has no newline yet.
+    let by_state: std::collections::BTreeMap<&str, usize> = loop_states()
+        .iter()
+        .flat_map(|(_, states)| states.iter())
+        .map(|s| (*s, run.entered(s)))
+        .collect();
     println!(
-        "COST green polls: {green_polls}; waits scaled x{}",
+        "\nCOST status reads by loop: {reads:?}, by state: {by_state:?}; waits scaled x{}",
         e2e::stack::WAIT_SCALE
     );
     println!(
@@ -635,6 +714,8 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
         "COST-JSON {}",
         json!({
             "greenPolls": green_polls,
+            "reads": reads,
+            "readsByState": by_state,
             "transitions": entered + retries,
             "statesEntered": entered,
             "retries": retries,
@@ -656,9 +737,15 @@ async fn cost_of_an_upgrade_with_a_60_minute_green_build() {
         Some(rds_total),
         "the execution's own count is what RDS received"
     );
+    assert_eq!(
+        figures["polls"].as_u64(),
+        Some(reads.values().sum::<usize>() as u64),
+        "the execution's own count is every loop's reads: {reads:?}"
+    );
+    let green_reads = reads["green-creating"];
     assert!(
-        (7..=9).contains(&green_polls),
-        "about an hour of green polls: {green_polls}"
+        (7..=17).contains(&green_reads),
+        "about an hour of green reads (the first, the woken one, a fallback read every 10 minutes): {green_reads}"
     );
     assert!(rds_total > green_polls as u64, "every poll reads RDS");
     assert!(figures["greenBuildSeconds"].is_number(), "{figures}");
