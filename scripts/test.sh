@@ -14,6 +14,7 @@
 #   and its test binary are built first, it starts, and the other test targets build and run
 #   while it waits on the engine (its harness reads the functions' paths from that first build,
 #   `E2E_FUNCTIONS_BUILT`, instead of running a cargo that would wait for the second build).
+#   It runs as two shards, each with its own moto, so the engine is not held to one core.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -67,27 +68,40 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
 step "build the functions and the end-to-end tier (clippy -D warnings)"
 # `--examples` resolves features as `cargo test` does (tests/src/lambda.rs), so the tests share
-# this build of the SDK.
-cargo build --workspace --bins --examples --quiet --message-format=json-render-diagnostics \
+# this build of the SDK. Without a selection, the end-to-end tier's test binary is built in the
+# same cargo run (it compiles while the functions link).
+e2e_target=()
+[ $# -gt 0 ] || e2e_target=(--test end_to_end)
+cargo build --workspace --bins --examples "${e2e_target[@]}" --quiet --message-format=json-render-diagnostics \
   > "$logs/functions.json"
 if [ $# -eq 0 ]; then
   # The tier's test binary, run directly (from tests/, as cargo test does): a `cargo test` in
   # the background would wait for the build below to free cargo's lock before running anything.
-  e2e_binary=$(cargo test --workspace --test end_to_end --no-run --quiet --message-format=json-render-diagnostics \
-    | python3 -c '
+  e2e_binary=$(python3 -c '
 import json, sys
-for m in map(json.loads, sys.stdin):
+for line in open(sys.argv[1]):
+    m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "end_to_end" and m.get("executable"):
-        print(m["executable"])')
+        print(m["executable"])' "$logs/functions.json")
 
   step "wait for the local tools"
   finish bootstrap
   [ ${#failed[@]} -eq 0 ] || exit 1
 
-  step "the end-to-end tier (background); build everything else and lint it (clippy -D warnings)"
-  # The end-to-end tier's tests wait on moto's engine most of the time: more threads than cores.
-  background end_to_end env -C tests E2E_FUNCTIONS_BUILT="$logs/functions.json" \
-    "$e2e_binary" --test-threads "${E2E_TEST_THREADS:-6}"
+  step "the end-to-end tier (background, two shards); build everything else and lint it (clippy -D warnings)"
+  # The tier's tests wait on moto's engine, one Python process per local stack that runs at a
+  # full core while the tier runs: the tier runs as two shards, each with a stack of its own,
+  # so both cores serve it once the build below is done. The first shard takes the modules
+  # named here (the 12-database fleet, the longest test, sorts first and starts at once); the
+  # second takes every other test, a new module included.
+  first_shard=(e2e_fleet:: e2e_metrics:: e2e_slack:: e2e_template_stack:: e2e_upgrade:: e2e_waits::)
+  second_shard=()
+  for module in "${first_shard[@]}"; do second_shard+=(--skip "$module"); done
+  threads=${E2E_TEST_THREADS:-4}
+  background end_to_end_1 env -C tests E2E_FUNCTIONS_BUILT="$logs/functions.json" \
+    "$e2e_binary" --test-threads "$threads" "${first_shard[@]}"
+  background end_to_end_2 env -C tests E2E_FUNCTIONS_BUILT="$logs/functions.json" \
+    "$e2e_binary" --test-threads "$threads" "${second_shard[@]}"
 fi
 cargo build --workspace --all-targets --quiet
 
@@ -118,7 +132,10 @@ fi
 
 step "wait for the validators and the end-to-end tier"
 finish validators
-[ $# -gt 0 ] || finish end_to_end
+if [ $# -eq 0 ]; then
+  finish end_to_end_1
+  finish end_to_end_2
+fi
 if [ ${#failed[@]} -ne 0 ]; then
   step "failed: ${failed[*]}"
   exit 1

@@ -391,18 +391,21 @@ test('the report bucket refuses every request without TLS', async () => {
   }
 });
 
-// ---------------------------------------------------------------- Slack approvals: notify starts the per-database machine only
+// ---------------------------------------------------------------- Slack approvals: notify starts the stack's two machines only
 // A verified, allowed Slack click starts an approve/reject execution (shared/src/notify/interaction/):
-// notify may start the per-database state machine and no other, and read the signing secret and
-// no other secret. Without a signing secret (SlackSigningSecretArn none) it may start nothing.
+// notify may start the per-database state machine (a switchover's or cleanup's question) and the
+// fleet machine (a wave's) and no other, and read the signing secret and no other secret. Without
+// a signing secret (SlackSigningSecretArn none) it may start nothing.
 const NOTIFY_ROLE = hubRole('NotifyFunction');
 const machine = (name, region = REGION, account = HUB) => `arn:aws:states:${region}:${account}:stateMachine:${name}`;
 const secretArn = (name) => `arn:aws:secretsmanager:${REGION}:${HUB}:secret:${name}`;
 for (const [action, resource, expected] of [
   ['states:StartExecution', machine('hub-bluegreen'), A],
-  ['states:StartExecution', machine('hub-fleet'), D],
+  ['states:StartExecution', machine('hub-fleet'), A],
   ['states:StartExecution', machine('hub-release-lock'), D],
+  ['states:StartExecution', machine('other-fleet'), D],
   ['states:StartExecution', machine('hub-bluegreen', 'us-east-1'), D],
+  ['states:StartExecution', machine('hub-fleet', 'us-east-1'), D],
   ['states:StartExecution', machine('hub-bluegreen', REGION, OUTSIDE), D],
   ['states:StopExecution', `arn:aws:states:${REGION}:${HUB}:execution:hub-bluegreen:orders-1`, D],
   // A click never answers a task token itself: the approve execution does, after re-reading.
@@ -423,6 +426,7 @@ test('the notify role (Slack approvals off) starts no execution and reads no sig
   const identityPolicies = hubFunctionPolicies('NotifyFunction', off);
   for (const [action, resource] of [
     ['states:StartExecution', machine('hub-bluegreen')],
+    ['states:StartExecution', machine('hub-fleet')],
     ['secretsmanager:GetSecretValue', secretArn('slack-signing-AbCdEf')],
   ]) {
     assert.notEqual(await decide({ principal: NOTIFY_ROLE, identityPolicies, action, resource, account: HUB }), A, `${action} on ${resource}`);

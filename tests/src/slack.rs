@@ -34,6 +34,9 @@ pub const APPROVER_NAME: &str = "jane.doe";
 /// The name of the product's state machine on the stack: notify's
 /// `APPROVAL_STATE_MACHINE_ARN` names it, as the template names `<stack>-bluegreen`.
 pub const PRODUCT_STATE_MACHINE: &str = "bluegreen-product";
+/// The name of the fleet state machine on the stack: notify's `FLEET_STATE_MACHINE_ARN`
+/// names it, as the template names `<stack>-fleet`.
+pub const FLEET_STATE_MACHINE: &str = "bluegreen-fleet";
 
 /// What notify needs to answer Slack's clicks on the stack.
 #[derive(Debug, Clone)]
@@ -44,11 +47,14 @@ pub struct SlackApprovals {
     pub approvers: String,
     /// `APPROVAL_STATE_MACHINE_ARN`.
     pub state_machine_arn: String,
+    /// `FLEET_STATE_MACHINE_ARN`.
+    pub fleet_state_machine_arn: String,
 }
 
 impl SlackApprovals {
     /// Stores [`SIGNING_SECRET`] in moto as the runbook says (`{"signingSecret": ...}`), with
-    /// [`APPROVER`] allowed and [`PRODUCT_STATE_MACHINE`] the machine a click starts.
+    /// [`APPROVER`] allowed and [`PRODUCT_STATE_MACHINE`] and [`FLEET_STATE_MACHINE`] the
+    /// machines a click starts.
     pub async fn create(moto: &Moto) -> SlackApprovals {
         let secrets = aws_sdk_secretsmanager::Client::new(&moto.sdk_config(REGION));
         let out = secrets
@@ -64,6 +70,9 @@ impl SlackApprovals {
             state_machine_arn: format!(
                 "arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{PRODUCT_STATE_MACHINE}"
             ),
+            fleet_state_machine_arn: format!(
+                "arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{FLEET_STATE_MACHINE}"
+            ),
         }
     }
 
@@ -73,6 +82,7 @@ impl SlackApprovals {
             ("SLACK_SIGNING_SECRET_ARN", &self.signing_secret_arn),
             ("SLACK_APPROVERS", &self.approvers),
             ("APPROVAL_STATE_MACHINE_ARN", &self.state_machine_arn),
+            ("FLEET_STATE_MACHINE_ARN", &self.fleet_state_machine_arn),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.clone()))

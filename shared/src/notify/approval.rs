@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 
 use super::event::{number_at, text_at, Event};
 use super::format::{parse_rfc3339, rfc3339};
+use super::interaction::button::ButtonValue;
 use super::message::{Details, Message};
 use crate::input::DEFAULT_APPROVAL_TIMEOUT_SECONDS;
 use crate::waits::ApprovalFor;
@@ -28,8 +29,8 @@ pub fn approval_for(event: &Event) -> ApprovalFor {
         .unwrap_or_default()
 }
 
-/// The question: the execution waits in place for an `approve` or `reject` execution (or,
-/// for the switchover, a click on Slack's buttons, which starts one).
+/// The question: the execution waits in place for an `approve` or `reject` execution (or a
+/// click on Slack's buttons, bound to this question's purpose, which starts one).
 pub fn ask(event: &Event, m: &mut Message) {
     let timeout = number_at(&event.detail, &["approvalTimeoutSeconds"])
         .unwrap_or(DEFAULT_APPROVAL_TIMEOUT_SECONDS.into());
@@ -40,15 +41,14 @@ pub fn ask(event: &Event, m: &mut Message) {
         .clone()
         .map(|u| format!("until {u} (UTC)"))
         .unwrap_or_else(|| format!("for {timeout} s"));
-    let kept = match approval_for(event) {
+    let purpose = approval_for(event);
+    m.buttons = ButtonValue::for_database(&m.target, purpose, m.execution_arn.as_deref());
+    let kept = match purpose {
         ApprovalFor::Cleanup => {
-            // The buttons carry no `for`: a click would answer a switchover's wait, which
-            // this is not (it would be refused). The text says how to answer.
             super::cleanup_question::ask(event, m, &until_words);
             "old blue is kept; \"action\": \"cleanup\" deletes it later"
         }
         _ => {
-            m.answerable = true;
             m.headline = "green ready: approve or reject the switchover".into();
             m.summary = format!(
                 "Green is ready and in sync. Production still runs on blue, and this execution waits for your answer {until_words}. Approve and the switchover follows (a snapshot of blue first when asked). Reject and it ends with nothing switched over and green kept. With no answer by then it ends ApprovalExpired: nothing switched over, green kept, and you are told once; the same input with \"action\": \"switchover\" resumes later."
@@ -58,7 +58,7 @@ pub fn ask(event: &Event, m: &mut Message) {
     };
     let start = super::stages::start_execution_command(event);
     let reject = input(event, "rejectInput", "reject");
-    let buttons = if m.answerable {
+    let buttons = if m.buttons.is_some() {
         "Slack's Approve button, or "
     } else {
         ""
@@ -154,7 +154,8 @@ mod tests {
             "approval",
         );
         let m = compose(&e, SystemTime::now());
-        assert!(m.answerable, "Slack's buttons may answer it");
+        let buttons = m.buttons.as_ref().expect("Slack's buttons may answer it");
+        assert_eq!(buttons.question.for_(), ApprovalFor::Switchover);
         assert_eq!(m.outcome, Outcome::ActionNeeded);
         assert!(
             m.summary.contains("until 2026-12-07T07:00:00Z"),
@@ -183,7 +184,7 @@ mod tests {
     fn manual_mode_is_not_answerable_by_buttons() {
         let e = event("action-needed", json!({"message": "x"}), "manual");
         let m = compose(&e, SystemTime::now());
-        assert!(!m.answerable);
+        assert!(m.buttons.is_none());
         assert!(
             m.summary.contains("nothing changes until you continue"),
             "{}",
@@ -209,7 +210,7 @@ mod tests {
             "{}",
             m.summary
         );
-        assert!(!m.answerable);
+        assert!(m.buttons.is_none());
         let mut rejected = approval.clone();
         rejected["decision"] = json!("reject");
         let m = compose(

@@ -83,7 +83,17 @@ mod tests {
     fn the_cleanup_question_names_what_is_deleted_the_snapshot_and_the_deadline() {
         let m = compose(&event(true), SystemTime::now());
         assert_eq!(m.outcome, Outcome::ActionNeeded);
-        assert!(!m.answerable, "the buttons answer switchovers only");
+        let buttons = m.buttons.as_ref().expect("Slack's buttons answer it");
+        assert_eq!(
+            buttons.question.for_(),
+            crate::waits::ApprovalFor::Cleanup,
+            "bound to the cleanup: a click never answers a switchover's wait"
+        );
+        assert!(
+            m.next_steps[0].contains("Slack's Approve button"),
+            "{:?}",
+            m.next_steps
+        );
         assert_eq!(
             m.headline,
             "switchover done: approve or reject deleting orders-old1"

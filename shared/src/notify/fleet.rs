@@ -4,6 +4,7 @@
 
 use super::event::{Outcome, TargetFacts};
 use super::format::truncate;
+use super::interaction::button::ButtonValue;
 use super::links::{self, Link};
 use super::message::{Details, Message};
 use crate::fleet::outcome::{counts_line, Outcome as DatabaseOutcome};
@@ -37,7 +38,7 @@ fn base(stage: &str, fleet: &str, outcome: Outcome, execution_arn: Option<&str>)
             .collect(),
         error: None,
         execution_arn: execution_arn.map(str::to_owned),
-        answerable: false,
+        buttons: None,
     }
 }
 
@@ -192,7 +193,8 @@ pub fn paused(
 }
 
 /// The fleet waits between waves (`approveBetweenWaves`): the wave was told by the judge;
-/// this says how to approve or reject the next one, until when, and what the deadline does.
+/// this says how to approve or reject the next one (Slack's buttons, bound to this fleet's
+/// wave, or an execution), until when, and what the deadline does.
 pub fn approval(
     s: &Summary,
     wave: u32,
@@ -223,9 +225,15 @@ pub fn approval(
     m.facts.push(("Approve until".into(), until.to_owned()));
     m.facts.push(("Approve".into(), answer("approve")));
     m.facts.push(("Reject".into(), answer("reject")));
+    m.buttons = ButtonValue::for_fleet(&s.fleet, execution_arn);
+    let buttons = if m.buttons.is_some() {
+        "Slack's Approve button, or "
+    } else {
+        ""
+    };
     m.next_steps = vec![
         format!(
-            "Approve: aws stepfunctions start-execution --state-machine-arn {state_machine_arn} --input '{}'",
+            "Approve: {buttons}aws stepfunctions start-execution --state-machine-arn {state_machine_arn} --input '{}'",
             answer("approve")
         ),
         format!(
@@ -431,6 +439,37 @@ mod tests {
             .iter()
             .any(|l| l.label == "111111111111/us-east-1/db2 execution"));
         assert!(!m.links.iter().any(|l| l.label.contains("db1")));
+    }
+
+    #[test]
+    fn the_question_between_waves_carries_buttons_bound_to_the_fleet_s_wave() {
+        let arn = "arn:aws:states:us-east-1:123456789012:execution:fleet:f1";
+        let machine = "arn:aws:states:us-east-1:123456789012:stateMachine:fleet";
+        let m = approval(&summary(), 1, "2026-12-08T06:00:00Z", machine, Some(arn));
+        assert_eq!(m.outcome, Outcome::ActionNeeded);
+        let value = m.buttons.clone().expect("buttons");
+        assert_eq!(
+            value.question,
+            crate::notify::interaction::button::Question::Wave {
+                fleet: "dec".into()
+            }
+        );
+        assert_eq!(value.execution, arn);
+        assert!(
+            m.next_steps[0].starts_with("Approve: Slack's Approve button, or aws stepfunctions"),
+            "{:?}",
+            m.next_steps
+        );
+        assert!(m.next_steps[1].contains(r#""action": "reject", "fleet": "dec""#));
+        let blocks = crate::notify::slack_blocks::payload(&m, true);
+        assert_eq!(
+            blocks["blocks"][1]["elements"][0]["action_id"],
+            "bluegreen-approve"
+        );
+        // No execution to name: no buttons, the text says how.
+        let bare = approval(&summary(), 1, "2026-12-08T06:00:00Z", machine, None);
+        assert!(bare.buttons.is_none());
+        assert!(bare.next_steps[0].starts_with("Approve: aws stepfunctions"));
     }
 
     #[test]

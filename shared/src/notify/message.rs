@@ -4,6 +4,7 @@ use serde_json::{json, Map, Value};
 
 use super::event::{Outcome, TargetFacts};
 use super::format::{one_line, truncate};
+use super::interaction::button::ButtonValue;
 use super::links::Link;
 
 /// SNS subjects must be fewer than 100 characters, on one line.
@@ -31,10 +32,10 @@ pub struct Message {
     pub error: Option<String>,
     /// The execution ARN, to thread one execution's messages together.
     pub execution_arn: Option<String>,
-    /// An execution waits in place for an answer to this message (`switchoverMode:
-    /// approval`): Slack's Approve and Reject buttons may answer it. Manual mode's "ready for
-    /// switchover" waits for nothing and gets no buttons.
-    pub answerable: bool,
+    /// The question an execution waits in place for (a switchover's or a cleanup's approval,
+    /// a fleet's between waves): Slack's Approve and Reject buttons carry it and answer it.
+    /// `None` for every other message; manual mode's "ready for switchover" waits for nothing.
+    pub buttons: Option<ButtonValue>,
 }
 
 /// A titled block of preformatted text.
@@ -173,7 +174,7 @@ mod tests {
             links: vec![],
             error: None,
             execution_arn: None,
-            answerable: false,
+            buttons: None,
         }
     }
 

@@ -7,10 +7,11 @@
 
 use serde_json::{json, Value};
 
-use super::event::{Outcome, Stage};
+use super::event::Outcome;
 use super::format::truncate;
-use super::interaction::button::{ButtonValue, Decision};
+use super::interaction::button::{Decision, Question};
 use super::message::Message;
+use crate::waits::ApprovalFor;
 
 /// The attachment bar's colour for an outcome.
 pub fn colour(outcome: Outcome) -> &'static str {
@@ -85,21 +86,35 @@ pub fn payload(m: &Message, buttons: bool) -> Value {
     })
 }
 
-/// The Approve and Reject buttons of an "awaiting approval" message, and who may use them;
-/// nothing when the message does not name the database and execution fully. A click posts to
-/// notify's Function URL ([`super::interaction`]); each asks for confirmation first.
+/// The Approve and Reject buttons of a question (a switchover's, a cleanup's, a fleet's
+/// between waves), and who may use them; nothing for any other message. A click posts to
+/// notify's Function URL ([`super::interaction`]); each asks for confirmation first, saying
+/// what the click does.
 fn approval_buttons(m: &Message) -> Vec<Value> {
-    if !m.answerable
-        || m.stage != Stage::AwaitingApproval.name()
-        || m.outcome != Outcome::ActionNeeded
-    {
-        return Vec::new();
-    }
-    let Some(value) = ButtonValue::for_message(&m.target, m.execution_arn.as_deref()) else {
+    let Some(value) = m
+        .buttons
+        .as_ref()
+        .filter(|_| m.outcome == Outcome::ActionNeeded)
+    else {
         return Vec::new();
     };
+    let subject = value.question.subject();
+    let name = escape(&subject);
+    let (approve, reject) = match &value.question {
+        Question::Database { for_: ApprovalFor::Cleanup, .. } => (
+            format!("Delete old blue of *{name}* now (after its final snapshot unless finalSnapshot is false): it cannot be undone."),
+            format!("Keep old blue of *{name}*: nothing is deleted and the lock is released; `\"action\": \"cleanup\"` deletes it later."),
+        ),
+        Question::Database { .. } => (
+            format!("Switch *{name}* over to green: production moves, connections drop briefly."),
+            format!("Do not switch *{name}* over: the workflow ends as `abandon` asks; blue keeps serving."),
+        ),
+        Question::Wave { .. } => (
+            format!("Start the next wave of *{name}*."),
+            format!("Stop *{name}* here: no later wave starts, nothing already done is undone."),
+        ),
+    };
     let value = value.encode();
-    let database = escape(m.database());
     let button = |decision: Decision, label: &str, style: &str, question: String| {
         json!({
             "type": "button",
@@ -108,7 +123,7 @@ fn approval_buttons(m: &Message) -> Vec<Value> {
             "style": style,
             "value": value,
             "confirm": {
-                "title": {"type": "plain_text", "text": truncate(&format!("{label} {}?", m.database()), 100)},
+                "title": {"type": "plain_text", "text": truncate(&format!("{label} {subject}?"), 100)},
                 "text": {"type": "mrkdwn", "text": question},
                 "confirm": {"type": "plain_text", "text": label},
                 "deny": {"type": "plain_text", "text": "Cancel"},
@@ -120,13 +135,13 @@ fn approval_buttons(m: &Message) -> Vec<Value> {
             "type": "actions",
             "block_id": "bluegreen-approval",
             "elements": [
-                button(Decision::Approve, "Approve", "primary", format!("Switch *{database}* over to green: production moves, connections drop briefly.")),
-                button(Decision::Reject, "Reject", "danger", format!("Do not switch *{database}* over: the workflow ends as `abandon` asks; blue keeps serving.")),
+                button(Decision::Approve, "Approve", "primary", approve),
+                button(Decision::Reject, "Reject", "danger", reject),
             ],
         }),
         json!({
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": "Only the Slack users named in the stack's SlackApprovers can answer here. Anyone else starts an execution with the same target and `\"action\": \"approve\"` (or `reject`): IAM decides who may."}],
+            "elements": [{"type": "mrkdwn", "text": "Only the Slack users named in the stack's SlackApprovers can answer here. Anyone else starts an `\"action\": \"approve\"` (or `reject`) execution with the input this message gives: IAM decides who may."}],
         }),
     ]
 }
@@ -135,19 +150,25 @@ fn approval_buttons(m: &Message) -> Vec<Value> {
 mod tests {
     use super::*;
     use crate::notify::event::TargetFacts;
+    use crate::notify::interaction::button::ButtonValue;
     use crate::notify::message::Details;
 
-    fn awaiting(stage: &str) -> Message {
+    const EXECUTION: &str =
+        "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1";
+
+    fn awaiting(for_: ApprovalFor) -> Message {
+        let target = TargetFacts {
+            identifier: Some("orders".into()),
+            engine: Some("aurora-postgresql".into()),
+            account_id: Some("111122223333".into()),
+            region: Some("eu-west-1".into()),
+            ..Default::default()
+        };
         Message {
-            stage: stage.into(),
+            stage: "awaiting-approval".into(),
             outcome: Outcome::ActionNeeded,
-            target: TargetFacts {
-                identifier: Some("orders".into()),
-                engine: Some("aurora-postgresql".into()),
-                account_id: Some("111122223333".into()),
-                region: Some("eu-west-1".into()),
-                ..Default::default()
-            },
+            buttons: ButtonValue::for_database(&target, for_, Some(EXECUTION)),
+            target,
             headline: "green ready: approve the switchover".into(),
             summary: "s".into(),
             facts: vec![],
@@ -155,16 +176,12 @@ mod tests {
             next_steps: vec![],
             links: vec![],
             error: None,
-            execution_arn: Some(
-                "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1".into(),
-            ),
-            answerable: true,
+            execution_arn: Some(EXECUTION.into()),
         }
     }
 
-    #[test]
-    fn the_awaiting_approval_message_carries_approve_and_reject() {
-        let p = payload(&awaiting("awaiting-approval"), true);
+    /// The (approve, reject) buttons of a payload, checked for what every question's have.
+    fn buttons(p: &Value) -> (Value, Value) {
         let actions = &p["blocks"][1];
         assert_eq!(actions["type"], "actions");
         let buttons = actions["elements"].as_array().unwrap();
@@ -173,37 +190,95 @@ mod tests {
             .map(|b| b["action_id"].as_str().unwrap())
             .collect();
         assert_eq!(ids, ["bluegreen-approve", "bluegreen-reject"]);
-        for b in buttons {
-            let value = ButtonValue::decode(b["value"].as_str().unwrap()).unwrap();
-            assert_eq!(value.target.identifier, "orders");
-            assert_eq!(value.target.account_id.as_deref(), Some("111122223333"));
-            assert_eq!(value.execution_name(), "orders-1");
-            assert!(b["value"].as_str().unwrap().len() <= 2000);
-            assert!(b["confirm"]["text"]["text"]
-                .as_str()
-                .unwrap()
-                .contains("*orders*"));
-        }
+        assert!(buttons
+            .iter()
+            .all(|b| b["value"].as_str().unwrap().len() <= 2000));
+        assert_eq!(buttons[0]["value"], buttons[1]["value"]);
         assert_eq!(p["blocks"][2]["type"], "context");
+        (buttons[0].clone(), buttons[1].clone())
+    }
+
+    fn value_of(button: &Value) -> ButtonValue {
+        ButtonValue::decode(button["value"].as_str().unwrap()).unwrap()
+    }
+
+    /// Asserts the button's confirmation says `text`.
+    fn says(button: &Value, text: &str) {
+        let confirm = button["confirm"]["text"]["text"].as_str().unwrap();
+        assert!(confirm.contains(text), "{text}: {button}");
     }
 
     #[test]
-    fn other_stages_and_incomplete_messages_have_no_buttons() {
+    fn the_switchover_question_carries_approve_and_reject_bound_to_it() {
+        let (approve, reject) = buttons(&payload(&awaiting(ApprovalFor::Switchover), true));
+        let value = value_of(&approve);
+        let Question::Database { target, for_ } = &value.question else {
+            panic!("a database's question: {value:?}");
+        };
+        assert_eq!(target.identifier, "orders");
+        assert_eq!(target.account_id.as_deref(), Some("111122223333"));
+        assert_eq!(for_, &ApprovalFor::Switchover);
+        assert_eq!(value.execution_name(), "orders-1");
+        says(&approve, "Switch *orders* over");
+        says(&reject, "blue keeps serving");
+    }
+
+    #[test]
+    fn the_cleanup_question_carries_buttons_bound_to_the_cleanup() {
+        let (approve, reject) = buttons(&payload(&awaiting(ApprovalFor::Cleanup), true));
+        let value = value_of(&reject);
+        assert_eq!(value.question.for_(), ApprovalFor::Cleanup);
+        assert_eq!(value.question.subject(), "orders");
+        says(&approve, "Delete old blue of *orders*");
+        says(&reject, "Keep old blue of *orders*");
+        assert_eq!(approve["confirm"]["title"]["text"], "Approve orders?");
+    }
+
+    #[test]
+    fn the_fleet_s_question_carries_buttons_bound_to_its_wave() {
+        let fleet = "arn:aws:states:eu-west-1:111122223333:execution:hub-fleet:pg16-dec-1";
+        let mut m = awaiting(ApprovalFor::Switchover);
+        m.stage = "fleet-approval".into();
+        m.target = TargetFacts {
+            identifier: Some("fleet pg16-dec".into()),
+            ..Default::default()
+        };
+        m.buttons = ButtonValue::for_fleet("pg16-dec", Some(fleet));
+        let (approve, reject) = buttons(&payload(&m, true));
+        let value = value_of(&approve);
+        assert_eq!(
+            value.question,
+            Question::Wave {
+                fleet: "pg16-dec".into()
+            }
+        );
+        assert_eq!(value.execution, fleet);
+        says(&approve, "next wave of *fleet pg16-dec*");
+        says(&reject, "no later wave starts");
+    }
+
+    #[test]
+    fn other_messages_and_incomplete_questions_have_no_buttons() {
         let blocks = |m: &Message, buttons| payload(m, buttons)["blocks"].as_array().unwrap().len();
-        assert_eq!(blocks(&awaiting("green-ready"), true), 1);
-        let mut no_execution = awaiting("awaiting-approval");
-        no_execution.execution_arn = None;
-        assert_eq!(blocks(&no_execution, true), 1);
-        // Manual mode's "ready for switchover" waits for nothing: no buttons.
-        let mut manual = awaiting("awaiting-approval");
-        manual.answerable = false;
+        let question = awaiting(ApprovalFor::Switchover);
+        // The answer to a question (it is no longer asked) and any message without one.
+        let mut answered = question.clone();
+        answered.outcome = Outcome::Success;
+        assert_eq!(blocks(&answered, true), 1);
+        // Manual mode's "ready for switchover" waits for nothing; an incomplete target or no
+        // execution gives no value: no buttons.
+        let mut manual = question.clone();
+        manual.buttons = None;
         assert_eq!(blocks(&manual, true), 1);
+        let mut no_execution = question.clone();
+        no_execution.execution_arn = None;
+        no_execution.buttons =
+            ButtonValue::for_database(&question.target, ApprovalFor::Switchover, None);
+        assert_eq!(blocks(&no_execution, true), 1);
         // Without a signing secret nothing would answer a click: no buttons.
-        assert_eq!(blocks(&awaiting("awaiting-approval"), false), 1);
+        assert_eq!(blocks(&question, false), 1);
         // The plain text (SNS, mail) has no trace of the buttons.
-        assert!(!awaiting("awaiting-approval")
-            .text()
-            .contains("bluegreen-approve"));
+        assert!(!question.text().contains("bluegreen-approve"));
     }
 
     #[test]
@@ -228,7 +303,7 @@ mod tests {
             links: vec![],
             error: None,
             execution_arn: None,
-            answerable: false,
+            buttons: None,
         };
         let p = payload(&m, true);
         assert_eq!(

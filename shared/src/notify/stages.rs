@@ -36,7 +36,7 @@ pub fn compose(event: &Event, now: SystemTime) -> Message {
         links: event_links(event),
         error: event.error.as_ref().map(|c| c.name.clone()),
         execution_arn: event.execution.arn.clone(),
-        answerable: false,
+        buttons: None,
     };
     let reported_as_failure = matches!(
         event.stage,

@@ -566,10 +566,10 @@ fn member_arn(old: &Database, name: &str) -> String {
 /// Tolerance between this function's clock and RDS's when comparing a snapshot's time.
 const CLOCK_SKEW_SECONDS: i64 = 60;
 
-/// Old blue is not found by its id. If this deployment's cleanup started (its tag says so)
-/// and every recorded member is gone too, old blue is verifiably gone: only now may the
-/// deployment object go, and the answer is `done`. Otherwise nothing is deleted and a person
-/// is asked to look.
+/// Old blue is not found by its id. If this deployment's cleanup started (its tag says so,
+/// read again now) and every recorded member is gone too, old blue is verifiably gone: only
+/// now may the deployment object go, and the answer is `done`. Otherwise nothing is deleted
+/// and a person is asked to look.
 async fn finish_when_old_blue_gone(
     rds: &aws_sdk_rds::Client,
     reply: &Reply<'_>,
@@ -577,7 +577,16 @@ async fn finish_when_old_blue_gone(
     blue: &Side,
     recorded: &Recorded,
 ) -> Result<Answer, Error> {
-    if recorded.cleanup_started.is_none() {
+    // The tags were read before old blue was looked up: a cleanup that started in between
+    // (another run marks the tag before it deletes anything) is seen only by reading again.
+    let started = match recorded.cleanup_started {
+        Some(_) => true,
+        None => identity::read(rds, &d.source_arn, &d.id)
+            .await?
+            .cleanup_started
+            .is_some(),
+    };
+    if !started {
         return Err(Error::unsafe_to_delete(
             &blue.resource_id,
             format!("action needed: old blue {} (last called {}) not found by its resource id, and no cleanup of deployment {} has run; nothing deleted and the deployment object is kept. Fix: find out what happened to old blue (deleted or moved by hand?), then delete the deployment yourself", blue.resource_id, d.source_name(), d.id),

@@ -38,11 +38,15 @@ async fn setup() -> Setup {
     let machine = sfn
         .create_state_machine(&unique("bluegreen-approvals"), WAITING)
         .await;
+    let fleet_machine = sfn
+        .create_state_machine(&unique("fleet-approvals"), WAITING)
+        .await;
     let secret_arn = secret(moto, &json!({"signingSecret": SIGNING_SECRET}).to_string()).await;
     let config = InteractionConfig {
         signing_secret_arn: secret_arn,
         approvers: AllowList::parse(APPROVER, "SLACK_APPROVERS").unwrap(),
         state_machine_arn: machine.clone(),
+        fleet_state_machine_arn: fleet_machine,
     };
     let interactions = Interactions::from_config(&config, &moto.sdk_config(REGION)).unwrap();
     let slack = FakeSlack::start(vec![], Reply::Ok).await;
@@ -140,7 +144,9 @@ async fn a_signed_approval_starts_one_execution_with_the_approvers_name() {
         json!({
             "action": "approve",
             "target": {"accountId": ACCOUNT, "region": REGION, "identifier": database, "engine": "aurora-postgresql"},
-            "approval": {"by": "slack:U0E2EJANE (jane.doe)", "via": "slack",
+            // The button carries no `for` (as sent before cleanup and wave buttons existed):
+            // a switchover's, said explicitly in the answer.
+            "approval": {"by": "slack:U0E2EJANE (jane.doe)", "via": "slack", "for": "switchover",
                          "reason": format!("approve clicked in Slack on the message of execution {database}-upgrade")},
         })
     );

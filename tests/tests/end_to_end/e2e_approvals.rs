@@ -9,6 +9,7 @@ use crate::e2e_support::{clusters, deployments, finish, request, run, state_mach
 use e2e::moto::{unique, ACCOUNT, REGION};
 use e2e::seed;
 use e2e::stack::Stack;
+use e2e::stepfunctions::Execution;
 use serde_json::{json, Value};
 
 /// An approval timeout the tests answer well within (36 s at the default scale of 0.01).
@@ -91,9 +92,14 @@ async fn wait_for(execution: &str, id: &str, purpose: &str) {
 
 /// The TaskSucceeded output of `state` (the answer a token wait received).
 pub(crate) fn answered(run: &Run, state: &str) -> Vec<Value> {
+    answered_in(&run.execution, state)
+}
+
+/// The same for any execution (a fleet's).
+pub(crate) fn answered_in(execution: &Execution, state: &str) -> Vec<Value> {
     let mut inside = false;
     let mut found = Vec::new();
-    for e in &run.execution.events {
+    for e in &execution.events {
         if e["type"] == "TaskStateEntered" {
             inside = e["stateEnteredEventDetails"]["name"] == state;
         }

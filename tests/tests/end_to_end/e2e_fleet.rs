@@ -20,23 +20,24 @@ use tokio::sync::OnceCell;
 /// The upgrade fleet's accounts; the dry run has its own (its selection finds every enrolled
 /// database of an account and Region).
 const MEMBERS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
-const DRY_RUN_ACCOUNT: &str = "444444444444";
+pub(crate) const DRY_RUN_ACCOUNT: &str = "444444444444";
 const REGIONS: [&str; 2] = ["us-east-1", "us-west-2"];
 const ROLE: &str = "rds-bluegreen";
 const AURORA_TARGET: &str = "8.0.mysql_aurora.3.08.0";
 const MYSQL_TARGET: &str = "8.4.3";
-const FLEET_TIMEOUT: Duration = Duration::from_secs(900);
+pub(crate) const FLEET_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// The hub: both state machines and the report bucket, on the shared stack, with the member
-/// accounts deployed.
-struct Hub {
-    stack: &'static Stack,
+/// accounts deployed. The fleet machine has the name notify's `FLEET_STATE_MACHINE_ARN` gives
+/// (Slack's wave clicks start it).
+pub(crate) struct Hub {
+    pub(crate) stack: &'static Stack,
     database_machine: String,
-    fleet_machine: String,
+    pub(crate) fleet_machine: String,
     bucket: String,
 }
 
-async fn hub() -> &'static Hub {
+pub(crate) async fn hub() -> &'static Hub {
     static HUB: OnceCell<Hub> = OnceCell::const_new();
     HUB.get_or_init(|| async {
         let stack = stack().await;
@@ -63,7 +64,7 @@ async fn hub() -> &'static Hub {
         ]);
         let fleet_machine = sfn
             .create_state_machine(
-                &unique("fleet"),
+                e2e::slack::FLEET_STATE_MACHINE,
                 &statemachine_definition("fleet.asl.json", &values),
             )
             .await;
@@ -150,16 +151,16 @@ async fn rds_in(moto: &Moto, account: &str, region: &str) -> aws_sdk_rds::Client
 
 /// One database of a fleet test.
 #[derive(Debug, Clone)]
-struct Db {
-    account: &'static str,
-    region: &'static str,
-    id: String,
-    engine: &'static str,
-    wave: u32,
+pub(crate) struct Db {
+    pub(crate) account: &'static str,
+    pub(crate) region: &'static str,
+    pub(crate) id: String,
+    pub(crate) engine: &'static str,
+    pub(crate) wave: u32,
 }
 
 impl Db {
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{}/{}/{}", self.account, self.region, self.id)
     }
 
@@ -169,7 +170,7 @@ impl Db {
 
     /// Seeds it enrolled: an Aurora MySQL cluster with one instance, or a MySQL instance with
     /// `backup_days` of backups (0 is a precheck blocker).
-    async fn seed(&self, moto: &Moto, backup_days: i32) {
+    pub(crate) async fn seed(&self, moto: &Moto, backup_days: i32) {
         let rds = rds_in(moto, self.account, self.region).await;
         match self.engine {
             "aurora-mysql" => {
@@ -265,7 +266,7 @@ async fn mysql_groups(moto: &Moto, fleet: &str, dbs: &[Db]) {
 
 /// Fleet options: upgrade targets per engine, no grace period (a day would take minutes even scaled).
 /// A dry-run fleet of Aurora MySQL databases `dbs`, with `waves`.
-fn dry_run_input(fleet: &str, dbs: &[Db], waves: Value) -> Value {
+pub(crate) fn dry_run_input(fleet: &str, dbs: &[Db], waves: Value) -> Value {
     json!({
         "fleet": fleet, "action": "dry-run", "memberRoleName": ROLE,
         "targets": dbs.iter().map(Db::target).collect::<Vec<_>>(),
@@ -291,7 +292,7 @@ fn upgrade_input(fleet: &str, dbs: &[Db], waves: Value) -> Value {
 
 /// One child execution of a fleet, as Step Functions describes it.
 #[derive(Debug)]
-struct Child {
+pub(crate) struct Child {
     name: String,
     status: String,
     start: f64,
@@ -299,7 +300,7 @@ struct Child {
 }
 
 /// The per-database executions whose name starts with `fleet-`.
-async fn children(hub: &Hub, fleet: &str) -> Vec<Child> {
+pub(crate) async fn children(hub: &Hub, fleet: &str) -> Vec<Child> {
     let sfn = hub.stack.sfn();
     let listed = sfn
         .call(
@@ -378,6 +379,35 @@ async fn transitions(hub: &Hub, execution_arn: &str) -> usize {
         .count()
 }
 
+/// template.yaml's execution-status rule for the fleet machine, narrowed to the execution `name`.
+async fn fleet_end_rule(hub: &Hub, name: &str) -> Value {
+    end_rule_for(
+        hub.stack,
+        &[("FleetStateMachine", hub.fleet_machine.as_str())],
+        name,
+    )
+    .await
+}
+
+/// The report's status of each of `dbs`, in order.
+pub(crate) fn statuses_of(
+    hub: &Hub,
+    fleet: &str,
+    execution: &Execution,
+    dbs: &[Db],
+) -> Vec<String> {
+    let (report, _) = report(hub, fleet, execution);
+    let status = statuses(&report);
+    dbs.iter()
+        .map(|d| {
+            status
+                .get(&d.label())
+                .cloned()
+                .unwrap_or_else(|| format!("absent from {report}"))
+        })
+        .collect()
+}
+
 /// Runs the fleet to its end.
 async fn run_fleet(hub: &Hub, input: &Value) -> Execution {
     let name = unique(input["fleet"].as_str().unwrap_or("fleet"));
@@ -395,7 +425,7 @@ async fn run_fleet(hub: &Hub, input: &Value) -> Execution {
 }
 
 /// The fleet report this execution wrote (JSON).
-fn report(hub: &Hub, fleet: &str, execution: &Execution) -> (Value, String) {
+pub(crate) fn report(hub: &Hub, fleet: &str, execution: &Execution) -> (Value, String) {
     let name = execution.arn.rsplit(':').next().unwrap_or_default();
     let key = |ext: &str| format!("fleet/{fleet}/{name}/report.{ext}");
     let json: Value = serde_json::from_str(&s3(
@@ -411,7 +441,7 @@ fn report(hub: &Hub, fleet: &str, execution: &Execution) -> (Value, String) {
 }
 
 /// The report's status of each database, by `account/Region/identifier`.
-fn statuses(report: &Value) -> BTreeMap<String, String> {
+pub(crate) fn statuses(report: &Value) -> BTreeMap<String, String> {
     report["databases"]
         .as_array()
         .into_iter()
@@ -786,12 +816,7 @@ async fn a_wave_over_its_tolerance_stops_the_fleet_and_starting_it_again_starts_
     // The template's execution-status rule, narrowed to this fleet's execution: the fleet
     // told its end itself (the wave message and the report's end), so the rule adds nothing.
     let name = unique(&fleet);
-    end_rule_for(
-        hub.stack,
-        &[("FleetStateMachine", hub.fleet_machine.as_str())],
-        &name,
-    )
-    .await;
+    fleet_end_rule(hub, &name).await;
     let first = hub
         .stack
         .sfn()
@@ -1495,7 +1520,7 @@ async fn a_large_fleet_keeps_its_caps_and_measures_its_pace() {
 
 /// Until the fleet's item `fleet/<fleet>` holds its between-waves wait; fails at once, with
 /// what the fleet did, when it ended instead.
-async fn until_the_fleet_waits(hub: &Hub, fleet: &str, execution: &str) {
+pub(crate) async fn until_the_fleet_waits(hub: &Hub, fleet: &str, execution: &str) {
     let deadline = std::time::Instant::now() + FLEET_TIMEOUT;
     let key = format!("fleet/{fleet}");
     while seed::lock_text(&hub.stack.moto, &key, "waitPurpose")
@@ -1519,8 +1544,46 @@ async fn until_the_fleet_waits(hub: &Hub, fleet: &str, execution: &str) {
     }
 }
 
+/// The longest approval deadline: token timeouts are scaled like every wait (300 s would be
+/// 3 s here, shorter than a loaded machine takes to answer).
+pub(crate) const LONGEST_APPROVAL: u32 = 604_800;
+
+/// Starts (as execution `name`) the smallest fleet that asks between waves: a dry run of two
+/// new Aurora MySQL databases, one per wave, with the approval deadline `timeout`. Returns the
+/// databases and the execution's ARN.
+pub(crate) async fn start_asking_between_two_waves(
+    hub: &Hub,
+    fleet: &str,
+    name: &str,
+    timeout: u32,
+) -> (Vec<Db>, String) {
+    let dbs: Vec<Db> = (1..=2)
+        .map(|wave| Db {
+            account: DRY_RUN_ACCOUNT,
+            region: "ca-central-1",
+            id: format!("{fleet}-db{wave}"),
+            engine: "aurora-mysql",
+            wave,
+        })
+        .collect();
+    for d in &dbs {
+        d.seed(&hub.stack.moto, 7).await;
+    }
+    let input = dry_run_input(
+        fleet,
+        &dbs,
+        json!({"approveBetweenWaves": true, "approvalTimeoutSeconds": timeout}),
+    );
+    let execution = hub
+        .stack
+        .sfn()
+        .start(&hub.fleet_machine, name, &input)
+        .await;
+    (dbs, execution)
+}
+
 /// An approve or reject execution of the fleet machine, run to its end.
-async fn answer_fleet(hub: &Hub, action: &str, fleet: &str, by: &str) -> Execution {
+pub(crate) async fn answer_fleet(hub: &Hub, action: &str, fleet: &str, by: &str) -> Execution {
     let input = json!({"action": action, "fleet": fleet, "approval": {"by": by, "reason": "checked wave 1"}});
     let run = hub
         .stack
@@ -1543,33 +1606,15 @@ async fn answer_fleet(hub: &Hub, action: &str, fleet: &str, by: &str) -> Executi
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a_reject_stops_it() {
     let hub = hub().await;
-    let moto = &hub.stack.moto;
     let sfn = hub.stack.sfn();
     // Two fleets side by side, each two waves of one database (dry runs: fast).
     let fleets = [unique("fa-ok"), unique("fa-no")];
     let mut all_dbs = Vec::new();
     let mut executions = Vec::new();
     for fleet in &fleets {
-        let dbs: Vec<Db> = (1..=2)
-            .map(|wave| Db {
-                account: DRY_RUN_ACCOUNT,
-                region: "ca-central-1",
-                id: format!("{fleet}-db{wave}"),
-                engine: "aurora-mysql",
-                wave,
-            })
-            .collect();
-        for d in &dbs {
-            d.seed(moto, 7).await;
-        }
-        // The longest deadline: token timeouts are scaled like every wait (300 s would be 3 s
-        // here, shorter than a loaded machine takes to answer).
-        let input = dry_run_input(
-            fleet,
-            &dbs,
-            json!({"approveBetweenWaves": true, "approvalTimeoutSeconds": 604_800}),
-        );
-        executions.push(sfn.start(&hub.fleet_machine, &unique(fleet), &input).await);
+        let (dbs, execution) =
+            start_asking_between_two_waves(hub, fleet, &unique(fleet), LONGEST_APPROVAL).await;
+        executions.push(execution);
         all_dbs.push(dbs);
     }
     // An answer with no fleet waiting changes nothing and ends quietly.
@@ -1618,13 +1663,8 @@ async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a
 
     let ok = sfn.wait(&executions[0], FLEET_TIMEOUT).await;
     assert_eq!(ok.status, "SUCCEEDED", "{:?}", ok.cause);
-    let (ok_report, _) = report(hub, &fleets[0], &ok);
-    let status = statuses(&ok_report);
     assert_eq!(
-        [
-            &status[&all_dbs[0][0].label()],
-            &status[&all_dbs[0][1].label()]
-        ],
+        statuses_of(hub, &fleets[0], &ok, &all_dbs[0]),
         ["passed", "passed"],
         "wave 2 ran after the approve"
     );
@@ -1676,4 +1716,74 @@ async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a
     let out = late.output.clone().expect("output");
     assert_eq!(out["notTaken"]["Error"], "AlreadyAnswered", "{out}");
     assert_eq!(children(hub, &fleets[1]).await.len(), 1);
+}
+
+/// The shortest deadline allowed (300 s: 3 s on the stack) passes with nobody answering: no
+/// later wave starts, FleetApprovalExpired is told once (one message naming the fleet, the
+/// stage and the cause; the end rule finds the execution's end already told), the fleet's wait
+/// is withdrawn from its item, and a late approve changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fleet_whose_approval_deadline_passes_starts_no_later_wave_and_says_so_once() {
+    let hub = hub().await;
+    let fleet = unique("fa-late");
+    let name = unique(&fleet);
+    fleet_end_rule(hub, &name).await;
+    let (dbs, execution) = start_asking_between_two_waves(hub, &fleet, &name, 300).await;
+    let ended = hub.stack.sfn().wait(&execution, FLEET_TIMEOUT).await;
+    assert_eq!(ended.status, "FAILED", "{:?}", ended.states);
+    assert_eq!(ended.error.as_deref(), Some("FleetApprovalExpired"));
+    for state in [
+        "Ask the fleet's approval",
+        "Withdraw the fleet's wait",
+        "Nobody approved the next wave",
+        "Build the report",
+    ] {
+        assert!(
+            ended.states.iter().any(|s| s == state),
+            "{state}: {:?}",
+            ended.states
+        );
+    }
+    assert_eq!(children(hub, &fleet).await.len(), 1, "wave 2 never started");
+    assert_eq!(
+        statuses_of(hub, &fleet, &ended, &dbs),
+        ["passed", "skipped"]
+    );
+
+    // Told once: the report's message; the execution's end reaches notify through the rule
+    // and is dropped as already told.
+    await_dropped_by_the_rule(hub.stack, &execution).await;
+    let told = notifications_about(hub.stack, &format!("fleet {fleet}")).await;
+    let expired: Vec<Value> = told
+        .iter()
+        .map(|m| serde_json::from_str::<Value>(&m.body).expect("a JSON message"))
+        .filter(|m| m["error"] == "FleetApprovalExpired" || m["outcome"] == "failure")
+        .collect();
+    assert_eq!(expired.len(), 1, "told once: {told:?}");
+    let end = &expired[0];
+    assert_eq!(end["stage"], "fleet-finished");
+    assert_eq!(end["error"], "FleetApprovalExpired");
+    assert_eq!(end["database"], format!("fleet {fleet}"));
+    let text = end["text"].as_str().unwrap_or_default();
+    for said in [
+        "stopped between waves",
+        "Nobody approved or rejected wave 2 within 300 s",
+        "Later waves were not started",
+    ] {
+        assert!(text.contains(said), "{said} in {text}");
+    }
+    assert_eq!(
+        seed::lock_text(&hub.stack.moto, &format!("fleet/{fleet}"), "waitToken").await,
+        None,
+        "the expired wait is withdrawn"
+    );
+
+    // Too late: nothing waits, nothing starts, nobody else is told.
+    let late = answer_fleet(hub, "approve", &fleet, "jane").await;
+    let out = late.output.clone().expect("output");
+    assert_eq!(out["notTaken"]["Error"], "NothingToApprove", "{out}");
+    assert_eq!(children(hub, &fleet).await.len(), 1);
+    assert!(notifications_about(hub.stack, &format!("fleet {fleet}"))
+        .await
+        .is_empty());
 }

@@ -4,15 +4,22 @@
 //! URL hands it (payload format 2.0: `e2e::slack`), is verified there, starts an `approve` or
 //! `reject` execution in moto's Step Functions, and the waiting upgrade resumes or ends, saying
 //! who answered via Slack. Unsigned, stale and not-allowed clicks are refused with their HTTP
-//! status and change nothing; a late click is told as information, never as a failure.
+//! status and change nothing; a late click is told as information, never as a failure. A click
+//! on a fleet's question between waves starts an approve of the fleet machine, bound to that
+//! fleet's wave.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::e2e_approvals::{
-    answered, assert_not_taken, assert_told_quietly, key, upgrade_waiting_for_approval,
-    wait_purpose, LONG,
+    answered, answered_in, assert_not_taken, assert_told_quietly, key,
+    upgrade_waiting_for_approval, wait_purpose, LONG,
+};
+use crate::e2e_fleet::{
+    children, hub, start_asking_between_two_waves, statuses_of, until_the_fleet_waits,
+    FLEET_TIMEOUT, LONGEST_APPROVAL,
 };
 use crate::e2e_support::{finish, state_machine, Run};
+use e2e::moto::unique;
 use e2e::slack::{
     function_url_event, signed_headers, Click, HttpAnswer, APPROVER, APPROVER_NAME, SIGNING_SECRET,
 };
@@ -42,6 +49,11 @@ async fn post(stack: &Stack, headers: &[(String, String)], body: &str, base64: b
     let (status, answer) = stack.lambda.invoke("notify", &event).await;
     assert_eq!(status, 200, "notify answered the invocation: {answer}");
     HttpAnswer::from_function(&answer)
+}
+
+/// The same POST, signed with the test app's secret at `t` as Slack signs it.
+async fn post_signed(stack: &Stack, t: u64, body: &str) -> HttpAnswer {
+    post(stack, &signed_headers(SIGNING_SECRET, t, body), body, false).await
 }
 
 /// The click's execution, named in the reply to the person (`Approval execution: `<name>``).
@@ -230,13 +242,7 @@ async fn a_slack_reject_ends_the_upgrade_and_a_late_click_is_told_as_information
     let t = now();
     let at = format!("{t}.000200");
     let reject = click("bluegreen-reject", APPROVER, &value, &at).body();
-    let answer = post(
-        stack,
-        &signed_headers(SIGNING_SECRET, t, &reject),
-        &reject,
-        false,
-    )
-    .await;
+    let answer = post_signed(stack, t, &reject).await;
     assert_eq!(answer.status, 200, "{answer:?}");
     let done = finish(&upgrade, &input).await;
     done.assert_succeeded();
@@ -257,13 +263,7 @@ async fn a_slack_reject_ends_the_upgrade_and_a_late_click_is_told_as_information
     // (the click was asked), the answer changes nothing and is told once, as information.
     let later = format!("{t}.000300");
     let approve = click("bluegreen-approve", APPROVER, &value, &later).body();
-    let answer = post(
-        stack,
-        &signed_headers(SIGNING_SECRET, now(), &approve),
-        &approve,
-        false,
-    )
-    .await;
+    let answer = post_signed(stack, now(), &approve).await;
     assert_eq!(answer.status, 200, "{answer:?}");
     let late_arn = started_execution(&answer, machine);
     let late_input: Value = json!({"target": input["target"]});
@@ -281,4 +281,61 @@ async fn a_slack_reject_ends_the_upgrade_and_a_late_click_is_told_as_information
         2,
         "the reject and the late approve"
     );
+}
+
+/// The fleet's question between waves carries buttons bound to the fleet's wave: a click starts
+/// an `approve` of the fleet state machine (notify's `FLEET_STATE_MACHINE_ARN`), which answers
+/// the fleet's wait; the next wave runs and the fleet keeps who approved via Slack. A value
+/// naming the fleet with another purpose is refused and starts nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slack_click_on_a_fleet_s_question_approves_its_next_wave() {
+    let hub = hub().await;
+    let stack = hub.stack;
+    let fleet = unique("slack-wave");
+    let (dbs, execution) =
+        start_asking_between_two_waves(hub, &fleet, &unique(&fleet), LONGEST_APPROVAL).await;
+    until_the_fleet_waits(hub, &fleet, &execution).await;
+    let t = now();
+    let at = format!("{t}.000400");
+
+    let mixed = json!({"fleet": fleet, "for": "cleanup", "execution": execution});
+    let body = click("bluegreen-approve", APPROVER, &mixed, &at).body();
+    let refused = post_signed(stack, t, &body).await;
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert!(refused.body.contains("names neither"), "{refused:?}");
+
+    let value = json!({"fleet": fleet, "for": "wave", "execution": execution});
+    let approve = click("bluegreen-approve", APPROVER, &value, &at).body();
+    let answer = post_signed(stack, t, &approve).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let text = answer.json()["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        text.contains(&format!(
+            "<@{APPROVER}> asked to approve the next wave of fleet *{fleet}*"
+        )),
+        "{text}"
+    );
+    let approval = started_execution(&answer, &hub.fleet_machine);
+    let took = stack.sfn().wait(&approval, FLEET_TIMEOUT).await;
+    assert_eq!(took.status, "SUCCEEDED", "{:?}", took.states);
+    let out = took.output.clone().expect("output");
+    assert_eq!(out["status"], "answered", "{out}");
+    assert_eq!(out["execution"], json!(execution), "the fleet's own wait");
+
+    let done = stack.sfn().wait(&execution, FLEET_TIMEOUT).await;
+    assert_eq!(done.status, "SUCCEEDED", "{:?}", done.cause);
+    let received = &answered_in(&done, "Ask the fleet's approval")[0];
+    assert_eq!(received["decision"], "approve");
+    assert_eq!(received["for"], "wave");
+    assert_eq!(received["by"], slack_by().as_str());
+    assert_eq!(received["via"], "slack");
+    assert_eq!(
+        statuses_of(hub, &fleet, &done, &dbs),
+        ["passed", "passed"],
+        "wave 2 ran after the click"
+    );
+    assert_eq!(children(hub, &fleet).await.len(), 2);
 }

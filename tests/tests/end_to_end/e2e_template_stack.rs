@@ -266,4 +266,34 @@ async fn an_execution_stopped_from_outside_is_released_through_the_rule_sam_gene
         },
     )
     .await;
+
+    // The release-lock machine is started by its two generated rules only: the execution-ended
+    // pattern (this machine's failed or stopped ends) and the reaper's schedule, which matches
+    // no event (PutRule: a rule with a ScheduleExpression self-triggers on its schedule).
+    let release = stack.state_machine("ReleaseLockStateMachine");
+    let started = sfn
+        .call("ListExecutions", json!({"stateMachineArn": release}))
+        .await;
+    let runs = started["executions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!runs.is_empty(), "the release-lock machine ran");
+    for run in runs {
+        let arn = run["executionArn"].as_str().expect("an execution ARN");
+        let described = sfn
+            .call("DescribeExecution", json!({"executionArn": arn}))
+            .await;
+        let input: Value =
+            serde_json::from_str(described["input"].as_str().unwrap_or("{}")).expect("JSON input");
+        let reaper = input == json!({"reap": true});
+        let ended_here = input["source"] == "aws.states"
+            && input["detail"]["stateMachineArn"] == stack.state_machine("StateMachine")
+            && ["FAILED", "TIMED_OUT", "ABORTED"]
+                .contains(&input["detail"]["status"].as_str().unwrap_or_default());
+        assert!(
+            reaper || ended_here,
+            "a release-lock execution started by another event: {input}"
+        );
+    }
 }

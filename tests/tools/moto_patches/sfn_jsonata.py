@@ -9,8 +9,9 @@ JSONata in Step Functions",
 https://docs.aws.amazon.com/step-functions/latest/dg/transforming-data.html): `$partition`,
 `$range`, `$hash`, `$random`, `$uuid`, `$parse`.
 
-It also encodes string variables as JSON strings: moto writes `"value"` without escaping, so a
-variable holding a quote or a backslash would not parse, where AWS keeps any string.
+It also keeps string variables whole: moto writes `"value"` into the expression without
+escaping, so a variable holding a quote or a backslash would not parse, where AWS keeps any
+string. (The values reach the evaluation as bindings, not as text it parses: see `_bound`.)
 
 And each parse gets its own stack of query-language scopes: moto keeps that stack in a class
 attribute shared by every parse, so two executions started at once, one entering a JSONata
@@ -24,9 +25,11 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import threading
 import uuid
 
 import jsonata as jsonata_lib
+from jsonata.utils import Utils
 
 from moto.stepfunctions.parser.asl.jsonata import jsonata as sfn_jsonata
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
@@ -64,21 +67,76 @@ FUNCTIONS = {
 }
 
 
+# moto writes every variable an expression may read (`$states`, each `Assign`ed variable) into
+# the expression's text as a JSON literal (and caches those declarations), so each evaluation
+# parsed the whole state data as JSONata: a tenth of the emulator's CPU on the end-to-end stack.
+# Each literal is marked (a JSONata comment) where it is written; before the evaluation the
+# marked literals are read with Python's JSON decoder and handed to it as bindings
+# (`$states:=$__bg0;`), the same values the literal gave. The expression's text then no longer
+# changes with the data, so its compiled form is reused. A compiled expression is not safe for
+# two threads at once (it keeps its input and environment while it runs), so each text has a
+# pool of idle ones, and an evaluation takes one out of it.
+_LITERAL = "/*bg*/"
+_decoder = json.JSONDecoder()
+_idle: dict[str, list] = {}
+_idle_lock = threading.Lock()
+
+
+def _bound(expression: str) -> tuple[str, dict]:
+    """The expression with each marked literal replaced by a binding, and the bindings."""
+    parts, bindings, start = [], {}, 0
+    while (mark := expression.find(_LITERAL, start)) >= 0:
+        value, end = _decoder.raw_decode(expression, mark + len(_LITERAL))
+        name = f"__bg{len(bindings)}"
+        bindings[name] = _nulls(value)
+        parts += [expression[start:mark], "$" + name]
+        start = end
+    parts.append(expression[start:])
+    return "".join(parts), bindings
+
+
+def _nulls(value):
+    """JSON's null as JSONata's, as the literal parsed (a bound Python None reads as undefined)."""
+    if value is None:
+        return Utils.NULL_VALUE
+    if isinstance(value, dict):
+        return {key: _nulls(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_nulls(item) for item in value]
+    return value
+
+
+def _compiled(expression: str):
+    with _idle_lock:
+        pool = _idle.get(expression)
+        if pool:
+            return pool.pop()
+    compiled = jsonata_lib.Jsonata(expression)
+    for name, fn in FUNCTIONS.items():
+        compiled.register_lambda(name, fn)
+    return compiled
+
+
 def _eval(expression: str):
     try:
-        compiled = jsonata_lib.Jsonata(expression)
-        for name, fn in FUNCTIONS.items():
-            compiled.register_lambda(name, fn)
-        return compiled.evaluate(None)
+        text, bindings = _bound(expression)
+        compiled = _compiled(text)
+        # What constructing it on this thread does: `$now()` and `$millis()` read the
+        # timestamp of the thread's current expression.
+        jsonata_lib.Jsonata.CURRENT.jsonata = compiled
+        result = compiled.evaluate(None, bindings)
     except Exception as ex:  # the engine turns this into States.QueryEvaluationError
         raise sfn_jsonata.JSONataException("UNKNOWN", str(ex)) from ex
+    with _idle_lock:
+        _idle.setdefault(text, []).append(compiled)
+    return result
 
 
 def _encode(bindings):
     parts = []
     for reference, value in bindings.items():
         literal = json.dumps(value) if isinstance(value, str) else to_json_str(value, separators=(",", ":"))
-        parts.extend([reference, sfn_jsonata._VARIABLE_REFERENCE_ASSIGNMENT_OPERATOR, literal, sfn_jsonata._VARIABLE_REFERENCE_ASSIGNMENT_STOP_SYMBOL])
+        parts.extend([reference, sfn_jsonata._VARIABLE_REFERENCE_ASSIGNMENT_OPERATOR, _LITERAL, literal, sfn_jsonata._VARIABLE_REFERENCE_ASSIGNMENT_STOP_SYMBOL])
     return "".join(parts)
 
 

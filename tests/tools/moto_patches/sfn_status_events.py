@@ -33,6 +33,16 @@ execution name" (API_StartExecution, `name`:
 https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
 (Started with no name, moto took every later event's start for a second execution named None
 and refused it as ExecutionAlreadyExists: only the first event of a rule ever started anything.)
+
+A rule without an event pattern (a scheduled rule: SAM's `Schedule` event of the release-lock
+machine, the reaper) matches no event. PutRule: "A rule must contain at least an EventPattern
+or ScheduleExpression. Rules with EventPatterns are triggered when a matching event is observed.
+Rules with ScheduleExpressions self-trigger based on the given schedule"
+(https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html). moto matched
+every event to such a rule: on the stack deployed from template.yaml each event started the
+release-lock machine, whose own status events started it again with the last event nested in
+its input, until the inputs exceeded Step Functions' size limit (gigabytes of memory and a
+core of the emulator, for the rest of the end-to-end tier).
 """
 
 from __future__ import annotations
@@ -150,6 +160,8 @@ def _delivered(original_event: dict[str, Any]) -> dict[str, Any]:
 
 
 def _send_to_targets(self: Any, original_event: dict[str, Any], transform_input: bool = True) -> None:
+    if not self.event_pattern.get_pattern():
+        return
     endpoint = os.environ.get(ENDPOINT_VAR)
     lambdas = [t for t in self.targets if parse_arn(t["Arn"]).service == "lambda"]
     machines = [t for t in self.targets if parse_arn(t["Arn"]).service == "states"]

@@ -46,6 +46,11 @@ def after(aws_seconds: float, action: Callable[[datetime], None]) -> None:
         _pending.append((time.monotonic() + max(0.0, aws_seconds) * scale(), next(_sequence), action))
 
 
+def exclusive() -> threading.RLock:
+    """The lock the transitions run under; RDS requests take it too (`rds_consistency`)."""
+    return _lock
+
+
 def advance() -> None:
     """Runs every due transition, oldest first. Called before each RDS request."""
     now = time.monotonic()

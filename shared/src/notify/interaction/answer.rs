@@ -1,19 +1,23 @@
-//! What an allowed, verified click does: start the per-database state machine with
-//! `{"action": "approve"|"reject", "target", "approval"}`, under a name derived from the
-//! click, so Slack's retries of the same request (it retries when no answer comes within
-//! 3 s) start nothing twice. StartExecution with the same name and input is idempotent while
-//! the first execution runs, and refused with `ExecutionAlreadyExists` once it has ended
+//! What an allowed, verified click does: start an `approve` or `reject` execution of the
+//! state machine that answers the button's question (the per-database one with `target`,
+//! the fleet one with `fleet`; `approval.for` the question's purpose), under a name derived
+//! from the click, so Slack's retries of the same request (it retries when no answer comes
+//! within 3 s) start nothing twice. StartExecution with the same name and input is idempotent
+//! while the first execution runs, and refused with `ExecutionAlreadyExists` once it has ended
 //! (StartExecution, <https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html>):
 //! both mean the click was already taken.
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::button::{Machine, Question};
 use super::payload::Click;
 
-/// The execution of the per-database state machine a click starts.
+/// The execution a click starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalExecution {
+    /// Which state machine runs it.
+    pub machine: Machine,
     /// `slack-<action>-<24 hex digits of the click's digest>`: Step Functions names allow
     /// letters, digits, `-` and `_`, at most 80 characters.
     pub name: String,
@@ -36,9 +40,9 @@ impl ApprovalExecution {
         }
         let digest = hex::encode(digest.finalize());
         let name = format!("slack-{}-{}", click.decision.action(), &digest[..24]);
-        let input = json!({
+        let question = &click.value.question;
+        let mut input = json!({
             "action": click.decision.action(),
-            "target": click.value.target,
             "approval": {
                 "by": format!("slack:{} ({})", click.user_id, click.user_name),
                 "via": "slack",
@@ -47,9 +51,18 @@ impl ApprovalExecution {
                     click.decision.action(),
                     click.value.execution_name()
                 ),
+                "for": question.for_(),
             },
         });
-        ApprovalExecution { name, input }
+        match question {
+            Question::Database { target, .. } => input["target"] = json!(target),
+            Question::Wave { fleet } => input["fleet"] = json!(fleet),
+        }
+        ApprovalExecution {
+            machine: question.machine(),
+            name,
+            input,
+        }
     }
 }
 
@@ -62,31 +75,43 @@ pub enum Started {
     Already,
 }
 
-/// Starts approval executions on the one state machine notify may start.
+/// Starts approval executions on the two state machines notify may start (the stack's own,
+/// in its Region).
 #[derive(Debug, Clone)]
 pub struct Starter {
     client: aws_sdk_sfn::Client,
-    state_machine_arn: String,
+    database_machine_arn: String,
+    fleet_machine_arn: String,
 }
 
 impl Starter {
-    pub fn new(client: aws_sdk_sfn::Client, state_machine_arn: impl Into<String>) -> Starter {
+    pub fn new(
+        client: aws_sdk_sfn::Client,
+        database_machine_arn: impl Into<String>,
+        fleet_machine_arn: impl Into<String>,
+    ) -> Starter {
         Starter {
             client,
-            state_machine_arn: state_machine_arn.into(),
+            database_machine_arn: database_machine_arn.into(),
+            fleet_machine_arn: fleet_machine_arn.into(),
         }
     }
 
-    pub fn state_machine_arn(&self) -> &str {
-        &self.state_machine_arn
+    /// The ARN of the state machine that answers `machine`'s questions.
+    pub fn state_machine_arn(&self, machine: Machine) -> &str {
+        match machine {
+            Machine::Database => &self.database_machine_arn,
+            Machine::Fleet => &self.fleet_machine_arn,
+        }
     }
 
     /// Starts `execution`; the error is the service's message (no secret is in it).
     pub async fn start(&self, execution: &ApprovalExecution) -> Result<Started, String> {
+        let arn = self.state_machine_arn(execution.machine);
         let out = self
             .client
             .start_execution()
-            .state_machine_arn(&self.state_machine_arn)
+            .state_machine_arn(arn)
             .name(&execution.name)
             .input(execution.input.to_string())
             .send()
@@ -100,8 +125,7 @@ impl Starter {
                 Ok(Started::Already)
             }
             Err(e) => Err(format!(
-                "StartExecution on {} failed: {}",
-                self.state_machine_arn,
+                "StartExecution on {arn} failed: {}",
                 aws_smithy_types::error::display::DisplayErrorContext(&e)
             )),
         }
@@ -112,20 +136,17 @@ impl Starter {
 /// click's `response_url` ("Handling user interaction in your Slack apps",
 /// <https://api.slack.com/interactivity/handling#message_responses>).
 pub fn reply(click: &Click, started: &Started) -> Value {
-    let what = match click.decision {
-        super::button::Decision::Approve => "approve the switchover",
-        super::button::Decision::Reject => "reject the switchover",
-    };
-    let database = crate::notify::slack_blocks::escape(&click.value.target.identifier);
+    let what = click.value.question.described();
     let text = match started {
         Started::Now(arn) => format!(
-            "<@{}> asked to {what} of *{database}* (execution {}). The workflow re-reads the database before it acts and reports the outcome here (if another answer came first or the wait has ended, that this one changed nothing). Approval execution: `{}`",
+            "<@{}> asked to {} {what} (execution {}). The workflow takes it only if its wait is still open for this question, re-reads what it acts on, and reports the outcome here (if another answer came first or the wait has ended, that this one changed nothing). Approval execution: `{}`",
             click.user_id,
+            click.decision.action(),
             crate::notify::slack_blocks::escape(click.value.execution_name()),
             arn.rsplit(':').next().unwrap_or(arn)
         ),
         Started::Already => format!(
-            "This answer of <@{}> to *{database}* was already taken; nothing more was started.",
+            "This answer of <@{}> about {what} was already taken; nothing more was started.",
             click.user_id
         ),
     };
@@ -137,19 +158,27 @@ mod tests {
     use super::*;
     use crate::notify::interaction::payload::tests::{form, payload, VALUE};
 
+    const FLEET_VALUE: &str = r#"{"fleet":"pg16-dec","for":"wave","execution":"arn:aws:states:eu-west-1:111122223333:execution:hub-fleet:pg16-dec-1"}"#;
+    const CLEANUP_VALUE: &str = r#"{"target":{"accountId":"111122223333","region":"eu-west-1","identifier":"orders","engine":"aurora-mysql"},"for":"cleanup","execution":"arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1"}"#;
+
+    fn click_on(value: &str, action: &str, user: &str) -> Click {
+        Click::from_form(&form(&payload(action, value, user))).unwrap()
+    }
+
     fn click(action: &str, user: &str) -> Click {
-        Click::from_form(&form(&payload(action, VALUE, user))).unwrap()
+        click_on(VALUE, action, user)
     }
 
     #[test]
     fn the_execution_says_what_who_and_which_database() {
         let e = ApprovalExecution::for_click(&click("bluegreen-approve", "U0JANE01"));
+        assert_eq!(e.machine, Machine::Database);
         assert_eq!(
             e.input,
             json!({
                 "action": "approve",
                 "target": {"accountId": "111122223333", "region": "eu-west-1", "identifier": "orders", "engine": "aurora-mysql"},
-                "approval": {"by": "slack:U0JANE01 (jane)", "via": "slack",
+                "approval": {"by": "slack:U0JANE01 (jane)", "via": "slack", "for": "switchover",
                              "reason": "approve clicked in Slack on the message of execution orders-1"},
             })
         );
@@ -159,6 +188,40 @@ mod tests {
             .name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+
+    #[test]
+    fn a_cleanup_click_answers_the_cleanup_and_a_wave_click_the_fleet() {
+        let cleanup =
+            ApprovalExecution::for_click(&click_on(CLEANUP_VALUE, "bluegreen-reject", "U0JANE01"));
+        assert_eq!(cleanup.machine, Machine::Database);
+        assert_eq!(cleanup.input["action"], "reject");
+        assert_eq!(cleanup.input["target"]["identifier"], "orders");
+        assert_eq!(cleanup.input["approval"]["for"], "cleanup");
+        // What the per-database machine's approve reads: a valid request.
+        crate::input::Request::from_value(cleanup.input.clone()).unwrap();
+
+        let wave =
+            ApprovalExecution::for_click(&click_on(FLEET_VALUE, "bluegreen-approve", "U0JANE01"));
+        assert_eq!(wave.machine, Machine::Fleet);
+        assert_eq!(
+            wave.input,
+            json!({
+                "action": "approve", "fleet": "pg16-dec",
+                "approval": {"by": "slack:U0JANE01 (jane)", "via": "slack", "for": "wave",
+                             "reason": "approve clicked in Slack on the message of execution pg16-dec-1"},
+            })
+        );
+        // What the fleet machine's check reads: its answer, for the fleet's wait.
+        let answer = crate::fleet::answer::FleetAnswer::from_value(
+            wave.input.clone(),
+            &wave.name,
+            std::time::SystemTime::UNIX_EPOCH,
+        )
+        .unwrap();
+        assert_eq!(answer.key, "fleet/pg16-dec");
+        assert_eq!(answer.answer.by, "slack:U0JANE01 (jane)");
+        assert_eq!(answer.answer.via, "slack");
     }
 
     #[test]
@@ -173,13 +236,15 @@ mod tests {
         let mut later = click("bluegreen-approve", "U0JANE01");
         later.action_ts = "1767000099.000100".into();
         let later = ApprovalExecution::for_click(&later);
-        for other in [other_user, reject, later] {
+        let other_question =
+            ApprovalExecution::for_click(&click_on(CLEANUP_VALUE, "bluegreen-approve", "U0JANE01"));
+        for other in [other_user, reject, later, other_question] {
             assert_ne!(other.name, first.name);
         }
     }
 
     #[test]
-    fn the_reply_names_the_person_the_decision_and_the_database() {
+    fn the_reply_names_the_person_the_decision_and_the_question() {
         let c = click("bluegreen-reject", "U0JANE01");
         let r = reply(
             &c,
@@ -190,8 +255,7 @@ mod tests {
         let text = r["text"].as_str().unwrap();
         for part in [
             "<@U0JANE01>",
-            "reject the switchover",
-            "*orders*",
+            "reject the switchover of *orders*",
             "orders-1",
             "slack-reject-ab",
         ] {
@@ -199,5 +263,20 @@ mod tests {
         }
         let again = reply(&c, &Started::Already);
         assert!(again["text"].as_str().unwrap().contains("already taken"));
+        let wave = click_on(FLEET_VALUE, "bluegreen-approve", "U0JANE01");
+        let text = reply(&wave, &Started::Now("arn:x:slack-approve-cd".into()))["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            text.contains("asked to approve the next wave of fleet *pg16-dec*"),
+            "{text}"
+        );
+        let cleanup = click_on(CLEANUP_VALUE, "bluegreen-approve", "U0JANE01");
+        let text = reply(&cleanup, &Started::Already)["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.contains("deleting old blue of *orders*"), "{text}");
     }
 }

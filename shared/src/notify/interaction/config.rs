@@ -1,6 +1,6 @@
 //! The endpoint's configuration, from notify's environment at cold start. It names the
-//! signing secret (an ARN, never the value), the approvers and the one state machine a
-//! click may start.
+//! signing secret (an ARN, never the value), the approvers and the two state machines a
+//! click may start (the stack's per-database and fleet machines).
 
 use super::allow_list::AllowList;
 use crate::error::Error;
@@ -12,6 +12,8 @@ pub const SLACK_SIGNING_SECRET_ARN: &str = "SLACK_SIGNING_SECRET_ARN";
 pub const SLACK_APPROVERS: &str = "SLACK_APPROVERS";
 /// `APPROVAL_STATE_MACHINE_ARN`: the per-database state machine approve/reject executions run on.
 pub const APPROVAL_STATE_MACHINE_ARN: &str = "APPROVAL_STATE_MACHINE_ARN";
+/// `FLEET_STATE_MACHINE_ARN`: the fleet state machine a wave's approve/reject runs on.
+pub const FLEET_STATE_MACHINE_ARN: &str = "FLEET_STATE_MACHINE_ARN";
 
 /// Slack approvals, when enabled.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,7 @@ pub struct InteractionConfig {
     pub signing_secret_arn: String,
     pub approvers: AllowList,
     pub state_machine_arn: String,
+    pub fleet_state_machine_arn: String,
 }
 
 impl InteractionConfig {
@@ -40,13 +43,18 @@ impl InteractionConfig {
             // Never echo it: it may be the signing secret itself.
             return Err(Error::Configuration(format!("{SLACK_SIGNING_SECRET_ARN} is not a Secrets Manager ARN: put the Slack signing secret in a secret and give the secret's ARN here, or `none`")));
         }
-        let state_machine_arn = get(APPROVAL_STATE_MACHINE_ARN)
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default();
-        if !is_arn_of(&state_machine_arn, "states") || !state_machine_arn.contains(":stateMachine:")
-        {
-            return Err(Error::Configuration(format!("{APPROVAL_STATE_MACHINE_ARN} must be the ARN of the per-database state machine (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME) when {SLACK_SIGNING_SECRET_ARN} is set")));
-        }
+        let machine = |setting: &str, which: &str| {
+            let arn = get(setting)
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default();
+            if is_arn_of(&arn, "states") && arn.contains(":stateMachine:") {
+                Ok(arn)
+            } else {
+                Err(Error::Configuration(format!("{setting} must be the ARN of the {which} state machine (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME) when {SLACK_SIGNING_SECRET_ARN} is set")))
+            }
+        };
+        let state_machine_arn = machine(APPROVAL_STATE_MACHINE_ARN, "per-database")?;
+        let fleet_state_machine_arn = machine(FLEET_STATE_MACHINE_ARN, "fleet")?;
         let approvers =
             AllowList::parse(&get(SLACK_APPROVERS).unwrap_or_default(), SLACK_APPROVERS)?;
         if approvers.is_empty() {
@@ -56,6 +64,7 @@ impl InteractionConfig {
             signing_secret_arn: secret,
             approvers,
             state_machine_arn,
+            fleet_state_machine_arn,
         }))
     }
 }
@@ -72,6 +81,7 @@ mod tests {
     const SECRET: &str =
         "arn:aws:secretsmanager:eu-west-1:111122223333:secret:slack-signing-AbCdEf";
     const MACHINE: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:hub-bluegreen";
+    const FLEET: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:hub-fleet";
 
     fn config(vars: &[(&str, &str)]) -> Result<Option<InteractionConfig>, Error> {
         let vars: HashMap<String, String> = vars
@@ -100,15 +110,18 @@ mod tests {
             (SLACK_SIGNING_SECRET_ARN, SECRET),
             (SLACK_APPROVERS, "U012ABCDEF,U0BOB0001"),
             (APPROVAL_STATE_MACHINE_ARN, MACHINE),
+            (FLEET_STATE_MACHINE_ARN, FLEET),
         ])
         .unwrap()
         .unwrap();
         assert_eq!(c.signing_secret_arn, SECRET);
         assert_eq!(c.state_machine_arn, MACHINE);
+        assert_eq!(c.fleet_state_machine_arn, FLEET);
         assert!(c.approvers.permits("U0BOB0001"));
         let nobody = config(&[
             (SLACK_SIGNING_SECRET_ARN, SECRET),
             (APPROVAL_STATE_MACHINE_ARN, MACHINE),
+            (FLEET_STATE_MACHINE_ARN, FLEET),
         ])
         .unwrap()
         .unwrap();
@@ -129,19 +142,23 @@ mod tests {
             "hub-bluegreen",
             "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:x",
         ] {
-            let err = config(&[
-                (SLACK_SIGNING_SECRET_ARN, SECRET),
-                (APPROVAL_STATE_MACHINE_ARN, machine),
-            ])
-            .unwrap_err();
-            assert!(
-                err.to_string().contains(APPROVAL_STATE_MACHINE_ARN),
-                "{err}"
-            );
+            for (setting, (database, fleet)) in [
+                (APPROVAL_STATE_MACHINE_ARN, (machine, FLEET)),
+                (FLEET_STATE_MACHINE_ARN, (MACHINE, machine)),
+            ] {
+                let err = config(&[
+                    (SLACK_SIGNING_SECRET_ARN, SECRET),
+                    (APPROVAL_STATE_MACHINE_ARN, database),
+                    (FLEET_STATE_MACHINE_ARN, fleet),
+                ])
+                .unwrap_err();
+                assert!(err.to_string().contains(setting), "{err}");
+            }
         }
         assert!(config(&[
             (SLACK_SIGNING_SECRET_ARN, SECRET),
             (APPROVAL_STATE_MACHINE_ARN, MACHINE),
+            (FLEET_STATE_MACHINE_ARN, FLEET),
             (SLACK_APPROVERS, "@jane")
         ])
         .is_err());

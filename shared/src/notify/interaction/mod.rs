@@ -1,17 +1,20 @@
-//! Approving from Slack: the Approve and Reject buttons of the "awaiting approval" message
-//! post to notify's Function URL, and this module answers them.
+//! Approving from Slack: the Approve and Reject buttons of a question (a switchover's, a
+//! cleanup's, a fleet's between waves) post to notify's Function URL, and this module answers
+//! them.
 //!
 //! The request is Slack's only if its signature verifies with the app's signing secret
 //! ([`signature`]); then the click is read ([`payload`]), its user must be on the allow-list
-//! ([`allow_list`]), and an `approve` or `reject` execution of the per-database state machine
-//! is started under a name derived from the click ([`answer`]). The execution does the rest
-//! (it finds the waiting approval, re-reads the database, answers). Every refusal has its
-//! HTTP status and a short reason, is logged without secrets, and starts nothing.
+//! ([`allow_list`]), and an `approve` or `reject` execution of the state machine that asked
+//! (per-database or fleet, [`button::Question`]) is started under a name derived from the
+//! click ([`answer`]). The execution does the rest (it takes the wait of the button's purpose
+//! only, re-reads what it acts on, answers). Every refusal has its HTTP status and a short
+//! reason, is logged without secrets, and starts nothing.
 
-/// Whether the per-database state machine waits for an approval that a click can answer:
-/// it does (`switchoverMode: approval`, statemachine/bluegreen.asl.json "Wait for approval";
-/// the `approve`/`reject` actions a click starts answer it). Only approval mode's messages
-/// carry the buttons ([`super::message::Message::answerable`]).
+/// Whether the state machines wait for an approval that a click can answer: they do
+/// (statemachine/bluegreen.asl.json "Wait for approval", the switchover's and the cleanup's;
+/// statemachine/fleet.asl.json "Ask the fleet's approval"; the `approve`/`reject` executions
+/// a click starts answer them). Only questions carry the buttons
+/// ([`super::message::Message::buttons`]).
 pub const APPROVALS_WAIT: bool = true;
 
 pub mod allow_list;
@@ -56,7 +59,11 @@ impl std::fmt::Debug for Interactions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Interactions")
             .field("approvers", &self.approvers.len())
-            .field("state_machine", &self.starter.state_machine_arn())
+            .field(
+                "state_machines",
+                &[button::Machine::Database, button::Machine::Fleet]
+                    .map(|m| self.starter.state_machine_arn(m)),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +86,7 @@ impl Interactions {
             Starter::new(
                 aws_sdk_sfn::Client::new(&in_region_of(&config.state_machine_arn)),
                 &config.state_machine_arn,
+                &config.fleet_state_machine_arn,
             ),
         )
     }
@@ -156,7 +164,8 @@ impl Interactions {
             Ok(started) => {
                 tracing::info!(
                     user = %click.user_id, decision = click.decision.action(),
-                    database = %click.value.target.identifier, waiting = %click.value.execution,
+                    question = %click.value.question.subject(), purpose = ?click.value.question.for_(),
+                    waiting = %click.value.execution,
                     execution = %execution.name, ?started, "Slack approval answer started"
                 );
                 let reply = answer::reply(&click, &started);

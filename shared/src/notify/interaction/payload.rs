@@ -164,7 +164,7 @@ pub(crate) mod tests {
         assert_eq!(click.user_name, "jane");
         assert_eq!(click.team_id.as_deref(), Some("T0TEAM"));
         assert_eq!(click.action_ts, "1767000001.000200");
-        assert_eq!(click.value.target.identifier, "orders");
+        assert_eq!(click.value.question.subject(), "orders");
         assert_eq!(click.value.execution_name(), "orders-1");
         assert_eq!(
             click.response_url.as_deref(),

@@ -16,16 +16,19 @@ use super::*;
 
 const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 const MACHINE: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:hub-bluegreen";
+const FLEET_MACHINE: &str = "arn:aws:states:eu-west-1:111122223333:stateMachine:hub-fleet";
 const NOW: u64 = 1_767_000_000;
 const APPROVER: &str = "U0JANE001";
 
-type Started = Arc<Mutex<Vec<(String, Value)>>>;
+/// Each start: (state machine ARN, execution name, input).
+type Started = Arc<Mutex<Vec<(String, String, Value)>>>;
 
 fn start_rule(started: Started) -> Rule {
     mock!(aws_sdk_sfn::Client::start_execution).then_compute_output(move |input| {
         let name = input.name().unwrap_or_default().to_owned();
         let body: Value = serde_json::from_str(input.input().unwrap_or("null")).unwrap();
-        started.lock().unwrap().push((name.clone(), body));
+        let machine = input.state_machine_arn().unwrap_or_default().to_owned();
+        started.lock().unwrap().push((machine, name.clone(), body));
         StartExecutionOutput::builder()
             .execution_arn(format!(
                 "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:{name}"
@@ -49,6 +52,7 @@ fn interactions(start: &Rule) -> Interactions {
         Starter::new(
             mock_client!(aws_sdk_sfn, RuleMode::MatchAny, [start]),
             MACHINE,
+            FLEET_MACHINE,
         ),
     )
     .unwrap()
@@ -56,7 +60,12 @@ fn interactions(start: &Rule) -> Interactions {
 
 /// A click's request as Slack signs it at `signed_at`; its reply goes to a closed local port.
 fn request(action: &str, user: &str, signed_at: u64, secret: &str) -> Value {
-    let mut p = payload(action, VALUE, user);
+    request_on(VALUE, action, user, signed_at, secret)
+}
+
+/// The same for a button carrying `value`.
+fn request_on(value: &str, action: &str, user: &str, signed_at: u64, secret: &str) -> Value {
+    let mut p = payload(action, value, user);
     p["response_url"] = json!("http://127.0.0.1:9/actions/T0TEAM/1/abc");
     let body = form(&p);
     let ts = signed_at.to_string();
@@ -95,12 +104,56 @@ async fn an_allowed_signed_click_starts_one_approval_and_says_so() {
     let started = started.lock().unwrap().clone();
     assert_eq!(started.len(), 2);
     assert_eq!(started[0], started[1]);
-    let (name, input) = &started[0];
+    let (machine, name, input) = &started[0];
+    assert_eq!(machine, MACHINE);
     assert!(name.starts_with("slack-approve-"), "{name}");
     assert_eq!(input["action"], "approve");
     assert_eq!(input["target"]["identifier"], "orders");
     assert_eq!(input["approval"]["by"], "slack:U0JANE001 (jane)");
     assert_eq!(input["approval"]["via"], "slack");
+}
+
+#[tokio::test]
+async fn each_question_s_click_starts_its_own_machine_bound_to_its_purpose() {
+    let started = Started::default();
+    let rule = start_rule(started.clone());
+    let i = interactions(&rule);
+    let execution = |machine: &str, name: &str| {
+        format!(
+            "{}:{name}",
+            machine.replace(":stateMachine:", ":execution:")
+        )
+    };
+    let wave = format!(
+        r#"{{"fleet":"pg16-dec","for":"wave","execution":"{}"}}"#,
+        execution(FLEET_MACHINE, "pg16-dec-1")
+    );
+    let cleanup = VALUE.replacen(r#","execution""#, r#","for":"cleanup","execution""#, 1);
+    for value in [&wave, &cleanup] {
+        let req = request_on(value, "bluegreen-approve", APPROVER, NOW, SECRET);
+        let answered = answer(Some(&i), &req, at(NOW)).await;
+        assert_eq!(answered["statusCode"], 200, "{answered}");
+    }
+    let started = started.lock().unwrap().clone();
+    let (machine, _, input) = &started[0];
+    assert_eq!(machine, FLEET_MACHINE, "a wave is the fleet machine's");
+    assert_eq!(input["fleet"], "pg16-dec");
+    assert_eq!(input["approval"]["for"], "wave");
+    assert!(input.get("target").is_none(), "{input}");
+    let (machine, _, input) = &started[1];
+    assert_eq!(machine, MACHINE, "a cleanup is the database's");
+    assert_eq!(input["target"]["identifier"], "orders");
+    assert_eq!(input["approval"]["for"], "cleanup");
+    // A value claiming another question's purpose is refused and starts nothing.
+    let mixed = VALUE.replacen(r#","execution""#, r#","for":"wave","execution""#, 1);
+    let refused = answer(
+        Some(&i),
+        &request_on(&mixed, "bluegreen-approve", APPROVER, NOW, SECRET),
+        at(NOW),
+    )
+    .await;
+    assert_eq!(refused["statusCode"], 400, "{refused}");
+    assert_eq!(rule.num_calls(), 2);
 }
 
 #[tokio::test]
