@@ -141,7 +141,9 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
         Operation::Status => {
             let given = event.deployment.as_ref();
             let answer = match since {
-                Some(since) => switchover_status(&rds, &request, given, event.poll, since).await?,
+                Some(since) => members_settled(
+                    switchover_status(&rds, &request, given, event.poll, since).await?,
+                )?,
                 None => status(&rds, &request, given, event.poll).await?,
             };
             // The green loop's poll that found green ready measures its build, once.
@@ -163,7 +165,7 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
                         }
                         None => status(&rds, &request, given, poll).await?,
                     };
-                    still_waiting(w, read.phase)?;
+                    still_waiting(w, read.phase, &read.status)?;
                 }
             }
             Ok(Answer::Waiting(wait(waiting.as_ref(), clients).await?))
@@ -181,14 +183,24 @@ pub async fn handle(event: serde_json::Value, clients: &ClientFactory) -> Result
     }
 }
 
-/// A rechecking wait begins only while its purpose is still in progress: green being built,
-/// or the switchover running (`ready` can still be read right after the switchover call);
-/// otherwise `WaitOver`, and the state machine goes on to the read that decides.
-fn still_waiting(wait: &crate::waits::WaitRequest, phase: Phase) -> Result<(), Error> {
+/// A rechecking wait begins only while its purpose is still in progress and an RDS event is
+/// still to come: green being built, or the deployment still switching over (`ready` can
+/// still be read right after the switchover call). A deployment that reads
+/// SWITCHOVER_COMPLETED has sent its last event (RDS-EVENT-0248), even while its members still
+/// settle: nothing would wake the wait but its 10-minute fallback. Otherwise `WaitOver`, and
+/// the state machine goes on to the read that decides.
+fn still_waiting(
+    wait: &crate::waits::WaitRequest,
+    phase: Phase,
+    status: &DeploymentStatus,
+) -> Result<(), Error> {
     use crate::waits::Purpose;
     let waiting = match wait.purpose {
         Purpose::Green => phase == Phase::Provisioning,
-        Purpose::Switchover => matches!(phase, Phase::Switching | Phase::Ready),
+        Purpose::Switchover => {
+            matches!(phase, Phase::Switching | Phase::Ready)
+                && *status != DeploymentStatus::SwitchoverCompleted
+        }
         other => {
             return Err(Error::invalid(
                 "wait.recheck",
@@ -211,6 +223,24 @@ fn still_waiting(wait: &crate::waits::WaitRequest, phase: Phase) -> Result<(), E
         purpose: wait.purpose.name().to_owned(),
         phase: phase_name(phase).to_owned(),
     })
+}
+
+/// The switchover's read (`Poll switchover`): a deployment that reads SWITCHOVER_COMPLETED while
+/// a member still reads SWITCHOVER_IN_PROGRESS (member statuses lag the deployment's,
+/// API_SwitchoverDetail) has sent its last event, so no wait would end on one: `NotReady`, which
+/// the state's Retry reads again shortly (at most its attempts: then the failure is told).
+fn members_settled(read: Status) -> Result<Status, Error> {
+    if read.phase == Phase::Switching && read.status == DeploymentStatus::SwitchoverCompleted {
+        return Err(Error::NotReady {
+            reason: format!(
+                "deployment {} reads {} but its members are still settling: {}",
+                read.deployment.id,
+                read.status,
+                read.waiting_for.join("; ")
+            ),
+        });
+    }
+    Ok(read)
 }
 
 /// `wait`: the token goes to the lock item; the read that follows the wake-up is `status`.
@@ -788,5 +818,40 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.name(), "WaitTimedOut");
+    }
+
+    /// A switchover read: `phase` with the deployment's own `status`.
+    fn switch_read(phase: Phase, status: DeploymentStatus) -> Status {
+        Status {
+            phase,
+            deployment: given(),
+            status,
+            status_details: None,
+            tasks: Vec::new(),
+            members: Vec::new(),
+            waiting_for: vec!["member db:orders is SWITCHOVER_IN_PROGRESS".into()],
+            green_build_seconds: None,
+            tick: Poll::default().settled(),
+        }
+    }
+
+    #[test]
+    fn members_settling_after_the_last_event_are_read_again_not_waited_for() {
+        use DeploymentStatus::{SwitchoverCompleted, SwitchoverInProgress};
+        let wait: crate::waits::WaitRequest = serde_json::from_value(json!({"purpose": "switchover", "token": "t", "timeoutSeconds": 600, "polledAt": "2026-12-07T05:00:00Z", "lock": {"key": "1/r/orders", "holder": "arn:me"}})).unwrap();
+        // The deployment still switching: RDS-EVENT-0248 is to come, the wait listens for it.
+        assert!(still_waiting(&wait, Phase::Switching, &SwitchoverInProgress).is_ok());
+        assert!(members_settled(switch_read(Phase::Switching, SwitchoverInProgress)).is_ok());
+        // Completed with members still settling: no event follows, so the wait does not begin
+        // and the read that decides answers NotReady (its state's Retry reads again).
+        let over = still_waiting(&wait, Phase::Switching, &SwitchoverCompleted).unwrap_err();
+        assert_eq!(over.name(), "WaitOver");
+        let settling = members_settled(switch_read(Phase::Switching, SwitchoverCompleted));
+        let err = settling.unwrap_err();
+        assert_eq!(err.name(), "NotReady");
+        assert!(err.to_string().contains("still settling"), "{err}");
+        // Every member done: switched, which the state machine goes on from.
+        let done = members_settled(switch_read(Phase::Switched, SwitchoverCompleted)).unwrap();
+        assert_eq!(done.phase, Phase::Switched);
     }
 }

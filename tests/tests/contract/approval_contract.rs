@@ -1,10 +1,12 @@
 //! The approval block (statemachine/bluegreen.asl.json, issue 20 item 3): one block of states
 //! shared by the switchover's and the cleanup's approval, entered from a Choice rule that
 //! assigns `$approvalFor` and `$approvalPurpose` and, on an approve, left through "After the
-//! approval" back to the calling state's Default. Proved here: each entry calls the block with
-//! a purpose its answer can name and gets back where it would have gone without an approval
-//! (so the other graph checks fold the call), an answer takes only a wait of its own purpose,
-//! and only an approve of the wait's own purpose goes on.
+//! approval" back to the calling state's Default, or to the calling state itself, whose call
+//! then stands aside (it tests the answer's `for`) and whose other rules decide as without an
+//! approval. Proved here: each entry calls the block with a purpose its answer can name and
+//! gets back where it would have gone without an approval (so the other graph checks fold the
+//! call), an answer takes only a wait of its own purpose, and only an approve of the wait's own
+//! purpose goes on.
 
 use bluegreen::waits::ApprovalFor;
 use serde_json::{Map, Value};
@@ -77,11 +79,18 @@ fn each_purpose_calls_the_block_and_returns_where_it_would_go_without_an_approva
                 let answer: ApprovalFor = serde_json::from_value(purpose.into()).unwrap();
                 assert_eq!(stored, answer.purpose().name(), "{name}");
                 let default = state["Default"].as_str().expect("a Default");
-                assert_eq!(
-                    returns_for(&all[RETURN], purpose),
-                    default,
-                    "{purpose} returns where {name} goes on"
-                );
+                let back = returns_for(&all[RETURN], purpose);
+                if back == name {
+                    // Back into the caller, asked once: the answer's `for` sets the call aside.
+                    let condition = rule["Condition"].as_str().unwrap_or_default();
+                    assert!(
+                        condition
+                            .contains(&format!("$not($states.input.approval.for = '{purpose}')")),
+                        "{name} asks for the {purpose} once: {condition}"
+                    );
+                } else {
+                    assert_eq!(back, default, "{purpose} returns where {name} goes on");
+                }
                 calls.push((name.as_str(), purpose, default));
             }
         }
@@ -94,11 +103,13 @@ fn each_purpose_calls_the_block_and_returns_where_it_would_go_without_an_approva
                 "switchover",
                 "Snapshot blue first?"
             ),
-            ("Ask before the cleanup?", "cleanup", "Hook before cleanup?"),
+            ("Hook before cleanup?", "cleanup", "Delete old blue"),
         ]
     );
-    // The cleanup's approval sits after the grace period, before anything is deleted.
-    assert_eq!(all["Wait grace period"]["Next"], "Ask before the cleanup?");
+    // The cleanup's approval sits after the grace period, before the hook and anything
+    // deleted: the first rule of the cleanup's entry.
+    assert_eq!(all["Wait grace period"]["Next"], "Hook before cleanup?");
+    assert!(is_approval_call(&all["Hook before cleanup?"]["Choices"][0]));
     assert_eq!(
         all["Wait for approval"]["Parameters"]["Payload"]["wait"]["purpose.$"],
         "$approvalPurpose"

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use bluegreen::hooks::{HookStage, MAX_TIMEOUT_SECONDS};
 use serde_json::{Map, Value};
 
+use crate::approval_contract::is_approval_call;
 use crate::statemachine_contract::{
     definition, events_per_run, is_counted_retry, is_hook_call, is_jsonata, states, successors,
 };
@@ -104,11 +105,17 @@ fn each_stage_calls_the_block_and_returns_where_it_would_go_without_a_hook() {
     assert_eq!(calls.len(), 4, "one entry per stage: {calls:?}");
     let back = &all[RETURN];
     for (entry, stage, default) in &calls {
-        // The hook is the entry's first rule and reads the stage's own hook. An entry folded
-        // into the Choice that decides what follows (afterGreenReady into Switchover mode?,
-        // afterSwitchover into Delete old blue?) is returned to, and its hook rule then
+        // The hook is the entry's first rule (after an approval's call, which the approval
+        // block returns from: approval_contract.rs) and reads the stage's own hook. An entry
+        // folded into the Choice that decides what follows (afterGreenReady into Switchover
+        // mode?, afterSwitchover into Delete old blue?) is returned to, and its hook rule then
         // stands aside (`$hookStage != stage`); any other entry has no other way.
-        let rules = all[*entry]["Choices"].as_array().unwrap();
+        let rules: Vec<&Value> = all[*entry]["Choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| !is_approval_call(r))
+            .collect();
         let condition = rules[0]["Condition"].as_str().unwrap_or_default();
         assert!(
             condition.contains(&format!("options.hooks.{stage})")),
@@ -158,12 +165,8 @@ fn each_stage_calls_the_block_and_returns_where_it_would_go_without_a_hook() {
     );
     assert_eq!(
         before("Hook before cleanup?"),
-        // The cleanup action; after the grace period (no approval asked, or approved).
-        [
-            "Which action?",
-            "Ask before the cleanup?",
-            "After the approval"
-        ]
+        // The cleanup action; after the grace period; after the cleanup's approval.
+        ["Which action?", "Wait grace period", "After the approval"]
     );
 }
 

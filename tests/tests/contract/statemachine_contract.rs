@@ -1586,19 +1586,23 @@ fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
     assert_eq!(take["Default"], "Which action?", "a dry run takes no lock");
     let lock = &all["Take the lock"];
     assert_eq!(lock["Resource"], "arn:aws:states:::dynamodb:putItem");
+    assert!(is_jsonata(lock));
     assert_eq!(
-        lock["Parameters"]["ConditionExpression"],
+        lock["Arguments"]["ConditionExpression"],
         "attribute_not_exists(lockKey) OR holder = :me OR expiresAt < :now",
         "free, expired, or already ours (a redrive)"
     );
-    assert_eq!(lock["Parameters"]["Item"]["lockKey"]["S.$"], "$.lock.key");
     assert_eq!(
-        lock["Parameters"]["Item"]["expiresAt"]["N.$"],
-        "$.lock.expiresAt"
+        lock["Arguments"]["Item"]["lockKey"]["S"],
+        "{% $states.input.lock.key %}"
     );
-    assert_eq!(lock["Next"], "Holding the lock");
+    assert_eq!(
+        lock["Arguments"]["Item"]["expiresAt"]["N"],
+        "{% $states.input.lock.expiresAt %}"
+    );
+    assert_eq!(lock["Next"], "Which action?");
     // What the PutItem writes is what the steps' UpdateItem keeps (shared/src/lock/table.rs).
-    let written: BTreeSet<&str> = lock["Parameters"]["Item"]
+    let written: BTreeSet<&str> = lock["Arguments"]["Item"]
         .as_object()
         .unwrap()
         .keys()
@@ -1643,12 +1647,21 @@ fn every_action_but_a_dry_run_holds_the_lock_and_every_end_releases_it() {
         all[all["Locked"]["Next"].as_str().unwrap()]["Next"],
         "Notify failure"
     );
-    // The claim: written once the lock is held, passed to every change and every message.
-    assert_eq!(all["Holding the lock"]["ResultPath"], "$.claim");
+    // The claim: written by the PutItem's Output once the lock is held (no state of its
+    // own), passed to every change and every message; every failure keeps the state data.
     assert_eq!(
-        all["Holding the lock"]["Parameters"]["holder.$"],
-        "$$.Execution.Id"
+        lock["Output"],
+        "{% $merge([$states.input, {'claim': {'key': $states.input.lock.key, 'holder': $states.context.Execution.Id}}]) %}"
     );
+    for catch in lock["Catch"].as_array().unwrap() {
+        assert!(
+            catch["Output"]
+                .as_str()
+                .unwrap()
+                .starts_with("{% $merge([$states.input, {"),
+            "{catch}"
+        );
+    }
     for (name, task) in lambda_tasks(&def) {
         let function = function_of(task);
         if matches!(function, "create" | "switchover" | "delete-old")

@@ -387,7 +387,7 @@ async fn each_approval_takes_only_its_own_answer_and_the_cleanup_waits_for_its_a
         "After the approval",
         "Switch over",
         "Wait grace period",
-        "Ask before the cleanup?",
+        "Hook before cleanup?",
         "Ask for approval",
         "Wait for approval",
         "Notify approved",
@@ -466,7 +466,7 @@ async fn a_rejected_or_expired_cleanup_keeps_old_blue_and_the_cleanup_action_res
         tokio::join!(finish(&no_run, &no_input), finish(&late_run, &late_input));
     rejected.assert_succeeded();
     rejected.assert_path(&[
-        "Ask before the cleanup?",
+        "Hook before cleanup?",
         "Wait for approval",
         "Notify rejected",
         "Release the lock",

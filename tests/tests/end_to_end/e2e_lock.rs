@@ -199,7 +199,6 @@ async fn the_lock_is_released_after_a_success_and_after_a_failure() {
     ok.assert_succeeded();
     ok.assert_path(&[
         "Take the lock",
-        "Holding the lock",
         "Which action?",
         "Notify done",
         "Release the lock",

@@ -80,7 +80,6 @@ impl Run {
             "Identify the database",
             "Take the lock?",
             "Take the lock",
-            "Holding the lock",
             "Holding the lock?",
             "Release the lock",
             "How it ends",
