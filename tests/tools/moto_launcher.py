@@ -26,14 +26,14 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 import moto_patches  # noqa: E402
-from moto_patches import call_counts, faults  # noqa: E402
+from moto_patches import call_counts, faults, request_ids  # noqa: E402
 
 
 class Server(ThreadedMotoServer):
     """moto's threaded server with the test-only fault route in front of it."""
 
     def _server_entry(self) -> None:
-        app = call_counts.wsgi(faults.wsgi(DomainDispatcherApplication(create_backend_app)))
+        app = request_ids.wsgi(call_counts.wsgi(faults.wsgi(DomainDispatcherApplication(create_backend_app))))
         self._server = make_server(self._ip_address, self._port, app, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()

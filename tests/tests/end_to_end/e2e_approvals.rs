@@ -323,6 +323,77 @@ async fn two_approvals_racing_give_exactly_one_answer() {
     );
 }
 
+/// An approve sent as the deadline passes: whichever comes first, there is exactly one
+/// outcome. Either the approval took (the upgrade switches over, the approve ends answered)
+/// or the deadline did (the upgrade ends `ApprovalExpired` with green kept, the approve
+/// changes nothing and is told as information: a token whose task timed out is refused by
+/// SendTaskSuccess with TaskTimedOut). Never both, never a failure told for the approve.
+#[tokio::test]
+async fn an_approval_racing_the_deadline_has_exactly_one_outcome() {
+    // Two upgrades at once, answered just before and just after their deadline (as the
+    // answering execution reaches it): each has exactly one outcome, whichever it is.
+    let outcomes = tokio::join!(
+        approve_near_the_deadline(2600),
+        approve_near_the_deadline(3100)
+    );
+    println!("approvals at the deadline: {outcomes:?}");
+}
+
+/// Starts an approval-mode upgrade whose deadline is 3 s away on the stack, sends an approve
+/// `after_ms` after its wait is stored, and asserts one outcome; whether the approval took.
+async fn approve_near_the_deadline(after_ms: u64) -> bool {
+    let (stack, _) = state_machine().await;
+    let id = unique("appr-edge");
+    // The shortest deadline (300 s: 3 s on the stack); old blue is kept, so the approved
+    // path ends at the switchover's verification.
+    let input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "switchoverMode": "approval", "approvalTimeoutSeconds": 300, "deleteOldBlue": false}),
+    );
+    let upgrade = start_until_waiting(&id, &input, "approval-switchover").await;
+    tokio::time::sleep(Duration::from_millis(after_ms)).await;
+    let approve = run(&answer("approve", &id, json!({"by": "edge"}))).await;
+    approve.assert_succeeded();
+    let done = finish(&upgrade, &input).await;
+    let took = approve.entered("End: Answered") == 1;
+    if took {
+        done.assert_succeeded();
+        assert_eq!(done.entered("Notify approved"), 1, "{:?}", done.states());
+        assert_eq!(done.entered("Switch over"), 1);
+    } else {
+        // (Its failure message may have reached the approve's run first: both collect the
+        // messages about this database; they are counted together below.)
+        assert_eq!(done.execution.status, "FAILED", "{:?}", done.states());
+        assert_eq!(done.execution.error.as_deref(), Some("ApprovalExpired"));
+        done.assert_never(&["Notify approved", "Snapshot blue", "Switch over"]);
+        assert_eq!(deployments(stack, &id).await.len(), 1, "green is kept");
+        // Too late, whether the token was already gone or its task had timed out.
+        assert_not_taken(&approve, "NothingToApprove");
+    }
+    // One outcome told: the deadline as a failure only when it took; the approve never.
+    let failures: Vec<_> = approve
+        .notifications
+        .iter()
+        .chain(&done.notifications)
+        .filter(|(_, outcome)| outcome == "failure")
+        .collect();
+    let expected: Vec<(String, String)> = if took {
+        vec![]
+    } else {
+        vec![("awaiting-approval".to_owned(), "failure".to_owned())]
+    };
+    assert_eq!(
+        failures,
+        expected.iter().collect::<Vec<_>>(),
+        "{:?} {:?}",
+        approve.notifications,
+        done.notifications
+    );
+    took
+}
+
 /// An upgrade that asks before the cleanup (`cleanupMode: approval`), and before the
 /// switchover when `switchover` is set.
 fn upgrade_asking_cleanup(id: &str, switchover: bool, timeout: u32) -> Value {

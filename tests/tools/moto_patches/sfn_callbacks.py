@@ -25,7 +25,10 @@ _original = StepFunctionsParserBackend._get_executions
 
 
 def _executions_with_workers(self: StepFunctionsParserBackend, *args: Any, **kwargs: Any) -> list:
-    return [e for e in _original(self, *args, **kwargs) if getattr(getattr(e, "exec_worker", None), "env", None) is not None]
+    # Every status: a token of an execution that has ended belongs to a closed task, which
+    # AWS answers TaskTimedOut (sfn_waits closes it), not InvalidToken as for a token
+    # nobody issued (moto looked for SendTaskSuccess's token among running executions only).
+    return [e for e in _original(self) if getattr(getattr(e, "exec_worker", None), "env", None) is not None]
 
 
 def apply() -> None:

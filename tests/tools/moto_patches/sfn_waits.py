@@ -6,21 +6,37 @@ SecondsPath, Timestamp, TimestampPath), every Retry interval and the timeout of 
 waits for its task token (`.waitForTaskToken`: the product's fallback timer); with scaling on, a
 timestamp wait (a maintenance window days away) is capped at `E2E_TIMESTAMP_WAIT_CAP`
 seconds (default 3). Unset or 1, the engine waits as AWS does.
+
+A token's task that has timed out or received its answer is closed: SendTaskSuccess,
+SendTaskFailure and SendTaskHeartbeat with its token answer `TaskTimedOut` ("The task token has
+either expired or the task associated with the token has already been closed", API_SendTaskSuccess
+Errors: https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html).
+moto kept the token's endpoint open: an answer sent after the timeout, while the execution went
+on to handle it, was accepted (the answering side said "answered" while the waiting side
+handled its deadline: two outcomes where AWS gives one).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
+from moto.core.exceptions import AWSError
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
     StateTaskServiceCallback,
 )
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
-from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeSuccess, CallbackOutcomeTimedOut
+from moto.stepfunctions.parser.asl.eval.callback.callback import (
+    CallbackConsumerTimeout,
+    CallbackNotifyConsumerError,
+    CallbackPoolManager,
+    CallbackOutcomeSuccess,
+    CallbackOutcomeTimedOut,
+)
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 
@@ -64,6 +80,21 @@ class _ScaledTime:
 
 
 _original_wait_for_token = StateTaskServiceCallback._eval_wait_for_task_token
+_original_notify = CallbackPoolManager.notify
+# API_SendTaskSuccess, error TaskTimedOut.
+TASK_CLOSED = "The task token has either expired or the task associated with the token has already been closed."
+# An answer and the close of its task's wait: one happens before the other.
+_closing = threading.Lock()
+
+
+def _notify(self: CallbackPoolManager, callback_id: Any, outcome: Any) -> bool:
+    with _closing:
+        try:
+            return _original_notify(self, callback_id, outcome)
+        except CallbackNotifyConsumerError:
+            # moto's own mapping of this case tested the wrong object and then built its
+            # error without a message: an HTTP 500 (TypeError) instead of AWS's TaskTimedOut.
+            raise AWSError(TASK_CLOSED, exception_type="TaskTimedOut") from None
 
 
 def _wait_for_token(self: Any, env: Any, timeout_seconds: Any, callback_endpoint: Any, heartbeat_endpoint: Any) -> Any:
@@ -76,10 +107,19 @@ def _wait_for_token(self: Any, env: Any, timeout_seconds: Any, callback_endpoint
     while env.is_running():
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return CallbackOutcomeTimedOut(callback_id=callback_endpoint.callback_id)
+            # Closed: a later answer is refused (TaskTimedOut), not taken; one that came
+            # first is the outcome.
+            with _closing:
+                callback_endpoint.report(CallbackConsumerTimeout())
+                outcome = callback_endpoint.get_outcome()
+            return outcome if outcome is not None else CallbackOutcomeTimedOut(callback_id=callback_endpoint.callback_id)
         outcome = callback_endpoint.wait(timeout=min(remaining, 0.1))
         if outcome is not None:
+            with _closing:
+                callback_endpoint.report(CallbackConsumerTimeout())
             return outcome
+    with _closing:
+        callback_endpoint.report(CallbackConsumerTimeout())
     return CallbackOutcomeSuccess(callback_id=callback_endpoint.callback_id, output="null")
 
 
@@ -98,6 +138,7 @@ def _set_error(self: Environment, error: Any) -> None:
 
 def apply() -> None:
     StateTaskServiceCallback._eval_wait_for_task_token = _wait_for_token
+    CallbackPoolManager.notify = _notify
     Environment.set_error = _set_error
     WaitFunction._wait_interval = _wait_interval
     retrier_decl.time = _ScaledTime()
