@@ -140,7 +140,7 @@ async fn a_cluster_is_refused_while_an_instance_is_not_deleting_and_goes_after_i
     };
 
     // Every instance is first deleted (one still available is enough to refuse).
-    for step in 0..2 {
+    for member in &members {
         let err = delete_cluster().await.unwrap_err();
         let refused = err.as_service_error().unwrap();
         assert!(refused.is_invalid_db_cluster_state_fault(), "{refused:?}");
@@ -153,7 +153,7 @@ async fn a_cluster_is_refused_while_an_instance_is_not_deleting_and_goes_after_i
             "{refused:?}"
         );
         rds.delete_db_instance()
-            .db_instance_identifier(&members[step])
+            .db_instance_identifier(member)
             .send()
             .await
             .unwrap();
