@@ -1112,14 +1112,15 @@ async fn a_rerun_while_old_blue_is_deleting_deletes_nothing_again_and_is_done_on
         assert!(read.is_none(), "{member} gone once released: {read:?}");
     }
 
-    // The instances are gone: the cluster is deleted, and held too.
+    // The instances are gone: the cluster is deleted, and held too (before the call: any
+    // request to the shared server may end a deletion that is due).
+    moto().inject(&id, Fault::HoldDeletion).await;
     let asked = step("cleanup", &req, &state.0, &state.1).await.unwrap();
     assert_eq!(
         (asked["step"].as_str(), &asked["deleted"]),
         (Some("delete-cluster"), &json!([old])),
         "{asked}"
     );
-    moto().inject(&id, Fault::HoldDeletion).await;
     assert_eq!(cluster_status(&old).await.as_deref(), Some("deleting"));
     rerun("delete-cluster", vec![old.clone()]).await;
 
