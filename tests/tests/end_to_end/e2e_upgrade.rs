@@ -98,7 +98,7 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
         run.execution.events.len()
     );
     // Deleting old blue's instances, then its cluster, takes time (moto_patches/deletions.py:
-    // `deleting` for a minute of AWS time): the deletion wait listens, and RDS-EVENT-0003 /
+    // `deleting` for two minutes of AWS time): the deletion wait listens, and RDS-EVENT-0003 /
     // 0171 (resource_events.py, when the resource is gone) end it. (Should an event come before
     // the wait began, the wait ends on its fallback read: both waits missing is not expected.)
     let (woken, fallbacks, early) = crate::e2e_waits::wait_ends(&run, "Wait for deletion");

@@ -23,8 +23,9 @@ never meets a deletion under way.
 
 Here the deletion is validated and answered as moto does (deletion protection, the final
 snapshot taken at the call: `snapshots` makes it `creating`), but the instance or cluster
-stays, reading `deleting`, for DELETION_SECONDS on the scaled clock (`timeline`: one minute of
-AWS time, 0.6 s on the end-to-end stack, the next request on a plain server); then it is gone
+stays, reading `deleting`, for DELETION_SECONDS on the scaled clock (`timeline`: two minutes of
+AWS time, as a snapshot takes, 1.2 s on the end-to-end stack, the next request on a plain
+server: long enough that the deletion wait has begun when the event comes); then it is gone
 (DBInstanceNotFound / DBClusterNotFoundFault) and RDS records RDS-EVENT-0003 / 0171
 (`resource_events`), stamped when it was due. Meanwhile:
 - a second DeleteDBInstance is refused with InvalidDBInstanceState "Instance <id> is already
@@ -54,7 +55,7 @@ from moto.rds.models import RDSBackend
 
 from . import faults, resource_events, timeline
 
-DELETION_SECONDS = 60.0
+DELETION_SECONDS = 120.0
 # How soon a deletion that could not end yet (held, or a cluster's instances still going)
 # looks again (AWS seconds).
 _RECHECK_SECONDS = 1.0
