@@ -285,10 +285,15 @@ async fn drive(
 
 /// Old blue's ids as `create` recorded them.
 fn blue_ids(created: &Value) -> Vec<String> {
-    let blue = &created["identity"]["blue"];
-    std::iter::once(blue["resourceId"].as_str().unwrap().to_owned())
+    side_ids(created, "blue")
+}
+
+/// The ids of one side (`blue`, `green`) as `create` recorded them.
+fn side_ids(created: &Value, side: &str) -> Vec<String> {
+    let ids = &created["identity"][side];
+    std::iter::once(ids["resourceId"].as_str().unwrap().to_owned())
         .chain(
-            blue["members"]
+            ids["members"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -1163,16 +1168,7 @@ async fn abandon_waits_while_green_is_being_deleted_after_the_deployment_is_gone
     assert_eq!(again["deleted"], json!([]));
 
     moto().clear_faults(&id).await;
-    let green = &created["identity"]["green"];
-    let green_ids: Vec<String> = std::iter::once(green["resourceId"].as_str().unwrap().to_owned())
-        .chain(
-            green["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_owned()),
-        )
-        .collect();
+    let green_ids = side_ids(&created, "green");
     let (_, end) = drive("abandon", &req, state.0.clone(), &id, &green_ids).await;
     assert_eq!(end.unwrap()["state"], "done");
     let after = inventory(&id).await;
@@ -1293,16 +1289,7 @@ async fn abandon_before_switchover_removes_green_only() {
         ),
         (2, 4, 1)
     );
-    let green = &created["identity"]["green"];
-    let green_ids: Vec<String> = std::iter::once(green["resourceId"].as_str().unwrap().to_owned())
-        .chain(
-            green["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_owned()),
-        )
-        .collect();
+    let green_ids = side_ids(&created, "green");
     let (_, end) = drive("abandon", &req, Value::Null, &id, &green_ids).await;
     assert_eq!(end.unwrap()["state"], "done");
     let after = inventory(&id).await;

@@ -9,6 +9,7 @@
 //! test clears it, so nothing here races the clock.
 
 use crate::harness_support::*;
+use aws_sdk_rds::operation::delete_db_instance::builders::DeleteDBInstanceFluentBuilder;
 use aws_sdk_rds::types::SourceType;
 use e2e::faults::Fault;
 use e2e::moto::{moto, unique};
@@ -37,6 +38,15 @@ async fn events(source_type: SourceType, name: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// DeleteDBInstance of `name`, without a final snapshot.
+fn delete_instance(name: &str) -> DeleteDBInstanceFluentBuilder {
+    moto()
+        .rds()
+        .delete_db_instance()
+        .db_instance_identifier(name)
+        .skip_final_snapshot(true)
+}
+
 fn said(events: &[(String, String)], message: &str) -> bool {
     events.iter().any(|(m, _)| m == message)
 }
@@ -56,13 +66,7 @@ async fn a_deleted_instance_reads_deleting_refuses_a_second_delete_then_is_gone_
         .unwrap();
     m.inject(&id, Fault::HoldDeletion).await;
 
-    let answer = rds
-        .delete_db_instance()
-        .db_instance_identifier(&replica)
-        .skip_final_snapshot(true)
-        .send()
-        .await
-        .unwrap();
+    let answer = delete_instance(&replica).send().await.unwrap();
     let answered = answer.db_instance().expect("the instance in the answer");
     assert_eq!(answered.db_instance_status(), Some("deleting"));
     let arn = answered.db_instance_arn().unwrap().to_owned();
@@ -81,13 +85,7 @@ async fn a_deleted_instance_reads_deleting_refuses_a_second_delete_then_is_gone_
         "{:?}",
         source.read_replica_db_instance_identifiers()
     );
-    let again = rds
-        .delete_db_instance()
-        .db_instance_identifier(&replica)
-        .skip_final_snapshot(true)
-        .send()
-        .await
-        .unwrap_err();
+    let again = delete_instance(&replica).send().await.unwrap_err();
     let refused = again.as_service_error().expect("a service error");
     assert!(refused.is_invalid_db_instance_state_fault(), "{refused:?}");
     assert_eq!(code(refused), "InvalidDBInstanceState");
@@ -201,16 +199,10 @@ async fn a_cluster_is_refused_while_an_instance_is_not_deleting_and_goes_after_i
 async fn without_a_hold_a_deletion_is_over_at_the_next_request_of_a_plain_server() {
     // The plain server keeps moto's pace (no clock): a step-level test sees the deletion
     // answered `deleting`, then the resource gone at its next call.
-    let (m, rds) = (moto(), moto().rds());
+    let m = moto();
     let id = unique("delnow");
     seed::rds_instance(m, &id, "mysql", "8.0.35").await;
-    let answer = rds
-        .delete_db_instance()
-        .db_instance_identifier(&id)
-        .skip_final_snapshot(true)
-        .send()
-        .await
-        .unwrap();
+    let answer = delete_instance(&id).send().await.unwrap();
     assert_eq!(
         answer.db_instance().unwrap().db_instance_status(),
         Some("deleting")

@@ -280,7 +280,7 @@ async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
         .unwrap();
     assert_eq!(
         found_by("byDeployment", "deploymentId", &deployment).await,
-        [key.clone()]
+        [key.as_str()]
     );
 
     let (a, b) = (
@@ -304,7 +304,7 @@ async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
     assert_eq!(listed, expected, "every resource, once");
     assert_eq!(
         found_by("byWaitedResource", "waitResource", &a).await,
-        [key.clone()]
+        [key.as_str()]
     );
 
     // A wait for nothing leaves no key behind: the next event about `a` finds no lock.
