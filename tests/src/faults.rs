@@ -73,6 +73,9 @@ pub enum Fault {
     /// The next delivery of RDS event `event` (`RDS-EVENT-0244`) to EventBridge is lost; the
     /// event is still in DescribeEvents (RDS delivers at best effort).
     DropRdsEvent { event: String },
+    /// The key's instances and clusters being deleted read `deleting` until the fault is
+    /// cleared (tests/tools/moto_patches/deletions.py), then they are gone.
+    HoldDeletion,
 }
 
 /// A fault as the server holds it: what is left of it.

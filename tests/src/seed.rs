@@ -299,6 +299,16 @@ pub async fn lock_table(moto: &Moto) {
     lock_table_named(moto, crate::stepfunctions::LOCK_TABLE).await;
 }
 
+/// The template's `LockTable` indexes: (name, hash key, projection). A contract test
+/// (`lock_table_contract`) holds them equal to template.yaml's.
+pub const LOCK_INDEXES: [(&str, &str, &str); 3] = [
+    // The release machine finds an execution's locks.
+    ("byHolder", "holder", "ALL"),
+    // The wake machine finds the lock an RDS event concerns (statemachine/wake.asl.json).
+    ("byDeployment", "deploymentId", "KEYS_ONLY"),
+    ("byWaitedResource", "waitResource", "KEYS_ONLY"),
+];
+
 /// A lock table like the template's under another name (a test's own); an existing one is kept.
 pub async fn lock_table_named(moto: &Moto, name: &str) {
     use aws_sdk_dynamodb::types::{
@@ -319,30 +329,30 @@ pub async fn lock_table_named(moto: &Moto, name: &str) {
             .build()
             .unwrap()
     };
-    let created = moto
+    let mut create = moto
         .dynamodb()
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(attribute("lockKey"))
-        .attribute_definitions(attribute("holder"))
-        .key_schema(key("lockKey"))
-        // The template's byHolder index (the release machine finds an execution's locks).
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byHolder")
-                .key_schema(key("holder"))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await;
-    if let Err(e) = created {
+        .key_schema(key("lockKey"));
+    for (index, hash, projection) in LOCK_INDEXES {
+        create = create
+            .attribute_definitions(attribute(hash))
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(index)
+                    .key_schema(key(hash))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::from(projection))
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            );
+    }
+    if let Err(e) = create.send().await {
         let exists = e
             .as_service_error()
             .is_some_and(|s| s.is_resource_in_use_exception());

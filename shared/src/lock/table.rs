@@ -121,7 +121,9 @@ impl LockTable {
             names.push(("#key", "lockKey"));
             values.push((":now", AttributeValue::N(now_s.to_string())));
         }
-        if let Some(deployment) = stage.deployment {
+        // The key of the table's `byDeployment` index (the wake machine's lookup), which
+        // DynamoDB refuses empty.
+        if let Some(deployment) = stage.deployment.filter(|d| !d.is_empty()) {
             set.push_str(", #deployment = :deployment");
             names.push(("#deployment", "deploymentId"));
             values.push((":deployment", AttributeValue::S(deployment.to_owned())));

@@ -428,7 +428,7 @@ pub async fn cleanup(
         reply.final_snapshot_id = Some(naming::final_snapshot(&old_name, &d.id));
     }
     let Some(old) = Database::find_by_resource_id(rds, kind, &blue.resource_id).await? else {
-        return finish_when_old_blue_gone(rds, &reply, &d, blue, &recorded).await;
+        return finish_when_old_blue_gone(rds, &reply, &d, kind, blue, &recorded).await;
     };
     if old.arn != d.source_arn {
         return Err(Error::unsafe_to_delete(
@@ -456,9 +456,10 @@ pub async fn cleanup(
         .map(|(name, _)| name.clone())
         .collect();
     if !busy.is_empty() {
-        let stage = match kind {
-            Kind::Cluster => DeletionStep::DeleteInstances,
-            Kind::Instance => DeletionStep::DeleteReplicas,
+        let stage = if old.status == "deleting" {
+            main_step(kind)
+        } else {
+            members_step(kind)
         };
         let arns = busy.iter().map(|name| member_arn(&old, name)).collect();
         return reply.awaiting(
@@ -528,18 +529,12 @@ pub async fn cleanup(
             members.iter().map(|m| member_arn(&old, &m.name)).collect(),
         );
     }
-    let (stage, deleted) = match kind {
-        Kind::Cluster => (
-            DeletionStep::DeleteCluster,
-            delete_cluster(rds, &old.identifier).await?,
-        ),
-        Kind::Instance => (
-            DeletionStep::DeleteInstance,
-            delete_instance(rds, &old.identifier, true).await?,
-        ),
+    let deleted = match kind {
+        Kind::Cluster => delete_cluster(rds, &old.identifier).await?,
+        Kind::Instance => delete_instance(rds, &old.identifier, true).await?,
     };
     reply.awaiting(
-        stage,
+        main_step(kind),
         format!(
             "deleting old blue {} ({})",
             old.identifier, blue.resource_id
@@ -574,6 +569,7 @@ async fn finish_when_old_blue_gone(
     rds: &aws_sdk_rds::Client,
     reply: &Reply<'_>,
     d: &Deployment,
+    kind: Kind,
     blue: &Side,
     recorded: &Recorded,
 ) -> Result<Answer, Error> {
@@ -592,12 +588,14 @@ async fn finish_when_old_blue_gone(
             format!("action needed: old blue {} (last called {}) not found by its resource id, and no cleanup of deployment {} has run; nothing deleted and the deployment object is kept. Fix: find out what happened to old blue (deleted or moved by hand?), then delete the deployment yourself", blue.resource_id, d.source_name(), d.id),
         ));
     }
-    let left = still_existing(rds, blue).await?;
-    if !left.is_empty() {
-        return Err(Error::unsafe_to_delete(
+    let refuse = |left: String| {
+        Error::unsafe_to_delete(
             &blue.resource_id,
-            format!("old blue's cluster or instance {} is gone but its members still exist: {}; nothing more deleted and the deployment object is kept. Fix: look at them by hand", blue.resource_id, left.join(", ")),
-        ));
+            format!("old blue's cluster or instance {} is gone but its members still exist: {left}; nothing more deleted and the deployment object is kept. Fix: look at them by hand", blue.resource_id),
+        )
+    };
+    if let Some(waiting) = rest_of_side(rds, reply, blue, members_step(kind), true, refuse).await? {
+        return Ok(waiting);
     }
     delete_deployment(rds, &d.id, false).await?;
     // Old blue is verifiably gone: the claim "deleted" is true now. The deployment object
@@ -626,12 +624,15 @@ async fn cleanup_after_deployment_gone(
             format!("action needed: deployment {id} no longer exists and this execution holds no record of old blue's resource ids, so old blue cannot be shown to be gone; nothing deleted. Fix: check {} by hand", arn::name_of(&tracked.reference.source_arn)),
         ));
     };
-    let left = still_existing(rds, &identity.blue).await?;
-    if !left.is_empty() {
-        return Err(Error::unsafe_to_delete(
+    let refuse = |left: String| {
+        Error::unsafe_to_delete(
             &identity.blue.resource_id,
-            format!("action needed: deployment {id} was deleted (by hand?) while old blue still exists: {}; it is no longer read-only; nothing deleted. Fix: check old blue by hand, then delete it yourself", left.join(", ")),
-        ));
+            format!("action needed: deployment {id} was deleted (by hand?) while old blue still exists: {left}; it is no longer read-only; nothing deleted. Fix: check old blue by hand, then delete it yourself"),
+        )
+    };
+    let step = members_step(identity.kind);
+    if let Some(waiting) = rest_of_side(rds, reply, &identity.blue, step, true, refuse).await? {
+        return Ok(waiting);
     }
     Ok(reply.done(
         DeletionStep::Complete,
@@ -643,24 +644,111 @@ async fn cleanup_after_deployment_gone(
     ))
 }
 
-/// The ids of a side that still exist, each as `name (id)`.
-async fn still_existing(rds: &aws_sdk_rds::Client, side: &Side) -> Result<Vec<String>, Error> {
+/// One of a side's ids that still exists, re-read by id.
+struct Left {
+    /// `name (id)`.
+    label: String,
+    arn: String,
+    /// RDS is deleting it (`deleting`, API_DBInstance / API_DBCluster): it goes by itself.
+    deleting: bool,
+}
+
+/// The ids of a side that still exist.
+async fn still_existing(rds: &aws_sdk_rds::Client, side: &Side) -> Result<Vec<Left>, Error> {
     let mut left = Vec::new();
     for id in side.all_ids() {
-        let name = if id.starts_with("cluster-") {
+        let found = if id.starts_with("cluster-") {
             crate::aws::database::cluster_by_resource_id(rds, id)
                 .await?
-                .map(|c| c.db_cluster_identifier().unwrap_or_default().to_owned())
+                .map(|c| {
+                    (
+                        c.db_cluster_identifier().unwrap_or_default().to_owned(),
+                        c.db_cluster_arn().unwrap_or_default().to_owned(),
+                        c.status() == Some("deleting"),
+                    )
+                })
         } else {
             crate::aws::database::instance_by_resource_id(rds, id)
                 .await?
-                .map(|i| i.db_instance_identifier().unwrap_or_default().to_owned())
+                .map(|i| {
+                    (
+                        i.db_instance_identifier().unwrap_or_default().to_owned(),
+                        i.db_instance_arn().unwrap_or_default().to_owned(),
+                        i.db_instance_status() == Some("deleting"),
+                    )
+                })
         };
-        if let Some(name) = name {
-            left.push(format!("{name} ({id})"));
+        if let Some((name, arn, deleting)) = found {
+            left.push(Left {
+                label: format!("{name} ({id})"),
+                arn,
+                deleting,
+            });
         }
     }
     Ok(left)
+}
+
+/// What is left of a side whose deployment or main resource is gone, re-read by id: `None`
+/// when every id is gone; "in progress" while RDS is still deleting some (DeleteDBInstance and
+/// DeleteDBCluster answer at once and the resource reads `deleting` for minutes: never "done"
+/// before it is gone, never deleted twice); the refusal `refuse` makes from the names left
+/// when some exist and are not being deleted. `listen`: the state machine waits for their RDS
+/// events (cleanup's `Wait for deletion`), else it polls on the ladder (`Wait for abandon`).
+async fn rest_of_side(
+    rds: &aws_sdk_rds::Client,
+    reply: &Reply<'_>,
+    side: &Side,
+    step: DeletionStep,
+    listen: bool,
+    refuse: impl FnOnce(String) -> Error,
+) -> Result<Option<Answer>, Error> {
+    let (going, staying): (Vec<Left>, Vec<Left>) = still_existing(rds, side)
+        .await?
+        .into_iter()
+        .partition(|l| l.deleting);
+    if !staying.is_empty() {
+        let names: Vec<&str> = staying.iter().map(|l| l.label.as_str()).collect();
+        return Err(refuse(names.join(", ")));
+    }
+    if going.is_empty() {
+        return Ok(None);
+    }
+    let detail = format!(
+        "being deleted: {}",
+        going
+            .iter()
+            .map(|l| l.label.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let answer = if listen {
+        reply.awaiting(
+            step,
+            detail,
+            vec![],
+            going.into_iter().map(|l| l.arn).collect(),
+        )
+    } else {
+        reply.in_progress(step, detail, vec![])
+    };
+    answer.map(Some)
+}
+
+/// The step that deletes old blue itself: its cluster, or its RDS instance.
+fn main_step(kind: Kind) -> DeletionStep {
+    match kind {
+        Kind::Cluster => DeletionStep::DeleteCluster,
+        Kind::Instance => DeletionStep::DeleteInstance,
+    }
+}
+
+/// The step that deletes a side's members: a cluster's instances, an instance's replicas.
+fn members_step(kind: Kind) -> DeletionStep {
+    match kind {
+        Kind::Cluster => DeletionStep::DeleteInstances,
+        Kind::Instance => DeletionStep::DeleteReplicas,
+    }
 }
 
 /// Production is the deployment's target, not old blue, and (when recorded) the green this
@@ -852,7 +940,8 @@ async fn delete_instance(
 }
 
 /// Deletes the old cluster, keeping its automated backups (as the instance path does);
-/// false when it is already gone.
+/// false when it is already gone or already being deleted (a racing cleanup got there first:
+/// AWS refuses a second DeleteDBCluster with InvalidDBClusterStateFault, API_DeleteDBCluster).
 async fn delete_cluster(rds: &aws_sdk_rds::Client, name: &str) -> Result<bool, Error> {
     match rds
         .delete_db_cluster()
@@ -868,6 +957,18 @@ async fn delete_cluster(rds: &aws_sdk_rds::Client, name: &str) -> Result<bool, E
                 .is_some_and(|s| s.is_db_cluster_not_found_fault()) =>
         {
             Ok(false)
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_invalid_db_cluster_state_fault()) =>
+        {
+            match crate::aws::database::describe_cluster(rds, name).await? {
+                None => Ok(false),
+                Some(c) if c.status() == Some("deleting") => Ok(false),
+                // Another state (an instance not yet deleting, a cluster modifying): a
+                // Retryable error, tried again by the state machine.
+                Some(_) => Err(Error::from_sdk("DeleteDBCluster", e)),
+            }
         }
         Err(e) => Err(Error::from_sdk("DeleteDBCluster", e)),
     }
@@ -1039,12 +1140,16 @@ async fn abandon_after_deployment_gone(
             format!("action needed: deployment {id} no longer exists and this execution holds no record of green's resource ids, so green cannot be shown to be gone; nothing deleted. Fix: look for {}'s green databases by hand", arn::name_of(&tracked.reference.source_arn)),
         ));
     };
-    let left = still_existing(rds, green).await?;
-    if !left.is_empty() {
-        return Err(Error::unsafe_to_delete(
+    let refuse = |left: String| {
+        Error::unsafe_to_delete(
             &green.resource_id,
-            format!("action needed: deployment {id} is gone but green still exists: {}; it is a standalone database now; nothing deleted. Fix: delete it yourself if it is not needed", left.join(", ")),
-        ));
+            format!("action needed: deployment {id} is gone but green still exists: {left}; it is a standalone database now; nothing deleted. Fix: delete it yourself if it is not needed"),
+        )
+    };
+    // DeleteTarget deleted green; the deployment can be gone before green is.
+    let step = DeletionStep::DeleteGreen;
+    if let Some(waiting) = rest_of_side(rds, reply, green, step, false, refuse).await? {
+        return Ok(waiting);
     }
     Ok(reply.done(
         DeletionStep::Complete,
@@ -1253,8 +1358,9 @@ mod tests {
         assert_eq!(t.identity.unwrap().blue.members, ["db-B"]);
     }
 
-    /// Old blue (by id) reads `deleting`: a re-run waits, and deletes nothing again.
-    /// (moto removes a deleted database at once, so this state is set up here.)
+    /// Old blue (by id) reads `deleting`: a re-run waits, and deletes nothing again. (Against
+    /// the emulator, which keeps a deletion under way as AWS does: delete_old_guards::
+    /// `a_rerun_while_old_blue_is_deleting_deletes_nothing_again_and_is_done_only_once_it_is_gone`.)
     #[tokio::test]
     async fn a_rerun_while_old_blue_is_deleting_waits() {
         let d = deployment(DeploymentStatus::SwitchoverCompleted, OLD);

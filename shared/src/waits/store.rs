@@ -4,9 +4,16 @@
 //! Attributes (beside the lock's, docs/lock.md): `waitToken` (S, the task token), `waitPurpose`
 //! (S, [`Purpose::name`]), `waitSince` (S, RFC 3339), `waitExpiresAt` (N, epoch seconds: when
 //! the task's own timeout ends the wait), `waitResources` (SS, the ARNs whose RDS events may end
-//! it: a snapshot, the instances and clusters being deleted; absent when none), and `hintAt`
-//! (N, epoch milliseconds, written by the waker, `statemachine/wake.asl.json`, at every event or
-//! approval for this database).
+//! it: a snapshot, the instances and clusters being deleted; absent when none), `waitResource`
+//! (S, the first of them: the key of the table's `byWaitedResource` index, by which the waker
+//! finds the wait), and `hintAt` (N, epoch milliseconds, written by the waker,
+//! `statemachine/wake.asl.json`, at every event or approval for this database).
+//!
+//! One resource is enough to find the wait: the step that re-reads after it needs every listed
+//! resource done (all the instances gone before their cluster is deleted), so the event of any
+//! one of them is a necessary moment to read again, and the wake-up after it reads the world; a
+//! resource still going is listed again by the next wait. A GSI key holds one value per item,
+//! so the set itself cannot be indexed.
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -104,15 +111,21 @@ impl TokenStore {
             ),
         ]);
         let mut names = HashMap::from([("#holder".to_owned(), "holder".to_owned())]);
-        // A wait for no resource leaves none behind from an earlier wait.
-        let resources = if wait.resources.is_empty() {
-            " REMOVE waitResources"
-        } else {
-            values.insert(
-                ":resources".to_owned(),
-                AttributeValue::Ss(wait.resources.clone()),
-            );
-            ", waitResources = :resources"
+        // A wait for no resource leaves none behind from an earlier wait (DynamoDB refuses an
+        // empty string as an index key, and an empty set).
+        let mut listed: Vec<String> = Vec::new();
+        for r in wait.resources.iter().filter(|r| !r.is_empty()) {
+            if !listed.contains(r) {
+                listed.push(r.clone());
+            }
+        }
+        let resources = match listed.first() {
+            None => " REMOVE waitResources, waitResource",
+            Some(first) => {
+                values.insert(":resource".to_owned(), AttributeValue::S(first.clone()));
+                values.insert(":resources".to_owned(), AttributeValue::Ss(listed.clone()));
+                ", waitResources = :resources, waitResource = :resource"
+            }
         };
         if !wait.purpose.is_approval() {
             values.insert(

@@ -285,10 +285,15 @@ async fn drive(
 
 /// Old blue's ids as `create` recorded them.
 fn blue_ids(created: &Value) -> Vec<String> {
-    let blue = &created["identity"]["blue"];
-    std::iter::once(blue["resourceId"].as_str().unwrap().to_owned())
+    side_ids(created, "blue")
+}
+
+/// The ids of one side (`blue`, `green`) as `create` recorded them.
+fn side_ids(created: &Value, side: &str) -> Vec<String> {
+    let ids = &created["identity"][side];
+    std::iter::once(ids["resourceId"].as_str().unwrap().to_owned())
         .chain(
-            blue["members"]
+            ids["members"]
                 .as_array()
                 .unwrap()
                 .iter()
@@ -1000,6 +1005,194 @@ async fn a_rerun_while_the_deployment_is_deleting_waits() {
     assert_eq!(inventory(&id).await.count("deployment "), 0);
 }
 
+/// Every deletion call cleanup or abandon could make fails while these faults stand: a step
+/// that answers meanwhile made none (each fault stays registered until used).
+async fn forbid_deletions(id: &str) {
+    for action in [
+        "DeleteDBInstance",
+        "DeleteDBCluster",
+        "DeleteBlueGreenDeployment",
+    ] {
+        moto()
+            .inject(id, Fault::fail(action, "NoDeletionExpected", 1))
+            .await;
+    }
+}
+
+/// Whether the faults `forbid_deletions` put are all still unused.
+async fn no_deletion_was_made(id: &str) -> bool {
+    let left = moto().faults(id).await;
+    left.iter()
+        .filter(
+            |f| matches!(&f.fault, Fault::FailAction { code, .. } if code == "NoDeletionExpected"),
+        )
+        .count()
+        == 3
+}
+
+/// Calls the step (keeping the first located deployment, as the state machine does) until an
+/// answer satisfies `until`; at most 8 calls.
+async fn call_until(
+    op: &str,
+    req: &Value,
+    state: &mut (Value, Value),
+    until: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..8 {
+        let a = step(op, req, &state.0, &state.1).await.unwrap();
+        if state.0.is_null() {
+            state.0 = a["deployment"].clone();
+        }
+        state.1 = a["attempt"].clone();
+        if until(&a) {
+            return a;
+        }
+    }
+    panic!("{op}: no answer as expected in 8 calls");
+}
+
+/// DeleteDBInstance and DeleteDBCluster answer at once; the resources read `deleting` for
+/// minutes (API_DeleteDBInstance, API_DeleteDBCluster; the emulator holds them with the
+/// `hold-deletion` fault). Cleanup called meanwhile re-reads old blue by id, waits for the
+/// RDS events of what is being deleted, calls no delete again, and says `done` only once
+/// every id of old blue is gone.
+#[tokio::test]
+async fn a_rerun_while_old_blue_is_deleting_deletes_nothing_again_and_is_done_only_once_it_is_gone()
+{
+    let (id, req, created) = aurora_deployed("deleting", true).await;
+    let old = format!("{id}-old1");
+    moto().inject(&id, Fault::HoldDeletion).await;
+    let mut state = (Value::Null, json!(0));
+    let asked = call_until("cleanup", &req, &mut state, |a| {
+        a["step"] == "delete-instances" && a["deleted"] != json!([])
+    })
+    .await;
+    let members: Vec<&str> = asked["deleted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert_eq!(members.len(), 2, "{asked}");
+
+    let rerun = |expected_step: &'static str, going: Vec<String>| {
+        let (req, state) = (req.clone(), state.clone());
+        let id = id.clone();
+        async move {
+            forbid_deletions(&id).await;
+            for _ in 0..2 {
+                let a = step("cleanup", &req, &state.0, &state.1)
+                    .await
+                    .expect("no delete call was made (it would have failed)");
+                assert_eq!(
+                    (a["state"].as_str(), a["step"].as_str()),
+                    (Some("in-progress"), Some(expected_step)),
+                    "{a}"
+                );
+                assert_eq!(a["deleted"], json!([]), "{a}");
+                for name in &going {
+                    assert!(a["detail"].as_str().unwrap().contains(name.as_str()), "{a}");
+                    assert!(
+                        a["awaits"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .any(|arn| arn.as_str().unwrap().ends_with(&format!(":{name}"))),
+                        "waits for the RDS event of {name}: {a}"
+                    );
+                }
+                assert_eq!(a["nextWaitSeconds"], 600, "its fallback read only: {a}");
+            }
+            assert!(no_deletion_was_made(&id).await);
+            moto().clear_faults(&id).await;
+        }
+    };
+    rerun(
+        "delete-instances",
+        members.iter().map(|m| (*m).to_owned()).collect(),
+    )
+    .await;
+    for member in &members {
+        let read = instance_status(member).await;
+        assert!(read.is_none(), "{member} gone once released: {read:?}");
+    }
+
+    // The instances are gone: the cluster is deleted, and held too (before the call: any
+    // request to the shared server may end a deletion that is due).
+    moto().inject(&id, Fault::HoldDeletion).await;
+    let asked = step("cleanup", &req, &state.0, &state.1).await.unwrap();
+    assert_eq!(
+        (asked["step"].as_str(), &asked["deleted"]),
+        (Some("delete-cluster"), &json!([old])),
+        "{asked}"
+    );
+    assert_eq!(cluster_status(&old).await.as_deref(), Some("deleting"));
+    rerun("delete-cluster", vec![old.clone()]).await;
+
+    // Released: gone, and only now done (the deployment object goes last).
+    let (_, end) = drive("cleanup", &req, state.0.clone(), &id, &blue_ids(&created)).await;
+    let end = end.unwrap();
+    assert_eq!(end["deleted"], json!([deployment_id(&created)]), "{end}");
+    assert!(cluster_status(&old).await.is_none());
+}
+
+/// Abandon deletes green with its deployment (DeleteTarget); the deployment can be gone while
+/// green still reads `deleting`: abandon then waits (on its polling ladder: its wait does not
+/// listen) and says `done` only once green is gone by its ids.
+#[tokio::test]
+async fn abandon_waits_while_green_is_being_deleted_after_the_deployment_is_gone() {
+    let (id, req, created) = aurora_deployed("abandonhold", false).await;
+    moto().inject(&id, Fault::HoldDeletion).await;
+    let mut state = (Value::Null, json!(0));
+    let waiting = call_until("abandon", &req, &mut state, |a| {
+        a["detail"].as_str().unwrap().starts_with("being deleted:")
+    })
+    .await;
+    assert_eq!(
+        (waiting["state"].as_str(), waiting["step"].as_str()),
+        (Some("in-progress"), Some("delete-green")),
+        "{waiting}"
+    );
+    assert_eq!(waiting["awaits"], json!([]), "{waiting}");
+    assert!(
+        waiting["nextWaitSeconds"].as_u64().unwrap() < 600,
+        "the ladder's wait: {waiting}"
+    );
+    assert_eq!(
+        inventory(&id).await.count("deployment "),
+        0,
+        "the deployment is gone"
+    );
+    let again = step("abandon", &req, &state.0, &state.1).await.unwrap();
+    assert_eq!(again["state"], "in-progress", "{again}");
+    assert_eq!(again["deleted"], json!([]));
+
+    moto().clear_faults(&id).await;
+    let green_ids = side_ids(&created, "green");
+    let (_, end) = drive("abandon", &req, state.0.clone(), &id, &green_ids).await;
+    assert_eq!(end.unwrap()["state"], "done");
+    let after = inventory(&id).await;
+    assert_eq!(
+        (after.count("cluster "), after.count("instance ")),
+        (1, 2),
+        "blue untouched, green gone"
+    );
+}
+
+async fn instance_status(name: &str) -> Option<String> {
+    bluegreen::aws::database::describe_instance(&moto().rds(), name)
+        .await
+        .unwrap()
+        .and_then(|i| i.db_instance_status)
+}
+
+async fn cluster_status(name: &str) -> Option<String> {
+    bluegreen::aws::database::describe_cluster(&moto().rds(), name)
+        .await
+        .unwrap()
+        .and_then(|c| c.status)
+}
+
 #[tokio::test]
 async fn two_cleanups_racing_delete_each_resource_once() {
     let (id, req, created) = aurora_deployed("race", true).await;
@@ -1096,16 +1289,7 @@ async fn abandon_before_switchover_removes_green_only() {
         ),
         (2, 4, 1)
     );
-    let green = &created["identity"]["green"];
-    let green_ids: Vec<String> = std::iter::once(green["resourceId"].as_str().unwrap().to_owned())
-        .chain(
-            green["members"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m.as_str().unwrap().to_owned()),
-        )
-        .collect();
+    let green_ids = side_ids(&created, "green");
     let (_, end) = drive("abandon", &req, Value::Null, &id, &green_ids).await;
     assert_eq!(end.unwrap()["state"], "done");
     let after = inventory(&id).await;

@@ -233,3 +233,86 @@ async fn a_wait_stores_its_token_only_on_its_own_lock_and_not_after_a_newer_hint
         .await
         .unwrap();
 }
+
+/// The keys of the items a Query on the lock table's index `index` finds for `value`.
+async fn found_by(index: &str, key: &str, value: &str) -> Vec<String> {
+    moto()
+        .dynamodb()
+        .query()
+        .table_name(LOCK_TABLE)
+        .index_name(index)
+        .key_condition_expression("#k = :v")
+        .expression_attribute_names("#k", key)
+        .expression_attribute_values(":v", AttributeValue::S(value.to_owned()))
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .map(|i| text(i, "lockKey"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
+    // statemachine/wake.asl.json finds a lock by `deploymentId` (byDeployment) and by
+    // `waitResource` (byWaitedResource): the writers must fill exactly those.
+    let table = table().await;
+    let store = bluegreen::waits::TokenStore::new(moto().dynamodb(), LOCK_TABLE);
+    let key = unique("acct/us-east-1/wakekeys");
+    let now = SystemTime::now();
+    write(&table, &key, "arn:exec:w", "create", Mode::Hold, now)
+        .await
+        .unwrap();
+    let deployment = unique("bgd-wakekeys");
+    table
+        .write(
+            &claim(&key, "arn:exec:w"),
+            &Stage {
+                name: "green-creating",
+                deployment: Some(&deployment),
+            },
+            &request(),
+            Mode::Refresh,
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found_by("byDeployment", "deploymentId", &deployment).await,
+        [key.as_str()]
+    );
+
+    let (a, b) = (
+        unique("arn:aws:rds:us-east-1:1:db:a"),
+        unique("arn:aws:rds:us-east-1:1:db:b"),
+    );
+    let mut wait = wait_request(&key, "arn:exec:w", "2026-12-07T05:00:00Z");
+    wait.purpose = bluegreen::waits::Purpose::Deletion;
+    wait.resources = vec![a.clone(), b.clone(), a.clone(), String::new()];
+    store.store(&wait, now).await.unwrap();
+    let held = item(&key).await.unwrap();
+    assert_eq!(
+        text(&held, "waitResource"),
+        a,
+        "the first resource is the index key"
+    );
+    let mut listed = held["waitResources"].as_ss().unwrap().clone();
+    listed.sort();
+    let mut expected = vec![a.clone(), b.clone()];
+    expected.sort();
+    assert_eq!(listed, expected, "every resource, once");
+    assert_eq!(
+        found_by("byWaitedResource", "waitResource", &a).await,
+        [key.as_str()]
+    );
+
+    // A wait for nothing leaves no key behind: the next event about `a` finds no lock.
+    wait.resources = vec![];
+    store.store(&wait, now).await.unwrap();
+    let held = item(&key).await.unwrap();
+    assert!(!held.contains_key("waitResource") && !held.contains_key("waitResources"));
+    assert!(found_by("byWaitedResource", "waitResource", &a)
+        .await
+        .is_empty());
+}

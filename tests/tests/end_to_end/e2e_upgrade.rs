@@ -81,8 +81,8 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
         "green was polled until ready: {:?}",
         run.states()
     );
-    // Snapshots and deletions take time (moto_patches/snapshots.py, deployments and
-    // delete_target): the waits loop end to end. (The switchover lasts about a second of
+    // Snapshots and deletions take time (moto_patches/snapshots.py, deletions.py, deployments
+    // and delete_target): the waits loop end to end. (The switchover lasts about a second of
     // emulated time here: whether its first read comes before its end depends on the
     // machine's speed; harness_switchover reads one mid-way.)
     for wait in ["Wait for snapshot", "Wait for deletion"] {
@@ -96,6 +96,25 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
         "full upgrade (aurora-mysql): {} state transitions, {} history events",
         run.execution.transitions,
         run.execution.events.len()
+    );
+    // Deleting old blue's instances, then its cluster, takes time (moto_patches/deletions.py:
+    // `deleting` for two minutes of AWS time): the deletion wait listens, and RDS-EVENT-0003 /
+    // 0171 (resource_events.py, when the resource is gone) end it. (Should an event come before
+    // the wait began, the wait ends on its fallback read: both waits missing is not expected.)
+    let (woken, fallbacks, early) = crate::e2e_waits::wait_ends(&run, "Wait for deletion");
+    let deletions: Vec<&str> = woken
+        .iter()
+        .filter(|w| w["via"] == "rds-event")
+        .filter_map(|w| w["event"].as_str())
+        .filter(|e| ["RDS-EVENT-0003", "RDS-EVENT-0171"].contains(e))
+        .collect();
+    println!(
+        "cleanup (aurora-mysql): {:.1} s wall clock; deletion waits ended by {deletions:?}, {fallbacks} fallback reads, {early} early",
+        cleanup_seconds(&run)
+    );
+    assert!(
+        !deletions.is_empty(),
+        "an RDS deletion event ended the deletion wait: {woken:?}"
     );
 
     // Production is the upgraded green under the production names; old blue is gone.
@@ -142,6 +161,19 @@ async fn aurora_mysql_cluster_is_upgraded_end_to_end() {
     assert_eq!(run.outcome_of("done"), Some("success"));
 }
 
+/// Seconds (wall clock) from the first `Delete old blue` to `Notify old blue deleted`.
+fn cleanup_seconds(run: &Run) -> f64 {
+    let entered = |state: &str| {
+        run.execution
+            .events
+            .iter()
+            .find(|e| e2e::stepfunctions::entered_state(e) == Some(state))
+            .map(|e| crate::e2e_waits::timestamp(&e["timestamp"]))
+            .unwrap_or_else(|| panic!("{state} entered"))
+    };
+    entered("Notify old blue deleted") - entered("Delete old blue")
+}
+
 #[tokio::test]
 async fn rds_postgres_instance_is_upgraded_end_to_end() {
     let (stack, _) = state_machine().await;
@@ -167,9 +199,10 @@ async fn rds_postgres_instance_is_upgraded_end_to_end() {
     run.assert_path(&UPGRADE_PATH);
     run.assert_never(&["Notify failure", "Failed"]);
     println!(
-        "full upgrade (postgres): {} state transitions, {} history events",
+        "full upgrade (postgres): {} state transitions, {} history events; cleanup {:.1} s wall clock",
         run.execution.transitions,
-        run.execution.events.len()
+        run.execution.events.len(),
+        cleanup_seconds(&run)
     );
 
     assert_eq!(

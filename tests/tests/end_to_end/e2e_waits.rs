@@ -106,7 +106,7 @@ async fn upgrade_with_a_long_build(prefix: &str, faults: Vec<Fault>) -> (String,
 
 /// The answers the green wait received (TaskSucceeded: who woke it) and how many times it
 /// ended on its fallback timer (States.Timeout) or refused to begin (WokenEarly).
-fn wait_ends(run: &Run, state: &str) -> (Vec<Value>, usize, usize) {
+pub(crate) fn wait_ends(run: &Run, state: &str) -> (Vec<Value>, usize, usize) {
     let events = &run.execution.events;
     let mut woken = Vec::new();
     let (mut timeouts, mut early) = (0, 0);
@@ -176,7 +176,7 @@ async fn green_seen_after_the_event(stack: &Stack, run: &Run) -> f64 {
 }
 
 /// A history event's timestamp (epoch seconds, or RFC 3339 text).
-fn timestamp(v: &Value) -> f64 {
+pub(crate) fn timestamp(v: &Value) -> f64 {
     if let Some(n) = v.as_f64() {
         return n;
     }

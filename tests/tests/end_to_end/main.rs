@@ -22,4 +22,5 @@ mod e2e_slack;
 mod e2e_template_stack;
 mod e2e_upgrade;
 mod e2e_waits;
+mod e2e_wake_lookup;
 mod harness_stepfunctions;

@@ -6,7 +6,7 @@ Each patch lives in its own module and says which AWS behaviour it restores.
 
 from . import deployment_tags, deployments, delete_target, engine_catalog, faults, resource_ids, sfn_context, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
 from . import call_counts, cfn_template, create_refusals, global_clusters, iam_simulate, pagination, sfn_integrations, sfn_jsonata, sfn_runtime_errors, snapshots, sts_trust, zero_etl
-from . import rds_consistency, rds_events, rds_lifecycle, resource_events, sfn_callbacks, sfn_catch_self, sfn_distributed_map, speed, ssm_automation
+from . import deletions, rds_consistency, rds_events, rds_lifecycle, resource_events, sfn_callbacks, sfn_catch_self, sfn_distributed_map, speed, ssm_automation
 
 
 def apply() -> None:
@@ -19,7 +19,7 @@ def apply() -> None:
     deployment_tags.apply()
     switchover_events.apply()
     rds_events.apply()
-    resource_events.apply()
+    deletions.apply()
     create_refusals.apply()
     delete_target.apply()
     engine_catalog.apply()

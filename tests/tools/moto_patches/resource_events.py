@@ -15,9 +15,9 @@ Event", "RDS DB Cluster Event", "RDS DB Snapshot Event" or "RDS DB Cluster Snaps
 (EventBridge event reference, "Amazon Relational Database Service events",
 https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-rds.html), `SourceArn` naming
 the resource. Each is recorded when AWS records it: a snapshot's when it becomes available
-(`snapshots`, on the scaled clock), an instance's or cluster's when it is gone (moto removes
-a deleted instance or cluster at once, so at the deletion call). Recorded events show in
-DescribeEvents and reach moto's default bus (`rds_events.deliver`).
+(`snapshots`), an instance's or cluster's when it is gone (`deletions`), both on the scaled
+clock. Recorded events show in DescribeEvents and reach moto's default bus
+(`rds_events.deliver`).
 """
 
 from __future__ import annotations
@@ -38,9 +38,6 @@ EVENTS: dict[str, tuple[str, str, str]] = {
     "db-cluster-snapshot": ("RDS-EVENT-0075", "backup", "Manual cluster snapshot created."),
 }
 
-_original_delete_instance = RDSBackend.delete_db_instance
-_original_delete_cluster = RDSBackend.delete_db_cluster
-
 
 def record(backend: RDSBackend, source_type: str, arn: str, at: datetime | None = None) -> None:
     """Records the event of `source_type` about the resource `arn` and delivers it."""
@@ -60,21 +57,3 @@ def snapshot_available(snapshot: Any, at: datetime) -> None:
     """A manual snapshot became available (called by `snapshots`)."""
     source_type = "db-cluster-snapshot" if isinstance(snapshot, DBClusterSnapshot) else "db-snapshot"
     record(snapshot.backend, source_type, snapshot.arn, at)
-
-
-def _delete_db_instance(self: RDSBackend, *args: Any, **kwargs: Any) -> Any:
-    database = _original_delete_instance(self, *args, **kwargs)
-    record(self, "db-instance", database.arn)
-    return database
-
-
-def _delete_db_cluster(self: RDSBackend, *args: Any, **kwargs: Any) -> Any:
-    cluster = _original_delete_cluster(self, *args, **kwargs)
-    record(self, "db-cluster", cluster.arn)
-    return cluster
-
-
-def apply() -> None:
-    if RDSBackend.delete_db_instance is not _delete_db_instance:
-        RDSBackend.delete_db_instance = _delete_db_instance
-        RDSBackend.delete_db_cluster = _delete_db_cluster
