@@ -7,5 +7,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export FLEET_BENCH_DATABASES="${FLEET_BENCH_DATABASES:-200}"
-exec cargo test -p e2e --test end_to_end -- --ignored --nocapture \
+exec cargo test --workspace --test end_to_end -- --ignored --nocapture \
   e2e_fleet::a_large_fleet_keeps_its_caps_and_measures_its_pace

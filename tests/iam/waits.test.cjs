@@ -41,13 +41,12 @@ function expect(result, expected) {
 const wakePolicies = () => hubTemplate.Resources.WakeStateMachine.Properties.Policies
   .map((p, i) => ({ name: `WakeStateMachine-${i}`, policy: { Version: '2012-10-17', ...hub.resolve(p) } }));
 for (const [action, resource, expected] of [
-  // It finds a wait by Query on the two indexes keyed for it (a Scan reads one 1 MB page).
-  ['dynamodb:Query', `${TABLE}/index/byDeployment`, A],
-  ['dynamodb:Query', `${TABLE}/index/byWaitedResource`, A],
+  // It finds a wait by Query on the index keyed for it (a Scan reads one 1 MB page).
+  ['dynamodb:Query', `${TABLE}/index/byWakeKey`, A],
   ['dynamodb:Query', `${TABLE}/index/byHolder`, D],
   ['dynamodb:Query', TABLE, D],
   ['dynamodb:Scan', TABLE, D],
-  ['dynamodb:Scan', `${TABLE}/index/byDeployment`, D],
+  ['dynamodb:Scan', `${TABLE}/index/byWakeKey`, D],
   ['dynamodb:UpdateItem', TABLE, A],
   ['dynamodb:DeleteItem', TABLE, D],
   ['dynamodb:PutItem', TABLE, D],

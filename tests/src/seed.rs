@@ -301,12 +301,11 @@ pub async fn lock_table(moto: &Moto) {
 
 /// The template's `LockTable` indexes: (name, hash key, projection). A contract test
 /// (`lock_table_contract`) holds them equal to template.yaml's.
-pub const LOCK_INDEXES: [(&str, &str, &str); 3] = [
+pub const LOCK_INDEXES: [(&str, &str, &str); 2] = [
     // The release machine finds an execution's locks.
     ("byHolder", "holder", "ALL"),
     // The wake machine finds the lock an RDS event concerns (statemachine/wake.asl.json).
-    ("byDeployment", "deploymentId", "KEYS_ONLY"),
-    ("byWaitedResource", "waitResource", "KEYS_ONLY"),
+    ("byWakeKey", "wakeKey", "KEYS_ONLY"),
 ];
 
 /// A lock table like the template's under another name (a test's own); an existing one is kept.

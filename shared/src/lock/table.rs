@@ -121,10 +121,13 @@ impl LockTable {
             names.push(("#key", "lockKey"));
             values.push((":now", AttributeValue::N(now_s.to_string())));
         }
-        // The key of the table's `byDeployment` index (the wake machine's lookup), which
-        // DynamoDB refuses empty.
+        // The deployment, and the wake machine's key (`byWakeKey`): the deployment unless a
+        // wait names the resource it is for (shared/src/waits/store.rs). DynamoDB refuses an
+        // empty key.
         if let Some(deployment) = stage.deployment.filter(|d| !d.is_empty()) {
-            set.push_str(", #deployment = :deployment");
+            set.push_str(
+                ", #deployment = :deployment, wakeKey = if_not_exists(waitResource, :deployment)",
+            );
             names.push(("#deployment", "deploymentId"));
             values.push((":deployment", AttributeValue::S(deployment.to_owned())));
         }

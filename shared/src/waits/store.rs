@@ -5,8 +5,9 @@
 //! (S, [`Purpose::name`]), `waitSince` (S, RFC 3339), `waitExpiresAt` (N, epoch seconds: when
 //! the task's own timeout ends the wait), `waitResources` (SS, the ARNs whose RDS events may end
 //! it: a snapshot, the instances and clusters being deleted; absent when none), `waitResource`
-//! (S, the first of them: the key of the table's `byWaitedResource` index, by which the waker
-//! finds the wait), and `hintAt` (N, epoch milliseconds, written by the waker,
+//! (S, the first of them), `wakeKey` (S, the key of the table's `byWakeKey` index, by which the
+//! waker finds the wait: `waitResource` while there is one, else the deployment's id), and
+//! `hintAt` (N, epoch milliseconds, written by the waker,
 //! `statemachine/wake.asl.json`, at every event or approval for this database).
 //!
 //! One resource is enough to find the wait: the step that re-reads after it needs every listed
@@ -119,12 +120,17 @@ impl TokenStore {
                 listed.push(r.clone());
             }
         }
+        // The wake machine's key (`byWakeKey`): the resource while the wait names one, else
+        // the deployment (written by the stages; the lock's own key before there is one).
         let resources = match listed.first() {
-            None => " REMOVE waitResources, waitResource",
+            None => {
+                values.insert(":self".to_owned(), AttributeValue::S(claim.key.clone()));
+                ", wakeKey = if_not_exists(deploymentId, :self) REMOVE waitResources, waitResource"
+            }
             Some(first) => {
                 values.insert(":resource".to_owned(), AttributeValue::S(first.clone()));
                 values.insert(":resources".to_owned(), AttributeValue::Ss(listed.clone()));
-                ", waitResources = :resources, waitResource = :resource"
+                ", waitResources = :resources, waitResource = :resource, wakeKey = :resource"
             }
         };
         if !wait.purpose.is_approval() {

@@ -80,10 +80,13 @@ fn the_wake_machine_queries_the_templates_indexes_with_their_keys_and_may_query_
     let arguments = find["Arguments"].as_str().unwrap();
     let template = template();
     let indexes = template_indexes(&template);
-    for (index, key) in [
-        ("byDeployment", "deploymentId"),
-        ("byWaitedResource", "waitResource"),
-    ] {
+    // One index: a stack update adds one global secondary index at a time (UpdateTable).
+    assert_eq!(
+        indexes.iter().filter(|(i, _, _)| i != "byHolder").count(),
+        1,
+        "{indexes:?}"
+    );
+    for (index, key) in [("byWakeKey", "wakeKey")] {
         assert!(
             indexes.iter().any(|(i, k, _)| i == index && k == key),
             "{index} on {key} in template.yaml: {indexes:?}"
@@ -94,8 +97,12 @@ fn the_wake_machine_queries_the_templates_indexes_with_their_keys_and_may_query_
     // The waiting step writes the key the resource events are found by.
     let store =
         std::fs::read_to_string(root().join("shared/src/waits/store.rs")).expect("store.rs");
-    assert!(store.contains("waitResource = :resource"));
-    // IAM: Query on the two indexes only; UpdateItem on the table for the hint; no Scan.
+    assert!(store.contains("wakeKey = :resource"));
+    // ...and the stages the key the Blue/Green events are found by (unless a wait names one).
+    let stages =
+        std::fs::read_to_string(root().join("shared/src/lock/table.rs")).expect("table.rs");
+    assert!(stages.contains("wakeKey = if_not_exists(waitResource, :deployment)"));
+    // IAM: Query on the index only; UpdateItem on the table for the hint; no Scan.
     let statements = template["Resources"]["WakeStateMachine"]["Properties"]["Policies"][0]
         ["Statement"]
         .as_sequence()
@@ -118,7 +125,7 @@ fn the_wake_machine_queries_the_templates_indexes_with_their_keys_and_may_query_
     assert_eq!(query.len(), 1, "one statement allows Query");
     assert_eq!(actions(query[0]), ["dynamodb:Query"]);
     let resources = format!("{:?}", query[0]["Resource"]);
-    for index in ["byDeployment", "byWaitedResource"] {
+    for index in ["byWakeKey"] {
         assert!(
             resources.contains(&format!("${{LockTable.Arn}}/index/{index}")),
             "{resources}"
@@ -126,7 +133,7 @@ fn the_wake_machine_queries_the_templates_indexes_with_their_keys_and_may_query_
     }
     assert_eq!(
         resources.matches("/index/").count(),
-        2,
+        1,
         "only those indexes: {resources}"
     );
     assert!(

@@ -255,8 +255,8 @@ async fn found_by(index: &str, key: &str, value: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
-    // statemachine/wake.asl.json finds a lock by `deploymentId` (byDeployment) and by
-    // `waitResource` (byWaitedResource): the writers must fill exactly those.
+    // statemachine/wake.asl.json finds a lock by `wakeKey` (byWakeKey): the waited resource
+    // while a wait names one, else the deployment. The writers must keep it so.
     let table = table().await;
     let store = bluegreen::waits::TokenStore::new(moto().dynamodb(), LOCK_TABLE);
     let key = unique("acct/us-east-1/wakekeys");
@@ -279,7 +279,7 @@ async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
         .await
         .unwrap();
     assert_eq!(
-        found_by("byDeployment", "deploymentId", &deployment).await,
+        found_by("byWakeKey", "wakeKey", &deployment).await,
         [key.as_str()]
     );
 
@@ -302,17 +302,32 @@ async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
     let mut expected = vec![a.clone(), b.clone()];
     expected.sort();
     assert_eq!(listed, expected, "every resource, once");
-    assert_eq!(
-        found_by("byWaitedResource", "waitResource", &a).await,
-        [key.as_str()]
-    );
+    assert_eq!(found_by("byWakeKey", "wakeKey", &a).await, [key.as_str()]);
+    // A stage written meanwhile keeps the waited resource as the key.
+    table
+        .write(
+            &claim(&key, "arn:exec:w"),
+            &Stage {
+                name: "cleanup-started",
+                deployment: Some(&deployment),
+            },
+            &request(),
+            Mode::Refresh,
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(found_by("byWakeKey", "wakeKey", &a).await, [key.as_str()]);
 
-    // A wait for nothing leaves no key behind: the next event about `a` finds no lock.
+    // A wait for nothing leaves no resource behind: the next event about `a` finds no lock,
+    // and the deployment's events find it again.
     wait.resources = vec![];
     store.store(&wait, now).await.unwrap();
     let held = item(&key).await.unwrap();
     assert!(!held.contains_key("waitResource") && !held.contains_key("waitResources"));
-    assert!(found_by("byWaitedResource", "waitResource", &a)
-        .await
-        .is_empty());
+    assert!(found_by("byWakeKey", "wakeKey", &a).await.is_empty());
+    assert_eq!(
+        found_by("byWakeKey", "wakeKey", &deployment).await,
+        [key.as_str()]
+    );
 }

@@ -307,6 +307,8 @@ async fn waiting_item(stack: &Stack, key: &str, deployment: &str, token: &str, e
             )),
         )
         .item("deploymentId", S(deployment.to_owned()))
+        // What the stages write: the wake machine's key (a wait that names no resource).
+        .item("wakeKey", S(deployment.to_owned()))
         .item("waitToken", S(token.to_owned()))
         .item("waitPurpose", S("green".to_owned()))
         .item("waitExpiresAt", N(expires_at.to_string()))

@@ -3,7 +3,8 @@
 //! ("Scan", DynamoDB API Reference: "If the total size of scanned items exceeds the maximum
 //! dataset size limit of 1 MB, the scan completes and results are returned to the user"), so
 //! reading one page missed a wait stored past it; the wake machine queries the lock table's
-//! `byDeployment` and `byWaitedResource` indexes instead (template.yaml `LockTable`).
+//! `byWakeKey` index instead (template.yaml `LockTable`: the waited resource while a wait
+//! names one, else the deployment).
 //!
 //! Here the table holds more than a megabyte of other locks, the waits are stored after them
 //! (past the first Scan page, which the test shows), and real executions hold the tokens: each
@@ -53,6 +54,10 @@ async fn other_locks(stack: &Stack, table: &str) {
                         ("deploymentId".to_owned(), s(format!("bgd-other-{n}"))),
                         (
                             "waitResource".to_owned(),
+                            s(format!("arn:aws:rds:{REGION}:{ACCOUNT}:db:other-{n}")),
+                        ),
+                        (
+                            "wakeKey".to_owned(),
                             s(format!("arn:aws:rds:{REGION}:{ACCOUNT}:db:other-{n}")),
                         ),
                         ("note".to_owned(), s(padding.clone())),
@@ -147,6 +152,11 @@ async fn waiting_lock(
         .item("waitToken", AttributeValue::S(token.to_owned()))
         .item("waitPurpose", AttributeValue::S(purpose.to_owned()))
         .item("waitExpiresAt", AttributeValue::N((now + 600).to_string()));
+    // The key the writers keep (shared/src/waits/store.rs, lock/table.rs).
+    put = put.item(
+        "wakeKey",
+        AttributeValue::S(resource.unwrap_or(deployment).to_owned()),
+    );
     if let Some(resource) = resource {
         put = put
             .item("waitResource", AttributeValue::S(resource.to_owned()))
