@@ -454,10 +454,11 @@ impl Request {
         approval.check_texts()
     }
 
-    /// The switchover window, in `window` mode.
+    /// The switchover window: `window` mode's, or the one an `approval` may name (the
+    /// switchover then waits, after the approval, until the window opens).
     pub fn window(&self) -> Result<Option<Window>, Error> {
         match (&self.options.switchover_mode, &self.options.switchover_at) {
-            (SwitchoverMode::Window, Some(at)) => {
+            (SwitchoverMode::Window | SwitchoverMode::Approval, Some(at)) => {
                 Window::parse(at, self.options.switchover_not_after.as_deref()).map(Some)
             }
             _ => Ok(None),
@@ -654,8 +655,22 @@ impl Options {
     }
 
     /// `window` mode needs `switchoverAt` (and takes `switchoverNotAfter`), both real
-    /// instants in order; the other modes take neither.
+    /// instants in order; `approval` mode may take them (the window opens after the
+    /// approval); the other modes take neither.
     fn validate_window(&self) -> Result<(), Error> {
+        if self.switchover_mode == SwitchoverMode::Approval {
+            if let Some(at) = &self.switchover_at {
+                return Window::parse(at, self.switchover_not_after.as_deref()).map(|_| ());
+            }
+            if self.switchover_not_after.is_some() {
+                return Err(Error::invalid(
+                    "options.switchoverNotAfter",
+                    "is set without options.switchoverAt",
+                    "give the window's opening time too, or remove switchoverNotAfter",
+                ));
+            }
+            return Ok(());
+        }
         if self.switchover_mode != SwitchoverMode::Window {
             for (field, set) in [
                 ("options.switchoverAt", self.switchover_at.is_some()),
@@ -667,8 +682,8 @@ impl Options {
                 if set {
                     return Err(Error::invalid(
                         field,
-                        "is set but switchoverMode is not `window`",
-                        "set switchoverMode to `window`, or remove the window's times",
+                        "is set but switchoverMode is neither `window` nor `approval`",
+                        "set switchoverMode to `window` (or `approval`, to switch over in the window after an approval), or remove the window's times",
                     ));
                 }
             }
@@ -1176,6 +1191,37 @@ mod tests {
         let mut v = base();
         v["options"] = json!({"switchoverMode": "window", "switchoverAt": "2026-12-01T02:00:00Z"});
         assert!(Request::from_value(v).is_ok(), "the clock is not read here");
+    }
+
+    #[test]
+    fn an_approval_may_name_the_window_it_switches_over_in() {
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "approval", "switchoverAt": "2026-12-01T02:00:00Z", "switchoverNotAfter": "2026-12-01T04:00:00Z"});
+        let request = Request::from_value(v).unwrap();
+        assert!(
+            request.window().unwrap().is_some(),
+            "the window applies after the approval"
+        );
+        let late = crate::window::parse_instant("now", "2026-12-01T04:06:00Z").unwrap();
+        assert_eq!(
+            request.validate_start(late).unwrap_err().name(),
+            "InvalidInput",
+            "a window already past is refused at the start, as in window mode"
+        );
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "approval"});
+        assert!(Request::from_value(v).unwrap().window().unwrap().is_none());
+        let mut v = base();
+        v["options"] =
+            json!({"switchoverMode": "approval", "switchoverNotAfter": "2026-12-01T04:00:00Z"});
+        assert_eq!(
+            field_of(v),
+            "options.switchoverNotAfter",
+            "no end without a start"
+        );
+        let mut v = base();
+        v["options"] = json!({"switchoverMode": "auto", "switchoverAt": "2026-12-01T02:00:00Z"});
+        assert_eq!(field_of(v), "options.switchoverAt");
     }
 
     #[test]
