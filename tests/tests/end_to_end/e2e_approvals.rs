@@ -161,15 +161,19 @@ async fn an_approve_execution_resumes_the_upgrade_and_says_who_approved() {
         cause.contains(&format!(r#""execution": "{upgrade}""#)),
         "the fix: {cause}"
     );
-    // (The stale run, first about this database, also collected the question itself.)
-    let question = ("awaiting-approval".to_owned(), "action-needed".to_owned());
+    // (The stale run, first about this database, also collected the upgrade's messages.)
     assert_told_quietly(
         &stale
             .notifications
             .iter()
-            .filter(|n| **n != question)
+            .filter(|(stage, _)| stage == "answer-not-taken")
             .cloned()
             .collect::<Vec<_>>(),
+    );
+    assert!(
+        stale.notifications.iter().all(|(_, o)| o != "failure"),
+        "{:?}",
+        stale.notifications
     );
     stale.assert_never(&["Answer the wait"]);
     assert_eq!(
