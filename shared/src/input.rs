@@ -108,7 +108,7 @@ impl Approval {
 
 /// `arn:<partition>:states:<region>:<12 digits>:execution:<state machine>:<name>`, names of
 /// 1-80 letters, digits, `-` or `_` (Step Functions' names, StartExecution).
-fn is_execution_arn(arn: &str) -> bool {
+pub(crate) fn is_execution_arn(arn: &str) -> bool {
     let name = |s: &str| {
         (1..=80).contains(&s.len())
             && s.chars()
