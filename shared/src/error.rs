@@ -175,6 +175,7 @@ impl Error {
         "ApprovalExpired",
         "NothingToApprove",
         "AlreadyAnswered",
+        "NotThisQuestion",
         "AnswerFailed",
     ];
 

@@ -58,14 +58,34 @@ pub struct Approval {
     /// blue ([`crate::waits::ApprovalFor`]).
     #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
     pub for_: Option<crate::waits::ApprovalFor>,
+    /// The ARN of the execution whose question this answers (Slack's buttons carry it). Given,
+    /// the answer takes the wait only while that execution holds it, so an old message's
+    /// answer never reaches a newer question about the same database or fleet (it is told
+    /// `NotThisQuestion`, nothing changed). Without it, whichever execution waits is answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<String>,
 }
 
 /// The longest `approval.by`/`via`/`reason` accepted (they go into messages and state).
 const MAX_APPROVAL_TEXT: usize = 500;
 
 impl Approval {
-    /// Each text short enough for a message (a database's answer or a fleet's).
-    pub fn check_texts(&self) -> Result<(), Error> {
+    /// Each text short enough for a message, and the asking execution (when given) an
+    /// execution's ARN: a database's answer or a fleet's.
+    pub fn check(&self) -> Result<(), Error> {
+        self.check_texts()?;
+        match &self.execution {
+            Some(arn) if !is_execution_arn(arn) => Err(Error::invalid(
+                "approval.execution",
+                "is not a Step Functions execution ARN",
+                "give the ARN of the execution that asked (arn:aws:states:<region>:<account>:execution:<state machine>:<name>, as its approval message names it), or leave approval.execution out to answer whichever execution waits",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Each text short enough for a message.
+    fn check_texts(&self) -> Result<(), Error> {
         for (field, value) in [
             ("approval.by", &self.by),
             ("approval.via", &self.via),
@@ -84,6 +104,34 @@ impl Approval {
         }
         Ok(())
     }
+}
+
+/// `arn:<partition>:states:<region>:<12 digits>:execution:<state machine>:<name>`, names of
+/// 1-80 letters, digits, `-` or `_` (Step Functions' names, StartExecution).
+pub(crate) fn is_execution_arn(arn: &str) -> bool {
+    let name = |s: &str| {
+        (1..=80).contains(&s.len())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    };
+    let parts: Vec<&str> = arn.split(':').collect();
+    let [arn_, partition, service, region, account, kind, machine, execution] = parts[..] else {
+        return false;
+    };
+    arn_ == "arn"
+        && partition
+            .strip_prefix("aws")
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_lowercase() || c == '-'))
+        && service == "states"
+        && !region.is_empty()
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && kind == "execution"
+        && name(machine)
+        && name(execution)
 }
 
 /// The workflows the state machine offers.
@@ -451,7 +499,7 @@ impl Request {
                 "start the fleet state machine with {\"action\": \"approve\", \"fleet\": \"<name>\"}, or give `switchover` or `cleanup` here",
             ));
         }
-        approval.check_texts()
+        approval.check()
     }
 
     /// The switchover window: `window` mode's, or the one an `approval` may name (the
@@ -1081,6 +1129,43 @@ mod tests {
         );
         v["approval"] = json!({"for": "everything"});
         assert_eq!(field_of(v), "approval.for");
+    }
+
+    #[test]
+    fn an_answer_may_name_the_execution_that_asked_and_only_by_its_arn() {
+        let mut v = base();
+        v["action"] = json!("approve");
+        for arn in [
+            "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1",
+            "arn:aws-us-gov:states:us-gov-west-1:111122223333:execution:m_1:run-2",
+            "arn:aws:states:us-east-1:123456789012:execution:StateMachine-0:8a6f-4c1e",
+        ] {
+            v["approval"] = json!({"execution": arn});
+            let r = Request::from_value(v.clone()).unwrap();
+            assert_eq!(r.approval.unwrap().execution.as_deref(), Some(arn));
+        }
+        for bad in [
+            "orders-1",
+            "",
+            "arn:aws:states:eu-west-1:111122223333:stateMachine:hub-bluegreen",
+            "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen",
+            "arn:aws:states:eu-west-1:1111:execution:hub-bluegreen:orders-1",
+            "arn:aws:lambda:eu-west-1:111122223333:execution:hub-bluegreen:orders-1",
+            "arn:gcp:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1",
+            "arn:aws:states:eu-west-1:111122223333:execution:hub bluegreen:orders-1",
+            "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1:extra",
+        ] {
+            v["approval"] = json!({"execution": bad});
+            let e = Request::from_value(v.clone()).unwrap_err();
+            assert_eq!(e.field(), Some("approval.execution"), "{bad}: {e}");
+            assert!(e.to_string().contains("give the ARN"), "{e}");
+        }
+        let too_long = format!(
+            "arn:aws:states:eu-west-1:111122223333:execution:m:{}",
+            "a".repeat(81)
+        );
+        v["approval"] = json!({"execution": too_long});
+        assert_eq!(field_of(v), "approval.execution");
     }
 
     #[test]

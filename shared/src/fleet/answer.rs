@@ -64,7 +64,7 @@ impl FleetAnswer {
                     "leave approval.for out (or give `wave`); a database's wait is answered on the per-database state machine",
                 ));
             }
-            approval.check_texts()?;
+            approval.check()?;
         }
         let mut answer = Answer::given(given.action, given.approval.as_ref(), execution, now);
         answer.for_ = ApprovalFor::Wave;
@@ -98,6 +98,10 @@ mod tests {
             bare.answer.by, "exec-1",
             "the answering execution when no by"
         );
+        // The asking execution binds the take (the state machine reads it from the input);
+        // the answer handed to the fleet stays the same.
+        let bound = answer(json!({"action": "approve", "fleet": "f", "approval": {"execution": "arn:aws:states:eu-west-1:111122223333:execution:hub-fleet:f-2"}})).unwrap();
+        assert_eq!(bound.answer.decision, Decision::Approve);
         assert!(is_answer(&json!({"action": "reject", "fleet": "f"})));
         assert!(!is_answer(&json!({"action": "upgrade", "fleet": "f"})));
         assert!(!is_answer(&json!({"fleet": "f"})));
@@ -119,6 +123,10 @@ mod tests {
             (
                 json!({"action": "approve", "fleet": "f", "approval": {"by": "x".repeat(501)}}),
                 "approval.by",
+            ),
+            (
+                json!({"action": "approve", "fleet": "f", "approval": {"execution": "pg16-dec-1"}}),
+                "approval.execution",
             ),
         ] {
             let e = answer(input.clone()).unwrap_err();

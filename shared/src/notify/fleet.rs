@@ -208,9 +208,13 @@ pub fn approval(
         Outcome::ActionNeeded,
         execution_arn,
     );
+    // Bound to this execution's question (approval.execution) when its ARN is known.
+    let bound = execution_arn
+        .map(|arn| format!(", \"execution\": \"{arn}\""))
+        .unwrap_or_default();
     let answer = |action: &str| {
         format!(
-            "{{\"action\": \"{action}\", \"fleet\": \"{}\", \"approval\": {{\"by\": \"<you>\"}}}}",
+            "{{\"action\": \"{action}\", \"fleet\": \"{}\", \"approval\": {{\"by\": \"<you>\"{bound}}}}}",
             s.fleet
         )
     };

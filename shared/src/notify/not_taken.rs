@@ -1,6 +1,7 @@
 //! Stage `answer-not-taken`: an `approve` or `reject` (from the console, the CLI or a Slack
 //! click) that changed nothing, because nothing waited for an approval, another answer took
-//! the wait first, or the wait ended before the answer reached it.
+//! the wait first, the wait ended before the answer reached it, or the answer names another
+//! execution's question than the one waiting (`NotThisQuestion`: an old message's button).
 //!
 //! Who is told what: the person who answered must learn their answer did nothing (a Slack
 //! click's reply only said it was asked, and "the outcome is reported here"), but a late or
@@ -27,8 +28,11 @@ pub(crate) fn describe(event: &Event, m: &mut Message) {
     let cause = text_at(&event.detail, &["Cause"])
         .unwrap_or_else(|| "no approval wait could be answered".into());
     let first_came = why == "AlreadyAnswered";
+    let other_question = why == "NotThisQuestion";
     m.headline = if first_came {
         format!("{action} by {by} not taken: already answered")
+    } else if other_question {
+        format!("{action} by {by} not taken: it answers an earlier question")
     } else {
         format!("{action} by {by} not taken: nothing waits for an approval")
     };
@@ -42,6 +46,8 @@ pub(crate) fn describe(event: &Event, m: &mut Message) {
     m.facts.push(("Why".into(), why));
     m.next_steps.push(if first_came {
         "Nothing to do: the first answer decides, and the waiting execution's own message says what it did.".into()
+    } else if other_question {
+        "The message you answered belongs to an execution that no longer waits. To answer the question waiting now, use its own message (its buttons, or the input it gives to paste, which names its execution).".into()
     } else {
         "Nothing to do if the upgrade already ended (its own message says how). If you meant to answer a waiting upgrade, check the target is the upgrade's; after ApprovalExpired, resume with the same input and \"action\": \"switchover\".".into()
     });
@@ -111,5 +117,29 @@ mod tests {
             .ends_with("not taken: nothing waits for an approval"));
         assert!(m.summary.contains("No execution holds"), "{}", m.summary);
         assert!(m.next_steps[0].contains("\"action\": \"switchover\""));
+    }
+
+    #[test]
+    fn an_answer_to_an_earlier_question_says_which_message_to_use() {
+        let m = compose(
+            &event(
+                json!({"Error": "NotThisQuestion", "Cause": "This answer is to the question of execution arn:old, and 1/eu-west-1/orders is now held by execution arn:new."}),
+            ),
+            SystemTime::now(),
+        );
+        assert_eq!(m.outcome, Outcome::Info, "no alarm for an old button");
+        assert_eq!(m.error, None);
+        assert!(
+            m.headline
+                .ends_with("not taken: it answers an earlier question"),
+            "{}",
+            m.headline
+        );
+        assert!(
+            m.summary.contains("held by execution arn:new"),
+            "{}",
+            m.summary
+        );
+        assert!(m.next_steps[0].contains("its own message"));
     }
 }

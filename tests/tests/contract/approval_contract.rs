@@ -116,19 +116,63 @@ fn each_purpose_calls_the_block_and_returns_where_it_would_go_without_an_approva
     );
 }
 
+/// The take's condition: an open, unexpired wait of the answer's purpose, and, only when the
+/// answer names the execution that asked (`approval.execution`), held by that execution; the
+/// value `:execution` exists only then (DynamoDB refuses an unused value). (The two branches
+/// run end to end: e2e_approvals.rs, an_answer_bound_to_another_execution_changes_nothing.)
+fn assert_binds_the_asking_execution(take: &Value) {
+    let asked = "$exists($states.input.request.approval.execution)";
+    assert_eq!(
+        take["ConditionExpression"],
+        format!("{{% 'attribute_exists(waitToken) AND waitPurpose = :purpose AND waitExpiresAt > :now' & ({asked} ? ' AND holder = :execution' : '') %}}")
+    );
+    let values = take["ExpressionAttributeValues"].as_str().unwrap();
+    assert!(
+        values.ends_with(&format!(", {asked} ? {{':execution': {{'S': $states.input.request.approval.execution}}}} : {{}}]) %}}")),
+        "{values}"
+    );
+    for used in [":purpose", ":now", ":answer"] {
+        assert!(values.contains(&format!("'{used}': ")), "{used}: {values}");
+    }
+}
+
+#[test]
+fn both_takes_answer_only_the_execution_that_asked_when_named() {
+    let fleet_path = e2e::moto::root().join("statemachine/fleet.asl.json");
+    let fleet: Value = serde_json::from_str(&std::fs::read_to_string(fleet_path).unwrap()).unwrap();
+    let take = &states(&fleet)["Take the fleet's wait"]["Arguments"];
+    assert_binds_the_asking_execution(take);
+    assert!(take["ExpressionAttributeValues"]
+        .as_str()
+        .unwrap()
+        .contains("':purpose': {'S': 'approval-wave'}"));
+    // Not taken because another execution holds the wait: told as such, in both machines.
+    let bluegreen = definition();
+    for (def, read) in [
+        (&bluegreen, "Read what waits"),
+        (&fleet, "Read the fleet's wait"),
+    ] {
+        let output = states(def)[read]["Output"].as_str().unwrap();
+        assert!(
+            output.contains("$asked := $states.input.request.approval.execution")
+                && output.contains("$i.holder.S != $asked ? {'Error': 'NotThisQuestion'"),
+            "{read}: {output}"
+        );
+    }
+    assert!(bluegreen::Error::STATE_MACHINE_NAMES.contains(&"NotThisQuestion"));
+}
+
 #[test]
 fn an_answer_takes_and_goes_on_only_for_its_own_purpose() {
     let def = definition();
     let all = states(&def);
     let take = &all["Take the approval wait"]["Arguments"];
-    assert_eq!(
-        take["ConditionExpression"],
-        "attribute_exists(waitToken) AND waitPurpose = :purpose AND waitExpiresAt > :now"
+    let values = take["ExpressionAttributeValues"].as_str().unwrap();
+    assert!(
+        values.contains("':purpose': {'S': 'approval-' & $states.input.lock.answer.for}"),
+        "{values}"
     );
-    assert_eq!(
-        take["ExpressionAttributeValues"][":purpose"]["S"],
-        "{% 'approval-' & $states.input.lock.answer.for %}"
-    );
+    assert_binds_the_asking_execution(take);
     let approved = &all["Approved?"]["Choices"][0];
     assert_eq!(approved["Next"], "Notify approved");
     assert_eq!(

@@ -146,8 +146,10 @@ async fn a_signed_approval_starts_one_execution_with_the_approvers_name() {
             "target": {"accountId": ACCOUNT, "region": REGION, "identifier": database, "engine": "aurora-postgresql"},
             // The button carries no `for` (as sent before cleanup and wave buttons existed):
             // a switchover's, said explicitly in the answer.
+            // Bound to the execution that asked (its button's `execution`).
             "approval": {"by": "slack:U0E2EJANE (jane.doe)", "via": "slack", "for": "switchover",
-                         "reason": format!("approve clicked in Slack on the message of execution {database}-upgrade")},
+                         "reason": format!("approve clicked in Slack on the message of execution {database}-upgrade"),
+                         "execution": format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:bluegreen:{database}-upgrade")},
         })
     );
 

@@ -140,11 +140,52 @@ pub(crate) fn assert_told_quietly(notifications: &[(String, String)]) {
 
 #[tokio::test]
 async fn an_approve_execution_resumes_the_upgrade_and_says_who_approved() {
+    let (stack, _) = state_machine().await;
     let (id, input, upgrade) = upgrade_waiting_for_approval("appr-yes", LONG).await;
+    // An answer bound to another execution's question (an old message's button, for the same
+    // database and purpose) changes nothing and is told as information, naming who waits now.
+    let (machine, _) = upgrade.rsplit_once(':').unwrap();
+    let older = format!("{machine}:an-older-upgrade");
+    let stale = run(&answer(
+        "approve",
+        &id,
+        json!({"by": "old-button", "execution": older}),
+    ))
+    .await;
+    let cause = assert_not_taken(&stale, "NotThisQuestion");
+    assert!(
+        cause.contains(&older) && cause.contains(&format!("held by execution {upgrade}")),
+        "names both executions: {cause}"
+    );
+    assert!(
+        cause.contains(&format!(r#""execution": "{upgrade}""#)),
+        "the fix: {cause}"
+    );
+    // (The stale run, first about this database, also collected the upgrade's messages.)
+    assert_told_quietly(
+        &stale
+            .notifications
+            .iter()
+            .filter(|(stage, _)| stage == "answer-not-taken")
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    assert!(
+        stale.notifications.iter().all(|(_, o)| o != "failure"),
+        "{:?}",
+        stale.notifications
+    );
+    stale.assert_never(&["Answer the wait"]);
+    assert_eq!(
+        wait_purpose(stack, &id).await.as_deref(),
+        Some("approval-switchover"),
+        "the wait is still open"
+    );
+    // Bound to the execution that asked (as the question's approve.json and buttons are): taken.
     let approve = run(&answer(
         "approve",
         &id,
-        json!({"by": "jane@example.com", "via": "cli", "reason": "green checked"}),
+        json!({"by": "jane@example.com", "via": "cli", "reason": "green checked", "execution": upgrade}),
     ))
     .await;
     approve.assert_succeeded();
@@ -174,8 +215,8 @@ async fn an_approve_execution_resumes_the_upgrade_and_says_who_approved() {
         "kept in the state"
     );
     assert!(approval["at"].as_str().is_some_and(|a| a.ends_with('Z')));
-    // The approve run, about the same database, collected the messages sent before it.
-    let asked = approve
+    // The first answer's run, about the same database, collected the messages sent before it.
+    let asked = stale
         .bodies
         .iter()
         .find(|b| b.contains("\"stage\":\"awaiting-approval\",\"outcome\":\"action-needed\""))
@@ -183,6 +224,10 @@ async fn an_approve_execution_resumes_the_upgrade_and_says_who_approved() {
     assert!(
         asked.contains(r#"\"action\": \"approve\""#),
         "the input to paste: {asked}"
+    );
+    assert!(
+        asked.contains(&format!(r#"\"execution\": \"{upgrade}\""#)),
+        "the input to paste is bound to this execution: {asked}"
     );
     assert!(
         asked.contains("ApprovalExpired"),

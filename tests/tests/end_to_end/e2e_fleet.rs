@@ -1584,7 +1584,18 @@ pub(crate) async fn start_asking_between_two_waves(
 
 /// An approve or reject execution of the fleet machine, run to its end.
 pub(crate) async fn answer_fleet(hub: &Hub, action: &str, fleet: &str, by: &str) -> Execution {
-    let input = json!({"action": action, "fleet": fleet, "approval": {"by": by, "reason": "checked wave 1"}});
+    answer_fleet_with(
+        hub,
+        action,
+        fleet,
+        json!({"by": by, "reason": "checked wave 1"}),
+    )
+    .await
+}
+
+/// The same with the answer's `approval` given whole.
+async fn answer_fleet_with(hub: &Hub, action: &str, fleet: &str, approval: Value) -> Execution {
+    let input = json!({"action": action, "fleet": fleet, "approval": approval});
     let run = hub
         .stack
         .sfn()
@@ -1639,12 +1650,39 @@ async fn a_fleet_waits_for_approval_between_waves_an_approve_runs_the_next_and_a
         for said in [
             format!(r#"{{"action": "approve", "fleet": "{fleet}""#),
             format!(r#"{{"action": "reject", "fleet": "{fleet}""#),
+            format!(r#""execution": "{execution}""#),
             "Approve until".to_owned(),
             "no later wave starts".to_owned(),
         ] {
             assert!(text.contains(&said), "{said} in {text}");
         }
     }
+
+    // An approve bound to another execution of the first fleet's name (an old message's, say
+    // from before a FleetApprovalExpired) changes nothing: told NotThisQuestion, still waiting.
+    let (machine, _) = executions[0].rsplit_once(':').unwrap();
+    let older = format!("{machine}:an-older-fleet-run");
+    let stale = answer_fleet_with(
+        hub,
+        "approve",
+        &fleets[0],
+        json!({"by": "old-button", "execution": older}),
+    )
+    .await;
+    let out = stale.output.clone().expect("output");
+    assert_eq!(out["status"], "not taken", "{out}");
+    assert_eq!(out["notTaken"]["Error"], "NotThisQuestion", "{out}");
+    let cause = out["notTaken"]["Cause"].as_str().unwrap_or_default();
+    assert!(
+        cause.contains(&older) && cause.contains(&executions[0]),
+        "names both executions: {cause}"
+    );
+    assert!(!stale.states.iter().any(|s| s == "Answer the fleet"));
+    assert_eq!(
+        children(hub, &fleets[0]).await.len(),
+        1,
+        "wave 2 still waits"
+    );
 
     // Approve the first, reject the second, at once.
     let (approved, rejected) = tokio::join!(

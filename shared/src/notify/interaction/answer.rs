@@ -1,9 +1,11 @@
 //! What an allowed, verified click does: start an `approve` or `reject` execution of the
 //! state machine that answers the button's question (the per-database one with `target`,
-//! the fleet one with `fleet`; `approval.for` the question's purpose), under a name derived
-//! from the click, so Slack's retries of the same request (it retries when no answer comes
-//! within 3 s) start nothing twice. StartExecution with the same name and input is idempotent
-//! while the first execution runs, and refused with `ExecutionAlreadyExists` once it has ended
+//! the fleet one with `fleet`; `approval.for` the question's purpose, `approval.execution`
+//! the execution that asked, so an old message's button never answers a newer question about
+//! the same database or fleet), under a name derived from the click, so Slack's retries of the
+//! same request (it retries when no answer comes within 3 s) start nothing twice.
+//! StartExecution with the same name and input is idempotent while the first execution runs,
+//! and refused with `ExecutionAlreadyExists` once it has ended
 //! (StartExecution, <https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html>):
 //! both mean the click was already taken.
 
@@ -52,6 +54,7 @@ impl ApprovalExecution {
                     click.value.execution_name()
                 ),
                 "for": question.for_(),
+                "execution": click.value.execution,
             },
         });
         match question {
@@ -179,7 +182,8 @@ mod tests {
                 "action": "approve",
                 "target": {"accountId": "111122223333", "region": "eu-west-1", "identifier": "orders", "engine": "aurora-mysql"},
                 "approval": {"by": "slack:U0JANE01 (jane)", "via": "slack", "for": "switchover",
-                             "reason": "approve clicked in Slack on the message of execution orders-1"},
+                             "reason": "approve clicked in Slack on the message of execution orders-1",
+                             "execution": "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1"},
             })
         );
         assert!(e.name.starts_with("slack-approve-"), "{}", e.name);
@@ -198,6 +202,11 @@ mod tests {
         assert_eq!(cleanup.input["action"], "reject");
         assert_eq!(cleanup.input["target"]["identifier"], "orders");
         assert_eq!(cleanup.input["approval"]["for"], "cleanup");
+        assert_eq!(
+            cleanup.input["approval"]["execution"],
+            "arn:aws:states:eu-west-1:111122223333:execution:hub-bluegreen:orders-1",
+            "bound to the execution that asked"
+        );
         // What the per-database machine's approve reads: a valid request.
         crate::input::Request::from_value(cleanup.input.clone()).unwrap();
 
@@ -209,7 +218,8 @@ mod tests {
             json!({
                 "action": "approve", "fleet": "pg16-dec",
                 "approval": {"by": "slack:U0JANE01 (jane)", "via": "slack", "for": "wave",
-                             "reason": "approve clicked in Slack on the message of execution pg16-dec-1"},
+                             "reason": "approve clicked in Slack on the message of execution pg16-dec-1",
+                             "execution": "arn:aws:states:eu-west-1:111122223333:execution:hub-fleet:pg16-dec-1"},
             })
         );
         // What the fleet machine's check reads: its answer, for the fleet's wait.

@@ -198,6 +198,11 @@ impl ButtonValue {
             }
             _ => return Err("the button's value names neither a database's switchover or cleanup nor a fleet's wave".into()),
         };
+        // The answer it starts is bound to this execution (`approval.execution`): refused
+        // here rather than failing that answer.
+        if !crate::input::is_execution_arn(&wire.execution) {
+            return Err("the button's value names no execution ARN".into());
+        }
         Ok(ButtonValue {
             question,
             execution: wire.execution,
@@ -285,8 +290,10 @@ mod tests {
     #[test]
     fn a_value_without_for_is_a_switchover_s() {
         // The buttons sent before cleanup and wave buttons existed.
-        let old = r#"{"target":{"region":"eu-west-1","identifier":"orders","engine":"mysql"},"execution":"x"}"#;
-        let value = ButtonValue::decode(old).unwrap();
+        let old = format!(
+            r#"{{"target":{{"region":"eu-west-1","identifier":"orders","engine":"mysql"}},"execution":"{EXECUTION}"}}"#
+        );
+        let value = ButtonValue::decode(&old).unwrap();
         assert_eq!(value.question.for_(), ApprovalFor::Switchover);
         assert_eq!(value.question.described(), "the switchover of *orders*");
     }
@@ -309,6 +316,10 @@ mod tests {
             assert!(err.contains("names neither"), "{mixed}: {err}");
         }
         assert!(ButtonValue::for_database(&facts(), ApprovalFor::Wave, Some(EXECUTION)).is_none());
+        // A whole question, but no execution to bind the answer to.
+        let unbound = r#"{"fleet":"pg16","for":"wave","execution":"pg16-run-1"}"#;
+        let err = ButtonValue::decode(unbound).unwrap_err();
+        assert!(err.contains("no execution ARN"), "{err}");
     }
 
     #[test]
@@ -340,6 +351,7 @@ mod tests {
             r#"{"target": {"region": "eu-west-1", "identifier": "orders", "engine": "mysql"}, "execution": "x", "extra": "SECRET"}"#,
             r#"{"target": {"region": "eu-west-1", "identifier": "orders"}, "execution": "SECRET"}"#,
             r#"{"fleet": "SECRET SECRET", "for": "wave", "execution": "x"}"#,
+            r#"{"fleet": "pg16", "for": "wave", "execution": "SECRET"}"#,
         ] {
             let err = ButtonValue::decode(bad).unwrap_err();
             assert!(!err.contains("SECRET"), "{err}");
