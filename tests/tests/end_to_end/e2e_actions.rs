@@ -442,7 +442,7 @@ async fn window_mode_waits_for_its_time_and_old_blue_kept_is_removed_by_the_clea
 }
 
 /// When `state` was first entered (seconds since the epoch, as the history says).
-fn entered_at(run: &Run, state: &str) -> f64 {
+pub(crate) fn entered_at(run: &Run, state: &str) -> f64 {
     run.execution
         .events
         .iter()
@@ -456,7 +456,7 @@ fn entered_at(run: &Run, state: &str) -> f64 {
         .unwrap_or_else(|| panic!("`{state}` was not entered: {:?}", run.states()))
 }
 
-fn seconds_since_epoch(time: SystemTime) -> f64 {
+pub(crate) fn seconds_since_epoch(time: SystemTime) -> f64 {
     time.duration_since(UNIX_EPOCH)
         .expect("after 1970")
         .as_secs_f64()

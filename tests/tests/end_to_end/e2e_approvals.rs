@@ -368,6 +368,50 @@ async fn two_approvals_racing_give_exactly_one_answer() {
     );
 }
 
+/// Approval and window together: approved before the window opens, the switchover still
+/// waits for it (issue 20: the window's opening time applies after an approval).
+#[tokio::test]
+async fn an_approval_before_the_window_opens_switches_over_in_the_window() {
+    use crate::e2e_actions::{entered_at, seconds_since_epoch};
+    let id = unique("appr-window");
+    // Real time, a little after the approval will come: the functions compare the window
+    // with their own clock.
+    let opens = std::time::SystemTime::now() + Duration::from_secs(25);
+    let at = bluegreen::notify::format::rfc3339(opens);
+    let input = request(
+        "upgrade",
+        &id,
+        "aurora-mysql",
+        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "switchoverMode": "approval", "approvalTimeoutSeconds": LONG, "switchoverAt": at, "deleteOldBlue": false}),
+    );
+    let upgrade = start_until_waiting(&id, &input, "approval-switchover").await;
+    let approve = run(&answer("approve", &id, json!({"by": "jane@example.com"}))).await;
+    approve.assert_succeeded();
+    let done = finish(&upgrade, &input).await;
+    done.assert_succeeded();
+    done.assert_path(&[
+        "Wait for approval",
+        "Notify approved",
+        "After the approval",
+        "Wait for the switchover window",
+        "Snapshot blue",
+        "Switch over",
+        "Done",
+    ]);
+    let approved_at = entered_at(&done, "Notify approved");
+    let switched_at = entered_at(&done, "Notify switchover started");
+    let opens_at =
+        seconds_since_epoch(bluegreen::window::parse_instant("at", &at).expect("an instant"));
+    assert!(
+        approved_at < opens_at,
+        "approved ({approved_at}) before the window opened ({opens_at})"
+    );
+    assert!(
+        switched_at >= opens_at,
+        "switched over ({switched_at}) inside the window opening at {opens_at}"
+    );
+}
+
 /// An approve sent as the deadline passes: whichever comes first, there is exactly one
 /// outcome. Either the approval took (the upgrade switches over, the approve ends answered)
 /// or the deadline did (the upgrade ends `ApprovalExpired` with green kept, the approve
