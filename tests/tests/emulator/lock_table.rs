@@ -265,19 +265,26 @@ async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
         .await
         .unwrap();
     let deployment = unique("bgd-wakekeys");
-    table
-        .write(
-            &claim(&key, "arn:exec:w"),
-            &Stage {
-                name: "green-creating",
-                deployment: Some(&deployment),
-            },
-            &request(),
-            Mode::Refresh,
-            now,
-        )
-        .await
-        .unwrap();
+    // A stage written with the deployment, as the steps write them.
+    let stage = |name: &'static str| {
+        let (table, key, deployment) = (&table, &key, &deployment);
+        async move {
+            table
+                .write(
+                    &claim(key, "arn:exec:w"),
+                    &Stage {
+                        name,
+                        deployment: Some(deployment),
+                    },
+                    &request(),
+                    Mode::Refresh,
+                    now,
+                )
+                .await
+                .unwrap();
+        }
+    };
+    stage("green-creating").await;
     assert_eq!(
         found_by("byWakeKey", "wakeKey", &deployment).await,
         [key.as_str()]
@@ -304,19 +311,7 @@ async fn a_wait_and_a_stage_write_the_keys_the_wake_machine_queries() {
     assert_eq!(listed, expected, "every resource, once");
     assert_eq!(found_by("byWakeKey", "wakeKey", &a).await, [key.as_str()]);
     // A stage written meanwhile keeps the waited resource as the key.
-    table
-        .write(
-            &claim(&key, "arn:exec:w"),
-            &Stage {
-                name: "cleanup-started",
-                deployment: Some(&deployment),
-            },
-            &request(),
-            Mode::Refresh,
-            now,
-        )
-        .await
-        .unwrap();
+    stage("cleanup-started").await;
     assert_eq!(found_by("byWakeKey", "wakeKey", &a).await, [key.as_str()]);
 
     // A wait for nothing leaves no resource behind: the next event about `a` finds no lock,
