@@ -122,8 +122,8 @@ impl LockTable {
             values.push((":now", AttributeValue::N(now_s.to_string())));
         }
         // The deployment, and the wake machine's key (`byWakeKey`): the deployment unless a
-        // wait names the resource it is for (shared/src/waits/store.rs). DynamoDB refuses an
-        // empty key.
+        // wait names the resource it is for (shared/src/waits/store.rs; `if_not_exists`:
+        // DynamoDB Developer Guide, "Update expressions"). DynamoDB refuses an empty key.
         if let Some(deployment) = stage.deployment.filter(|d| !d.is_empty()) {
             set.push_str(
                 ", #deployment = :deployment, wakeKey = if_not_exists(waitResource, :deployment)",

@@ -122,6 +122,9 @@ impl TokenStore {
         }
         // The wake machine's key (`byWakeKey`): the resource while the wait names one, else
         // the deployment (written by the stages; the lock's own key before there is one).
+        // `if_not_exists(path, value)` reads another attribute of the same item: DynamoDB
+        // Developer Guide, "Update expressions", "Preventing overwrites of an existing
+        // attribute" (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.UpdateExpressions.html).
         let resources = match listed.first() {
             None => {
                 values.insert(":self".to_owned(), AttributeValue::S(claim.key.clone()));

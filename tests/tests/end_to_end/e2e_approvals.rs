@@ -378,12 +378,9 @@ async fn an_approval_before_the_window_opens_switches_over_in_the_window() {
     // with their own clock.
     let opens = std::time::SystemTime::now() + Duration::from_secs(25);
     let at = bluegreen::notify::format::rfc3339(opens);
-    let input = request(
-        "upgrade",
-        &id,
-        "aurora-mysql",
-        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "switchoverMode": "approval", "approvalTimeoutSeconds": LONG, "switchoverAt": at, "deleteOldBlue": false}),
-    );
+    let mut input = upgrade(&id, LONG);
+    input["options"]["switchoverAt"] = json!(at);
+    input["options"]["deleteOldBlue"] = json!(false);
     let upgrade = start_until_waiting(&id, &input, "approval-switchover").await;
     let approve = run(&answer("approve", &id, json!({"by": "jane@example.com"}))).await;
     approve.assert_succeeded();
@@ -435,12 +432,8 @@ async fn approve_near_the_deadline(after_ms: u64) -> bool {
     let id = unique("appr-edge");
     // The shortest deadline (300 s: 3 s on the stack); old blue is kept, so the approved
     // path ends at the switchover's verification.
-    let input = request(
-        "upgrade",
-        &id,
-        "aurora-mysql",
-        json!({"targetEngineVersion": "8.0.mysql_aurora.3.08.0", "switchoverMode": "approval", "approvalTimeoutSeconds": 300, "deleteOldBlue": false}),
-    );
+    let mut input = upgrade(&id, 300);
+    input["options"]["deleteOldBlue"] = json!(false);
     let upgrade = start_until_waiting(&id, &input, "approval-switchover").await;
     tokio::time::sleep(Duration::from_millis(after_ms)).await;
     let approve = run(&answer("approve", &id, json!({"by": "edge"}))).await;

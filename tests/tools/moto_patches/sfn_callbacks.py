@@ -24,7 +24,7 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 _original = StepFunctionsParserBackend._get_executions
 
 
-def _executions_with_workers(self: StepFunctionsParserBackend, *args: Any, **kwargs: Any) -> list:
+def _executions_with_workers(self: StepFunctionsParserBackend, *_status: Any, **_kwargs: Any) -> list:
     # Every status: a token of an execution that has ended belongs to a closed task, which
     # AWS answers TaskTimedOut (sfn_waits closes it), not InvalidToken as for a token
     # nobody issued (moto looked for SendTaskSuccess's token among running executions only).

@@ -80,21 +80,26 @@ class _ScaledTime:
 
 
 _original_wait_for_token = StateTaskServiceCallback._eval_wait_for_task_token
-_original_notify = CallbackPoolManager.notify
 # API_SendTaskSuccess, error TaskTimedOut.
 TASK_CLOSED = "The task token has either expired or the task associated with the token has already been closed."
 # An answer and the close of its task's wait: one happens before the other.
 _closing = threading.Lock()
 
 
-def _notify(self: CallbackPoolManager, callback_id: Any, outcome: Any) -> bool:
-    with _closing:
-        try:
-            return _original_notify(self, callback_id, outcome)
-        except CallbackNotifyConsumerError:
-            # moto's own mapping of this case tested the wrong object and then built its
-            # error without a message: an HTTP 500 (TypeError) instead of AWS's TaskTimedOut.
-            raise AWSError(TASK_CLOSED, exception_type="TaskTimedOut") from None
+def _closed_is_timed_out(original: Any) -> Any:
+    """A callback operation (an answer or a heartbeat) on a closed token: AWS's TaskTimedOut.
+    moto's own mapping of this case tested the wrong object and then built its error without
+    a message: an HTTP 500 (TypeError)."""
+
+    def call(self: CallbackPoolManager, *args: Any, **kwargs: Any) -> bool:
+        with _closing:
+            try:
+                return original(self, *args, **kwargs)
+            except CallbackNotifyConsumerError:
+                raise AWSError(TASK_CLOSED, exception_type="TaskTimedOut") from None
+
+    call._bluegreen_closed = True
+    return call
 
 
 def _wait_for_token(self: Any, env: Any, timeout_seconds: Any, callback_endpoint: Any, heartbeat_endpoint: Any) -> Any:
@@ -138,7 +143,9 @@ def _set_error(self: Environment, error: Any) -> None:
 
 def apply() -> None:
     StateTaskServiceCallback._eval_wait_for_task_token = _wait_for_token
-    CallbackPoolManager.notify = _notify
+    for name in ("notify", "heartbeat"):
+        if not getattr(getattr(CallbackPoolManager, name), "_bluegreen_closed", False):
+            setattr(CallbackPoolManager, name, _closed_is_timed_out(getattr(CallbackPoolManager, name)))
     Environment.set_error = _set_error
     WaitFunction._wait_interval = _wait_interval
     retrier_decl.time = _ScaledTime()
