@@ -108,6 +108,44 @@ async fn a_step_takes_a_free_lock_keeps_its_own_and_is_refused_anothers() {
     assert_eq!(text(&item(&key).await.unwrap(), "holder"), "arn:exec:b");
 }
 
+/// The lock's one guarantee under load: of many executions writing their claim on a free lock
+/// at the same moment, exactly one holds it and every other is told `Locked` naming that one.
+/// DynamoDB applies each conditional write atomically against the latest item (the emulator's
+/// `consistency` patch; docs/emulator.md), so this holds in AWS as it must here.
+#[tokio::test]
+async fn of_many_racing_for_a_free_lock_exactly_one_takes_it() {
+    let table = table().await;
+    let now = SystemTime::now();
+    for round in 0..4 {
+        let key = unique(&format!("acct/us-east-1/race-{round}"));
+        let holders: Vec<String> = (0..16).map(|i| format!("arn:exec:{i}")).collect();
+        let mut writes = tokio::task::JoinSet::new();
+        for (i, holder) in holders.iter().enumerate() {
+            let (table, key, holder) = (table.clone(), key.clone(), holder.clone());
+            writes.spawn(async move {
+                let written = write(&table, &key, &holder, "create", Mode::Hold, now).await;
+                (i, written)
+            });
+        }
+        let mut results: Vec<_> = writes.join_all().await;
+        results.sort_by_key(|(i, _)| *i);
+        let results: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
+        let winners: Vec<&String> = holders
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(h, _)| h)
+            .collect();
+        assert_eq!(winners.len(), 1, "round {round}: {results:?}");
+        let held = text(&item(&key).await.expect("taken"), "holder");
+        assert_eq!(&held, winners[0], "the item names the one that took it");
+        for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert_eq!(refused.name(), "Locked", "{refused}");
+            assert!(refused.to_string().contains(&held), "{refused}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn notify_refreshes_only_its_own_lock_and_never_takes_one() {
     let table = table().await;

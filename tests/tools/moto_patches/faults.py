@@ -23,9 +23,6 @@ Kinds:
   counterpart of blue instance `instance`) read `status` for that many DescribeDBInstances
   calls, then `available`; a switchover is refused meanwhile.
 
-A describe counts only when it names what it reads (an identifier or a filter): an unfiltered
-listing, such as another test's inventory on the shared server, sees the fault's current state
-but does not use it up.
 - `lambda-timeout` {function, times}: the next `times` Step Functions invocations of Lambda
   function `function` for the key's database run to their end (what they changed stays
   changed) but are answered as a function that ran past its template `Timeout` (see
@@ -41,6 +38,11 @@ but does not use it up.
 
 Before each RDS request the emulated clock (`timeline`) runs what has become due, then the
 faults tick.
+
+A describe counts only when it names what it reads (an identifier or a filter): an unfiltered
+listing, such as another test's inventory on the shared server, sees the fault's current state
+but neither uses it up nor ends it (a fault whose describes are used up ends at the next
+describe that names what it reads).
 """
 
 from __future__ import annotations
@@ -237,7 +239,7 @@ def _tick_deployments(backend: RDSBackend, params: Any, released: list[BlueGreen
         names = _deployment_names(bg)
         held = _of_kind("provisioning", names)
         for fault in held:
-            if fault["describes"] > 0:
+            if fault["describes"] > 0 or not counts:
                 fault["describes"] -= counts
                 _set_tasks(bg, "IN_PROGRESS")
                 bg.set_status(bg.SupportedStates.PROVISIONING)
@@ -286,7 +288,7 @@ def _tick_instances(backend: RDSBackend, params: Any) -> None:
             ]
             if not any(id(g) in described_ids for g in greens):
                 continue
-            if fault["describes"] > 0:
+            if fault["describes"] > 0 or not counts:
                 fault["describes"] -= counts
                 status = fault["status"]
             else:

@@ -47,7 +47,7 @@ def after(aws_seconds: float, action: Callable[[datetime], None]) -> None:
 
 
 def exclusive() -> threading.RLock:
-    """The lock the transitions run under; RDS requests take it too (`rds_consistency`)."""
+    """The lock the transitions run under; RDS requests take it too (`consistency`)."""
     return _lock
 
 
