@@ -16,6 +16,7 @@ mod board_moto;
 mod delete_old_guards;
 mod engine_catalog;
 mod harness_deletions;
+mod harness_events;
 mod harness_faults;
 mod harness_smoke;
 mod harness_switchover;

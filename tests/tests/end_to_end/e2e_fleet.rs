@@ -41,6 +41,7 @@ pub(crate) async fn hub() -> &'static Hub {
     static HUB: OnceCell<Hub> = OnceCell::const_new();
     HUB.get_or_init(|| async {
         let stack = stack().await;
+        crate::e2e_waits::wake_rule(stack).await;
         let mut accounts: Vec<&str> = MEMBERS.to_vec();
         accounts.push(DRY_RUN_ACCOUNT);
         deploy_member_accounts(&stack.moto, &accounts);
@@ -90,6 +91,7 @@ fn deploy_member_accounts(moto: &Moto, accounts: &[&str]) {
             REGION,
         ])
         .args(accounts)
+        .args(["--forward-events", &REGIONS.join(",")])
         .output()
         .expect("run member_accounts.py");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -108,6 +110,19 @@ fn deploy_member_accounts(moto: &Moto, accounts: &[&str]) {
             format!("{account} CREATE_COMPLETE {ROLE}-create,{ROLE}-delete,{ROLE}-read,{ROLE}-switchover"),
             "{text}"
         );
+        // Its other Region: the same template, no role (RolesRegion), the forwarding rule only.
+        for region in REGIONS.iter().filter(|r| **r != REGION) {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("{account}@{region} ")))
+                .unwrap_or_default();
+            assert!(
+                line.starts_with(&format!(
+                    "{account}@{region} CREATE_COMPLETE rds-bluegreen-member-RdsEventForwardRule-"
+                )),
+                "{text}"
+            );
+        }
     }
 }
 
@@ -294,6 +309,7 @@ fn upgrade_input(fleet: &str, dbs: &[Db], waves: Value) -> Value {
 #[derive(Debug)]
 pub(crate) struct Child {
     name: String,
+    arn: String,
     status: String,
     start: f64,
     stop: f64,
@@ -322,6 +338,7 @@ pub(crate) async fn children(hub: &Hub, fleet: &str) -> Vec<Child> {
             .await;
         out.push(Child {
             name,
+            arn: e["executionArn"].as_str().unwrap_or_default().to_owned(),
             status: d["status"].as_str().unwrap_or_default().to_owned(),
             start: d["startDate"].as_f64().unwrap_or_default(),
             stop: d["stopDate"].as_f64().unwrap_or(f64::MAX),
@@ -346,22 +363,46 @@ fn most_at_once<'a>(children: impl Iterator<Item = &'a Child>) -> usize {
 }
 
 /// RDS calls so far into `lanes` (account, Region), from moto's meter (moto_patches/call_counts.py).
-async fn rds_calls(moto: &Moto, lanes: &BTreeSet<(&str, &str)>) -> u64 {
+async fn rds_calls(moto: &Moto, lanes: &BTreeSet<(&str, &str)>) -> BTreeMap<String, u64> {
     let rows: Vec<Value> = reqwest::get(format!("{}/moto-api/rds-calls", moto.endpoint))
         .await
         .expect("reach the meter")
         .json()
         .await
         .expect("meter JSON");
-    rows.iter()
-        .filter(|r| {
-            lanes.contains(&(
-                r["account"].as_str().unwrap_or(""),
-                r["region"].as_str().unwrap_or(""),
-            ))
-        })
-        .map(|r| r["calls"].as_u64().unwrap_or(0))
-        .sum()
+    let mut by_action = BTreeMap::new();
+    for r in rows.iter().filter(|r| {
+        lanes.contains(&(
+            r["account"].as_str().unwrap_or(""),
+            r["region"].as_str().unwrap_or(""),
+        ))
+    }) {
+        *by_action
+            .entry(r["action"].as_str().unwrap_or_default().to_owned())
+            .or_insert(0) += r["calls"].as_u64().unwrap_or(0);
+    }
+    by_action
+}
+
+/// The RDS calls made between two readings of [`rds_calls`]: their total and, per database,
+/// by action (most first), for the figures the fleet tests print.
+fn calls_between(
+    before: &BTreeMap<String, u64>,
+    after: &BTreeMap<String, u64>,
+    databases: usize,
+) -> (u64, String) {
+    let mut made: Vec<(String, u64)> = after
+        .iter()
+        .map(|(action, n)| (action.clone(), n - before.get(action).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    made.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let per_database = made
+        .iter()
+        .map(|(action, n)| format!("{action} {:.1}", *n as f64 / databases.max(1) as f64))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (made.iter().map(|(_, n)| n).sum(), per_database)
 }
 
 /// States entered by an execution, from its history.
@@ -576,7 +617,8 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
     let began = std::time::Instant::now();
     let execution = run_fleet(hub, &input).await;
     let wall = began.elapsed();
-    let calls = rds_calls(moto, &lanes).await - calls_before;
+    let (calls, calls_by_action) =
+        calls_between(&calls_before, &rds_calls(moto, &lanes).await, dbs.len());
     moto.clear_faults(&failing.id).await;
 
     // Two databases failed, each within its wave's tolerance: every wave ran, the fleet ends incomplete.
@@ -642,6 +684,25 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
         most_at_once(kids.iter()) <= MOST,
         "more than maxConcurrency at once: {kids:?}"
     );
+    // Member accounts forward their RDS events to the hub from both Regions (member-account.yaml,
+    // RdsEventForwardRule): each upgrade's green wait ended on its deployment's event from its
+    // own account and Region, not on the fallback read.
+    for kid in kids.iter().filter(|c| c.status == "SUCCEEDED") {
+        let database = &by_name[&kid.name].1;
+        let (account, region) = database.split_once('/').expect("account/region/id");
+        let region = region.split('/').next().unwrap_or_default();
+        let (woken, _, _) = crate::e2e_waits::history_wait_ends(
+            &hub.stack.sfn().history(&kid.arn).await,
+            "Wait for green",
+        );
+        assert!(
+            woken.iter().any(|w| w["via"] == "rds-event"
+                && w["source"]
+                    .as_str()
+                    .is_some_and(|s| s.contains(&format!(":rds:{region}:{account}:")))),
+            "{database}: green's wait was not woken by its forwarded event: {woken:?}"
+        );
+    }
     assert!(
         most_at_once(kids.iter()) >= 2,
         "the fleet ran databases side by side: {kids:?}"
@@ -771,7 +832,7 @@ async fn a_fleet_upgrades_waves_in_order_within_its_limits_across_accounts_and_r
         .map(|(_, n)| *n)
         .collect();
     eprintln!(
-        "fleet figures: {} databases, wall {:.1} s (waits scaled x{}), transitions: fleet {fleet_transitions}, per upgraded database {}-{} (mean {:.0}), all {}; RDS calls {calls} ({:.0} per database)",
+        "fleet figures: {} databases, wall {:.1} s (waits scaled x{}), transitions: fleet {fleet_transitions}, per upgraded database {}-{} (mean {:.0}), all {}; RDS calls {calls} ({:.0} per database: {calls_by_action})",
         dbs.len(),
         wall.as_secs_f64(),
         e2e::stack::WAIT_SCALE,
@@ -1467,7 +1528,8 @@ async fn a_large_fleet_keeps_its_caps_and_measures_its_pace() {
     let began = std::time::Instant::now();
     let execution = run_fleet(hub, &input).await;
     let wall = began.elapsed();
-    let calls = rds_calls(moto, &lanes).await - calls_before;
+    let (calls, calls_by_action) =
+        calls_between(&calls_before, &rds_calls(moto, &lanes).await, count);
     assert_eq!(
         execution.status, "SUCCEEDED",
         "{:?} {:?}",
@@ -1507,7 +1569,7 @@ async fn a_large_fleet_keeps_its_caps_and_measures_its_pace() {
     }
     let fleet_transitions = transitions(hub, &execution.arn).await;
     eprintln!(
-        "fleet bench: {count} databases over {} lanes, seeded in {:.0} s; wall {:.1} s (waits scaled x{}); most at once {most} (cap {max_concurrency}), most in one lane {most_in_lane} (cap {per_lane}); transitions: fleet machine {fleet_transitions}, per database mean {:.1}; RDS calls {calls} ({:.1} per database, {:.1} per lane)",
+        "fleet bench: {count} databases over {} lanes, seeded in {:.0} s; wall {:.1} s (waits scaled x{}); most at once {most} (cap {max_concurrency}), most in one lane {most_in_lane} (cap {per_lane}); transitions: fleet machine {fleet_transitions}, per database mean {:.1}; RDS calls {calls} ({:.1} per database, {:.1} per lane; per database: {calls_by_action})",
         lanes.len(),
         seeded.as_secs_f64(),
         wall.as_secs_f64(),

@@ -20,36 +20,36 @@ const BUILD_SECONDS: u32 = 3600;
 /// The waits' fallback timer (the wait states' TimeoutSeconds).
 const FALLBACK_SECONDS: u32 = 600;
 
-/// The wake machine (statemachine/wake.asl.json) of the stack, created by [`wake_rule`].
+/// The wake machine's ARN, once [`wake_rule`] created it.
 static WAKE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
-/// The wake machine and template.yaml's `RdsEvents` rule (its detail-types) on moto's default
-/// bus, once per stack: every RDS event of the emulator starts it, as on AWS.
+/// The wake machine (statemachine/wake.asl.json) and template.yaml's `RdsEvents` rule (its
+/// detail-types) on moto's default bus, once per stack (whoever asks first: the product's
+/// machine or the fleet's hub): every RDS event of the emulator starts it once, as on AWS.
 pub async fn wake_rule(stack: &Stack) {
-    let machine = WAKE
-        .get_or_init(|| async {
-            stack
-                .sfn()
-                .create_state_machine(
-                    &unique("wake"),
-                    &statemachine_definition("wake.asl.json", &BTreeMap::new()),
-                )
-                .await
-        })
-        .await
-        .clone();
-    let rule = unique("rds-events");
-    eventbridge(
-        stack,
-        "PutRule",
-        json!({"Name": rule, "EventPattern": rds_event_pattern().to_string(), "State": "ENABLED"}),
-    )
-    .await;
-    eventbridge(
-        stack,
-        "PutTargets",
-        json!({"Rule": rule, "Targets": [{"Id": "wake", "Arn": machine}]}),
-    )
+    WAKE.get_or_init(|| async {
+        let machine = stack
+            .sfn()
+            .create_state_machine(
+                &unique("wake"),
+                &statemachine_definition("wake.asl.json", &BTreeMap::new()),
+            )
+            .await;
+        let rule = unique("rds-events");
+        eventbridge(
+            stack,
+            "PutRule",
+            json!({"Name": rule, "EventPattern": rds_event_pattern().to_string(), "State": "ENABLED"}),
+        )
+        .await;
+        eventbridge(
+            stack,
+            "PutTargets",
+            json!({"Rule": rule, "Targets": [{"Id": "wake", "Arn": machine}]}),
+        )
+        .await;
+        machine
+    })
     .await;
 }
 
@@ -107,7 +107,11 @@ async fn upgrade_with_a_long_build(prefix: &str, faults: Vec<Fault>) -> (String,
 /// The answers the green wait received (TaskSucceeded: who woke it) and how many times it
 /// ended on its fallback timer (States.Timeout) or refused to begin (WokenEarly).
 pub(crate) fn wait_ends(run: &Run, state: &str) -> (Vec<Value>, usize, usize) {
-    let events = &run.execution.events;
+    history_wait_ends(&run.execution.events, state)
+}
+
+/// [`wait_ends`] read from an execution's history events.
+pub(crate) fn history_wait_ends(events: &[Value], state: &str) -> (Vec<Value>, usize, usize) {
     let mut woken = Vec::new();
     let (mut timeouts, mut early) = (0, 0);
     let mut inside = false;

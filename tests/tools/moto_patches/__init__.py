@@ -6,7 +6,7 @@ Each patch lives in its own module and says which AWS behaviour it restores.
 
 from . import deployment_tags, deployments, delete_target, engine_catalog, faults, resource_ids, sfn_context, sfn_lambda, sfn_status_events, sfn_waits, switchover, switchover_events
 from . import call_counts, cfn_template, create_refusals, global_clusters, iam_simulate, pagination, sfn_integrations, sfn_jsonata, sfn_runtime_errors, snapshots, sts_trust, zero_etl
-from . import deletions, consistency, rds_events, rds_lifecycle, resource_events, sfn_callbacks, sfn_catch_self, sfn_distributed_map, speed, ssm_automation
+from . import deletions, consistency, event_delivery, rds_events, rds_lifecycle, resource_events, sfn_callbacks, sfn_catch_self, sfn_distributed_map, speed, ssm_automation
 
 
 def apply() -> None:
@@ -35,6 +35,7 @@ def apply() -> None:
     sfn_callbacks.apply()
     sfn_catch_self.apply()
     sfn_status_events.apply()
+    event_delivery.apply()
     sfn_distributed_map.apply()
     rds_lifecycle.apply()
     cfn_template.apply()

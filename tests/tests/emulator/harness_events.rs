@@ -1,0 +1,248 @@
+//! Events between accounts and Regions, as member-account.yaml deploys them and EventBridge
+//! delivers them (tests/tools/moto_patches/event_delivery.py): an RDS event in a member
+//! account's other Region reaches the hub's default bus as RDS sent it (its account, Region, id
+//! and resources), so the hub's waits can end on it; and it goes no further than the hub.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use e2e::moto::{moto, python, root, ACCOUNT, REGION};
+use serde_json::{json, Value};
+
+/// Accounts of this module only (moto keeps one world per account): a member whose stack
+/// forwards from two Regions, and a third account the hub would pass events on to.
+const MEMBER: &str = "410000000031";
+const THIRD: &str = "410000000032";
+const OTHER_REGION: &str = "us-west-2";
+const ROLE: &str = "OrganizationAccountAccessRole";
+
+/// member-account.yaml in `MEMBER`, as StackSets deploys it to two Regions: the roles in
+/// `REGION` only (RolesRegion), the forwarding rule in both.
+fn deploy_member_account() {
+    let out = Command::new(python())
+        .arg(root().join("tests/tools/member_accounts.py"))
+        .args([
+            moto().endpoint.as_str(),
+            ACCOUNT,
+            "events-external-id-0",
+            REGION,
+            MEMBER,
+            "--forward-events",
+            &format!("{REGION},{OTHER_REGION}"),
+        ])
+        .output()
+        .expect("run member_accounts.py");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success()
+            && text.contains(&format!("{MEMBER} CREATE_COMPLETE rds-bluegreen-create,"))
+            && text.contains(&format!(
+                "{MEMBER}@{OTHER_REGION} CREATE_COMPLETE rds-bluegreen-member-RdsEventForwardRule-"
+            )),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One EventBridge call (JSON protocol) as the holder of `access_key`: moto acts in its account.
+async fn eventbridge(access_key: &str, region: &str, action: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(&moto().endpoint)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header("X-Amz-Target", format!("AWSEvents.{action}"))
+        .header(
+            "Authorization",
+            format!("AWS4-HMAC-SHA256 Credential={access_key}/20260101/{region}/events/aws4_request, SignedHeaders=host, Signature=0"),
+        )
+        .json(&body)
+        .send()
+        .await
+        .expect("reach EventBridge");
+    assert!(response.status().is_success(), "{action}: {:?}", response);
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// An SQS queue in the account of `config` and a rule on that account's default bus sending
+/// the events `pattern` matches to it; the queue's URL.
+async fn queue_for(config: &aws_config::SdkConfig, name: &str, pattern: Value) -> String {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let url = sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    target(config, name, pattern, &arn).await;
+    url
+}
+
+/// A rule named `name` on the default bus of `config`'s account sending what `pattern`
+/// matches to `arn`.
+async fn target(config: &aws_config::SdkConfig, name: &str, pattern: Value, arn: &str) {
+    let key = access_key(config).await;
+    let region = config.region().unwrap().as_ref();
+    eventbridge(
+        &key,
+        region,
+        "PutRule",
+        json!({"Name": name, "EventPattern": pattern.to_string(), "State": "ENABLED"}),
+    )
+    .await;
+    eventbridge(
+        &key,
+        region,
+        "PutTargets",
+        json!({"Rule": name, "Targets": [{"Id": "t", "Arn": arn}]}),
+    )
+    .await;
+}
+
+async fn access_key(config: &aws_config::SdkConfig) -> String {
+    use aws_credential_types::provider::ProvideCredentials;
+    config
+        .credentials_provider()
+        .unwrap()
+        .provide_credentials()
+        .await
+        .unwrap()
+        .access_key_id()
+        .to_owned()
+}
+
+/// The events in `url` (each taken off the queue once read), waiting until they satisfy `done`
+/// or `within` passes. `rds`, when given, is read between polls: the emulated clock, which
+/// completes a snapshot, moves on RDS requests (moto_patches/timeline.py).
+async fn received(
+    config: &aws_config::SdkConfig,
+    url: &str,
+    within: Duration,
+    rds: Option<&aws_sdk_rds::Client>,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    let sqs = aws_sdk_sqs::Client::new(config);
+    let deadline = Instant::now() + within;
+    let mut events = Vec::new();
+    loop {
+        if let Some(rds) = rds {
+            rds.describe_db_snapshots().send().await.unwrap();
+        }
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        for message in out.messages() {
+            events.extend(serde_json::from_str::<Value>(message.body().unwrap_or_default()).ok());
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(message.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .unwrap();
+        }
+        if done(&events) || Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn is_snapshot_created(event: &Value) -> bool {
+    event["detail"]["EventID"] == "RDS-EVENT-0042"
+}
+
+#[tokio::test]
+async fn a_member_accounts_rds_event_reaches_the_hub_as_rds_sent_it_and_goes_no_further() {
+    deploy_member_account();
+    let hub = moto().sdk_config(REGION);
+    let member = moto().sdk_config_in(MEMBER, OTHER_REGION, ROLE).await;
+    let third = moto().sdk_config_in(THIRD, REGION, ROLE).await;
+    // On the hub's bus, a rule for this member's RDS events only: a rule with an account field
+    // matches only events from that account (PutPermission), so it sees the member's events
+    // only if they arrive with the member's account.
+    let at_hub = queue_for(
+        &hub,
+        "events-at-hub",
+        json!({"source": ["aws.rds"], "account": [MEMBER]}),
+    )
+    .await;
+    // The hub passes the member's RDS events on to a third account, which would queue them.
+    let at_third = queue_for(&third, "events-at-third", json!({"source": ["aws.rds"]})).await;
+    target(
+        &hub,
+        "events-onward",
+        json!({"source": ["aws.rds"], "account": [MEMBER]}),
+        &format!("arn:aws:events:{REGION}:{THIRD}:event-bus/default"),
+    )
+    .await;
+
+    // RDS at work in the member's other Region: a snapshot (RDS-EVENT-0042 when created).
+    let rds = aws_sdk_rds::Client::new(&member);
+    rds.create_db_instance()
+        .db_instance_identifier("events-db")
+        .engine("mysql")
+        .db_instance_class("db.t3.micro")
+        .master_username("admin")
+        .master_user_password("password-12345")
+        .allocated_storage(20)
+        .send()
+        .await
+        .unwrap();
+    rds.create_db_snapshot()
+        .db_instance_identifier("events-db")
+        .db_snapshot_identifier("events-snap")
+        .send()
+        .await
+        .unwrap();
+
+    let events = received(
+        &hub,
+        &at_hub,
+        Duration::from_secs(30),
+        Some(&rds),
+        |events| {
+            events
+                .iter()
+                .any(|e| is_snapshot_created(e) && e["detail"]["SourceIdentifier"] == "events-snap")
+        },
+    )
+    .await;
+    let snapshot = events
+        .iter()
+        .find(|e| is_snapshot_created(e) && e["detail"]["SourceIdentifier"] == "events-snap")
+        .unwrap_or_else(|| panic!("the member's RDS-EVENT-0042 reached the hub: {events:?}"));
+    let source = format!("arn:aws:rds:{OTHER_REGION}:{MEMBER}:snapshot:events-snap");
+    assert_eq!(snapshot["source"], "aws.rds");
+    assert_eq!(snapshot["detail-type"], "RDS DB Snapshot Event");
+    assert_eq!(snapshot["account"], MEMBER, "the account it happened in");
+    assert_eq!(
+        snapshot["region"], OTHER_REGION,
+        "the Region it happened in"
+    );
+    assert_eq!(snapshot["resources"], json!([source]));
+    assert_eq!(snapshot["detail"]["SourceArn"], source);
+    // Every event the hub received is one RDS sent in the member account: one id each.
+    let mut ids: Vec<&str> = events.iter().filter_map(|e| e["id"].as_str()).collect();
+    let all = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "each event arrived once: {events:?}");
+
+    // An event received from another account is not sent on to a third.
+    let passed_on = received(&third, &at_third, Duration::from_secs(1), None, |_| false).await;
+    assert!(passed_on.is_empty(), "{passed_on:?}");
+}
