@@ -15,6 +15,7 @@ mod notify_support;
 mod board_moto;
 mod delete_old_guards;
 mod engine_catalog;
+mod harness_consistency;
 mod harness_deletions;
 mod harness_events;
 mod harness_faults;

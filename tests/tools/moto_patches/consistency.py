@@ -1,4 +1,5 @@
-"""Each RDS and DynamoDB call is answered from one consistent state, as AWS answers it.
+"""Each RDS and DynamoDB call, and each StartExecution, is answered from one consistent state,
+as AWS answers it.
 
 moto's threaded server runs requests at the same time over the same dictionaries, with no lock:
 - RDS: a request listing a cluster's instances while another created or deleted one (or the
@@ -13,11 +14,18 @@ moto's threaded server runs requests at the same time over the same dictionaries
   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/BestPractices_ImplementingVersionControl.html);
   a condition expression is checked against the item as it is when the write applies
   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+- Step Functions: StartExecution looked for an execution of the same name, then built the new
+  one (a deep copy of the machine) before adding it: starts racing under one name made two
+  executions of it. AWS: "If StartExecution is called with the same name and input as a running
+  execution, the call succeeds and return the same response as the original request. If the
+  execution is closed or if the input is different, it returns a 400 ExecutionAlreadyExists
+  error" (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
 
 Here each service's requests run one at a time: RDS under the lock the timeline's transitions
-take, DynamoDB under its own. A request sees the world before or after a change, never in the
-middle of one. Only services whose handlers never call back into the emulator are serialised
-(a Lambda invoke or a Step Functions task may, and would wait for itself).
+take, DynamoDB under its own, and StartExecution under its own (it only starts the execution's
+thread, it never waits for it). A request sees the world before or after a change, never in the
+middle of one. Only what never calls back into the emulator while it holds the lock is
+serialised (a Lambda invoke or a Step Functions task may, and would wait for itself).
 """
 
 from __future__ import annotations
@@ -27,25 +35,31 @@ from typing import Any, Callable
 
 from moto.dynamodb.responses import DynamoHandler
 from moto.rds.responses import RDSResponse
+from moto.stepfunctions.models import StepFunctionBackend
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from . import timeline
 
 _dynamodb_lock = threading.RLock()
+_start_execution_lock = threading.RLock()
 
 
-def _serialised(original: Callable[[Any], Any], lock: Callable[[], Any]) -> Callable[[Any], Any]:
-    def call_action(self: Any) -> Any:
+def _serialised(original: Callable[..., Any], lock: Callable[[], Any]) -> Callable[..., Any]:
+    def one_at_a_time(*args: Any, **kwargs: Any) -> Any:
         with lock():
-            return original(self)
+            return original(*args, **kwargs)
 
-    call_action.serialised = True  # type: ignore[attr-defined]
-    return call_action
+    one_at_a_time.serialised = True  # type: ignore[attr-defined]
+    return one_at_a_time
 
 
 def apply() -> None:
-    for handler, lock in (
-        (RDSResponse, timeline.exclusive),
-        (DynamoHandler, lambda: _dynamodb_lock),
+    for owner, method, lock in (
+        (RDSResponse, "call_action", timeline.exclusive),
+        (DynamoHandler, "call_action", lambda: _dynamodb_lock),
+        (StepFunctionBackend, "start_execution", lambda: _start_execution_lock),
+        (StepFunctionsParserBackend, "start_execution", lambda: _start_execution_lock),
     ):
-        if not getattr(handler.call_action, "serialised", False):
-            handler.call_action = _serialised(handler.call_action, lock)
+        original = getattr(owner, method)
+        if not getattr(original, "serialised", False):
+            setattr(owner, method, _serialised(original, lock))
