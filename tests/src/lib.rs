@@ -1,6 +1,7 @@
 //! The test harness: local AWS (moto), the local stack, the stack deployed from template.yaml,
 //! and seed data. The test files in `tests/tests/` use it.
 
+pub mod events;
 pub mod faults;
 pub mod hook_echo;
 pub mod lambda;

@@ -4,8 +4,9 @@
 //! and resources), so the hub's waits can end on it; and it goes no further than the hub.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use e2e::events::{queue_for, received, rule};
 use e2e::moto::{moto, python, root, ACCOUNT, REGION};
 use serde_json::{json, Value};
 
@@ -44,123 +45,6 @@ fn deploy_member_account() {
     );
 }
 
-/// One EventBridge call (JSON protocol) as the holder of `access_key`: moto acts in its account.
-async fn eventbridge(access_key: &str, region: &str, action: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(&moto().endpoint)
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header("X-Amz-Target", format!("AWSEvents.{action}"))
-        .header(
-            "Authorization",
-            format!("AWS4-HMAC-SHA256 Credential={access_key}/20260101/{region}/events/aws4_request, SignedHeaders=host, Signature=0"),
-        )
-        .json(&body)
-        .send()
-        .await
-        .expect("reach EventBridge");
-    assert!(response.status().is_success(), "{action}: {:?}", response);
-    response.json().await.unwrap_or(Value::Null)
-}
-
-/// An SQS queue in the account of `config` and a rule on that account's default bus sending
-/// the events `pattern` matches to it; the queue's URL.
-async fn queue_for(config: &aws_config::SdkConfig, name: &str, pattern: Value) -> String {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let url = sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
-        .clone();
-    target(config, name, pattern, &arn).await;
-    url
-}
-
-/// A rule named `name` on the default bus of `config`'s account sending what `pattern`
-/// matches to `arn`.
-async fn target(config: &aws_config::SdkConfig, name: &str, pattern: Value, arn: &str) {
-    let key = access_key(config).await;
-    let region = config.region().unwrap().as_ref();
-    eventbridge(
-        &key,
-        region,
-        "PutRule",
-        json!({"Name": name, "EventPattern": pattern.to_string(), "State": "ENABLED"}),
-    )
-    .await;
-    eventbridge(
-        &key,
-        region,
-        "PutTargets",
-        json!({"Rule": name, "Targets": [{"Id": "t", "Arn": arn}]}),
-    )
-    .await;
-}
-
-async fn access_key(config: &aws_config::SdkConfig) -> String {
-    use aws_credential_types::provider::ProvideCredentials;
-    config
-        .credentials_provider()
-        .unwrap()
-        .provide_credentials()
-        .await
-        .unwrap()
-        .access_key_id()
-        .to_owned()
-}
-
-/// The events in `url` (each taken off the queue once read), waiting until they satisfy `done`
-/// or `within` passes. `rds`, when given, is read between polls: the emulated clock, which
-/// completes a snapshot, moves on RDS requests (moto_patches/timeline.py).
-async fn received(
-    config: &aws_config::SdkConfig,
-    url: &str,
-    within: Duration,
-    rds: Option<&aws_sdk_rds::Client>,
-    done: impl Fn(&[Value]) -> bool,
-) -> Vec<Value> {
-    let sqs = aws_sdk_sqs::Client::new(config);
-    let deadline = Instant::now() + within;
-    let mut events = Vec::new();
-    loop {
-        if let Some(rds) = rds {
-            rds.describe_db_snapshots().send().await.unwrap();
-        }
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        for message in out.messages() {
-            events.extend(serde_json::from_str::<Value>(message.body().unwrap_or_default()).ok());
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .unwrap();
-        }
-        if done(&events) || Instant::now() > deadline {
-            return events;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 fn is_snapshot_created(event: &Value) -> bool {
     event["detail"]["EventID"] == "RDS-EVENT-0042"
 }
@@ -175,14 +59,22 @@ async fn a_member_accounts_rds_event_reaches_the_hub_as_rds_sent_it_and_goes_no_
     // matches only events from that account (PutPermission), so it sees the member's events
     // only if they arrive with the member's account.
     let at_hub = queue_for(
+        moto(),
         &hub,
         "events-at-hub",
         json!({"source": ["aws.rds"], "account": [MEMBER]}),
     )
     .await;
     // The hub passes the member's RDS events on to a third account, which would queue them.
-    let at_third = queue_for(&third, "events-at-third", json!({"source": ["aws.rds"]})).await;
-    target(
+    let at_third = queue_for(
+        moto(),
+        &third,
+        "events-at-third",
+        json!({"source": ["aws.rds"]}),
+    )
+    .await;
+    rule(
+        moto(),
         &hub,
         "events-onward",
         json!({"source": ["aws.rds"], "account": [MEMBER]}),

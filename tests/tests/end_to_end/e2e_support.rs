@@ -538,22 +538,8 @@ pub fn template_event_pattern(rule: &str, refs: &[(&str, &str)]) -> Value {
     pattern
 }
 
-/// One EventBridge call on moto (JSON 1.1 protocol); panics with the error otherwise.
+/// One EventBridge call on the hub (the stack's account and Region); panics with the error
+/// otherwise.
 pub async fn eventbridge(stack: &Stack, action: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(&stack.moto.endpoint)
-        .header("Content-Type", "application/x-amz-json-1.1")
-        .header("X-Amz-Target", format!("AWSEvents.{action}"))
-        .header("Authorization", format!("AWS4-HMAC-SHA256 Credential=testing/20240101/{REGION}/events/aws4_request, SignedHeaders=host, Signature=0"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("EventBridge {action}: {e}"));
-    let status = response.status();
-    let answer: Value = response.json().await.unwrap_or(Value::Null);
-    assert!(
-        status.is_success(),
-        "EventBridge {action} ({status}): {answer}"
-    );
-    answer
+    e2e::events::call(&stack.moto, &stack.moto.sdk_config(REGION), action, body).await
 }
