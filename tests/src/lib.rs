@@ -5,6 +5,7 @@ pub mod events;
 pub mod faults;
 pub mod hook_echo;
 pub mod lambda;
+pub mod member_accounts;
 pub mod moto;
 pub mod seed;
 pub mod seed_precheck;

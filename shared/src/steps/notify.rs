@@ -167,6 +167,43 @@ pub(crate) mod tests {
     #[derive(Clone, Default)]
     pub(crate) struct Captured(pub(crate) Arc<Mutex<Vec<u8>>>);
 
+    /// One test at a time captures logs: tracing caches per call site, for the whole process,
+    /// whether any subscriber wants its events, and a capture racing another one once lost a
+    /// line it asserted (the interactions' refusal log, in a full test run).
+    static CAPTURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+    /// While the guards live, every event of this thread (TRACE and up, as JSON) is captured.
+    pub(crate) struct Capture {
+        pub(crate) logs: Captured,
+        _default: tracing::subscriber::DefaultGuard,
+        _turn: tokio::sync::MutexGuard<'static, ()>,
+    }
+
+    impl Captured {
+        pub(crate) async fn install() -> Capture {
+            let turn = CAPTURING.lock().await;
+            let logs = Captured::default();
+            let sink = logs.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .json()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || sink.clone())
+                .finish();
+            let default = tracing::subscriber::set_default(subscriber);
+            // Other tests' threads may have cached "no subscriber wants this" for our call sites.
+            tracing::callsite::rebuild_interest_cache();
+            Capture {
+                logs,
+                _default: default,
+                _turn: turn,
+            }
+        }
+
+        pub(crate) fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
     impl Write for Captured {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
             self.0.lock().unwrap().extend_from_slice(bytes);
@@ -241,14 +278,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn the_webhook_url_is_never_logged_nor_answered() {
-        let captured = Captured::default();
-        let sink = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || sink.clone())
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let capture = Captured::install().await;
 
         let token = "LeakCheckToken9f3e";
         let event = serde_json::json!({
@@ -268,7 +298,7 @@ pub(crate) mod tests {
             answers.push(answer.to_string());
         }
 
-        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let logs = capture.logs.text();
         for expected in [
             "Slack webhook loaded",
             "notification sent to Slack",

@@ -3,11 +3,10 @@
 //! account's other Region reaches the hub's default bus as RDS sent it (its account, Region, id
 //! and resources), so the hub's waits can end on it; and it goes no further than the hub.
 
-use std::process::Command;
 use std::time::Duration;
 
 use e2e::events::{queue_for, received, rule};
-use e2e::moto::{moto, python, root, ACCOUNT, REGION};
+use e2e::moto::{moto, REGION};
 use serde_json::{json, Value};
 
 /// Accounts of this module only (moto keeps one world per account): a member whose stack
@@ -20,28 +19,18 @@ const ROLE: &str = "OrganizationAccountAccessRole";
 /// member-account.yaml in `MEMBER`, as StackSets deploys it to two Regions: the roles in
 /// `REGION` only (RolesRegion), the forwarding rule in both.
 fn deploy_member_account() {
-    let out = Command::new(python())
-        .arg(root().join("tests/tools/member_accounts.py"))
-        .args([
-            moto().endpoint.as_str(),
-            ACCOUNT,
-            "events-external-id-0",
-            REGION,
-            MEMBER,
-            "--forward-events",
-            &format!("{REGION},{OTHER_REGION}"),
-        ])
-        .output()
-        .expect("run member_accounts.py");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = e2e::member_accounts::deploy(
+        moto(),
+        "events-external-id-0",
+        &[MEMBER],
+        &[REGION, OTHER_REGION],
+    );
     assert!(
-        out.status.success()
-            && text.contains(&format!("{MEMBER} CREATE_COMPLETE rds-bluegreen-create,"))
+        text.contains(&format!("{MEMBER} CREATE_COMPLETE rds-bluegreen-create,"))
             && text.contains(&format!(
                 "{MEMBER}@{OTHER_REGION} CREATE_COMPLETE rds-bluegreen-member-RdsEventForwardRule-"
             )),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{text}"
     );
 }
 

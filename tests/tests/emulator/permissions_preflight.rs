@@ -4,33 +4,19 @@
 //! (tests/tools/moto_patches/iam_simulate.py): complete roles give no finding; a role missing
 //! one permission gives that denial, naming the role, the call and the statement to fix.
 
-use std::process::Command;
-
 use bluegreen::aws::clients::{Access, ClientFactory, RoleKind};
 use bluegreen::precheck::Report;
-use e2e::moto::{moto, python, root, unique, ACCOUNT, REGION};
+use e2e::moto::{moto, unique, REGION};
 use serde_json::json;
 
 /// A member account of this module only (moto keeps one world per account).
 const MEMBER: &str = "410000000017";
 
 fn deploy_member_account() {
-    let out = Command::new(python())
-        .arg(root().join("tests/tools/member_accounts.py"))
-        .args([
-            moto().endpoint.as_str(),
-            ACCOUNT,
-            "preflight-external-id-0",
-            REGION,
-            MEMBER,
-        ])
-        .output()
-        .expect("run member_accounts.py");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = e2e::member_accounts::deploy(moto(), "preflight-external-id-0", &[MEMBER], &[]);
     assert!(
-        out.status.success() && text.contains(&format!("{MEMBER} CREATE_COMPLETE")),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+        text.contains(&format!("{MEMBER} CREATE_COMPLETE")),
+        "{text}"
     );
 }
 

@@ -270,22 +270,7 @@ async fn a_member_account_that_does_not_trust_the_hub_fails_at_once_with_the_fix
         .unwrap()
         .subsec_nanos();
     let account = format!("32{nanos:010}");
-    let out = std::process::Command::new(e2e::moto::python())
-        .arg(e2e::moto::root().join("tests/tools/member_accounts.py"))
-        .args([
-            stack.moto.endpoint.as_str(),
-            e2e::moto::ACCOUNT,
-            "another-hubs-external-id",
-            e2e::moto::REGION,
-            &account,
-        ])
-        .output()
-        .expect("run member_accounts.py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    e2e::member_accounts::deploy(&stack.moto, "another-hubs-external-id", &[&account], &[]);
     let id = e2e::moto::unique("e2euntrusted");
     let admin = stack
         .moto

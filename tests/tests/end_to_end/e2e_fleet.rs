@@ -81,25 +81,8 @@ pub(crate) async fn hub() -> &'static Hub {
 
 /// member-account.yaml in each account, as StackSets would deploy it (tests/tools/member_accounts.py).
 fn deploy_member_accounts(moto: &Moto, accounts: &[&str]) {
-    let script = root().join("tests/tools/member_accounts.py");
-    let out = Command::new(python())
-        .arg(script)
-        .args([
-            moto.endpoint.as_str(),
-            ACCOUNT,
-            e2e::lambda::TARGET_EXTERNAL_ID,
-            REGION,
-        ])
-        .args(accounts)
-        .args(["--forward-events", &REGIONS.join(",")])
-        .output()
-        .expect("run member_accounts.py");
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text =
+        e2e::member_accounts::deploy(moto, e2e::lambda::TARGET_EXTERNAL_ID, accounts, &REGIONS);
     for account in accounts {
         let line = text
             .lines()

@@ -479,17 +479,12 @@ pub async fn await_dropped_by_the_rule(stack: &Stack, execution: &str) {
 pub async fn end_rule_for(stack: &Stack, refs: &[(&str, &str)], name: &str) -> Value {
     let mut pattern = template_event_pattern("ExecutionEndedRule", refs);
     pattern["detail"]["name"] = json!([name]);
-    let rule = unique("execution-ended");
-    eventbridge(
-        stack,
-        "PutRule",
-        json!({"Name": rule, "EventPattern": pattern.to_string(), "State": "ENABLED"}),
-    )
-    .await;
-    eventbridge(
-        stack,
-        "PutTargets",
-        json!({"Rule": rule, "Targets": [{"Id": "notify", "Arn": e2e::lambda::function_arn("notify")}]}),
+    e2e::events::rule(
+        &stack.moto,
+        &stack.moto.sdk_config(REGION),
+        &unique("execution-ended"),
+        pattern.clone(),
+        &e2e::lambda::function_arn("notify"),
     )
     .await;
     pattern
@@ -536,10 +531,4 @@ pub fn template_event_pattern(rule: &str, refs: &[(&str, &str)]) -> Value {
         }
     }
     pattern
-}
-
-/// One EventBridge call on the hub (the stack's account and Region); panics with the error
-/// otherwise.
-pub async fn eventbridge(stack: &Stack, action: &str, body: Value) -> Value {
-    e2e::events::call(&stack.moto, &stack.moto.sdk_config(REGION), action, body).await
 }

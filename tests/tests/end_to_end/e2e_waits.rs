@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::e2e_support::{eventbridge, request, run, state_machine, Run};
+use crate::e2e_support::{request, run, state_machine, Run};
 use e2e::faults::Fault;
 use e2e::moto::unique;
 use e2e::seed;
@@ -35,17 +35,12 @@ pub async fn wake_rule(stack: &Stack) {
                 &statemachine_definition("wake.asl.json", &BTreeMap::new()),
             )
             .await;
-        let rule = unique("rds-events");
-        eventbridge(
-            stack,
-            "PutRule",
-            json!({"Name": rule, "EventPattern": rds_event_pattern().to_string(), "State": "ENABLED"}),
-        )
-        .await;
-        eventbridge(
-            stack,
-            "PutTargets",
-            json!({"Rule": rule, "Targets": [{"Id": "wake", "Arn": machine}]}),
+        e2e::events::rule(
+            &stack.moto,
+            &stack.moto.sdk_config(e2e::moto::REGION),
+            &unique("rds-events"),
+            rds_event_pattern(),
+            &machine,
         )
         .await;
         machine

@@ -253,16 +253,7 @@ async fn a_click_whose_execution_already_ended_is_told_not_retried() {
 
 #[tokio::test]
 async fn refusals_are_logged_with_their_reason_and_never_the_secret() {
-    let captured = crate::steps::notify::tests::Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests' threads may have cached "no subscriber wants this" for our call sites.
-    tracing::callsite::rebuild_interest_cache();
+    let capture = crate::steps::notify::tests::Captured::install().await;
     let rule = start_rule(Started::default());
     let i = interactions(&rule);
     let mut answers = Vec::new();
@@ -273,7 +264,7 @@ async fn refusals_are_logged_with_their_reason_and_never_the_secret() {
     ] {
         answers.push(answer(Some(&i), &req, at(NOW)).await.to_string());
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.logs.text();
     for expected in [
         "Slack approval request refused",
         "stale request",
