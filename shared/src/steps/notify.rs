@@ -167,12 +167,15 @@ pub(crate) mod tests {
     #[derive(Clone, Default)]
     pub(crate) struct Captured(pub(crate) Arc<Mutex<Vec<u8>>>);
 
-    /// One test at a time captures logs: tracing caches per call site, for the whole process,
-    /// whether any subscriber wants its events, and a capture racing another one once lost a
-    /// line it asserted (the interactions' refusal log, in a full test run).
+    /// One test at a time captures logs.
     static CAPTURING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
     /// While the guards live, every event of this thread (TRACE and up, as JSON) is captured.
+    /// tracing caches for the whole process, per call site, whether any subscriber wants its
+    /// events, decided when the site is first hit: a site another test's thread hit first,
+    /// while this capture was being installed, kept "nobody" and lost the line a test asserted
+    /// (the interactions' refusal log, twice in full runs). So a test runs its code once before
+    /// installing the capture: its sites are registered, and the rebuild here reaches them.
     pub(crate) struct Capture {
         pub(crate) logs: Captured,
         _default: tracing::subscriber::DefaultGuard,
@@ -276,11 +279,9 @@ pub(crate) mod tests {
         )
     }
 
-    #[tokio::test]
-    async fn the_webhook_url_is_never_logged_nor_answered() {
-        let capture = Captured::install().await;
-
-        let token = "LeakCheckToken9f3e";
+    /// One notification sent through a webhook that answers 200, one that answers 500 and a
+    /// closed port, each URL holding `token`; the answers.
+    async fn deliveries(token: &str) -> Vec<String> {
         let event = serde_json::json!({
             "stage": "failed", "outcome": "failure",
             "request": {"target": {"identifier": "orders", "engine": "mysql", "region": "us-east-1"}},
@@ -297,6 +298,17 @@ pub(crate) mod tests {
             assert_eq!(answer["slack"]["status"], expected, "{answer}");
             answers.push(answer.to_string());
         }
+        answers
+    }
+
+    #[tokio::test]
+    async fn the_webhook_url_is_never_logged_nor_answered() {
+        let token = "LeakCheckToken9f3e";
+        // Once before the capture, so every call site is registered by then
+        // (Captured::install), then captured.
+        deliveries(token).await;
+        let capture = Captured::install().await;
+        let answers = deliveries(token).await;
 
         let logs = capture.logs.text();
         for expected in [

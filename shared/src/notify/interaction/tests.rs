@@ -253,9 +253,17 @@ async fn a_click_whose_execution_already_ended_is_told_not_retried() {
 
 #[tokio::test]
 async fn refusals_are_logged_with_their_reason_and_never_the_secret() {
-    let capture = crate::steps::notify::tests::Captured::install().await;
     let rule = start_rule(Started::default());
     let i = interactions(&rule);
+    // The refusals once before the capture: their call sites are registered by then, so the
+    // capture's interest reaches them (Captured::install).
+    for req in [
+        request("bluegreen-approve", APPROVER, NOW - 600, SECRET),
+        request("bluegreen-approve", "U0MALLORY", NOW, SECRET),
+    ] {
+        answer(Some(&i), &req, at(NOW)).await;
+    }
+    let capture = crate::steps::notify::tests::Captured::install().await;
     let mut answers = Vec::new();
     for req in [
         request("bluegreen-approve", APPROVER, NOW - 600, SECRET),
